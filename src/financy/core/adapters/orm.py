@@ -1,0 +1,203 @@
+"""Ledger schema (SQLAlchemy Core tables). Alembic migrations create it; tests compare the two.
+
+Every tenant table carries ``context_id`` and is indexed for the dashboard's queries
+(a context's transactions by date, by category, by capture). Amounts are ``NUMERIC(18, 4)``
+with a ``CHAR(3)`` ISO 4217 code; times are ``timestamptz`` (UTC); ``occurred_on`` is a ``date``
+in the context's own time zone.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+NOW = text("now()")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("username", String(64), nullable=True, unique=True),
+    Column("password_hash", String(256), nullable=True),
+    Column("display_name", String(200), nullable=True),
+    Column("locale", String(16), nullable=False, server_default="pt-BR"),
+    Column("is_admin", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+contexts = Table(
+    "contexts",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("base_currency", String(3), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    CheckConstraint("type in ('personal','family','project','travel')", name="type"),
+    CheckConstraint("base_currency ~ '^[A-Z]{3}$'", name="base_currency_iso"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("joined_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    CheckConstraint("role in ('owner','admin','editor','viewer')", name="role"),
+    Index(None, "user_id"),
+)
+
+channel_identities = Table(
+    "channel_identities",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("platform_user_id", String(128), nullable=False),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("display_name", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    UniqueConstraint("platform", "platform_user_id"),
+    Index(None, "user_id"),
+)
+
+chat_bindings = Table(
+    "chat_bindings",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("chat_id", String(128), nullable=False),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("edge_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    UniqueConstraint("platform", "chat_id"),
+    Index(None, "context_id"),
+)
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("slug", String(40), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name_pt", String(80), nullable=False),
+    Column("name_en", String(80), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+captures = Table(
+    "captures",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("idempotency_key", String(300), nullable=False, unique=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("edge_id", String(64), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("chat_id", String(128), nullable=False),
+    Column("message_id", String(128), nullable=False),
+    Column("media_type", String(16), nullable=False),
+    Column("text", Text, nullable=True),
+    Column("text_truncated", Boolean, nullable=False, server_default=text("false")),
+    Column("understanding", JSONB(none_as_null=True), nullable=True),
+    Column("language", String(2), nullable=True),
+    Column("intent", String(16), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    CheckConstraint("status in ('recorded','needs_review','command')", name="status"),
+    Index(None, "context_id", "received_at"),
+    Index(None, "context_id", "status"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("merchant", String(200), nullable=True),
+    Column("description", String(500), nullable=True),
+    Column("payment_method", String(40), nullable=True),
+    Column("installments", Integer, nullable=True),
+    Column("category", String(40), ForeignKey("categories.slug"), nullable=True),
+    Column("source_channel", String(16), nullable=False),
+    Column("capture_id", UUID(as_uuid=True), ForeignKey("captures.id"), nullable=True),
+    Column("author_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("confidence", Float, nullable=True),
+    Column("status", String(16), nullable=False, server_default="recorded"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    CheckConstraint("kind in ('expense','income','transfer')", name="kind"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
+    CheckConstraint("status in ('recorded','reversed')", name="status"),
+    # The dashboard lists a context's transactions newest first with an (occurred_on, id) cursor.
+    Index(None, "context_id", "occurred_on", "id"),
+    Index(None, "context_id", "category", "occurred_on"),
+    Index(None, "capture_id"),
+    Index(None, "context_id", "author_id", "created_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("context_id", UUID(as_uuid=True), nullable=True),
+    Column("actor_id", UUID(as_uuid=True), nullable=True),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", UUID(as_uuid=True), nullable=False),
+    Column("capture_id", UUID(as_uuid=True), nullable=True),
+    Column("before", JSONB(none_as_null=True), nullable=True),
+    Column("after", JSONB(none_as_null=True), nullable=True),
+    Column("extra", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("occurred_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Index(None, "context_id", "id"),
+    Index(None, "entity", "entity_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("stream", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+)

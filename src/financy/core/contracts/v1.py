@@ -1,0 +1,203 @@
+"""Wire contract v1 between edge nodes and the core.
+
+These are the only core types that ``financy.edge`` and ``financy.bots`` may import. Every
+message is a frozen pydantic model that forbids unknown fields and carries ``schema_version``;
+it travels as one Redis stream entry whose single field ``payload`` holds the model's JSON.
+
+Streams (DESIGN §4):
+
+* ``financy:captures`` — edge -> core, one :class:`CaptureV1` per thing a user sent.
+* ``financy:edge:{edge_id}:replies`` — core -> edge, one :class:`ReplyV1` per answer.
+
+Delivery is at least once; the core makes effects exactly once through the capture's
+idempotency key ``{platform}:{chat_id}:{message_id}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION: Literal[1] = 1
+CAPTURES_STREAM = "financy:captures"
+PAYLOAD_FIELD = "payload"
+
+#: Largest text a capture carries; longer messages are truncated at the edge and flagged.
+MAX_TEXT_CHARS = 10_000
+
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Platform = Literal["devchat", "telegram", "whatsapp"]
+
+
+def replies_stream(edge_id: str) -> str:
+    """Return the name of the reply stream the core writes for ``edge_id``."""
+    return f"financy:edge:{edge_id}:replies"
+
+
+def control_stream(edge_id: str) -> str:
+    """Return the name of the control stream (model updates, config) for ``edge_id``."""
+    return f"financy:edge:{edge_id}:control"
+
+
+def idempotency_key(platform: str, chat_id: str, message_id: str) -> str:
+    """Return the capture idempotency key ``{platform}:{chat_id}:{message_id}``."""
+    return f"{platform}:{chat_id}:{message_id}"
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Intent(StrEnum):
+    """What the user asked for."""
+
+    RECORD = "record"
+    UNDO = "undo"
+    HELP = "help"
+    START = "start"
+    UNKNOWN = "unknown"
+
+
+class TransactionKind(StrEnum):
+    """Direction of money: out of, into, or between the context's accounts."""
+
+    EXPENSE = "expense"
+    INCOME = "income"
+    TRANSFER = "transfer"
+
+
+class ProposedTransaction(_Wire):
+    """One transaction the edge read from a capture, before the core records it.
+
+    ``amount`` is a positive decimal in ``currency`` (ISO 4217); ``currency`` is ``None`` when
+    the user named none, and the core then uses the context's base currency.
+    The date is either absolute (``occurred_on``, e.g. "5/11") or relative (``days_ago``, e.g.
+    "ontem" = 1), so the core can resolve it in the context's own time zone; neither means
+    the day the message was received.
+    """
+
+    kind: TransactionKind = TransactionKind.EXPENSE
+    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=4)
+    currency: CurrencyCode | None = None
+    occurred_on: dt.date | None = None
+    days_ago: int | None = Field(default=None, ge=0, le=3660)
+    merchant: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=500)
+    category: str | None = Field(default=None, max_length=40)
+    payment_method: str | None = Field(default=None, max_length=40)
+    installments: int | None = Field(default=None, ge=1, le=120)
+
+
+class Understanding(_Wire):
+    """What the edge understood of a capture's text (``financy parse --json`` shape)."""
+
+    language: Literal["pt", "en"]
+    intent: Intent
+    transactions: tuple[ProposedTransaction, ...] = ()
+    confidence: float = Field(ge=0.0, le=1.0)
+    problem: str | None = Field(default=None, max_length=80)
+
+
+class Sender(_Wire):
+    """Who sent a capture, as the chat platform names them."""
+
+    platform_user_id: str = Field(min_length=1, max_length=128)
+    display_name: str | None = Field(default=None, max_length=200)
+    language_code: str | None = Field(default=None, max_length=16)
+
+
+class CaptureV1(_Wire):
+    """Something a user sent the bot, with what the edge understood of it (edge -> core).
+
+    The core records the capture itself even when ``understanding`` is ``None`` or its intent
+    is :attr:`Intent.UNKNOWN`: nothing a user sends is dropped.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    capture_id: UUID
+    idempotency_key: str = Field(min_length=3, max_length=300)
+    edge_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    platform: Platform
+    chat_id: str = Field(min_length=1, max_length=128)
+    message_id: str = Field(min_length=1, max_length=128)
+    sender: Sender
+    received_at: dt.datetime
+    media_type: Literal["text", "voice", "photo", "document", "other"] = "text"
+    text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    text_truncated: bool = False
+    understanding: Understanding | None = None
+
+
+class RecordedTransaction(_Wire):
+    """A transaction as the core recorded it, for the reply (amount and date final)."""
+
+    transaction_id: UUID
+    kind: TransactionKind
+    amount: Decimal
+    currency: CurrencyCode
+    occurred_on: dt.date
+    merchant: str | None = None
+    category: str | None = None
+    category_name: str | None = None
+
+
+class ReplyKind(StrEnum):
+    """Which answer the core gives; the bot renders it in the user's language."""
+
+    RECORDED = "recorded"
+    QUESTION = "question"
+    UNDONE = "undone"
+    NOTHING_TO_UNDO = "nothing_to_undo"
+    HELP = "help"
+    WELCOME = "welcome"
+    DUPLICATE = "duplicate"
+
+
+class ReplyV1(_Wire):
+    """The core's answer to one capture (core -> edge ``replies_stream(edge_id)``)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    reply_id: UUID
+    capture_id: UUID
+    idempotency_key: str
+    edge_id: str
+    platform: Platform
+    chat_id: str
+    in_reply_to: str
+    language: Literal["pt", "en"]
+    kind: ReplyKind
+    transactions: tuple[RecordedTransaction, ...] = ()
+    problem: str | None = None
+    created_at: dt.datetime
+
+
+def encode(message: CaptureV1 | ReplyV1) -> dict[str, str]:
+    """Return the stream entry fields for ``message`` (``{"payload": json}``)."""
+    return {PAYLOAD_FIELD: message.model_dump_json()}
+
+
+def decode_capture(fields: dict[str, str] | dict[bytes, bytes]) -> CaptureV1:
+    """Parse a stream entry into a :class:`CaptureV1`.
+
+    Raises:
+        KeyError: the entry has no ``payload`` field.
+        pydantic.ValidationError: the payload is not a valid v1 capture.
+    """
+    return CaptureV1.model_validate_json(_payload(fields))
+
+
+def decode_reply(fields: dict[str, str] | dict[bytes, bytes]) -> ReplyV1:
+    """Parse a stream entry into a :class:`ReplyV1` (errors as :func:`decode_capture`)."""
+    return ReplyV1.model_validate_json(_payload(fields))
+
+
+def _payload(fields: dict[str, str] | dict[bytes, bytes]) -> str | bytes:
+    for key, value in fields.items():
+        if key in (PAYLOAD_FIELD, PAYLOAD_FIELD.encode()):
+            return value
+    raise KeyError(PAYLOAD_FIELD)

@@ -1,0 +1,166 @@
+"""Ledger domain model: plain frozen dataclasses, no I/O.
+
+Money is a :class:`~decimal.Decimal` with an ISO 4217 code, never a float. Ids are UUIDs;
+ids whose order matters (transactions, captures, events) are UUIDv7 (RFC 9562 §5.7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from financy.core.domain.errors import UnknownCurrencyError
+
+
+class ContextType(StrEnum):
+    """What a ledger context is for."""
+
+    PERSONAL = "personal"
+    FAMILY = "family"
+    PROJECT = "project"
+    TRAVEL = "travel"
+
+
+class Role(StrEnum):
+    """A member's role in a context, strongest first."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+
+class TransactionStatus(StrEnum):
+    """Lifecycle of a recorded transaction; a reversed one stays in the ledger for the audit."""
+
+    RECORDED = "recorded"
+    REVERSED = "reversed"
+
+
+class CaptureStatus(StrEnum):
+    """What became of a capture."""
+
+    RECORDED = "recorded"  # produced one or more transactions
+    NEEDS_REVIEW = "needs_review"  # kept, and the user was asked
+    COMMAND = "command"  # undo, help, start: nothing to record
+
+
+def uuid7(now_ms: int | None = None) -> uuid.UUID:
+    """Return a time-ordered UUID version 7 (RFC 9562 §5.7): 48-bit Unix ms + 74 random bits."""
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= ((rand >> 62) & 0xFFF) << 64
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    return uuid.UUID(int=value)
+
+
+def normalize_currency(code: str) -> str:
+    """Return ``code`` upper-cased if it is an ISO 4217 currency babel knows.
+
+    Raises:
+        UnknownCurrencyError: the code is not a three-letter ISO 4217 currency.
+    """
+    from babel.numbers import list_currencies
+
+    upper = code.strip().upper()
+    if len(upper) != 3 or upper not in list_currencies():
+        raise UnknownCurrencyError(code)
+    return upper
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount in one currency (``amount`` as Decimal, ``currency`` ISO 4217)."""
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """One slug of the stable taxonomy (DESIGN §4) with its display names."""
+
+    slug: str
+    kind: str  # "expense", "income" or "transfer"
+    name_pt: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        """Return the display name in ``language`` ("pt" or anything else for English)."""
+        return self.name_pt if language == "pt" else self.name_en
+
+
+TAXONOMY: tuple[Category, ...] = (
+    Category("groceries", "expense", "Mercado", "Groceries"),
+    Category("restaurants", "expense", "Alimentação", "Restaurants"),
+    Category("transport", "expense", "Transporte", "Transport"),
+    Category("fuel", "expense", "Combustível", "Fuel"),
+    Category("housing", "expense", "Moradia", "Housing"),
+    Category("utilities", "expense", "Contas da casa", "Utilities"),
+    Category("health", "expense", "Saúde", "Health"),
+    Category("education", "expense", "Educação", "Education"),
+    Category("entertainment", "expense", "Lazer", "Entertainment"),
+    Category("shopping", "expense", "Compras", "Shopping"),
+    Category("travel", "expense", "Viagem", "Travel"),
+    Category("subscriptions", "expense", "Assinaturas", "Subscriptions"),
+    Category("personal_care", "expense", "Cuidados pessoais", "Personal care"),
+    Category("pets", "expense", "Pets", "Pets"),
+    Category("gifts_donations", "expense", "Presentes e doações", "Gifts & donations"),
+    Category("taxes_fees", "expense", "Impostos e tarifas", "Taxes & fees"),
+    Category("salary", "income", "Salário", "Salary"),
+    Category("other_income", "income", "Outras receitas", "Other income"),
+    Category("transfer", "transfer", "Transferência", "Transfer"),
+    Category("other", "expense", "Outros", "Other"),
+)
+CATEGORY_BY_SLUG: dict[str, Category] = {c.slug: c for c in TAXONOMY}
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerContext:
+    """A shared ledger (personal, family, project or travel) with its local conventions."""
+
+    id: uuid.UUID
+    name: str
+    type: ContextType
+    base_currency: str
+    time_zone: str
+    locale: str
+
+    @property
+    def language(self) -> str:
+        """Return the context's two-letter language ("pt" or "en")."""
+        return "pt" if self.locale.lower().startswith("pt") else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One recorded movement of money in a context.
+
+    ``amount`` is positive; ``kind`` gives the direction. ``occurred_on`` is the calendar date
+    in the context's time zone.
+    """
+
+    id: uuid.UUID
+    context_id: uuid.UUID
+    kind: str
+    money: Money
+    occurred_on: dt.date
+    merchant: str | None
+    description: str | None
+    payment_method: str | None
+    installments: int | None
+    category: str | None
+    source_channel: str
+    capture_id: uuid.UUID | None
+    author_id: uuid.UUID
+    confidence: float | None
+    status: TransactionStatus
+    created_at: dt.datetime

@@ -1,0 +1,413 @@
+"""Ingest handler: a capture from an edge becomes ledger rows, events and a reply, exactly once.
+
+The capture's idempotency key is claimed with ``INSERT .. ON CONFLICT DO NOTHING`` inside the
+same transaction as every effect, so a redelivered or concurrently delivered capture changes
+nothing the second time. Users, personal contexts and chat bindings are created on first
+contact under transaction-scoped advisory locks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, insert, select, text, update
+
+from financy.core.adapters import orm
+from financy.core.contracts.v1 import (
+    CaptureV1,
+    Intent,
+    ProposedTransaction,
+    RecordedTransaction,
+    ReplyKind,
+    ReplyV1,
+    replies_stream,
+)
+from financy.core.domain.errors import UnknownCurrencyError
+from financy.core.domain.events import Event
+from financy.core.domain.model import (
+    CATEGORY_BY_SLUG,
+    CaptureStatus,
+    ContextType,
+    LedgerContext,
+    Role,
+    TransactionStatus,
+    normalize_currency,
+    uuid7,
+)
+from financy.core.service.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ContextDefaults:
+    """Conventions of a personal context created on a user's first contact."""
+
+    locale: str = "pt-BR"
+    time_zone: str = "America/Sao_Paulo"
+    base_currency: str = "BRL"
+
+
+def _lock(conn: Connection, key: str) -> None:
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+
+
+def _context_row(conn: Connection, context_id: uuid.UUID) -> LedgerContext:
+    row = conn.execute(select(orm.contexts).where(orm.contexts.c.id == context_id)).one()
+    return LedgerContext(
+        id=row.id,
+        name=row.name,
+        type=ContextType(row.type),
+        base_currency=row.base_currency,
+        time_zone=row.time_zone,
+        locale=row.locale,
+    )
+
+
+def create_personal_context(
+    uow: UnitOfWork, user_id: uuid.UUID, name: str, defaults: ContextDefaults
+) -> uuid.UUID:
+    """Create a personal context owned by ``user_id`` and return its id."""
+    context_id = uuid7()
+    values = {
+        "id": context_id,
+        "name": name,
+        "type": ContextType.PERSONAL.value,
+        "base_currency": defaults.base_currency,
+        "time_zone": defaults.time_zone,
+        "locale": defaults.locale,
+        "created_by": user_id,
+    }
+    uow.conn.execute(insert(orm.contexts).values(**values))
+    uow.conn.execute(
+        insert(orm.members).values(context_id=context_id, user_id=user_id, role=Role.OWNER.value)
+    )
+    uow.record(Event("context.created", context_id, user_id, "context", context_id, after=values))
+    return context_id
+
+
+def personal_context_of(conn: Connection, user_id: uuid.UUID) -> uuid.UUID | None:
+    """Return the oldest personal context ``user_id`` owns, or ``None``."""
+    row = conn.execute(
+        select(orm.contexts.c.id)
+        .join(orm.members, orm.members.c.context_id == orm.contexts.c.id)
+        .where(
+            orm.members.c.user_id == user_id,
+            orm.members.c.role == Role.OWNER.value,
+            orm.contexts.c.type == ContextType.PERSONAL.value,
+        )
+        .order_by(orm.contexts.c.created_at, orm.contexts.c.id)
+        .limit(1)
+    ).first()
+    return None if row is None else row.id
+
+
+def resolve_user(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults) -> uuid.UUID:
+    """Return the user behind the capture's sender, creating user and personal context on first contact."""
+    conn = uow.conn
+    platform, platform_user_id = capture.platform, capture.sender.platform_user_id
+    _lock(conn, f"identity:{platform}:{platform_user_id}")
+    ident = orm.channel_identities
+    found = conn.execute(
+        select(ident.c.user_id).where(
+            ident.c.platform == platform, ident.c.platform_user_id == platform_user_id
+        )
+    ).first()
+    if found is not None:
+        user_id: uuid.UUID = found.user_id
+        return user_id
+    user_id = uuid7()
+    locale = defaults.locale
+    if capture.sender.language_code:
+        locale = "pt-BR" if capture.sender.language_code.lower().startswith("pt") else "en"
+    name = capture.sender.display_name or f"{platform}:{platform_user_id}"
+    conn.execute(insert(orm.users).values(id=user_id, display_name=name, locale=locale))
+    conn.execute(
+        insert(orm.channel_identities).values(
+            id=uuid7(),
+            platform=platform,
+            platform_user_id=platform_user_id,
+            user_id=user_id,
+            display_name=name,
+        )
+    )
+    uow.record(
+        Event(
+            "user.created", None, user_id, "user", user_id, after={"display_name": name, "platform": platform}
+        )
+    )
+    create_personal_context(uow, user_id, name, defaults)
+    return user_id
+
+
+def resolve_context(
+    uow: UnitOfWork, capture: CaptureV1, user_id: uuid.UUID, defaults: ContextDefaults
+) -> uuid.UUID:
+    """Return the context the capture's chat is bound to, binding it to the user's personal one if new."""
+    conn = uow.conn
+    _lock(conn, f"chat:{capture.platform}:{capture.chat_id}")
+    bind = orm.chat_bindings
+    found = conn.execute(
+        select(bind.c.context_id).where(
+            bind.c.platform == capture.platform, bind.c.chat_id == capture.chat_id
+        )
+    ).first()
+    if found is not None:
+        context_id: uuid.UUID = found.context_id
+        return context_id
+    context_id_or_none = personal_context_of(conn, user_id)
+    context_id = context_id_or_none or create_personal_context(uow, user_id, "Personal", defaults)
+    binding_id = uuid7()
+    conn.execute(
+        insert(bind).values(
+            id=binding_id,
+            platform=capture.platform,
+            chat_id=capture.chat_id,
+            context_id=context_id,
+            edge_id=capture.edge_id,
+        )
+    )
+    uow.record(
+        Event(
+            "chat.bound",
+            context_id,
+            user_id,
+            "chat_binding",
+            binding_id,
+            after={"platform": capture.platform, "chat_id": capture.chat_id},
+        )
+    )
+    return context_id
+
+
+def local_date(moment: dt.datetime, time_zone: str) -> dt.date:
+    """Return the calendar date of aware ``moment`` in IANA ``time_zone``."""
+    return moment.astimezone(ZoneInfo(time_zone)).date()
+
+
+def _occurred_on(proposed: ProposedTransaction, received_on: dt.date) -> dt.date:
+    if proposed.occurred_on is not None:
+        return proposed.occurred_on
+    if proposed.days_ago is not None:
+        return received_on - dt.timedelta(days=proposed.days_ago)
+    return received_on
+
+
+def _record_transactions(
+    uow: UnitOfWork,
+    capture: CaptureV1,
+    context: LedgerContext,
+    user_id: uuid.UUID,
+    proposed: tuple[ProposedTransaction, ...],
+    confidence: float,
+) -> list[RecordedTransaction]:
+    """Insert ``proposed`` as transactions; raises :class:`UnknownCurrencyError` before writing any."""
+    received_on = local_date(capture.received_at, context.time_zone)
+    currencies = [normalize_currency(p.currency) if p.currency else context.base_currency for p in proposed]
+    recorded: list[RecordedTransaction] = []
+    for p, currency in zip(proposed, currencies, strict=True):
+        category = p.category if p.category in CATEGORY_BY_SLUG else None
+        tx_id = uuid7()
+        values = {
+            "id": tx_id,
+            "context_id": context.id,
+            "kind": p.kind.value,
+            "amount": Decimal(p.amount),
+            "currency": currency,
+            "occurred_on": _occurred_on(p, received_on),
+            "merchant": p.merchant,
+            "description": p.description,
+            "payment_method": p.payment_method,
+            "installments": p.installments,
+            "category": category,
+            "source_channel": capture.platform,
+            "capture_id": capture.capture_id,
+            "author_id": user_id,
+            "confidence": confidence,
+            "status": TransactionStatus.RECORDED.value,
+        }
+        uow.conn.execute(insert(orm.transactions).values(**values))
+        uow.record(
+            Event(
+                "transaction.recorded",
+                context.id,
+                user_id,
+                "transaction",
+                tx_id,
+                after=values,
+                capture_id=capture.capture_id,
+            )
+        )
+        recorded.append(_recorded(values, context.language))
+    return recorded
+
+
+def _recorded(values: Mapping[str, object], language: str) -> RecordedTransaction:
+    slug = values["category"]
+    category = CATEGORY_BY_SLUG.get(slug) if isinstance(slug, str) else None
+    return RecordedTransaction.model_validate(
+        {
+            "transaction_id": values["id"],
+            "kind": values["kind"],
+            "amount": values["amount"],
+            "currency": values["currency"],
+            "occurred_on": values["occurred_on"],
+            "merchant": values["merchant"],
+            "category": slug,
+            "category_name": category.name(language) if category else None,
+        }
+    )
+
+
+def undo_last(
+    uow: UnitOfWork, context: LedgerContext, user_id: uuid.UUID, capture_id: uuid.UUID
+) -> RecordedTransaction | None:
+    """Reverse the user's most recent recorded transaction in ``context``; ``None`` if there is none."""
+    tx = orm.transactions
+    row = (
+        uow.conn.execute(
+            select(tx)
+            .where(
+                tx.c.context_id == context.id,
+                tx.c.author_id == user_id,
+                tx.c.status == TransactionStatus.RECORDED.value,
+            )
+            .order_by(tx.c.created_at.desc(), tx.c.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    uow.conn.execute(
+        update(tx)
+        .where(tx.c.id == row["id"])
+        .values(status=TransactionStatus.REVERSED.value, updated_at=func.now())
+    )
+    uow.record(
+        Event(
+            "transaction.reversed",
+            context.id,
+            user_id,
+            "transaction",
+            row["id"],
+            before={"status": row["status"]},
+            after={"status": TransactionStatus.REVERSED.value},
+            capture_id=capture_id,
+        )
+    )
+    return _recorded(dict(row), context.language)
+
+
+def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults) -> ReplyV1 | None:
+    """Record ``capture`` and what it asks for; return the reply, or ``None`` for a duplicate.
+
+    The reply is also queued in the outbox for ``financy:edge:{edge_id}:replies`` in the same
+    transaction. Raises only for database failures (the caller retries the delivery).
+    """
+    conn = uow.conn
+    # Claim the idempotency key first: a concurrent delivery of the same capture waits here and
+    # then sees the row; the unique index on captures.idempotency_key is the backstop.
+    _lock(conn, f"capture:{capture.idempotency_key}")
+    if conn.execute(
+        select(orm.captures.c.id).where(orm.captures.c.idempotency_key == capture.idempotency_key)
+    ).first():
+        return None
+
+    user_id = resolve_user(uow, capture, defaults)
+    context_id = resolve_context(uow, capture, user_id, defaults)
+    context = _context_row(conn, context_id)
+    understanding = capture.understanding
+    language = understanding.language if understanding else context.language
+    intent = understanding.intent if understanding else Intent.UNKNOWN
+    conn.execute(
+        insert(orm.captures).values(
+            id=capture.capture_id,
+            idempotency_key=capture.idempotency_key,
+            context_id=context_id,
+            author_id=user_id,
+            edge_id=capture.edge_id,
+            platform=capture.platform,
+            chat_id=capture.chat_id,
+            message_id=capture.message_id,
+            media_type=capture.media_type,
+            # PostgreSQL text cannot hold NUL; keep everything else the user sent as it came.
+            text=capture.text.replace("\x00", "\ufffd") if capture.text else capture.text,
+            text_truncated=capture.text_truncated,
+            understanding=understanding.model_dump(mode="json") if understanding else None,
+            language=language,
+            intent=intent.value,
+            status=CaptureStatus.NEEDS_REVIEW.value,
+            received_at=capture.received_at,
+        )
+    )
+
+    kind: ReplyKind
+    recorded: list[RecordedTransaction] = []
+    problem: str | None = understanding.problem if understanding else "not_understood"
+    status = CaptureStatus.COMMAND
+    if intent is Intent.RECORD and understanding and understanding.transactions:
+        try:
+            recorded = _record_transactions(
+                uow, capture, context, user_id, understanding.transactions, understanding.confidence
+            )
+        except UnknownCurrencyError as exc:
+            kind, problem, status = (
+                ReplyKind.QUESTION,
+                f"unknown_currency:{exc.code}",
+                CaptureStatus.NEEDS_REVIEW,
+            )
+        else:
+            kind, problem, status = ReplyKind.RECORDED, None, CaptureStatus.RECORDED
+    elif intent is Intent.UNDO:
+        undone = undo_last(uow, context, user_id, capture.capture_id)
+        kind = ReplyKind.UNDONE if undone else ReplyKind.NOTHING_TO_UNDO
+        recorded = [undone] if undone else []
+        problem = None
+    elif intent is Intent.HELP:
+        kind, problem = ReplyKind.HELP, None
+    elif intent is Intent.START:
+        kind, problem = ReplyKind.WELCOME, None
+    else:
+        kind, status = ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW
+        problem = problem or "not_understood"
+
+    conn.execute(
+        update(orm.captures).where(orm.captures.c.id == capture.capture_id).values(status=status.value)
+    )
+    uow.record(
+        Event(
+            "capture.received",
+            context_id,
+            user_id,
+            "capture",
+            capture.capture_id,
+            after={
+                "status": status.value,
+                "intent": intent.value,
+                "idempotency_key": capture.idempotency_key,
+            },
+            capture_id=capture.capture_id,
+        )
+    )
+    reply = ReplyV1(
+        reply_id=uuid7(),
+        capture_id=capture.capture_id,
+        idempotency_key=capture.idempotency_key,
+        edge_id=capture.edge_id,
+        platform=capture.platform,
+        chat_id=capture.chat_id,
+        in_reply_to=capture.message_id,
+        language=language,
+        kind=kind,
+        transactions=tuple(recorded),
+        problem=problem,
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    uow.publish(replies_stream(capture.edge_id), reply.model_dump_json())
+    return reply

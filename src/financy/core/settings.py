@@ -1,0 +1,87 @@
+"""Core process settings (pydantic-settings, prefix ``FINANCY_``, nested with ``__``).
+
+Built once in each entrypoint and passed down; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class S3Settings(BaseModel):
+    """Object store; with no ``endpoint`` objects live in ``<data_dir>/objects``."""
+
+    endpoint: str | None = None
+    access_key: str | None = None
+    secret_key: SecretStr | None = None
+    bucket: str = "financy"
+    secure: bool = False
+    region: str = "us-east-1"
+
+
+class CoreSettings(BaseSettings):
+    """Settings of every core process (api, ingest, worker, migrate)."""
+
+    model_config = SettingsConfigDict(env_prefix="FINANCY_", env_nested_delimiter="__", extra="ignore")
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Path("var")
+    s3: S3Settings = S3Settings()
+    opensearch_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    jwt_secret: SecretStr | None = None
+    jwt_ttl_s: int = 3600
+    log_level: str = "INFO"
+    log_json: bool = True
+    ingest_consumer: str | None = None
+    ingest_batch: int = 50
+    ingest_block_ms: int = 1000
+    ingest_claim_idle_ms: int = 30_000
+    ingest_max_deliveries: int = 5
+    default_locale: str = "pt-BR"
+    default_time_zone: str = "America/Sao_Paulo"
+    default_currency: str = "BRL"
+
+    def require_database_url(self) -> str:
+        """Return the SQLAlchemy URL (``postgresql+psycopg://``) or raise if none is set.
+
+        Raises:
+            RuntimeError: no ``FINANCY_DATABASE_URL``; ``financy up`` sets it for the single box.
+        """
+        if not self.database_url:
+            raise RuntimeError("FINANCY_DATABASE_URL is not set (run `financy up` for the single box)")
+        return sqlalchemy_url(self.database_url)
+
+    def require_redis_url(self) -> str:
+        """Return the Redis URL or raise ``RuntimeError`` if none is set."""
+        if not self.redis_url:
+            raise RuntimeError("FINANCY_REDIS_URL is not set (run `financy up` for the single box)")
+        return self.redis_url
+
+    def jwt_key(self) -> str:
+        """Return the JWT signing key: the configured one, else one kept in ``data_dir``."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        import secrets
+
+        path = self.data_dir / "secrets" / "jwt.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return ``url`` with the psycopg 3 driver (``postgresql://`` -> ``postgresql+psycopg://``)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
