@@ -29,3 +29,54 @@ class InvalidCredentialsError(FinancyError):
     """Username or password is wrong (never says which)."""
 
     key = "invalid_credentials"
+
+
+class UsernameTakenError(FinancyError):
+    """Another user already has this username (usernames are compared case-insensitively)."""
+
+    key = "username_taken"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"username {username!r} is taken")
+        self.username = username
+
+
+class InvalidUsernameError(FinancyError):
+    """A username that is empty, too long, or has characters other than letters, digits and ``._@-``."""
+
+    key = "invalid_username"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"invalid username {username!r}: use 1-64 letters, digits, '.', '_', '@' or '-'")
+        self.username = username
+
+
+class WeakPasswordError(FinancyError):
+    """A password shorter than the minimum length."""
+
+    key = "weak_password"
+
+    def __init__(self, min_length: int) -> None:
+        super().__init__(f"password must have at least {min_length} characters")
+        self.min_length = min_length
+
+
+class UnknownTimeZoneError(FinancyError):
+    """A time zone name that is not in the IANA database (e.g. ``"Mars/Base"``)."""
+
+    key = "unknown_time_zone"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown time zone {name!r}")
+        self.name = name
+
+
+class IdentityTakenError(FinancyError):
+    """The chat identity (platform + platform user id) already belongs to another user."""
+
+    key = "identity_taken"
+
+    def __init__(self, platform: str, platform_user_id: str) -> None:
+        super().__init__(f"{platform} user {platform_user_id!r} is already linked to another user")
+        self.platform = platform
+        self.platform_user_id = platform_user_id

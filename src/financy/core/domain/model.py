@@ -7,8 +7,6 @@ ids whose order matters (transactions, captures, events) are UUIDv7 (RFC 9562 §
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,18 +46,6 @@ class CaptureStatus(StrEnum):
     RECORDED = "recorded"  # produced one or more transactions
     NEEDS_REVIEW = "needs_review"  # kept, and the user was asked
     COMMAND = "command"  # undo, help, start: nothing to record
-
-
-def uuid7(now_ms: int | None = None) -> uuid.UUID:
-    """Return a time-ordered UUID version 7 (RFC 9562 §5.7): 48-bit Unix ms + 74 random bits."""
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76
-    value |= ((rand >> 62) & 0xFFF) << 64
-    value |= 0b10 << 62
-    value |= rand & ((1 << 62) - 1)
-    return uuid.UUID(int=value)
 
 
 def normalize_currency(code: str) -> str:

@@ -37,9 +37,9 @@ from financy.core.domain.model import (
     Role,
     TransactionStatus,
     normalize_currency,
-    uuid7,
 )
 from financy.core.service.unit_of_work import UnitOfWork
+from financy.runtime.ids import uuid7
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, insert
 
 from financy.core.adapters import orm
 from financy.core.domain.events import Event
-from financy.core.domain.model import uuid7
+from financy.runtime.ids import uuid7
 
 
 def _jsonable(value: Any) -> Any:

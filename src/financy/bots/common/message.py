@@ -1,0 +1,50 @@
+"""What every channel adapter hands the edge, and what the edge hands back to send."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from financy.core.contracts.v1 import Platform, ReplyV1
+
+MediaType = Literal["text", "voice", "photo", "document", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One message a chat user sent, in platform terms (ids are the platform's, as strings).
+
+    ``text`` is the message text or caption (``None`` for media without one);
+    ``received_at`` is timezone-aware.
+    """
+
+    platform: Platform
+    chat_id: str
+    message_id: str
+    sender_id: str
+    received_at: dt.datetime
+    text: str | None
+    media_type: MediaType = "text"
+    sender_name: str | None = None
+    sender_language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    """The capture's idempotency key, and whether it was new (``False``: a duplicate delivery)."""
+
+    idempotency_key: str
+    accepted: bool
+
+
+#: The edge's intake: accept one inbound message durably, before any reply.
+Intake = Callable[[InboundMessage], Awaitable[IntakeResult]]
+
+
+class ReplySender(Protocol):
+    """Sends the core's reply back on one platform."""
+
+    async def send(self, reply: ReplyV1, text: str) -> None:
+        """Deliver ``text`` (already rendered in the user's language) for ``reply``."""

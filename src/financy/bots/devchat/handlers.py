@@ -1,0 +1,120 @@
+"""Dev chat HTTP endpoints on the edge: talk to Financy as a chat user would, without a platform.
+
+``POST /devchat/messages``  body ``{"text", "user_id", "chat_id"?, "message_id"?, "name"?, "language"?, "wait"?}``
+  -> 200 ``{"idempotency_key", "accepted", "reply": {"seq", "text", "kind"}}`` once the core answered,
+  or 202 with ``"reply": null`` if it did not within ``wait`` seconds (the message is kept and
+  the reply shows up in ``GET /devchat/replies`` later). 400 for a malformed request.
+``GET /devchat/replies?chat_id=&after=0&wait=0`` -> ``{"replies": [...]}`` (long-poll up to 30 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+
+from financy.bots.common.message import InboundMessage, Intake
+from financy.bots.devchat.hub import DevchatHub
+
+MAX_WAIT_S = 30.0
+MAX_BODY_BYTES = 256 * 1024
+
+
+def _error(status: int, code: str, message: str) -> HTTPResponse:
+    return json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+def _id(value: Any, field: str, *, default: str | None = None) -> str:
+    if value is None and default is not None:
+        return default
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not 1 <= len(value) <= 128 or not value.isprintable():
+        raise ValueError(f"{field} must be a printable string of 1 to 128 characters")
+    return value
+
+
+def _wait(value: Any, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("wait must be a number of seconds") from exc
+    if not 0 <= seconds <= MAX_WAIT_S:
+        raise ValueError(f"wait must be between 0 and {MAX_WAIT_S:g} seconds")
+    return seconds
+
+
+def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
+    """Return the dev chat routes bound to the edge's ``intake`` and the reply ``hub``."""
+    bp = Blueprint("devchat", url_prefix="/devchat")
+
+    @bp.post("/messages")
+    async def post_message(request: Request) -> HTTPResponse:
+        if len(request.body) > MAX_BODY_BYTES:
+            return _error(413, "too_large", f"body over {MAX_BODY_BYTES} bytes")
+        try:
+            body = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return _error(400, "malformed_json", "the body is not JSON")
+        if not isinstance(body, dict):
+            return _error(400, "malformed_request", "the body must be a JSON object")
+        text = body.get("text")
+        if not isinstance(text, str):
+            return _error(400, "malformed_request", "text must be a string")
+        try:
+            user_id = _id(body.get("user_id"), "user_id")
+            chat_id = _id(body.get("chat_id"), "chat_id", default=user_id)
+            message_id = _id(body.get("message_id"), "message_id", default=uuid.uuid4().hex)
+            wait = _wait(body.get("wait"), 10.0)
+        except ValueError as exc:
+            return _error(400, "malformed_request", str(exc))
+        name = body.get("name")
+        language = body.get("language")
+        inbound = InboundMessage(
+            platform="devchat",
+            chat_id=chat_id,
+            message_id=message_id,
+            sender_id=user_id,
+            received_at=dt.datetime.now(dt.UTC),
+            text=text,
+            sender_name=name[:200] if isinstance(name, str) and name else None,
+            sender_language=language[:16] if isinstance(language, str) and language else None,
+        )
+        waiter = hub.expect(chat_id, message_id)
+        result = await intake(inbound)
+        payload: dict[str, Any] = {"idempotency_key": result.idempotency_key, "accepted": result.accepted}
+        if not result.accepted:
+            hub.forget(chat_id, message_id)
+            payload["reply"] = None
+            payload["duplicate"] = True
+            return json_response(payload, status=200)
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(waiter), timeout=wait)
+        except TimeoutError:
+            hub.forget(chat_id, message_id)
+            payload["reply"] = None
+            return json_response(payload, status=202)
+        payload["reply"] = {"seq": reply.seq, "text": reply.text, "kind": reply.kind}
+        return json_response(payload)
+
+    @bp.get("/replies")
+    async def get_replies(request: Request) -> HTTPResponse:
+        try:
+            chat_id = _id(request.args.get("chat_id"), "chat_id")
+            after = int(request.args.get("after", "0"))
+            wait = _wait(request.args.get("wait"), 0.0)
+        except ValueError as exc:
+            return _error(400, "malformed_request", str(exc))
+        replies = await hub.wait_for_replies(chat_id, after, wait)
+        return json_response({"replies": [asdict(r) for r in replies]})
+
+    return bp

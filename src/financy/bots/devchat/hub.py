@@ -1,0 +1,76 @@
+"""The dev chat's reply side: replies kept per chat, and callers waiting for a given message's reply."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from financy.core.contracts.v1 import ReplyV1
+
+
+@dataclass(frozen=True, slots=True)
+class DevchatReply:
+    """A rendered reply in a dev chat: sequence number, text, message it answers, and its kind."""
+
+    seq: int
+    chat_id: str
+    in_reply_to: str
+    text: str
+    kind: str
+
+
+class DevchatHub:
+    """Implements :class:`~financy.bots.common.message.ReplySender` for the ``devchat`` platform.
+
+    Keeps the last ``history`` replies of each chat in memory (the ledger is the record; this is
+    only the chat window) and wakes callers waiting for the reply to a message.
+    """
+
+    def __init__(self, history: int = 200) -> None:
+        self._seq = 0
+        self._history: defaultdict[str, deque[DevchatReply]] = defaultdict(lambda: deque(maxlen=history))
+        self._waiters: dict[tuple[str, str], asyncio.Future[DevchatReply]] = {}
+        self._changed = asyncio.Condition()
+
+    def expect(self, chat_id: str, message_id: str) -> asyncio.Future[DevchatReply]:
+        """Return a future resolved with the reply to ``message_id`` in ``chat_id``."""
+        key = (chat_id, message_id)
+        future = self._waiters.get(key)
+        if future is None or future.done():
+            future = asyncio.get_running_loop().create_future()
+            self._waiters[key] = future
+        return future
+
+    def forget(self, chat_id: str, message_id: str) -> None:
+        """Drop the waiter for ``message_id`` (the caller gave up)."""
+        self._waiters.pop((chat_id, message_id), None)
+
+    async def send(self, reply: ReplyV1, text: str) -> None:
+        """Deliver a rendered reply: keep it in the chat's history and wake its waiter."""
+        self._seq += 1
+        item = DevchatReply(self._seq, reply.chat_id, reply.in_reply_to, text, reply.kind.value)
+        self._history[reply.chat_id].append(item)
+        future = self._waiters.pop((reply.chat_id, reply.in_reply_to), None)
+        if future is not None and not future.done():
+            future.set_result(item)
+        async with self._changed:
+            self._changed.notify_all()
+
+    def replies(self, chat_id: str, after: int = 0) -> list[DevchatReply]:
+        """Return the chat's replies with ``seq`` greater than ``after``."""
+        return [r for r in self._history.get(chat_id, ()) if r.seq > after]
+
+    async def wait_for_replies(self, chat_id: str, after: int, timeout_s: float) -> list[DevchatReply]:
+        """Return replies after ``after``, waiting up to ``timeout_s`` seconds for one to arrive."""
+        found = self.replies(chat_id, after)
+        if found or timeout_s <= 0:
+            return found
+        try:
+            async with self._changed:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: bool(self.replies(chat_id, after))), timeout=timeout_s
+                )
+        except TimeoutError:
+            return []
+        return self.replies(chat_id, after)

@@ -1,0 +1,108 @@
+"""The ``financy`` command (DESIGN §5). Each sub-command imports only what its process needs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _up(args: argparse.Namespace) -> int:
+    from financy.box.supervisor import run_box
+
+    return run_box(data_dir=Path(args.data_dir), port=args.port, edge_port=args.edge_port)
+
+
+def _core(args: argparse.Namespace) -> int:
+    from financy.core.entrypoints.cli import run
+
+    return run(args.process)
+
+
+def _edge(args: argparse.Namespace) -> int:
+    from financy.edge.cli import run
+
+    return run(args.process)
+
+
+def _send(args: argparse.Namespace) -> int:
+    from financy.bots.devchat.cli import send
+
+    return send(args)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from financy.bots.devchat.cli import chat
+
+    return chat(args)
+
+
+def _parse(args: argparse.Namespace) -> int:
+    from financy.edge.cli import parse
+
+    return parse(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``financy`` command."""
+    parser = argparse.ArgumentParser(prog="financy", description="Financy: your money, from your chats.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run the single box on embedded PostgreSQL and Redis")
+    up.add_argument("--data-dir", default="var", help="where the box keeps everything (default ./var)")
+    up.add_argument("--port", type=int, default=8080, help="core HTTP port (API and dashboard)")
+    up.add_argument("--edge-port", type=int, default=8081, help="edge HTTP port (webhooks, dev chat)")
+    up.set_defaults(func=_up)
+
+    core = sub.add_parser("core", help="run a core process")
+    core.add_argument("process", choices=["api", "ingest", "migrate"])
+    core.set_defaults(func=_core)
+
+    edge = sub.add_parser("edge", help="run an edge process")
+    edge.add_argument("process", choices=["run"])
+    edge.set_defaults(func=_edge)
+
+    for name, func, about in (
+        ("send", _send, "send one message to the running box as a chat user and print the reply"),
+        ("chat", _chat, "talk to the running box interactively"),
+    ):
+        p = sub.add_parser(name, help=about)
+        if name == "send":
+            p.add_argument("text", help="the message, e.g. 'gastei 45,90 no mercado ontem'")
+            p.add_argument("--message-id", help="platform message id (default: a new one)")
+        p.add_argument(
+            "--user", default="admin", help="dev chat user id (default: admin, linked to the admin login)"
+        )
+        p.add_argument("--chat", help="dev chat chat id (default: the user id)")
+        p.add_argument("--name", help="display name of the user")
+        p.add_argument("--edge-url", help="edge base URL (default http://127.0.0.1:8081 or FINANCY_EDGE_URL)")
+        p.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the reply")
+        p.add_argument("--json", action="store_true", help="print the reply as JSON")
+        p.set_defaults(func=func)
+
+    parse = sub.add_parser("parse", help="understand a message without storing it")
+    parse.add_argument("text")
+    parse.add_argument("--json", action="store_true", help="print the DESIGN §5 JSON shape")
+    parse.add_argument("--lang", choices=["pt", "en"], help="language hint for short messages")
+    parse.add_argument("--today", help="reference date YYYY-MM-DD (default: today in --tz)")
+    parse.add_argument("--tz", default="America/Sao_Paulo", help="IANA time zone for 'today'")
+    parse.add_argument("--currency", default="BRL", help="base currency when none is said")
+    parse.set_defaults(func=_parse)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``financy`` command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    func: Handler = args.func
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

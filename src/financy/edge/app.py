@@ -1,0 +1,198 @@
+"""``financy edge run``: the edge node's HTTP server, outbox relay and reply consumer in one process.
+
+HTTP (DESIGN §6, default port 8081): ``/healthz``, ``/readyz``, ``/metrics`` and the channel
+adapters' routes (the dev chat at ``/devchat``). Background tasks: the relay (edge outbox ->
+``financy:captures``) and the reply consumer (``financy:edge:{id}:replies`` -> platforms).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+import redis.exceptions
+import structlog
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sanic import HTTPResponse, Request, Sanic
+from sanic.config import Config
+from sanic.response import BaseHTTPResponse, raw
+from sanic.response import json as json_response
+
+from financy.bots.common.message import InboundMessage, IntakeResult, ReplySender
+from financy.bots.devchat.handlers import devchat_blueprint
+from financy.bots.devchat.hub import DevchatHub
+from financy.edge.intake import Intake
+from financy.edge.outbox.relay import OutboxRelay
+from financy.edge.outbox.store import EdgeOutbox
+from financy.edge.pipeline.steps import Pipeline, PipelineContext
+from financy.edge.pipeline.understand import UnderstandText
+from financy.edge.settings import EdgeSettings
+from financy.edge.sync.replies import ReplyConsumer
+from financy.runtime.streams import default_consumer_name
+
+log = structlog.stdlib.get_logger(__name__)
+_app_numbers = itertools.count(1)
+
+
+@dataclass
+class EdgeMetrics:
+    """Prometheus metrics of one edge app (own registry, so several apps can share a process)."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.requests = Histogram(
+            "financy_edge_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route", "status"],
+            registry=self.registry,
+        )
+        self.captures = Counter(
+            "financy_edge_captures_total",
+            "Inbound messages accepted",
+            ["platform", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_pending = Gauge(
+            "financy_edge_outbox_pending", "Captures waiting for the core", registry=self.registry
+        )
+
+
+@dataclass
+class EdgeContext:
+    """Everything the edge's handlers and tasks share (built in :func:`create_app`)."""
+
+    settings: EdgeSettings
+    redis: aioredis.Redis
+    outbox: EdgeOutbox
+    relay: OutboxRelay
+    hub: DevchatHub
+    intake: Intake
+    replies: ReplyConsumer
+    metrics: EdgeMetrics
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+EdgeApp = Sanic[Config, EdgeContext]
+
+
+def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = None) -> EdgeApp:
+    """Build the edge app for ``settings``; its background tasks start with the server."""
+    client = redis_client or aioredis.Redis.from_url(
+        settings.require_redis_url(), socket_timeout=10, socket_connect_timeout=3
+    )
+    outbox = EdgeOutbox(settings.edge_dir / "outbox.sqlite3")
+    relay = OutboxRelay(
+        outbox, client, batch=settings.edge.relay_batch, backoff_max_s=settings.edge.relay_backoff_max_s
+    )
+    pipeline = Pipeline(
+        [UnderstandText()],
+        PipelineContext(
+            time_zone=settings.edge.time_zone,
+            language=settings.edge.language,
+            currency=settings.edge.currency,
+        ),
+    )
+    intake = Intake(settings.edge.id, pipeline, outbox, relay.wake)
+    hub = DevchatHub()
+    senders: dict[str, ReplySender] = {"devchat": hub}
+    replies = ReplyConsumer(
+        client,
+        edge_id=settings.edge.id,
+        outbox=outbox,
+        senders=senders,
+        consumer=default_consumer_name(f"edge-{settings.edge.id}"),
+    )
+    metrics = EdgeMetrics()
+    ctx = EdgeContext(settings, client, outbox, relay, hub, intake, replies, metrics)
+    app: EdgeApp = Sanic(f"financy_edge_{next(_app_numbers)}", ctx=ctx)
+    app.config.REQUEST_MAX_SIZE = 64 * 1024 * 1024
+    app.config.KEEP_ALIVE_TIMEOUT = 75
+
+    async def counted_intake(inbound: InboundMessage) -> IntakeResult:
+        result = await intake(inbound)
+        metrics.captures.labels(inbound.platform, "accepted" if result.accepted else "duplicate").inc()
+        return result
+
+    if settings.edge.devchat_enabled:
+        app.blueprint(devchat_blueprint(counted_intake, hub))
+
+    @app.before_server_start
+    async def start_tasks(app: EdgeApp) -> None:
+        app.ctx.tasks = [
+            asyncio.create_task(app.ctx.relay.run(), name="relay"),
+            asyncio.create_task(app.ctx.replies.run(), name="replies"),
+        ]
+        log.info("edge.started", edge_id=settings.edge.id, outbox=str(outbox.path))
+
+    @app.before_server_stop
+    async def stop_tasks(app: EdgeApp) -> None:
+        app.ctx.relay.stop()
+        app.ctx.replies.stop()
+        if app.ctx.tasks:
+            _done, pending = await asyncio.wait(app.ctx.tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+        await app.ctx.redis.aclose()
+        app.ctx.outbox.close()
+        log.info("edge.stopped", edge_id=settings.edge.id)
+
+    async def start_timer(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    async def observe(request: Request, response: BaseHTTPResponse) -> None:
+        route = request.route.path if request.route else "unmatched"
+        started = getattr(request.ctx, "started", None)
+        if started is not None:
+            metrics.requests.labels(route, str(response.status)).observe(time.perf_counter() - started)
+
+    app.register_middleware(start_timer, "request")
+    app.register_middleware(observe, "response")
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> HTTPResponse:
+        return json_response({"status": "ok"})
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> HTTPResponse:
+        # The edge is ready while it can keep captures: the core's Redis being away only delays them.
+        try:
+            pending = await asyncio.to_thread(outbox.count_pending)
+        except Exception as exc:  # the outbox file is the one thing the edge cannot work without
+            return json_response({"outbox": f"error: {type(exc).__name__}"}, status=503)
+        try:
+            await asyncio.wait_for(client.ping(), timeout=2)
+            core = "ok"
+        except (TimeoutError, redis.exceptions.RedisError, OSError):
+            core = "unreachable"
+        return json_response({"outbox": "ok", "pending": pending, "core_redis": core})
+
+    @app.get("/metrics")
+    async def metrics_endpoint(request: Request) -> HTTPResponse:
+        metrics.outbox_pending.set(await asyncio.to_thread(outbox.count_pending))
+        return raw(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def run_edge(settings: EdgeSettings) -> int:
+    """Serve the edge on ``settings.edge.host:port`` in this process until SIGTERM/SIGINT."""
+    app = create_app(settings)
+    app.run(
+        host=settings.edge.host,
+        port=settings.edge.port,
+        single_process=True,
+        access_log=False,
+        motd=False,
+    )
+    return 0

@@ -1,0 +1,70 @@
+"""Edge node settings (pydantic-settings, prefix ``FINANCY_``, nested with ``__``).
+
+``FINANCY_REDIS_URL`` is the core's Redis, where ``financy:captures`` and this edge's reply
+stream live. The edge keeps its outbox on its own disk (``FINANCY_EDGE__DATA_DIR``), so
+captures wait there, durable, while the core's Redis is unreachable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EdgeNode(BaseModel):
+    """This edge node: its id on the streams, its HTTP listener and its local state."""
+
+    id: str = "local"
+    host: str = "127.0.0.1"
+    port: int = 8081
+    data_dir: Path | None = None
+    time_zone: str = "America/Sao_Paulo"
+    language: str = "pt"
+    currency: str = "BRL"
+    relay_batch: int = 100
+    relay_backoff_max_s: float = 5.0
+    devchat_enabled: bool = True
+
+
+class TelegramSettings(BaseModel):
+    """Telegram Bot API access (DESIGN §6)."""
+
+    token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org"
+    webhook_secret: SecretStr | None = None
+
+
+class WhatsAppSettings(BaseModel):
+    """WhatsApp Cloud API access (DESIGN §6)."""
+
+    token: SecretStr | None = None
+    app_secret: SecretStr | None = None
+    verify_token: SecretStr | None = None
+    api_base_url: str = "https://graph.facebook.com/v21.0"
+
+
+class EdgeSettings(BaseSettings):
+    """Settings of the edge processes (``financy edge run``)."""
+
+    model_config = SettingsConfigDict(env_prefix="FINANCY_", env_nested_delimiter="__", extra="ignore")
+
+    redis_url: str | None = None
+    data_dir: Path = Path("var")
+    edge: EdgeNode = EdgeNode()
+    telegram: TelegramSettings = TelegramSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def edge_dir(self) -> Path:
+        """Return the directory of this edge's local state (outbox, dev chat history)."""
+        return self.edge.data_dir or (self.data_dir / "edge" / self.edge.id)
+
+    def require_redis_url(self) -> str:
+        """Return the core Redis URL or raise ``RuntimeError`` if none is set."""
+        if not self.redis_url:
+            raise RuntimeError("FINANCY_REDIS_URL is not set (run `financy up` for the single box)")
+        return self.redis_url
