@@ -114,12 +114,12 @@ def redis_server_url(services_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def redis_url(redis_server_url: str) -> Iterator[str]:
-    """Yield the run's Redis URL, emptied before each test."""
+def redis_url(redis_server_url: str) -> str:
+    """Return the run's Redis URL, emptied before each test."""
     client = redis.Redis.from_url(redis_server_url)
     client.flushdb()
     client.close()
-    yield redis_server_url
+    return redis_server_url
 
 
 @pytest.fixture

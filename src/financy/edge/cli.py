@@ -39,10 +39,7 @@ def parse(args: argparse.Namespace) -> int:
     )
     transactions: list[dict[str, str | int | None]] = []
     for t in understanding.transactions:
-        if t.occurred_on is not None:
-            occurred_on = t.occurred_on
-        else:
-            occurred_on = today - dt.timedelta(days=t.days_ago or 0)
+        occurred_on = t.occurred_on or today - dt.timedelta(days=t.days_ago or 0)
         transactions.append(
             {
                 "kind": t.kind.value,

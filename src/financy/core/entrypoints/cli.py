@@ -1,0 +1,31 @@
+"""``financy core api|ingest|migrate``: build the settings once, configure logs, run one process."""
+
+from __future__ import annotations
+
+from financy.core.settings import CoreSettings
+from financy.runtime.logging import configure_logging
+
+
+def run(process: str) -> int:
+    """Run core ``process`` ("api", "ingest" or "migrate") and return its exit status.
+
+    Raises:
+        ValueError: unknown ``process``.
+        RuntimeError: a URL the process needs is not set (see :class:`CoreSettings`).
+    """
+    settings = CoreSettings()
+    configure_logging("core-" + process, level=settings.log_level, json=settings.log_json)
+    if process == "api":
+        from financy.core.entrypoints.api import run_api
+
+        return run_api(settings)
+    if process == "migrate":
+        from financy.core.adapters.migrate import upgrade
+
+        upgrade(settings.require_database_url())
+        return 0
+    if process == "ingest":
+        from financy.core.entrypoints.ingest import run_ingest
+
+        return run_ingest(settings)
+    raise ValueError(f"unknown core process {process!r}; expected api, ingest or migrate")

@@ -1,0 +1,205 @@
+"""Read model: a context's transactions, newest first, in pages with a keyset cursor.
+
+Rows are ordered by ``(occurred_on DESC, id DESC)``; ids are UUIDv7, so transactions of one
+day come out in the order they were recorded, newest first. A page's cursor is the key of its
+last row, encoded as opaque URL-safe base64; the next page is the rows strictly after that key,
+which the ``(context_id, occurred_on, id)`` index serves without an OFFSET scan, and which stays
+correct while new transactions arrive.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, select, tuple_
+
+from financy.core.adapters import orm
+from financy.core.domain.model import CATEGORY_BY_SLUG, TransactionStatus
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class InvalidCursorError(ValueError):
+    """A page cursor that this module did not make (or that was altered)."""
+
+
+def encode_cursor(occurred_on: dt.date, transaction_id: uuid.UUID) -> str:
+    """Return the opaque cursor for the key ``(occurred_on, transaction_id)``."""
+    raw = f"{occurred_on.isoformat()}|{transaction_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.date, uuid.UUID]:
+    """Return the key a cursor from :func:`encode_cursor` holds.
+
+    Raises:
+        InvalidCursorError: not URL-safe base64 of ``YYYY-MM-DD|uuid``.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        day, _, ident = raw.partition("|")
+        return dt.date.fromisoformat(day), uuid.UUID(ident)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursorError("invalid cursor") from exc
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """Return ``amount`` as a plain decimal string with at least the currency's minor digits.
+
+    ``Decimal("45.9000")`` in BRL is ``"45.90"``, ``Decimal("1000.0000")`` in JPY is ``"1000"``,
+    and extra precision that is really there is kept (``"5.789"`` litres-priced fuel).
+    """
+    from babel.numbers import get_currency_precision
+
+    digits = get_currency_precision(currency)
+    normalized = amount.normalize()
+    exponent = normalized.as_tuple().exponent
+    places = max(digits, -exponent if isinstance(exponent, int) else 0)
+    return f"{amount.quantize(Decimal(1).scaleb(-places)):f}"
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionView:
+    """One transaction as the API and the dashboard list it.
+
+    ``amount`` is a positive decimal string in ``currency`` (ISO 4217); ``kind`` gives the
+    direction (expense, income, transfer). ``occurred_on`` is the date in the context's time
+    zone. ``category_name`` is the category in the requested language, ``None`` if uncategorised.
+    """
+
+    id: uuid.UUID
+    occurred_on: dt.date
+    kind: str
+    amount: str
+    currency: str
+    merchant: str | None
+    description: str | None
+    category: str | None
+    category_name: str | None
+    payment_method: str | None
+    installments: int | None
+    status: TransactionStatus
+    source_channel: str
+    author_id: uuid.UUID
+    created_at: dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of the API (ids, dates and amounts as strings)."""
+        return {
+            "id": str(self.id),
+            "occurred_on": self.occurred_on.isoformat(),
+            "kind": self.kind,
+            "amount": self.amount,
+            "currency": self.currency,
+            "merchant": self.merchant,
+            "description": self.description,
+            "category": self.category,
+            "category_name": self.category_name,
+            "payment_method": self.payment_method,
+            "installments": self.installments,
+            "status": self.status.value,
+            "source_channel": self.source_channel,
+            "author_id": str(self.author_id),
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionPage:
+    """One page of transactions; ``next_cursor`` is ``None`` on the last page."""
+
+    items: list[TransactionView]
+    next_cursor: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return ``{"items": [...], "next_cursor": str | null}``."""
+        return {"items": [t.to_json() for t in self.items], "next_cursor": self.next_cursor}
+
+
+def transactions(
+    conn: Connection,
+    context_id: uuid.UUID,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    category: str | None = None,
+    status: TransactionStatus | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+    language: str = "en",
+) -> TransactionPage:
+    """Return up to ``limit`` transactions of ``context_id`` after ``cursor``, newest first.
+
+    ``date_from``/``date_to`` bound ``occurred_on`` inclusively; ``category`` is a taxonomy
+    slug; ``status`` ``None`` lists recorded and reversed ones. Membership is the caller's check.
+
+    Raises:
+        ValueError: ``limit`` outside 1..:data:`MAX_LIMIT`.
+        InvalidCursorError: ``cursor`` was not made by :func:`encode_cursor`.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    tx = orm.transactions
+    query = select(
+        tx.c.id,
+        tx.c.occurred_on,
+        tx.c.kind,
+        tx.c.amount,
+        tx.c.currency,
+        tx.c.merchant,
+        tx.c.description,
+        tx.c.category,
+        tx.c.payment_method,
+        tx.c.installments,
+        tx.c.status,
+        tx.c.source_channel,
+        tx.c.author_id,
+        tx.c.created_at,
+    ).where(tx.c.context_id == context_id)
+    if date_from is not None:
+        query = query.where(tx.c.occurred_on >= date_from)
+    if date_to is not None:
+        query = query.where(tx.c.occurred_on <= date_to)
+    if category is not None:
+        query = query.where(tx.c.category == category)
+    if status is not None:
+        query = query.where(tx.c.status == status.value)
+    if cursor is not None:
+        after_day, after_id = decode_cursor(cursor)
+        query = query.where(tuple_(tx.c.occurred_on, tx.c.id) < tuple_(after_day, after_id))
+    rows = conn.execute(query.order_by(tx.c.occurred_on.desc(), tx.c.id.desc()).limit(limit + 1)).all()
+    items = [_view(row, language) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(last.occurred_on, last.id)
+    return TransactionPage(items=items, next_cursor=next_cursor)
+
+
+def _view(row: Row[*tuple[Any, ...]], language: str) -> TransactionView:
+    slug = row.category
+    category = CATEGORY_BY_SLUG.get(slug) if slug else None
+    return TransactionView(
+        id=row.id,
+        occurred_on=row.occurred_on,
+        kind=row.kind,
+        amount=format_amount(row.amount, row.currency),
+        currency=row.currency,
+        merchant=row.merchant,
+        description=row.description,
+        category=slug,
+        category_name=category.name(language) if category else None,
+        payment_method=row.payment_method,
+        installments=row.installments,
+        status=TransactionStatus(row.status),
+        source_channel=row.source_channel,
+        author_id=row.author_id,
+        created_at=row.created_at,
+    )

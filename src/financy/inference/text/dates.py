@@ -1,0 +1,397 @@
+"""When a message says the money moved: "ontem", "há 3 dias", "dia 5", "5/11", "last friday".
+
+Our own precompiled rules, no dateparser: every form the reader supports is covered here in a few
+microseconds, while dateparser costs milliseconds per call and returns None for "sexta passada".
+
+Relative days (hoje/today 0, ontem/yesterday 1, anteontem 2, "há N dias"/"N days ago" N, "há N
+semanas"/"N weeks ago" 7N) come back as ``days_ago``; everything else as an absolute
+``occurred_on`` computed from ``today``:
+
+* "dia 5" / "on the 5th" / "the 3rd": that day of this month, or of the latest earlier month
+  that has it if it would be after ``today``.
+* "5/11", "5/11/2025", "2025-11-05", "05.11.2025": day/month (DMY) by default, in both languages.
+  When one part is over 12 the order is taken from it ("11/28" is 28 November). For English we
+  keep D/M when both parts are 12 or less: the project's users write DMY and a wrong guess is shown
+  back to the user with the transaction. Without a year: this year, or last year if after today.
+* "5 de novembro", "november 5th", "5 nov 2025": as above with the named month.
+* "sexta passada" / "last friday": the latest such weekday strictly before today; "na sexta" /
+  "on friday": the latest on or before today; "sexta retrasada": one week earlier still.
+* "semana passada" / "last week": today minus 7 days. "amanhã" / "tomorrow": today plus one.
+
+Numbers inside a date ("dia 5", "28/11", "em 2024") are reported as spans so they never become
+amounts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from financy.inference.text.lexicon import NUMBER_WORDS
+
+__all__ = ["DateReading", "find_dates"]
+
+
+@dataclass(frozen=True, slots=True)
+class DateReading:
+    """What a message says about its date: at most one of the two fields is set."""
+
+    occurred_on: dt.date | None = None
+    days_ago: int | None = None
+
+
+_NONE: Final = DateReading()
+
+_MONTHS: Final[dict[str, int]] = {
+    "janeiro": 1,
+    "fevereiro": 2,
+    "marco": 3,
+    "abril": 4,
+    "maio": 5,
+    "junho": 6,
+    "julho": 7,
+    "agosto": 8,
+    "setembro": 9,
+    "outubro": 10,
+    "novembro": 11,
+    "dezembro": 12,
+    "jan": 1,
+    "fev": 2,
+    "mar": 3,
+    "abr": 4,
+    "mai": 5,
+    "jun": 6,
+    "jul": 7,
+    "ago": 8,
+    "set": 9,
+    "out": 10,
+    "nov": 11,
+    "dez": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "feb": 2,
+    "apr": 4,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "dec": 12,
+}
+_WEEKDAYS: Final[dict[str, int]] = {
+    "segunda": 0,
+    "terca": 1,
+    "quarta": 2,
+    "quinta": 3,
+    "sexta": 4,
+    "sabado": 5,
+    "domingo": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+
+_PT_MONTH_FULL: Final = (
+    "janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro"
+)
+# Abbreviations that are also everyday words ("mar", "set", "out", "dez", "ago") need "de" first.
+_PT_MONTH_ABBR_SAFE: Final = "jan|fev|abr|mai|jun|jul|nov"
+_PT_MONTH_ABBR_WORDY: Final = "mar|ago|set|out|dez"
+_EN_MONTH: Final = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)  # no "mar": it is Portuguese for "sea"
+_COUNT: Final = r"(?P<n>\d{1,3}|an?|[a-z]+(?:-[a-z]+)?)"
+_YEAR: Final = r"(?P<y>\d{4})"
+
+
+def _count(word: str) -> int | None:
+    """Return the small count written as digits or one number word ("3", "tres", "a")."""
+    if word.isdigit():
+        return int(word)
+    if word in {"a", "an"}:
+        return 1
+    if "-" in word:
+        tens, _, unit = word.partition("-")
+        a, b = NUMBER_WORDS.get(tens), NUMBER_WORDS.get(unit)
+        return a + b if a is not None and b is not None else None
+    return NUMBER_WORDS.get(word)
+
+
+def _day_of_month(day: int, today: dt.date) -> dt.date | None:
+    """Return the latest date on or before ``today`` whose day of month is ``day``."""
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate <= today:
+            return candidate
+        month -= 1
+        if month == 0:
+            month, year = 12, year - 1
+    return None
+
+
+def _day_month(day: int, month: int, year: int | None, today: dt.date) -> dt.date | None:
+    """Return the date, with a missing year meaning the latest such date on or before today."""
+    if year is not None and year < 100:
+        year += 2000
+    try:
+        if year is not None:
+            return dt.date(year, month, day)
+        candidate = dt.date(today.year, month, day)
+        return candidate if candidate <= today else dt.date(today.year - 1, month, day)
+    except ValueError:
+        return None
+
+
+def _weekday(target: int, today: dt.date, *, strict: bool, extra_weeks: int = 0) -> dt.date:
+    """Return the latest ``target`` weekday on (or, if ``strict``, before) ``today``."""
+    back = (today.weekday() - target) % 7
+    if strict and back == 0:
+        back = 7
+    return today - dt.timedelta(days=back + 7 * extra_weeks)
+
+
+_Rule = Callable[[re.Match[str], dt.date, str], DateReading | None]
+
+
+def _fixed_days(days: int) -> _Rule:
+    def rule(_m: re.Match[str], _today: dt.date, _lang: str) -> DateReading:
+        return DateReading(days_ago=days)
+
+    return rule
+
+
+def _ago(multiplier: int) -> _Rule:
+    def rule(m: re.Match[str], _today: dt.date, _lang: str) -> DateReading | None:
+        count = _count(m.group("n"))
+        if count is None or count > 3660:
+            return None
+        return DateReading(days_ago=count * multiplier)
+
+    return rule
+
+
+def _offset(days: int) -> _Rule:
+    def rule(_m: re.Match[str], today: dt.date, _lang: str) -> DateReading:
+        return DateReading(occurred_on=today + dt.timedelta(days=days))
+
+    return rule
+
+
+def _pt_weekday(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
+    pre, day, feira, post = m.group("pre"), m.group("wd"), m.group("feira"), m.group("post")
+    if not (pre or feira or post or day in {"terca", "sexta", "sabado", "domingo"}):
+        return None  # bare "segunda"/"quarta"/"quinta" are also "second"/"fourth"/"fifth"
+    strict = bool(post) or pre in {"ultima", "ultimo"}
+    extra = 1 if post and post.startswith("retrasad") else 0
+    return DateReading(occurred_on=_weekday(_WEEKDAYS[day], today, strict=strict, extra_weeks=extra))
+
+
+def _en_weekday(m: re.Match[str], today: dt.date, _lang: str) -> DateReading:
+    pre = m.group("pre") or ""
+    strict = pre.startswith(("last", "past", "this past"))
+    return DateReading(occurred_on=_weekday(_WEEKDAYS[m.group("wd")], today, strict=strict))
+
+
+def _dom(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
+    raw = m.group("d")
+    day = 1 if raw == "primeiro" else int(raw)
+    found = _day_of_month(day, today)
+    return DateReading(occurred_on=found) if found else None
+
+
+def _numeric(m: re.Match[str], today: dt.date, lang: str) -> DateReading | None:
+    a, b = int(m.group("a")), int(m.group("b"))
+    year = int(m.group("y")) if m.group("y") else None
+    if a > 12 or b <= 12:
+        day, month = a, b
+    else:  # b > 12 >= a: only month/day makes sense
+        day, month = b, a
+    if not 1 <= month <= 12:
+        return None
+    found = _day_month(day, month, year, today)
+    return DateReading(occurred_on=found) if found else None
+
+
+def _iso(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
+    try:
+        return DateReading(occurred_on=dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d"))))
+    except ValueError:
+        return None
+
+
+def _named_month(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
+    month = _MONTHS[m.group("mon")]
+    year = int(m.group("y")) if m.group("y") else None
+    found = _day_month(int(m.group("d")), month, year, today)
+    return DateReading(occurred_on=found) if found else None
+
+
+def _mask_only(_m: re.Match[str], _today: dt.date, _lang: str) -> None:
+    return None
+
+
+_ORD: Final = r"(?:st|nd|rd|th)"
+
+# Rules in priority order: a match overlapping one already taken is ignored.
+# Each rule runs only if one of its cue substrings is in the text: most messages skip most rules.
+_MONTH_CUE: Final = (
+    "jan",
+    "fev",
+    "feb",
+    "mar",
+    "abr",
+    "apr",
+    "mai",
+    "may",
+    "jun",
+    "jul",
+    "ago",
+    "aug",
+    "set",
+    "sep",
+    "out",
+    "oct",
+    "nov",
+    "dez",
+    "dec",
+)
+_RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
+    (("-",), re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"), _iso),
+    (
+        _MONTH_CUE,
+        re.compile(
+            r"\b(?:(?:no|em)\s+)?(?:dia\s+)?(?P<d>\d{1,2})(?:º|o)?\s*(?:de\s+)?"
+            rf"(?P<mon>{_PT_MONTH_FULL}|{_PT_MONTH_ABBR_SAFE})\b\.?(?:\s*(?:de\s+|/)?{_YEAR}\b)?"
+        ),
+        _named_month,
+    ),
+    (
+        _MONTH_CUE,
+        re.compile(
+            r"\b(?:(?:no|em)\s+)?(?:dia\s+)?(?P<d>\d{1,2})(?:º|o)?\s*de\s+"
+            rf"(?P<mon>{_PT_MONTH_ABBR_WORDY})\b\.?(?:\s*(?:de\s+|/)?{_YEAR}\b)?"
+        ),
+        _named_month,
+    ),
+    (
+        _MONTH_CUE,
+        re.compile(
+            rf"\b(?:on\s+)?(?P<mon>{_EN_MONTH})\.?\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\b(?:,?\s+{_YEAR}\b)?"
+        ),
+        _named_month,
+    ),
+    (
+        _MONTH_CUE,
+        re.compile(
+            rf"\b(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\s+(?:of\s+)?(?P<mon>{_EN_MONTH})\b\.?"
+            rf"(?:,?\s+{_YEAR}\b)?"
+        ),
+        _named_month,
+    ),
+    (
+        ("/",),
+        re.compile(r"\b(?:(?:no|em)\s+)?(?:dia\s+)?(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?\b"),
+        _numeric,
+    ),
+    ((".", "-"), re.compile(r"\b(?P<a>\d{1,2})[.-](?P<b>\d{1,2})[.-](?P<y>\d{4}|\d{2})\b"), _numeric),
+    (("dia",), re.compile(r"\b(?:no\s+|em\s+)?dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\b"), _dom),
+    (("st", "nd", "rd", "th"), re.compile(rf"\b(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b"), _dom),
+    (
+        ("ontem", "yesterday"),
+        re.compile(r"\b(?:antes\s+de\s+ontem|anteontem|antontem|(?:the\s+)?day\s+before\s+yesterday)\b"),
+        _fixed_days(2),
+    ),
+    (("ontem", "yesterday"), re.compile(r"\b(?:ontem|yesterday)\b"), _fixed_days(1)),
+    (
+        ("hoje", "hj", "today", "tonight", "this "),
+        re.compile(r"\b(?:hoje|hj|today|tonight|this\s+morning|this\s+afternoon)\b"),
+        _fixed_days(0),
+    ),
+    (("amanha", "tomorrow"), re.compile(r"\b(?:amanha|tomorrow)\b"), _offset(1)),
+    (("dia",), re.compile(rf"\b(?:ha|faz)\s+{_COUNT}\s+dias?\b(?:\s+atras\b)?"), _ago(1)),
+    (("dia",), re.compile(rf"\b{_COUNT}\s+dias?\s+atras\b"), _ago(1)),
+    (("day",), re.compile(rf"\b{_COUNT}\s+days?\s+ago\b"), _ago(1)),
+    (("semana",), re.compile(rf"\b(?:ha|faz)\s+{_COUNT}\s+semanas?\b(?:\s+atras\b)?"), _ago(7)),
+    (("semana",), re.compile(rf"\b{_COUNT}\s+semanas?\s+atras\b"), _ago(7)),
+    (("week",), re.compile(rf"\b{_COUNT}\s+weeks?\s+ago\b"), _ago(7)),
+    (
+        ("semana", "last week"),
+        re.compile(r"\b(?:(?:na|da)\s+)?semana\s+passada\b|\blast\s+week\b"),
+        _offset(-7),
+    ),
+    (
+        ("segunda", "terca", "quarta", "quinta", "sexta", "sabado", "domingo"),
+        re.compile(
+            r"\b(?:(?P<pre>na|no|nesta|nessa|esta|essa|desta|dessa|ultima|ultimo|naquela)\s+)?"
+            r"(?P<wd>segunda|terca|quarta|quinta|sexta|sabado|domingo)(?P<feira>[\s-]feira)?"
+            r"(?:\s+(?P<post>passada|passado|retrasada|retrasado))?\b"
+        ),
+        _pt_weekday,
+    ),
+    (
+        ("day",),
+        re.compile(
+            r"\b(?:(?P<pre>last|on|this\s+past|past)\s+)?"
+            r"(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+        ),
+        _en_weekday,
+    ),
+    # a year is not money: "em 2024", "ano de 2023", "in 2022" (not "em 2000 reais")
+    (
+        ("19", "20"),
+        re.compile(
+            r"\b(?:em|in|ano(?:\s+de)?|year|desde|since)\s+(?:19|20)\d{2}\b"
+            r"(?!\s*(?:reais|real|dolares|dollars|euros|r\$|\$|€|k\b|mil\b))"
+        ),
+        _mask_only,
+    ),
+)
+
+
+def find_dates(fold: str, today: dt.date, language: str) -> tuple[DateReading, list[tuple[int, int]]]:
+    """Return the first date the folded text gives, and every character span that is a date.
+
+    ``fold`` is the lower-cased, accent-folded message; ``today`` is the reference day for
+    relative expressions. Spans are ``(start, end)`` into ``fold``.
+    """
+    taken: list[tuple[int, int]] = []  # sorted, non-overlapping
+    best: tuple[int, DateReading] | None = None
+    for cues, regex, rule in _RULES:
+        if not any(cue in fold for cue in cues):
+            continue
+        for m in regex.finditer(fold):
+            start, end = m.span()
+            at = bisect.bisect_left(taken, (start, end))
+            if (at > 0 and taken[at - 1][1] > start) or (at < len(taken) and taken[at][0] < end):
+                continue  # overlaps a span an earlier rule took
+            reading = rule(m, today, language)
+            if reading is None and rule is not _mask_only and "wd" in regex.groupindex:
+                continue  # a bare "segunda" is not a date: leave it alone
+            taken.insert(at, (start, end))
+            if reading is not None and (best is None or start < best[0]):
+                best = (start, reading)
+    return (best[1] if best else _NONE), taken

@@ -1,0 +1,654 @@
+"""Amounts of money in a tokenised message, and the numbers that are not money.
+
+Steps, in order (each only looks at tokens the earlier ones left ``Role.FREE``):
+
+1. :func:`mask_not_money` marks identifiers, times, percentages and ordinals (CPF "123.456.789-09",
+   phone "(11) 98765-4321", CEP, "14:30", "10%", "1º").
+2. :func:`find_instalments` marks "em 3x", "3x de 50", "em 3 vezes", "3 parcelas", "in 3
+   installments" and remembers the count.
+3. :func:`find_mentions` reads each number (digits or words), its multiplier ("10k", "1,5 mil"),
+   sign, and currency before or after it ("R$ 45", "20€", "3.14US$", "EUR 20", "45 reais", "10 XYZ").
+   Numbers with no currency are dropped when they are labels ("apartamento 302"), quantities
+   ("2 pizzas", "50 litros") or ids (8+ digits).
+4. :func:`combine_cents` joins "$20 and 43c" / "3 GBP 1 pence" and turns lone cents into hundredths.
+5. :func:`has_range` says whether any amount is a bound or an interval ("less than 7 EUR",
+   "between 10 and 20", "$10-$20"): the reader then records nothing and asks.
+6. :func:`merge_repeats` keeps the first of amounts written back to back with no word between
+   them: a price comparison ("R$ 139,99 R$ 135,99") or the same price twice ("205,68 € 205.68").
+
+A negative amount ("-50", "gastei -30") is read as its magnitude with ``negative`` set: the reader
+records it as money out like any other (the sign in a chat is almost always a typo or a "minus"
+dash), with lower confidence so the reply asks for confirmation.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+from financy.inference.text import lexicon as lx
+from financy.inference.text.normalize import Role, Token, TokKind
+from financy.inference.text.numbers import parse_digits, read_number_words
+
+__all__ = [
+    "Instalment",
+    "Mention",
+    "combine_cents",
+    "find_instalments",
+    "find_mentions",
+    "has_range",
+    "mark_span",
+    "mask_not_money",
+    "merge_repeats",
+    "resolve_currency",
+]
+
+_HUNDRED: Final = Decimal(100)
+_ONE: Final = Decimal(1)
+_MINUS: Final = frozenset({"-", "−", "–"})
+
+
+@dataclass(slots=True)
+class Mention:
+    """One amount of money found in the token list.
+
+    ``start``/``end`` are token indices (end exclusive) covering sign, currency, number and
+    multiplier. ``currency`` is an ISO 4217 code, ``"$"`` for a bare dollar sign still to be
+    resolved against the context, or None when the text names none.
+    """
+
+    start: int
+    end: int
+    amount: Decimal
+    currency: str | None = None
+    minor: str | None = None  # set while the value is in hundredths: the unit's currency or "$"
+    from_words: bool = False
+    negative: bool = False
+    approximate: bool = False
+    weak_quantity: bool = False  # "1 pizza 50": a small count before a noun, dropped if more follows
+    currency_word: bool = False  # currency written as a word after the number ("3 reais")
+    whole_number: bool = True  # written without decimals
+
+
+@dataclass(frozen=True, slots=True)
+class Instalment:
+    """Instalments said in the text: ``count`` payments; ``per_amount_at`` is the character
+    index where a per-instalment amount starts ("3x de 50": at "50"), or None when the amount
+    next to it is the total."""
+
+    count: int
+    start: int
+    end: int
+    per_amount_at: int | None
+
+
+def mark_span(tokens: Sequence[Token], starts: Sequence[int], start: int, end: int, role: Role) -> None:
+    """Give ``role`` to every still-free token lying inside characters ``[start, end)``."""
+    i = bisect.bisect_left(starts, start)
+    while i < len(tokens) and tokens[i].start < end:
+        tok = tokens[i]
+        if tok.end <= end and tok.role is Role.FREE:
+            tok.role = role
+        i += 1
+
+
+# --- 1. numbers that are not money ------------------------------------------------------------
+
+_NOT_MONEY_RE: Final = re.compile(
+    "|".join(
+        (
+            r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b",  # CPF
+            r"\b\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}\b",  # CNPJ
+            r"(?:\+\d{1,3}\s?)?\(\d{2,3}\)\s?\d{4,5}[-\s]?\d{4}\b",  # phone with (area code)
+            r"\+\d{1,3}[\s-]?\d{2,3}[\s-]?\d{4,5}[\s-]?\d{4}\b",  # international phone
+            r"\b\d{2}\s9\d{4}[\s-]\d{4}\b",  # BR mobile "11 98765 4321"
+            r"\b\d{4,5}-\d{4}\b",  # phone "98765-4321"
+            r"\b\d{5}-\d{3}\b",  # CEP
+            r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\b\.?)?",  # time 14:30
+            r"\b\d{1,2}\s?h\s?\d{2}\b|\b\d{1,2}\s?(?:h|hs|hrs)\b",  # 14h30, 14h
+            r"\b\d{1,2}\s?[ap]\.?m\b\.?",  # 3pm
+            r"\b\d+(?:[.,]\d+)?\s?%",  # 10%
+            r"\b\d{1,3}\s?[ºª°]",  # 1º, 2ª
+            r"\b\d{1,2}[oa]\b",  # 1o, 2a (ordinals typed without º)
+            r"\b\d{1,2}(?:st|nd|rd|th)\b",  # 3rd (a day of month is caught by dates first)
+            r"\b(?:19|20)\d{2}\s?[/-]\s?(?:19|20)?\d{2}\b",  # 2024/2025
+            r"#\s?\d+",  # #123
+            r"\b(?:ending\s+in|ending|final|terminad[oa]\s+em|com\s+final)\s+\d{4}\b",  # card digits
+        )
+    )
+)
+
+
+def mask_not_money(fold: str, tokens: Sequence[Token], starts: Sequence[int]) -> None:
+    """Mark numbers that are identifiers, times, percentages or ordinals as ``NOT_MONEY``."""
+    for m in _NOT_MONEY_RE.finditer(fold):
+        mark_span(tokens, starts, m.start(), m.end(), Role.NOT_MONEY)
+
+
+# --- 2. instalments ---------------------------------------------------------------------------
+
+_COUNT_WORDS: Final[dict[str, int]] = {
+    "duas": 2,
+    "dois": 2,
+    "tres": 3,
+    "quatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "sete": 7,
+    "oito": 8,
+    "nove": 9,
+    "dez": 10,
+    "onze": 11,
+    "doze": 12,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_N: Final = r"(?P<n>\d{1,2}|" + "|".join(_COUNT_WORDS) + ")"
+_INSTALMENT_RES: Final = (
+    re.compile(r"\b(?:parcelad[oa]\s+)?(?:em|in)\s+" + _N + r"\s?x\b"),
+    re.compile(r"\b(?P<n>\d{1,2})x\b"),
+    re.compile(r"\b(?P<n>\d{1,2})\s+x(?=\s+(?:de|of)\b)"),
+    re.compile(
+        r"\b(?:parcelad[oa]\s+)?(?:em|in)\s+"
+        + _N
+        + r"\s+(?:vezes|parcelas|prestacoes|installments|instalments"
+        r"|payments)\b"
+    ),
+    re.compile(r"\bparcelad[oa]\s+em\s+" + _N + r"\b"),
+    re.compile(r"\b" + _N + r"\s+(?:parcelas|prestacoes|installments|instalments)\b"),
+)
+_PER_INSTALMENT_RE: Final = re.compile(r"\s*(?:de|of|sendo)\s+|\s*(?=(?:r|us)?\$|€|£)")
+
+
+def find_instalments(fold: str, tokens: Sequence[Token], starts: Sequence[int]) -> list[Instalment]:
+    """Find instalment phrases, mark their tokens ``INSTALMENT``, and return them in text order."""
+    found: list[Instalment] = []
+    for regex in _INSTALMENT_RES:
+        for m in regex.finditer(fold):
+            start, end = m.span()
+            if any(start < f.end and f.start < end for f in found):
+                continue
+            raw = m.group("n")
+            count = int(raw) if raw.isdigit() else _COUNT_WORDS[raw]
+            if not 1 <= count <= 72:
+                continue
+            per = _PER_INSTALMENT_RE.match(fold, end)
+            found.append(Instalment(count, start, end, per.end() if per else None))
+            mark_span(tokens, starts, start, end, Role.INSTALMENT)
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+# --- 3. amounts -------------------------------------------------------------------------------
+
+
+@functools.cache
+def _iso_codes() -> frozenset[str]:
+    """Every ISO 4217 code babel knows (loaded once, on first need)."""
+    from babel.numbers import list_currencies
+
+    return frozenset(str(code) for code in list_currencies())
+
+
+_KNOWN_WORDS: Final = (
+    lx.STOPWORDS
+    | lx.VERBS
+    | lx.GENERIC_NOUNS
+    | lx.UNIT_WORDS
+    | lx.LABEL_WORDS
+    | frozenset(lx.CATEGORY_BY_WORD)
+    | frozenset(lx.PAYMENT_BY_WORD)
+    | frozenset(lx.NUMBER_WORDS)
+    | lx.PT_WORDS
+    | lx.EN_WORDS
+)
+
+
+def _code(tok: Token, clean: str, *, after_number: bool) -> str | None:
+    """Return the ISO code a word token spells, if it is one next to a number.
+
+    Common codes count in any case ("eur 20"); other codes babel knows count when typed in
+    capitals ("20 CHF"); an unknown three-capital word right after a number ("10 XYZ") is taken
+    as-is so the core can reject it and ask, unless it is one of our own words ("50 PRA ANA").
+    """
+    if tok.kind is not TokKind.WORD or len(tok.text) != 3 or tok.role is not Role.FREE:
+        return None
+    if tok.text in lx.COMMON_CURRENCY_CODES:
+        return tok.text.upper()
+    written = clean[tok.start : tok.end]
+    if not (written.isascii() and written.isalpha() and written.isupper()):
+        return None
+    if written in _iso_codes():
+        return written
+    if after_number and tok.text not in _KNOWN_WORDS:
+        return written
+    return None
+
+
+def _is_content_word(tok: Token) -> bool:
+    """True for a free word that could name something (not a function word, verb or unit)."""
+    return (
+        tok.kind is TokKind.WORD
+        and tok.role is Role.FREE
+        and len(tok.text) > 1
+        and tok.text not in lx.STOPWORDS
+        and tok.text not in lx.VERBS
+        and tok.text not in lx.CURRENCY_BY_WORD
+        and tok.text not in lx.ITEM_SEPARATOR_WORDS
+        and tok.text not in lx.NUMBER_WORDS
+    )
+
+
+def _is_plural_noun(tok: Token) -> bool:
+    """True for a plural noun after a count ("2 pizzas"); keyword plurals ("40 groceries") are
+    left to :func:`_looks_like_count`, since they often name what a price was for."""
+    text = tok.text
+    return (
+        _is_content_word(tok)
+        and len(text) > 3
+        and text.endswith("s")
+        and text not in lx.NOT_PLURAL_NOUNS
+        and text not in lx.GENERIC_NOUNS
+        and text not in lx.MULTIPLIER_BY_WORD
+        and text not in lx.CATEGORY_BY_WORD
+    )
+
+
+def _starts_number(tok: Token) -> bool:
+    if tok.role is not Role.FREE:
+        return False
+    if tok.kind is TokKind.NUM:
+        return True
+    return tok.kind is TokKind.WORD and (
+        tok.text in lx.NUMBER_WORDS
+        or tok.text in lx.ONE_ARTICLES
+        or tok.text in lx.SCALE_WORDS
+        or tok.text in lx.HUNDRED_WORDS
+    )
+
+
+def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mention]:
+    """Return the money mentions in text order, marking their tokens ``MONEY``.
+
+    ``clean`` is the cleaned original text (for the case of currency codes); ``language``
+    ("pt"/"en") settles "1.234". Tokens left free by earlier steps are the only ones read.
+    """
+    mentions: list[Mention] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        if not _starts_number(tok):
+            i += 1
+            continue
+        only_one = False
+        if tok.kind is TokKind.NUM:
+            value = parse_digits(tok.text, language)
+            if value is None:
+                tok.role = Role.NOT_MONEY
+                i += 1
+                continue
+            j = i + 1
+            from_words = False
+            whole_number = "." not in tok.text and "," not in tok.text
+        else:
+            words = read_number_words(tokens, i)
+            if words is None:
+                i += 1
+                continue
+            value, j, only_one = words.value, words.end, words.only_one
+            from_words = True
+            whole_number = value == value.to_integral_value()
+
+        # multiplier: "10k", "1,5 mil", "2 million"
+        if j < n and tokens[j].kind is TokKind.WORD and tokens[j].role is Role.FREE:
+            mult_word = tokens[j].text
+            if (mult_word == "k" and not tokens[j].space_before) or (
+                mult_word in lx.MULTIPLIER_BY_WORD and mult_word != "k" and not from_words
+            ):
+                value *= lx.MULTIPLIER_BY_WORD[mult_word]
+                if value == value.to_integral_value():
+                    value = value.quantize(_ONE)  # "1,5 mil" is 1500, not 1500.0
+                j += 1
+                whole_number = True
+
+        # sign and currency before the number
+        start = i
+        negative = False
+        currency: str | None = None
+        p = i - 1
+        if (
+            p >= 0
+            and tokens[p].text in _MINUS
+            and tokens[p].role is Role.FREE
+            and not tok.space_before
+            and (p == 0 or tokens[p].space_before or tokens[p - 1].kind is TokKind.SYM)
+        ):
+            negative, start, p = True, p, p - 1
+        if p >= 0 and tokens[p].role is Role.FREE:
+            before = tokens[p]
+            if before.kind is TokKind.SYM and before.text != lx.CENT_SIGN:
+                currency = lx.CURRENCY_BY_SYMBOL.get(before.text, lx.BARE_DOLLAR)
+                start, p = p, p - 1
+            else:
+                code = _code(before, clean, after_number=False)
+                if code is not None:
+                    currency, start, p = code, p, p - 1
+        if (
+            not negative
+            and currency is not None
+            and p >= 0
+            and tokens[p].text in _MINUS
+            and tokens[p].role is Role.FREE
+            and not tokens[start].space_before
+            and (p == 0 or tokens[p].space_before)
+        ):
+            negative, start = True, p
+
+        # currency or minor unit after the number
+        minor: str | None = None
+        currency_word = False
+        if j < n and tokens[j].role is Role.FREE:
+            after = tokens[j]
+            nxt = tokens[j + 1] if j + 1 < n else None
+            if after.kind is TokKind.SYM:
+                if after.text == lx.CENT_SIGN:
+                    minor, j = lx.BARE_DOLLAR, j + 1
+                elif currency is None and not (
+                    nxt is not None
+                    and nxt.kind is TokKind.NUM
+                    and not nxt.space_before
+                    and after.space_before
+                ):
+                    currency, j = lx.CURRENCY_BY_SYMBOL.get(after.text, lx.BARE_DOLLAR), j + 1
+                    code = _code(nxt, clean, after_number=False) if nxt is not None else None
+                    if currency == lx.BARE_DOLLAR and code is not None:  # "6.80$ SGD"
+                        currency, j = code, j + 1
+            elif after.kind is TokKind.WORD:
+                word = after.text
+                word_currency = lx.CURRENCY_BY_WORD.get(word)
+                if word_currency is not None and currency in (None, word_currency):
+                    currency, j = word_currency, j + 1
+                    currency_word = True
+                elif (
+                    word in lx.MINOR_UNIT_BY_WORD
+                    and currency is None
+                    and not (word == "p" and after.space_before)
+                    and not (word == "c" and nxt is not None and nxt.text == "/")
+                ):
+                    minor, j = lx.MINOR_UNIT_BY_WORD[word], j + 1
+                elif currency is None:
+                    code = _code(after, clean, after_number=True)
+                    if code is not None:
+                        currency, j = code, j + 1
+
+        if currency is None and minor is None:
+            reject = _not_money(tokens, i, j, whole_number, only_one, from_words)
+            if reject is Role.FREE:  # not money, but its words may still be read
+                i += 1
+                continue
+            if reject is not None:
+                for k in range(i, j):
+                    if tokens[k].role is Role.FREE:
+                        tokens[k].role = reject
+                i = j
+                continue
+            if tok.kind is TokKind.NUM and tok.text == "99" and _names_the_ride_app(tokens, i):
+                tok.role = Role.MERCHANT_NUMBER
+                i += 1
+                continue
+
+        mention = Mention(
+            start=start,
+            end=j,
+            amount=value,
+            currency=currency,
+            minor=minor,
+            from_words=from_words,
+            negative=negative,
+            whole_number=whole_number,
+            currency_word=currency_word,
+        )
+        if currency is None and minor is None and whole_number:
+            mention.weak_quantity = _looks_like_count(tokens, i, j, value)
+        mention.approximate = _is_approximate(tokens, start)
+        for k in range(start, j):
+            if tokens[k].role is Role.FREE:
+                tokens[k].role = Role.MONEY
+        mentions.append(mention)
+        i = j
+    return mentions
+
+
+def _not_money(
+    tokens: Sequence[Token],
+    i: int,
+    j: int,
+    whole_number: bool,
+    only_one: bool,
+    from_words: bool,
+) -> Role | None:
+    """Why a number with no currency (tokens ``[i, j)``) is not an amount: the role to give its
+    tokens (QUANTITY, NOT_MONEY), FREE to skip just its first token ("um lanche"), or None when
+    it may be money."""
+    if only_one:
+        return Role.FREE
+    after = tokens[j] if j < len(tokens) else None
+    before = tokens[i - 1] if i > 0 else None
+    if before is not None and before.text in {"#", ":"} and i > 1:
+        before = tokens[i - 2]
+    if after is not None and after.kind is TokKind.WORD and after.role is Role.FREE:
+        if after.text in lx.UNIT_WORDS:
+            return Role.QUANTITY  # "50 litros", "2 horas"
+        if whole_number and _is_plural_noun(after):
+            return Role.QUANTITY  # "2 pizzas", "dois cafés"
+    if before is not None and before.kind is TokKind.WORD and before.text in lx.LABEL_WORDS:
+        return Role.NOT_MONEY  # "apartamento 302", "pedido 1234"
+    tok = tokens[i]
+    if not from_words and tok.kind is TokKind.NUM and tok.text.isdigit():
+        if len(tok.text) >= 8:
+            return Role.NOT_MONEY  # account, barcode or order numbers
+        if len(tok.text) >= 2 and tok.text.startswith("0"):
+            return Role.NOT_MONEY  # "007", "01": codes, not prices
+    return None
+
+
+def _names_the_ride_app(tokens: Sequence[Token], i: int) -> bool:
+    """True if the "99" at ``i`` is the ride app: "no 99", "99 pop", or "99 23,50"."""
+    before = tokens[i - 1] if i > 0 else None
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    if (
+        before is not None
+        and before.kind is TokKind.WORD
+        and before.text in {"no", "na", "pelo", "pela", "o"}
+    ):
+        return True
+    if after is None:
+        return False
+    if after.kind is TokKind.WORD and after.text in {"pop", "taxi", "app", "moto", "food"}:
+        return True
+    return after.kind in (TokKind.NUM, TokKind.SYM) and after.role is Role.FREE
+
+
+def _looks_like_count(tokens: Sequence[Token], i: int, j: int, value: Decimal) -> bool:
+    """True for a whole number that may count the noun after it: a small one ("1 pizza 50") or
+    one before a keyword plural ("3 remédios 45"). Such a number is dropped when another amount
+    follows in the same clause."""
+    after = tokens[j] if j < len(tokens) else None
+    if after is None or not _is_content_word(after):
+        return False
+    if value > 10 and not (after.text.endswith("s") and after.text in lx.CATEGORY_BY_WORD):
+        return False
+    before = tokens[i - 1] if i > 0 else None
+    return before is None or not _is_content_word(before)
+
+
+def _is_approximate(tokens: Sequence[Token], start: int) -> bool:
+    p = start - 1
+    if p >= 0 and tokens[p].text == "de":  # "cerca de 50"
+        p -= 1
+    return p >= 0 and tokens[p].text in lx.APPROXIMATE_WORDS
+
+
+# --- 4. cents ---------------------------------------------------------------------------------
+
+_CENTS_JOINERS: Final = frozenset({"and", "e", "com", "&", ","})
+
+
+def _spoken_cents(tokens: Sequence[Token], prev: Mention | None, mention: Mention) -> bool:
+    """True for "3 reais e setenta e cinco": a currency word, "e"/"and", then a bare number
+    under 100 that ends the clause."""
+    if (
+        prev is None
+        or not prev.currency_word
+        or mention.currency is not None
+        or mention.minor is not None
+        or not mention.whole_number
+        or mention.amount >= _HUNDRED
+        or mention.start - prev.end != 1
+        or tokens[prev.end].text not in {"e", "and", "com"}
+    ):
+        return False
+    nxt = tokens[mention.end] if mention.end < len(tokens) else None
+    return nxt is None or nxt.kind is TokKind.NL or (nxt.kind is TokKind.PUNCT and nxt.text in ",;.!")
+
+
+def combine_cents(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
+    """Join "20 dollars 43 cents" (and the spoken "3 reais e setenta e cinco") into one amount
+    and turn lone cents ("10 c") into hundredths."""
+    out: list[Mention] = []
+    for mention in mentions:
+        prev = out[-1] if out else None
+        if _spoken_cents(tokens, prev, mention):
+            assert prev is not None
+            prev.amount += mention.amount.scaleb(-2)
+            prev.end = mention.end
+            prev.whole_number = False
+            for k in range(prev.start, prev.end):
+                tokens[k].role = Role.MONEY
+            continue
+        if mention.minor is None:
+            out.append(mention)
+            continue
+        if (
+            prev is not None
+            and prev.minor is None
+            and prev.currency is not None
+            and mention.whole_number
+            and mention.amount < _HUNDRED
+            and all(tokens[k].text in _CENTS_JOINERS for k in range(prev.end, mention.start))
+        ):
+            prev.amount += mention.amount.scaleb(-2)
+            prev.end = mention.end
+            prev.whole_number = False
+            for k in range(prev.start, prev.end):
+                tokens[k].role = Role.MONEY
+            continue
+        mention.amount = mention.amount.scaleb(-2)
+        mention.currency = mention.minor
+        mention.minor = None
+        mention.whole_number = False
+        out.append(mention)
+    return out
+
+
+# --- 5. ranges and bounds ---------------------------------------------------------------------
+
+
+_COMPARATORS_BY_LAST_WORD: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    last: tuple(phrase for phrase in lx.COMPARATOR_PHRASES if phrase[-1] == last)
+    for last in {phrase[-1] for phrase in lx.COMPARATOR_PHRASES}
+}
+
+
+def _comparator_before(tokens: Sequence[Token], start: int, language: str) -> bool:
+    """True if a bound ("less than", "mais de", "<", pt "até") ends right before ``start``."""
+    if start == 0:
+        return False
+    last = tokens[start - 1].text
+    if last in lx.COMPARATOR_SYMBOLS or (language == "pt" and last in lx.COMPARATOR_PT_ONLY):
+        return True
+    phrases = _COMPARATORS_BY_LAST_WORD.get(last)
+    if not phrases:
+        return False
+    words = tuple(t.text for t in tokens[max(0, start - 3) : start])
+    return any(words[-len(phrase) :] == phrase for phrase in phrases if len(words) >= len(phrase))
+
+
+def has_range(tokens: Sequence[Token], mentions: Sequence[Mention], language: str) -> bool:
+    """True if an amount is a bound ("less than 7 EUR") or two form an interval ("10-20")."""
+    for k, mention in enumerate(mentions):
+        if _comparator_before(tokens, mention.start, language):
+            return True
+        if k + 1 >= len(mentions):
+            continue
+        between = [t.text for t in tokens[mention.end : mentions[k + 1].start]]
+        if len(between) != 1:
+            continue
+        joiner = between[0]
+        opener = tokens[mention.start - 1].text if mention.start > 0 else ""
+        if opener in lx.RANGE_OPENERS and joiner in lx.RANGE_JOINERS:
+            return True
+        if joiner in lx.RANGE_JOINERS and joiner not in {"e", "and"}:
+            if joiner == "ate" and language != "pt":
+                continue
+            return True
+    return False
+
+
+# --- 6. repeated amounts ----------------------------------------------------------------------
+
+_BETWEEN_REPEATS: Final = frozenset({"/", "|", "(", ")", "=", "["})
+
+
+def merge_repeats(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
+    """Keep the first of amounts written back to back ("R$ 139,99 R$ 135,99", "205,68 € 205.68").
+
+    A bare year before an amount ("IPVA 2025 1.200,00") is dropped instead.
+    """
+    out: list[Mention] = []
+    for mention in mentions:
+        prev = out[-1] if out else None
+        if prev is None or not all(
+            tokens[k].text in _BETWEEN_REPEATS for k in range(prev.end, mention.start)
+        ):
+            out.append(mention)
+            continue
+        if (
+            prev.currency is None
+            and prev.whole_number
+            and 1900 <= prev.amount <= 2100
+            and (mention.currency is not None or not mention.whole_number)
+        ):
+            out[-1] = mention
+            continue
+        if prev.currency is None:
+            prev.currency = mention.currency
+        prev.end = mention.end
+    return out
+
+
+def resolve_currency(currency: str | None, default_currency: str | None) -> tuple[str | None, bool]:
+    """Turn a bare "$" into a dollar currency: (ISO code or None, whether it was ambiguous).
+
+    "$" means ``default_currency`` when that is a dollar currency (USD, CAD, AUD, MXN, ...), else
+    USD.
+    """
+    if currency != lx.BARE_DOLLAR:
+        return currency, False
+    base = (default_currency or "").upper()
+    return (base if base in lx.DOLLAR_CURRENCIES else "USD"), True

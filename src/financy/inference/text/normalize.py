@@ -1,0 +1,137 @@
+"""Clean-up, accent folding and tokenisation of a chat message.
+
+The reader works on three strings of the *same length*, so a span found in one is valid in all:
+``clean`` (control characters and odd spaces replaced), ``lower`` (lower-cased) and ``fold``
+(lower-cased, diacritics removed: "almoço" -> "almoco"). Keywords match ``fold``; merchants are
+cut from ``lower`` so they keep the accents the user typed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Final
+
+__all__ = ["Role", "Text", "TokKind", "Token", "control_count", "prepare", "tokenize"]
+
+# C0 controls except \t \n \r, DEL, lone surrogates, and the replacement character that bad
+# decoding leaves behind.
+_CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffd]")
+# Spaces of every width (and tabs, zero-width ones) become one plain space: same length.
+_SPACE_RE: Final = re.compile(r"[\t\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]")
+_CR_RE: Final = re.compile(r"\r")
+
+_TOKEN_RE: Final = re.compile(
+    r"(?P<num>[0-9]+(?:[.,][0-9]+)*)"
+    r"|(?P<sym>(?:r|us|u|ca|c|au|a|nz|hk|s|mx|rd|nt|ar|cl|co|uy)?\$|[€£¥₹₩₽₺₪₱฿₫₴₦¢])"
+    r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
+    r"|(?P<nl>\n)"
+    r"|(?P<punct>\S)"
+)
+
+
+class TokKind(IntEnum):
+    """What a token is."""
+
+    NUM = 1  # digits with optional "." / "," groups: "1.234,56"
+    WORD = 2  # letters: "mercado", "k", "c", "º"
+    SYM = 3  # currency symbol: "r$", "$", "€"
+    PUNCT = 4  # any other visible character: "," "-" "/" "(" emoji
+    NL = 5  # a line break (separates transactions)
+
+
+class Role(IntEnum):
+    """What the reader has decided a token is; FREE tokens may still become a merchant."""
+
+    FREE = 0
+    DATE = 1  # part of a date expression ("ontem", "dia 5", "28/11")
+    NOT_MONEY = 2  # a number that is not money (phone, time, CPF, unit, label, instalment count)
+    MONEY = 3  # number, multiplier or currency of an amount
+    PAYMENT = 4  # payment-method words ("no pix", "cartão de crédito")
+    INSTALMENT = 5  # instalment words ("em 3x", "parcelas")
+    MERCHANT_NUMBER = 6  # a number that names a merchant ("99", the ride app)
+    QUANTITY = 7  # a count or measure, kept in descriptions ("2 pizzas", "50 litros")
+
+
+@dataclass(slots=True)
+class Token:
+    """One token of the folded text; ``start``/``end`` index ``Text.clean``/``lower``/``fold``."""
+
+    kind: TokKind
+    text: str
+    start: int
+    end: int
+    space_before: bool
+    role: Role = Role.FREE
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A message prepared for reading: three same-length views of the cleaned text."""
+
+    clean: str
+    lower: str
+    fold: str
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that strips diacritics one character at a time (length-safe)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:  # "５", "٣" -> "5", "3"
+            folded = str(digit)
+        else:
+            compat = unicodedata.normalize("NFKC", char)  # fullwidth "＄" -> "$", "º" -> "o"
+            if len(compat) != 1:
+                compat = char
+            decomposed = unicodedata.normalize("NFD", compat)
+            base = "".join(c for c in decomposed if not unicodedata.combining(c))
+            folded = base if len(base) == 1 else compat
+        self[code] = folded
+        return folded
+
+
+_FOLD: Final = _FoldTable()
+
+
+def control_count(text: str) -> int:
+    """Return how many control / undecodable characters ``text`` holds."""
+    return len(_CONTROL_RE.findall(text))
+
+
+def prepare(text: str) -> Text:
+    """Return the three same-length views of ``text`` (controls and odd spaces made spaces)."""
+    clean = _CONTROL_RE.sub(" ", text)
+    clean = _SPACE_RE.sub(" ", clean)
+    clean = _CR_RE.sub("\n", clean)
+    lower = clean.lower()
+    if len(lower) != len(clean):  # e.g. "İ" lower-cases to two characters
+        lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in clean)
+    fold = lower if lower.isascii() else lower.translate(_FOLD)
+    return Text(clean=clean, lower=lower, fold=fold)
+
+
+def tokenize(fold: str) -> list[Token]:
+    """Split folded text into tokens; whitespace is dropped but remembered in ``space_before``."""
+    tokens: list[Token] = []
+    prev_end = 0
+    for match in _TOKEN_RE.finditer(fold):
+        group = match.lastgroup
+        start = match.start()
+        if group == "num":
+            kind = TokKind.NUM
+        elif group == "word":
+            kind = TokKind.WORD
+        elif group == "sym":
+            kind = TokKind.SYM
+        elif group == "nl":
+            kind = TokKind.NL
+        else:
+            kind = TokKind.PUNCT
+        tokens.append(Token(kind, match.group(), start, match.end(), start > prev_end or start == 0))
+        prev_end = match.end()
+    return tokens

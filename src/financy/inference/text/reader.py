@@ -1,0 +1,568 @@
+"""The first message reader: what a chat line says, as transactions or a command.
+
+``read_message("gastei 45,90 no mercado ontem", today=...)`` returns a :class:`Reading` with one
+:class:`ReadItem` (expense, 45.90, no currency named, 1 day ago, merchant "mercado", category
+"groceries"). The reader is pure and fast: rules and word lists only, no I/O, no models
+(a typical message takes tens of microseconds).
+
+How a message is read, in order:
+
+1. Reject what is not a chat line: not a ``str`` or binary junk ("not_text"), nothing but spaces
+   ("empty"), longer than :data:`MAX_CHARS` ("too_long", not read at all).
+2. Language ("pt"/"en") from a keyword score; ``language_hint`` decides ambiguous texts.
+3. Commands: "/start", "/help" "/ajuda", "/undo" "/desfazer", and whole-message phrases
+   ("desfazer", "apaga o último", "undo", "ajuda", "help"); "/add 5.50 coffee" is read as a
+   transaction; questions ("quanto gastei...", "show me my...") record nothing ("query").
+4. Dates (``dates``), then numbers that are not money, instalments and payment-method words.
+5. Amounts (``money``): bounds and intervals ("less than 7 EUR", "entre 10 e 20") record nothing
+   ("ambiguous_amount"); amounts of zero are dropped; nothing left is "no_amount".
+6. Each amount becomes one item. With several, the text is cut between them at a separator ("," ";"
+   "e" "and" "+", a line break) or, failing that, next to the amount on the side the first item's
+   words were written ("uber 23 almoço 35"); merchant, category, payment method and kind are read
+   from each item's own words, the date from the whole message.
+
+Decisions worth knowing:
+
+* Instalments: "em 3x" next to an amount means that amount is the total (installments=3);
+  "3x de 50" means 3 instalments of 50, so the item's amount is the total, 150.
+* A negative amount ("-50", "gastei -30") is read as its magnitude, still money out, with
+  confidence 0.15 lower so the reply asks for confirmation.
+* Kind: an income verb ("recebi", "ganhei", "received", "got paid") makes income; else an
+  expense verb ("gastei", "paid") an expense; else a transfer verb ("transferi", "sent") or a
+  savings word ("poupança") a transfer; else an income noun ("salário", "reembolso", "refund")
+  income; else expense. Income is categorised "salary" or "other_income".
+* Currency: only what the text says. A bare "$" (or cents) resolves to ``default_currency``
+  when that is a dollar currency, else USD; with no currency in the text it is None.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+from financy.inference.text import lexicon as lx
+from financy.inference.text.dates import DateReading, find_dates
+from financy.inference.text.intents import command_intent, phrase_intent
+from financy.inference.text.language import LANGUAGES, detect_language
+from financy.inference.text.money import (
+    Instalment,
+    Mention,
+    combine_cents,
+    find_instalments,
+    find_mentions,
+    has_range,
+    mark_span,
+    mask_not_money,
+    merge_repeats,
+    resolve_currency,
+)
+from financy.inference.text.normalize import Role, Text, Token, TokKind, control_count, prepare, tokenize
+
+__all__ = ["MAX_CHARS", "MAX_ITEMS", "ReadItem", "Reading", "read_message"]
+
+#: Longer messages are not read (problem "too_long"): a chat line that long is a pasted document.
+MAX_CHARS: Final = 2000
+#: More amounts than this in one message are not recorded (problem "too_many_items").
+MAX_ITEMS: Final = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ReadItem:
+    """One transaction a message describes.
+
+    Attributes:
+        kind: "expense", "income" or "transfer".
+        amount: exact positive amount in ``currency`` units (a negative "-50" is read as 50).
+        currency: ISO 4217 code as written or resolved ("R$" -> "BRL", a bare "$" -> the dollar
+            currency of the context, else "USD"); an unknown three-letter code next to the number
+            is passed through ("XYZ") for the core to reject; None when the text names none.
+        occurred_on: absolute date the text gives ("5/11", "dia 5", "last friday"), else None.
+        days_ago: relative day the text gives ("hoje" 0, "ontem" 1, "há 3 dias" 3), else None.
+        merchant: the noun the money went to, lower-case as written ("farmácia", "uber").
+        description: the item's own words without amount, verbs and date, as written.
+        category: a DESIGN §4 category slug, or None when no keyword says.
+        payment_method: "pix", "debit", "credit", "cash", "boleto", "transfer" or None.
+        installments: number of instalments ("em 3x" -> 3), else None.
+    """
+
+    kind: str
+    amount: Decimal
+    currency: str | None
+    occurred_on: dt.date | None
+    days_ago: int | None
+    merchant: str | None
+    description: str | None
+    category: str | None
+    payment_method: str | None
+    installments: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a message says.
+
+    Attributes:
+        language: "pt" or "en".
+        intent: "record" (``items`` is not empty), "undo", "help", "start" or "unknown".
+        items: the transactions, in the order written (empty unless ``intent`` is "record").
+        confidence: 0..1; for "record" the lowest item confidence (>= 0.8 with an amount and a
+            merchant or category, about 0.6 for a bare number); 1.0 for slash commands, 0.9 for
+            command phrases, 0.0 for "unknown".
+        problem: why nothing was recorded, a stable key: "empty", "not_text", "too_long",
+            "no_amount", "ambiguous_amount" (a range or bound), "too_many_items", "query" (a
+            question about the ledger), "unknown_command"; None otherwise.
+    """
+
+    language: str
+    intent: str
+    items: tuple[ReadItem, ...]
+    confidence: float
+    problem: str | None
+
+
+def read_message(
+    text: str,
+    *,
+    today: dt.date,
+    language_hint: str | None = None,
+    default_currency: str | None = None,
+) -> Reading:
+    """Read one chat message.
+
+    Args:
+        text: the message as received; one longer than :data:`MAX_CHARS` is not read.
+        today: the reference day, in the context's time zone, for "last friday" and "dia 5".
+        language_hint: the chat's language ("pt", "en", "pt-BR"...); wins for ambiguous texts.
+        default_currency: the context's base currency; only used to resolve a bare "$" (and
+            cents) to a dollar currency. A text that names no currency gives ``currency=None``.
+
+    Returns:
+        A :class:`Reading`. Never raises for any ``str`` input (nor for a non-``str``, which
+        reads as "not_text").
+    """
+    fallback_language = _hint_language(language_hint)
+    received: object = text  # callers outside the type checker may pass bytes or None
+    if not isinstance(received, str):
+        return _nothing(fallback_language, "not_text")
+    if len(text) > MAX_CHARS:
+        return _nothing(fallback_language, "too_long")
+    controls = control_count(text)
+    if controls and ("\x00" in text or controls * 10 > len(text)):
+        return _nothing(fallback_language, "not_text")
+    prepared = prepare(text)
+    fold = prepared.fold
+    if not fold.strip():
+        return _nothing(fallback_language, "empty")
+
+    tokens = tokenize(fold)
+    language = detect_language(tokens, prepared.lower, language_hint)
+
+    command = command_intent(fold)
+    if command == "unknown_command":
+        return _nothing(language, "unknown_command")
+    if command is not None and command != "record":
+        return Reading(language, command, (), 1.0, None)
+    if command is None:
+        phrase = phrase_intent(fold)
+        if phrase == "query":
+            return _nothing(language, "query")
+        if phrase is not None:
+            return Reading(language, phrase, (), 0.9, None)
+
+    starts = [tok.start for tok in tokens]
+    date_reading, date_spans = find_dates(fold, today, language)
+    for start, end in date_spans:
+        mark_span(tokens, starts, start, end, Role.DATE)
+    mask_not_money(fold, tokens, starts)
+    instalments = find_instalments(fold, tokens, starts)
+    _mark_payment_words(tokens, language)
+
+    mentions = find_mentions(tokens, prepared.clean, language)
+    mentions = combine_cents(tokens, mentions)
+    if has_range(tokens, mentions, language):
+        return _nothing(language, "ambiguous_amount")
+    mentions = _drop_counts(tokens, mentions)
+    mentions = merge_repeats(tokens, mentions)
+    mentions = [m for m in mentions if m.amount > 0]
+    if not mentions:
+        return _nothing(language, "no_amount")
+    if len(mentions) > MAX_ITEMS:
+        return _nothing(language, "too_many_items")
+
+    builder = _ItemBuilder(prepared, tokens, starts, language, default_currency, date_reading)
+    items: list[ReadItem] = []
+    confidences: list[float] = []
+    for k, (start, end) in enumerate(_segments(tokens, mentions)):
+        item, confidence = builder.build(mentions[k], start, end, instalments, single=len(mentions) == 1)
+        items.append(item)
+        confidences.append(confidence)
+    return Reading(language, "record", tuple(items), min(confidences), None)
+
+
+def _hint_language(hint: str | None) -> str:
+    base = hint.lower().replace("_", "-").split("-")[0] if isinstance(hint, str) else ""
+    return base if base in LANGUAGES else "pt"
+
+
+def _nothing(language: str, problem: str) -> Reading:
+    return Reading(language, "unknown", (), 0.0, problem)
+
+
+def _mark_payment_words(tokens: Sequence[Token], language: str) -> None:
+    """Mark payment-method words (and the "de" in "cartão de crédito") as ``PAYMENT``."""
+    previous: int | None = None
+    for i, tok in enumerate(tokens):
+        if tok.kind is not TokKind.WORD or tok.role is not Role.FREE or tok.text not in lx.PAYMENT_BY_WORD:
+            continue
+        if tok.text in {"ted", "doc"} and language != "pt":
+            continue
+        tok.role = Role.PAYMENT
+        if previous is not None and i - previous == 2 and tokens[i - 1].text in {"de", "do", "da", "no"}:
+            tokens[i - 1].role = Role.PAYMENT
+        previous = i
+
+
+def _is_separator(tok: Token) -> bool:
+    if tok.kind is TokKind.NL:
+        return True
+    if tok.kind is TokKind.PUNCT:
+        return tok.text in lx.ITEM_SEPARATOR_PUNCT or tok.text in {".", "!", "?"}
+    return tok.kind is TokKind.WORD and tok.role is Role.FREE and tok.text in lx.ITEM_SEPARATOR_WORDS
+
+
+def _first_separator(tokens: Sequence[Token], start: int, end: int) -> int | None:
+    for i in range(start, end):
+        if _is_separator(tokens[i]):
+            return i
+    return None
+
+
+def _drop_counts(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
+    """Drop small counts before a noun when another amount follows in the same clause."""
+    out: list[Mention] = []
+    for k, mention in enumerate(mentions):
+        if (
+            mention.weak_quantity
+            and k + 1 < len(mentions)
+            and _first_separator(tokens, mention.end, mentions[k + 1].start) is None
+        ):
+            for i in range(mention.start, mention.end):
+                tokens[i].role = Role.QUANTITY
+            continue
+        out.append(mention)
+    return out
+
+
+def _is_content(tok: Token) -> bool:
+    """True for a token that can be (part of) a merchant."""
+    if tok.role is Role.MERCHANT_NUMBER:
+        return True
+    text = tok.text
+    return (
+        tok.kind is TokKind.WORD
+        and tok.role is Role.FREE
+        and len(text) > 1
+        and text not in lx.STOPWORDS
+        and text not in lx.VERBS
+        and text not in lx.GENERIC_NOUNS
+        and text not in lx.INCOME_NOUNS
+        and text not in lx.CURRENCY_BY_WORD
+        and text not in lx.ITEM_SEPARATOR_WORDS
+        and text not in lx.NUMBER_WORDS
+        and text not in lx.APPROXIMATE_WORDS
+        and text not in lx.UNIT_WORDS
+        and text not in lx.LABEL_WORDS
+    )
+
+
+def _segments(tokens: Sequence[Token], mentions: Sequence[Mention]) -> list[tuple[int, int]]:
+    """Cut the token list into one ``[start, end)`` range per mention."""
+    n = len(tokens)
+    if len(mentions) == 1:
+        return [(0, n)]
+    merchant_first = any(_is_content(tok) for tok in tokens[: mentions[0].start])
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    for k in range(len(mentions) - 1):
+        a, b = mentions[k].end, mentions[k + 1].start
+        sep = _first_separator(tokens, a, b)
+        if sep is not None:
+            end, next_start = sep, sep + 1
+        elif merchant_first:
+            end = next_start = a
+        else:
+            end = next_start = b
+        ranges.append((start, end))
+        start = next_start
+    ranges.append((start, n))
+    return ranges
+
+
+_PHRASE_RE: Final = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(lx.CATEGORY_BY_PHRASE, key=len, reverse=True)) + r")\b"
+)
+_JOIN_PREPOSITIONS: Final = frozenset({"de", "do", "da", "dos", "das"})
+_ARTICLES: Final = frozenset({"o", "a", "os", "as", "um", "uma", "the", "my", "meu", "minha"})
+_WORD_GLUE: Final = frozenset({"-", "&", "'", "’", "."})
+
+
+class _ItemBuilder:
+    """Turns one mention and its token range into a :class:`ReadItem`."""
+
+    def __init__(
+        self,
+        prepared: Text,
+        tokens: Sequence[Token],
+        starts: Sequence[int],
+        language: str,
+        default_currency: str | None,
+        date: DateReading,
+    ) -> None:
+        self.text = prepared
+        self.tokens = tokens
+        self.starts = starts
+        self.language = language
+        self.default_currency = default_currency
+        self.date = date
+        words = [tok.text for tok in tokens if tok.kind is TokKind.WORD]
+        self.message_kind = self._kind(words, prepared.fold)
+        self.has_cue = bool(set(words) & (lx.EXPENSE_VERBS | lx.INCOME_VERBS | lx.TRANSFER_WORDS | lx.VERBS))
+        methods = {self._payment(0, len(tokens))} - {None}
+        self.message_payment = methods.pop() if len(methods) == 1 else None
+
+    def build(
+        self, mention: Mention, start: int, end: int, instalments: Sequence[Instalment], *, single: bool
+    ) -> tuple[ReadItem, float]:
+        """Return the item for ``mention`` read from tokens ``[start, end)``, and its confidence."""
+        tokens = self.tokens
+        fold = self.text.fold
+        seg_fold = fold[tokens[start].start : tokens[end - 1].end] if end > start else ""
+        words = [tok.text for tok in tokens[start:end] if tok.kind is TokKind.WORD]
+        kind = self._kind(words, seg_fold) or self.message_kind or "expense"
+        merchant_span = self._merchant(start, end)
+        merchant = (
+            self.text.lower[tokens[merchant_span[0]].start : tokens[merchant_span[1]].end].strip()
+            if merchant_span
+            else None
+        )
+        category = self._category(start, end, merchant_span, kind)
+        if category == "transfer":
+            kind = "transfer"  # "poupança 200", "investimento 300": money moved, not spent
+        payment = self._payment(start, end) or self.message_payment
+        amount = mention.amount
+        installments: int | None = None
+        for inst in instalments:
+            at = bisect.bisect_left(self.starts, inst.start)
+            if single or start <= at < end:
+                installments = inst.count
+                if inst.per_amount_at is not None and tokens[mention.start].start == inst.per_amount_at:
+                    amount *= inst.count
+                break
+        currency, ambiguous = resolve_currency(mention.currency, self.default_currency)
+        item = ReadItem(
+            kind=kind,
+            amount=amount,
+            currency=currency,
+            occurred_on=self.date.occurred_on,
+            days_ago=self.date.days_ago,
+            merchant=merchant or None,
+            description=self._description(start, end),
+            category=category,
+            payment_method=payment,
+            installments=installments,
+        )
+        confidence = 0.6
+        if currency is not None:
+            confidence += 0.05 if ambiguous else 0.1
+        if merchant or category:
+            confidence += 0.2
+        if self.has_cue:
+            confidence += 0.05
+        if mention.from_words:
+            confidence -= 0.05
+        if mention.approximate:
+            confidence -= 0.1
+        if mention.negative:
+            confidence -= 0.15
+        return item, round(min(max(confidence, 0.05), 0.99), 2)
+
+    @staticmethod
+    def _kind(words: Sequence[str], fold: str) -> str | None:
+        present = set(words)
+        if present & lx.INCOME_VERBS or any(phrase in fold for phrase in lx.INCOME_PHRASES):
+            return "income"
+        if present & lx.EXPENSE_VERBS:
+            return "expense"
+        if present & lx.TRANSFER_WORDS:
+            return "transfer"
+        if present & lx.INCOME_NOUNS:
+            return "income"
+        return None
+
+    def _merchant(self, start: int, end: int) -> tuple[int, int] | None:
+        """Return the first and last token index of the merchant in ``[start, end)``."""
+        tokens = self.tokens
+
+        def after(prepositions: frozenset[str]) -> int | None:
+            for i in range(start, end - 1):
+                tok = tokens[i]
+                if tok.kind is not TokKind.WORD or tok.role is not Role.FREE or tok.text not in prepositions:
+                    continue
+                j = i + 1
+                if j < end - 1 and tokens[j].text in _ARTICLES and tokens[j].role is Role.FREE:
+                    j += 1
+                if _is_content(tokens[j]):
+                    return j
+            return None
+
+        first = after(lx.PLACE_PREPOSITIONS)
+        if first is None:
+            first = next(
+                (
+                    i
+                    for i in range(start, end)
+                    if _is_content(tokens[i]) and self._word_category(tokens[i].text) is not None
+                ),
+                None,
+            )
+        if first is None:
+            first = next((i for i in range(start, end) if _is_content(tokens[i])), None)
+        if first is None:
+            return None
+        last = first
+        j = first + 1
+        count = 1
+        while j < end and count < 4:
+            tok = tokens[j]
+            nxt = tokens[j + 1] if j + 1 < end else None
+            if _is_content(tok) and tok.kind is TokKind.WORD:
+                if tokens[last].role is Role.MERCHANT_NUMBER and tok.space_before:
+                    break
+                last, j, count = j, j + 1, count + 1
+            elif (
+                tok.text in _JOIN_PREPOSITIONS
+                and tok.role is Role.FREE
+                and nxt is not None
+                and _is_content(nxt)
+            ) or (
+                tok.text in _WORD_GLUE
+                and not tok.space_before
+                and nxt is not None
+                and not nxt.space_before
+                and _is_content(nxt)
+            ):
+                last, j, count = j + 1, j + 2, count + 1
+            else:
+                break
+        return first, last
+
+    def _word_category(self, word: str) -> str | None:
+        slug: str | None = lx.CATEGORY_BY_WORD_AND_LANGUAGE.get(
+            (word, self.language)
+        ) or lx.CATEGORY_BY_WORD.get(word)
+        if slug is None and len(word) > 3 and word.endswith("s"):
+            slug = lx.CATEGORY_BY_WORD.get(word[:-1])
+        return slug
+
+    def _category(self, start: int, end: int, merchant: tuple[int, int] | None, kind: str) -> str | None:
+        tokens = self.tokens
+        if kind == "transfer":
+            return "transfer"
+        words = [
+            tok.text
+            for tok in tokens[start:end]
+            if tok.kind is TokKind.WORD or tok.role is Role.MERCHANT_NUMBER
+        ]
+        if kind == "income":
+            return "salary" if any(lx.CATEGORY_BY_WORD.get(w) == "salary" for w in words) else "other_income"
+        # the merchant's own words decide first ("mercado livre", "petshop"), then the rest
+        if merchant is not None:
+            slug = self._category_of(range(merchant[0], merchant[1] + 1))
+            if slug is not None:
+                return slug
+        return self._category_of(range(start, end))
+
+    def _category_of(self, indices: range) -> str | None:
+        """Category of the tokens at ``indices``: a phrase first, else the first keyword."""
+        tokens = self.tokens
+        usable = [
+            tokens[i]
+            for i in indices
+            if tokens[i].role in (Role.FREE, Role.MERCHANT_NUMBER)
+            and (tokens[i].kind is TokKind.WORD or tokens[i].role is Role.MERCHANT_NUMBER)
+        ]
+        if len(usable) > 1:
+            found = _PHRASE_RE.search(" ".join(tok.text for tok in usable))
+            if found is not None and lx.CATEGORY_BY_PHRASE[found.group()] not in lx.INCOME_CATEGORIES:
+                return lx.CATEGORY_BY_PHRASE[found.group()]
+        for tok in usable:
+            word_slug = self._word_category(tok.text)
+            if word_slug is not None and word_slug not in lx.INCOME_CATEGORIES:
+                return word_slug
+        return None
+
+    def _payment(self, start: int, end: int) -> str | None:
+        found = {
+            lx.PAYMENT_BY_WORD[tok.text]
+            for tok in self.tokens[start:end]
+            if tok.role is Role.PAYMENT and tok.text in lx.PAYMENT_BY_WORD
+        }
+        words = {tok.text for tok in self.tokens[start:end] if tok.role is Role.PAYMENT}
+        if not found:
+            return None
+        if "debit" in found:
+            return "debit"
+        if "pix" in found:
+            return "pix"
+        if words & {"credito", "credit"}:
+            return "credit"
+        for method in ("cash", "boleto", "transfer"):
+            if method in found:
+                return method
+        return "credit"  # "cartão" / "card" alone
+
+    def _description(self, start: int, end: int) -> str | None:
+        """The item's own words, as written: runs of kept tokens, trimmed of function words."""
+        tokens = self.tokens
+        clean = self.text.clean
+        keep_roles = (Role.FREE, Role.QUANTITY, Role.MERCHANT_NUMBER)
+        runs: list[list[int]] = []
+        run: list[int] = []
+        for i in range(start, end):
+            tok = tokens[i]
+            kept = (
+                tok.role in keep_roles
+                and tok.kind is not TokKind.NL
+                and tok.text not in lx.VERBS
+                and not (
+                    tok.kind is TokKind.PUNCT and (tok.space_before or tok.text in lx.ITEM_SEPARATOR_PUNCT)
+                )
+            )
+            if kept:
+                run.append(i)
+            elif run:
+                runs.append(run)
+                run = []
+        if run:
+            runs.append(run)
+        pieces: list[str] = []
+        trim = lx.STOPWORDS | lx.ITEM_SEPARATOR_WORDS
+        for run in runs:
+            while run and (tokens[run[0]].text in trim or tokens[run[0]].kind is TokKind.PUNCT):
+                run.pop(0)
+            while run and (tokens[run[-1]].text in trim or tokens[run[-1]].kind is TokKind.PUNCT):
+                run.pop()
+            if not run or (len(run) == 1 and tokens[run[0]].text in lx.GENERIC_NOUNS):
+                continue
+            piece = clean[tokens[run[0]].start : tokens[run[0]].end]
+            for i in run[1:]:
+                tok = tokens[i]
+                piece += (" " if tok.space_before else "") + clean[tok.start : tok.end]
+            pieces.append(piece)
+        description = " ".join(pieces).strip()
+        return description or None

@@ -1,0 +1,244 @@
+"""The text-message path through real processes: dev chat -> edge -> Redis -> core ingest -> PostgreSQL -> reply.
+
+``financy edge run`` and ``financy core ingest`` run as subprocesses on the run's PostgreSQL and
+Redis; the Redis connection goes through a TCP proxy so a test can cut the core's Redis away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from subprocess import Popen
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import Engine, text
+
+from financy.core.contracts.v1 import (
+    CAPTURES_STREAM,
+    CaptureV1,
+    Intent,
+    ProposedTransaction,
+    Sender,
+    Understanding,
+    encode,
+)
+from tests.support.processes import financy_env, free_port, start, stop, wait_http
+from tests.support.tcpproxy import TcpProxy
+
+pytestmark = pytest.mark.integration
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+@dataclass
+class Stack:
+    """An edge and an ingest process on the run's servers, with the core Redis behind a proxy."""
+
+    edge_url: str
+    edge_id: str
+    env: dict[str, str]
+    proxy: TcpProxy
+    logs: Path
+    edge: Popen[bytes]
+    ingest: Popen[bytes]
+
+    def send(
+        self, text_: str, *, user: str, message_id: str | None = None, wait: float = 15.0
+    ) -> httpx.Response:
+        body = {"text": text_, "user_id": user, "message_id": message_id or uuid.uuid4().hex, "wait": wait}
+        return httpx.post(f"{self.edge_url}/devchat/messages", json=body, timeout=wait + 10)
+
+    def restart_ingest(self) -> None:
+        stop(self.ingest)
+        self.ingest = start(["core", "ingest"], self.env, self.logs / "ingest.log")
+
+
+@pytest.fixture
+def stack(database_url: str, redis_url: str, edge_id: str, tmp_path: Path) -> Iterator[Stack]:
+    proxy = TcpProxy.for_redis_url(redis_url)
+    proxy.start()
+    port = free_port()
+    env = financy_env(
+        FINANCY_DATABASE_URL=database_url,
+        FINANCY_REDIS_URL=proxy.url_for(redis_url),
+        FINANCY_DATA_DIR=str(tmp_path),
+        FINANCY_EDGE__ID=edge_id,
+        FINANCY_EDGE__PORT=str(port),
+        FINANCY_INGEST_CLAIM_IDLE_MS="2000",
+    )
+    edge = start(["edge", "run"], env, tmp_path / "edge.log")
+    ingest = start(["core", "ingest"], env, tmp_path / "ingest.log")
+    s = Stack(f"http://127.0.0.1:{port}", edge_id, env, proxy, tmp_path, edge, ingest)
+    try:
+        wait_http(f"{s.edge_url}/readyz", 30, edge)
+        yield s
+    finally:
+        assert stop(s.edge) == 0, (tmp_path / "edge.log").read_text()[-3000:]
+        assert stop(s.ingest) == 0, (tmp_path / "ingest.log").read_text()[-3000:]
+        proxy.close()
+
+
+def scalar(engine: Engine, sql: str, **params: object) -> object:
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()
+
+
+def test_expense_recorded_dated_yesterday_and_answered(stack: Stack, engine: Engine) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    response = stack.send("gastei 45,90 no mercado ontem", user=user)
+    assert response.status_code == 200, response.text
+    reply = response.json()["reply"]
+    yesterday = dt.datetime.now(SAO_PAULO).date() - dt.timedelta(days=1)
+    assert reply["kind"] == "recorded"
+    assert reply["text"].startswith(f"✅ R$ 45,90 · mercado · Mercado · {yesterday:%d/%m}")
+    row = None
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT t.amount, t.currency, t.occurred_on, t.category, t.source_channel FROM transactions t"
+                " JOIN captures c ON c.id = t.capture_id WHERE c.chat_id = :chat"
+            ),
+            {"chat": user},
+        ).one()
+    assert (row.amount, row.currency, row.occurred_on, row.category, row.source_channel) == (
+        Decimal("45.9000"),
+        "BRL",
+        yesterday,
+        "groceries",
+        "devchat",
+    )
+
+
+def test_english_message_answers_in_english(stack: Stack, engine: Engine) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    reply = stack.send("paid $12 for lunch", user=user).json()["reply"]
+    assert reply["kind"] == "recorded"
+    assert reply["text"].startswith("✅ $12.00 · lunch")
+    assert "Wrong? /undo" in reply["text"]
+
+
+def test_same_message_delivered_twice_records_once(stack: Stack, engine: Engine) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    mid = uuid.uuid4().hex
+    first = stack.send("uber 23", user=user, message_id=mid).json()
+    second = stack.send("uber 23", user=user, message_id=mid).json()
+    assert first["reply"]["kind"] == "recorded"
+    assert second == {
+        "idempotency_key": first["idempotency_key"],
+        "accepted": False,
+        "reply": None,
+        "duplicate": True,
+    }
+    # The edge collapses duplicates; a redelivery that reaches the stream twice is collapsed by the core.
+    client = redis.Redis.from_url(stack.env["FINANCY_REDIS_URL"], decode_responses=True)
+    capture = CaptureV1(
+        capture_id=uuid.uuid4(),
+        idempotency_key=f"devchat:{user}:stream-dup",
+        edge_id=stack.edge_id,
+        platform="devchat",
+        chat_id=user,
+        message_id="stream-dup",
+        sender=Sender(platform_user_id=user),
+        received_at=dt.datetime.now(dt.UTC),
+        text="farmácia 30",
+        understanding=Understanding(
+            language="pt",
+            intent=Intent.RECORD,
+            transactions=(ProposedTransaction(amount=Decimal(30), category="health"),),
+            confidence=0.9,
+        ),
+    )
+    client.xadd(CAPTURES_STREAM, encode(capture))  # type: ignore[arg-type]
+    client.xadd(CAPTURES_STREAM, encode(capture))  # type: ignore[arg-type]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and client.xpending(CAPTURES_STREAM, "core-ingest")["pending"]:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    client.close()
+    assert (
+        scalar(
+            engine,
+            "SELECT count(*) FROM transactions t JOIN captures c ON c.id = t.capture_id WHERE c.chat_id = :u",
+            u=user,
+        )
+        == 2
+    )
+    assert (
+        scalar(engine, "SELECT count(*) FROM captures WHERE idempotency_key = :k", k=capture.idempotency_key)
+        == 1
+    )
+
+
+def test_undo_reverses_the_last_one(stack: Stack, engine: Engine) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    assert stack.send("almoço 35", user=user).json()["reply"]["kind"] == "recorded"
+    undone = stack.send("/desfazer", user=user).json()["reply"]
+    assert undone["kind"] == "undone"
+    assert undone["text"].startswith("↩️ Desfeito: R$ 35,00")
+    assert stack.send("/desfazer", user=user).json()["reply"]["text"] == "Não há nada para desfazer."
+    assert (
+        scalar(
+            engine,
+            "SELECT string_agg(t.status, ',') FROM transactions t JOIN captures c ON c.id = t.capture_id"
+            " WHERE c.chat_id = :u",
+            u=user,
+        )
+        == "reversed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "amount", "currency"),
+    [
+        ("", "question", None, None),
+        ("\x00\x01\x02\ufffe binário \x7f", "question", None, None),
+        ("x" * 10_000, "question", None, None),
+        ("mercado 1.234,56", "recorded", "1234.56", "BRL"),
+        ("groceries 1,234.56", "recorded", "1234.56", "BRL"),
+        ("R$0", "question", None, None),
+        ("gastei -30 no mercado", "recorded", "30", "BRL"),
+        ("paguei 10 XYZ no bar", "question", None, None),
+        ("🍕🍕🍕", "question", None, None),
+    ],
+)
+def test_awkward_messages_are_kept_and_answered(
+    stack: Stack, engine: Engine, message: str, kind: str, amount: str | None, currency: str | None
+) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    response = stack.send(message, user=user)
+    assert response.status_code == 200, response.text
+    reply = response.json()["reply"]
+    assert reply["kind"] == kind, reply
+    kept = scalar(engine, "SELECT count(*) FROM captures WHERE chat_id = :u", u=user)
+    assert kept == 1
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT t.amount, t.currency FROM transactions t JOIN captures c ON c.id = t.capture_id"
+                " WHERE c.chat_id = :u"
+            ),
+            {"u": user},
+        ).all()
+    if amount is None:
+        assert rows == []
+        assert reply["text"].startswith("❓")
+    else:
+        assert [(r.amount, r.currency) for r in rows] == [(Decimal(amount), currency)]
+
+
+def test_malformed_requests_get_clear_errors(stack: Stack) -> None:
+    url = f"{stack.edge_url}/devchat/messages"
+    assert httpx.post(url, content=b"{not json", timeout=5).json()["error"]["code"] == "malformed_json"
+    assert httpx.post(url, json=["a"], timeout=5).status_code == 400
+    assert httpx.post(url, json={"text": 5, "user_id": "a"}, timeout=5).status_code == 400
+    assert httpx.post(url, json={"text": "a", "user_id": ""}, timeout=5).status_code == 400
+    assert httpx.post(url, json={"text": "a", "user_id": "a", "wait": 99}, timeout=5).status_code == 400
+    assert httpx.post(url, content=b"x" * 300_000, timeout=5).status_code == 413

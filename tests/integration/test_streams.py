@@ -1,0 +1,130 @@
+"""The stream consumer base on a real Redis: ack after handling, retries, dead letters, recovery."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from financy.runtime.streams import ConsumerOptions, PoisonEntry, StreamConsumer
+
+pytestmark = pytest.mark.integration
+
+STREAM = "test:stream"
+
+
+class Recorder(StreamConsumer):
+    """Records what it handles; fails as told."""
+
+    transient = (ConnectionRefusedError,)
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        consumer: str,
+        *,
+        fail: dict[str, type[Exception]] | None = None,
+        **kw: object,
+    ) -> None:
+        super().__init__(
+            client,
+            stream=STREAM,
+            group="g",
+            consumer=consumer,
+            options=ConsumerOptions(block_ms=50, claim_idle_ms=200, max_deliveries=3, **kw),
+        )  # type: ignore[arg-type]
+        self.seen: list[str] = []
+        self.fail = fail or {}
+
+    async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
+        exc = self.fail.get(fields["n"])
+        if exc is not None:
+            raise exc(fields["n"])
+        self.seen.append(fields["n"])
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    c = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    yield c
+    await c.aclose()
+
+
+async def run_until(consumer: StreamConsumer, predicate: object, timeout: float = 10) -> None:
+    task = asyncio.create_task(consumer.run())
+    try:
+        async with asyncio.timeout(timeout):
+            while not predicate():  # type: ignore[operator]
+                await asyncio.sleep(0.02)
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, 5)
+
+
+async def test_entries_are_handled_in_order_and_acknowledged(client: aioredis.Redis) -> None:
+    for n in range(5):
+        await client.xadd(STREAM, {"n": str(n)})
+    consumer = Recorder(client, "c1")
+    await run_until(consumer, lambda: len(consumer.seen) == 5)
+    assert consumer.seen == ["0", "1", "2", "3", "4"]
+    assert (await client.xpending(STREAM, "g"))["pending"] == 0
+
+
+async def test_poison_goes_to_the_dead_letter_stream_at_once(client: aioredis.Redis) -> None:
+    await client.xadd(STREAM, {"n": "bad"})
+    await client.xadd(STREAM, {"n": "good"})
+    consumer = Recorder(client, "c1", fail={"bad": PoisonEntry})
+    await run_until(consumer, lambda: consumer.seen == ["good"])
+    dead = await client.xrange(f"{STREAM}:dead")
+    assert len(dead) == 1
+    assert dead[0][1]["n"] == "bad"
+    assert dead[0][1]["dead_reason"] == "bad"
+    assert (await client.xpending(STREAM, "g"))["pending"] == 0
+
+
+async def test_a_failing_entry_is_retried_then_dead_lettered(client: aioredis.Redis) -> None:
+    await client.xadd(STREAM, {"n": "boom"})
+    consumer = Recorder(client, "c1", fail={"boom": ValueError})
+
+    async def dead_count() -> int:
+        return int(await client.xlen(f"{STREAM}:dead"))
+
+    task = asyncio.create_task(consumer.run())
+    async with asyncio.timeout(20):
+        while await dead_count() == 0:
+            await asyncio.sleep(0.05)
+    consumer.stop()
+    await asyncio.wait_for(task, 5)
+    (entry,) = await client.xrange(f"{STREAM}:dead")
+    assert entry[1]["dead_reason"] == "ValueError: boom"
+    assert (await client.xpending(STREAM, "g"))["pending"] == 0
+
+
+async def test_transient_failures_are_never_dead_lettered(client: aioredis.Redis) -> None:
+    await client.xadd(STREAM, {"n": "wait"})
+    consumer = Recorder(client, "c1", fail={"wait": ConnectionRefusedError}, reconnect_max_s=0.05)
+    task = asyncio.create_task(consumer.run())
+    await asyncio.sleep(1.5)  # well past max_deliveries=3 at the retry pace
+    assert await client.xlen(f"{STREAM}:dead") == 0
+    consumer.fail.clear()  # the database is back
+    async with asyncio.timeout(10):
+        while consumer.seen != ["wait"]:
+            await asyncio.sleep(0.05)
+    consumer.stop()
+    await asyncio.wait_for(task, 5)
+    assert (await client.xpending(STREAM, "g"))["pending"] == 0
+
+
+async def test_entries_left_by_a_dead_consumer_are_claimed(client: aioredis.Redis) -> None:
+    for n in range(3):
+        await client.xadd(STREAM, {"n": str(n)})
+    await client.xgroup_create(STREAM, "g", id="0")
+    # "ghost" read them and died without acknowledging.
+    await client.xreadgroup("g", "ghost", {STREAM: ">"}, count=10)
+    await asyncio.sleep(0.3)
+    consumer = Recorder(client, "c2")
+    await run_until(consumer, lambda: len(consumer.seen) == 3)
+    assert sorted(consumer.seen) == ["0", "1", "2"]
+    assert (await client.xpending(STREAM, "g"))["pending"] == 0

@@ -1,0 +1,1 @@
+"""Test support: real processes and network conditions for integration tests."""

@@ -1,0 +1,93 @@
+"""Replies rendered in the user's language with CLDR money formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from financy.bots.common.render import format_money, render_reply
+from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1, TransactionKind
+
+
+def reply(reply_kind: ReplyKind, language: str = "pt", problem: str | None = None, **tx: object) -> ReplyV1:
+    transactions = ()
+    if tx:
+        transactions = (
+            RecordedTransaction.model_validate(
+                {
+                    "transaction_id": uuid.uuid4(),
+                    "kind": tx.get("kind", TransactionKind.EXPENSE),
+                    "amount": tx["amount"],
+                    "currency": tx["currency"],
+                    "occurred_on": dt.date(2026, 11, 28),
+                    "merchant": tx.get("merchant"),
+                    "category": tx.get("category"),
+                    "category_name": tx.get("category_name"),
+                }
+            ),
+        )
+    return ReplyV1(
+        reply_id=uuid.uuid4(),
+        capture_id=uuid.uuid4(),
+        idempotency_key="devchat:a:1",
+        edge_id="local",
+        platform="devchat",
+        chat_id="a",
+        in_reply_to="1",
+        language=language,  # type: ignore[arg-type]
+        kind=reply_kind,
+        transactions=transactions,
+        problem=problem,
+        created_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def test_recorded_expense_in_portuguese() -> None:
+    text = render_reply(
+        reply(
+            ReplyKind.RECORDED,
+            amount=Decimal("45.90"),
+            currency="BRL",
+            merchant="mercado",
+            category_name="Mercado",
+        )
+    )
+    assert text == "✅ R$ 45,90 · mercado · Mercado · 28/11\nErrado? /desfazer"
+
+
+def test_recorded_income_in_english() -> None:
+    text = render_reply(
+        reply(
+            ReplyKind.RECORDED,
+            "en",
+            amount=Decimal("3000"),
+            currency="USD",
+            kind=TransactionKind.INCOME,
+            category_name="Salary",
+        )
+    )
+    assert text == "✅ +$3,000.00 · Salary · 11/28\nWrong? /undo"
+
+
+def test_money_formats() -> None:
+    assert format_money(Decimal("1234.5"), "BRL", "pt") == "R$ 1.234,50"
+    assert format_money(Decimal("1234.5"), "EUR", "pt") == "€ 1.234,50"
+    assert format_money(Decimal("20"), "EUR", "en") == "€20.00"
+    assert format_money(Decimal("1500"), "JPY", "en") == "¥1,500"
+
+
+def test_questions_name_the_problem() -> None:
+    assert render_reply(reply(ReplyKind.QUESTION, problem="unknown_currency:XYZ")).startswith(
+        "❓ Não conheço a moeda “XYZ”"
+    )
+    assert render_reply(reply(ReplyKind.QUESTION, "en", problem="no_amount")).startswith(
+        "❓ I couldn't find an amount"
+    )
+    assert render_reply(reply(ReplyKind.QUESTION, problem="something_new")).startswith("❓ Não entendi.")
+
+
+def test_undo_and_nothing_to_undo() -> None:
+    undone = render_reply(reply(ReplyKind.UNDONE, amount=Decimal("35"), currency="BRL", merchant="almoço"))
+    assert undone == "↩️ Desfeito: R$ 35,00 · almoço · 28/11"
+    assert render_reply(reply(ReplyKind.NOTHING_TO_UNDO, "en")) == "There is nothing to undo."
