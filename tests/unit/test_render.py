@@ -91,3 +91,12 @@ def test_undo_and_nothing_to_undo() -> None:
     undone = render_reply(reply(ReplyKind.UNDONE, amount=Decimal("35"), currency="BRL", merchant="almoço"))
     assert undone == "↩️ Desfeito: R$ 35,00 · almoço · 28/11"
     assert render_reply(reply(ReplyKind.NOTHING_TO_UNDO, "en")) == "There is nothing to undo."
+
+
+def test_every_problem_the_reader_names_has_a_question_in_both_languages() -> None:
+    from financy.bots.common.render import _STRINGS
+
+    problems = {"no_amount", "ambiguous_amount", "empty", "not_text", "query", "too_long", "too_many_items"}
+    problems |= {"unknown_command", "unknown_currency", "not_understood", "amount_out_of_range"}
+    for language in ("pt", "en"):
+        assert {f"q.{p}" for p in problems} <= set(_STRINGS[language])

@@ -33,6 +33,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.unknown_currency": "Não conheço a moeda “{code}”. Pode escrever com o código ISO (ex.: USD, EUR)?",
         "q.not_understood": "Não entendi. Guardei a mensagem; pode me dizer o valor e onde foi? (ex.: “uber 23”)",
         "q.not_text": "Recebi, mas ainda não consigo ler esse tipo de mensagem. Guardei; pode escrever o gasto?",
+        "q.query": "Ainda não respondo perguntas pelo chat; seus lançamentos estão no painel. Guardei a pergunta.",
+        "q.too_long": "Mensagem longa demais para eu ler. Guardei; pode mandar só o gasto? (ex.: “mercado 45,90”)",
+        "q.too_many_items": "São valores demais numa mensagem só. Pode mandar em partes?",
+        "q.unknown_command": "Não conheço esse comando. /ajuda mostra o que sei fazer.",
+        "q.amount_out_of_range": "Esse valor parece grande demais. Pode confirmar o valor exato?",
     },
     "en": {
         "recorded_hint": "Wrong? /undo",
@@ -52,6 +57,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.unknown_currency": "I don't know the currency “{code}”. Could you use its ISO code (e.g. USD, EUR)?",
         "q.not_understood": "I didn't get that. I kept your message; how much was it and where? (e.g. “uber 23”)",
         "q.not_text": "Got it, but I can't read this kind of message yet. I kept it; could you type the expense?",
+        "q.query": "I can't answer questions in the chat yet; your entries are on the dashboard. I kept your question.",
+        "q.too_long": "That message is too long for me to read. I kept it; could you send just the expense?",
+        "q.too_many_items": "That's too many amounts for one message. Could you send them in parts?",
+        "q.unknown_command": "I don't know that command. /help shows what I can do.",
+        "q.amount_out_of_range": "That amount looks too large. Could you confirm the exact amount?",
     },
 }
 
