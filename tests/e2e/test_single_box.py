@@ -1,0 +1,170 @@
+"""The single box end to end: `financy up`, real messages in through the dev chat, the API lists them.
+
+The box is started exactly as a user starts it (``python -m financy.cli up``) on a fresh data
+directory: embedded PostgreSQL and Redis by default, or the servers named by
+``FINANCY_TEST_DATABASE_URL`` / ``FINANCY_TEST_REDIS_URL`` (a database of its own is created).
+The messages are the third-party expense lines in ``tests/fixtures/messages`` (see SOURCES.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.conftest import FIXTURES, create_database, drop_database
+from tests.support.processes import financy_env, free_port, stop, wait_http
+
+pytestmark = pytest.mark.e2e
+
+MESSAGES = FIXTURES / "messages" / "expense_messages.jsonl"
+
+
+@dataclass
+class Box:
+    """A running single box."""
+
+    api: str
+    edge: str
+    data_dir: Path
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes]
+
+    def token(self) -> str:
+        password = (self.data_dir / "secrets" / "admin-password").read_text().strip()
+        response = httpx.post(
+            f"{self.api}/api/v1/auth/token", json={"username": "admin", "password": password}
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Box]:
+    data_dir = tmp_path_factory.mktemp("box") / "var"
+    port, edge_port = free_port(), free_port()
+    overrides: dict[str, str] = {}
+    server_url = os.environ.get("FINANCY_TEST_DATABASE_URL")
+    database_url = create_database(server_url) if server_url else None
+    if database_url:
+        overrides["FINANCY_DATABASE_URL"] = database_url
+    if os.environ.get("FINANCY_TEST_REDIS_URL"):
+        overrides["FINANCY_REDIS_URL"] = os.environ["FINANCY_TEST_REDIS_URL"].rsplit("/", 1)[0] + "/15"
+    env = financy_env(**overrides)
+    log = (data_dir.parent / "up.log").open("wb")
+    cmd = [sys.executable, "-m", "financy.cli", "up", "--data-dir", str(data_dir), "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--edge-port", str(edge_port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    b = Box(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{edge_port}", data_dir, env, proc)
+    try:
+        wait_http(f"{b.api}/readyz", 120, proc)
+        wait_http(f"{b.edge}/readyz", 60, proc)
+        yield b
+    finally:
+        code = stop(proc, 40)
+        log.close()
+        if server_url and database_url:
+            drop_database(server_url, database_url)
+        assert code == 0, (data_dir.parent / "up.log").read_text()[-4000:]
+
+
+def expected(row: dict[str, object]) -> tuple[Decimal, str] | None:
+    """Return the (amount, ISO currency) the box must record for a fixture row, or None for none."""
+    if row["expected_amount"] is None:
+        return None
+    amount = Decimal(str(row["expected_amount"]))
+    currency = str(row["expected_currency"])
+    if currency.startswith("cent"):
+        return amount / 100, "USD"
+    if currency.startswith(("$", "none")):  # an unspecified dollar, or "bucks", in a BRL context
+        return amount, "USD"
+    if currency.startswith("£"):
+        return amount, "GBP"
+    return amount, currency
+
+
+def test_send_cli_answers_with_yesterday_in_the_context_time_zone(box: Box) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "financy.cli",
+            "send",
+            "gastei 45,90 no mercado ontem",
+            "--edge-url",
+            box.edge,
+        ],
+        env=box.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    yesterday = dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date() - dt.timedelta(days=1)
+    assert result.stdout.startswith(f"✅ R$ 45,90 · mercado · Mercado · {yesterday:%d/%m}")
+    headers = {"Authorization": f"Bearer {box.token()}"}
+    (context,) = httpx.get(f"{box.api}/api/v1/contexts", headers=headers).json()["items"]
+    listed = httpx.get(
+        f"{box.api}/api/v1/contexts/{context['id']}/transactions",
+        params={"from": yesterday.isoformat(), "to": yesterday.isoformat()},
+        headers=headers,
+    ).json()["items"]
+    assert [(t["amount"], t["currency"], t["occurred_on"], t["merchant"]) for t in listed] == [
+        ("45.90", "BRL", yesterday.isoformat(), "mercado")
+    ]
+
+
+def test_real_messages_are_recorded_with_their_amounts_and_currencies(box: Box) -> None:
+    rows = [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
+    assert len(rows) == 49
+    chat = f"e2e-{uuid.uuid4().hex[:6]}"
+    want: list[tuple[Decimal, str]] = []
+    with httpx.Client(timeout=40) as client:
+        for row in rows:
+            body = {
+                "text": row["text"],
+                "user_id": "admin",
+                "chat_id": chat,
+                "message_id": row["id"],
+                "wait": 30,
+            }
+            response = client.post(f"{box.edge}/devchat/messages", json=body)
+            assert response.status_code == 200, (row["id"], response.text)
+            reply = response.json()["reply"]
+            exp = expected(row)
+            if exp is None:
+                assert reply["kind"] == "question", (row["id"], row["text"], reply)
+            else:
+                assert reply["kind"] == "recorded", (row["id"], row["text"], reply)
+                want.append(exp)
+        headers = {"Authorization": f"Bearer {box.token()}"}
+        (context,) = client.get(f"{box.api}/api/v1/contexts", headers=headers).json()["items"]
+        got: list[tuple[Decimal, str]] = []
+        cursor: str | None = None
+        today = dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date().isoformat()
+        while True:
+            params = {"from": today, "to": today, "limit": "20", **({"cursor": cursor} if cursor else {})}
+            page = client.get(
+                f"{box.api}/api/v1/contexts/{context['id']}/transactions", params=params, headers=headers
+            ).json()
+            got.extend((Decimal(t["amount"]), t["currency"]) for t in page["items"])
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+    # Newest first in the API; the messages were sent oldest first.
+    assert list(reversed(got)) == want
+    assert len(want) == 41
