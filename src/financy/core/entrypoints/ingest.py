@@ -56,7 +56,6 @@ class IngestConsumer(StreamConsumer):
         self.engine = engine
         self.relay_client = relay_client
         self.defaults = defaults
-        self._relay_wanted = asyncio.Event()
 
     async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
         """Decode and record one capture (raises :class:`PoisonEntry` for an invalid payload)."""
@@ -65,7 +64,6 @@ class IngestConsumer(StreamConsumer):
         except (KeyError, ValidationError) as exc:
             raise PoisonEntry(f"invalid capture payload: {exc}") from exc
         await asyncio.to_thread(self._apply, capture)
-        self.wake_relay()  # its reply is committed: send it now, not after the rest of the batch
 
     def _apply(self, capture: CaptureV1) -> None:
         try:
@@ -81,24 +79,9 @@ class IngestConsumer(StreamConsumer):
             reply=reply.kind.value if reply else "duplicate",
         )
 
-    def wake_relay(self) -> None:
-        """Ask :meth:`relay_forever` to publish the outbox now."""
-        self._relay_wanted.set()
-
-    async def relay_forever(self, stopping: asyncio.Event, every_s: float = 1.0) -> None:
-        """Relay as soon as a capture is committed, and every ``every_s`` seconds anyway.
-
-        Runs beside :meth:`run`: a reply goes out while the next capture is applied, instead of
-        after the whole batch; the sweep sends replies whose first relay failed. Returns after a
-        last relay once ``stopping`` is set (and the relay woken).
-        """
-        while True:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._relay_wanted.wait(), timeout=every_s)
-            self._relay_wanted.clear()
-            await self.relay()
-            if stopping.is_set():
-                return
+    async def after_batch(self) -> None:
+        """Relay the replies the batch queued in the outbox (they are committed already)."""
+        await self.relay()
 
     async def relay(self) -> int:
         """Publish pending outbox rows; return the count (0 when Redis or the database is away)."""
@@ -107,6 +90,14 @@ class IngestConsumer(StreamConsumer):
         except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
             log.warning("outbox.relay_failed", error=str(exc))
             return 0
+
+
+async def _relay_forever(consumer: IngestConsumer, stopping: asyncio.Event, every_s: float = 1.0) -> None:
+    """Sweep the outbox every ``every_s`` seconds: replies whose first relay failed go out later."""
+    while not stopping.is_set():
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=every_s)
+        await consumer.relay()
 
 
 def build_engine(settings: CoreSettings) -> Engine:
@@ -140,15 +131,11 @@ async def serve_ingest(settings: CoreSettings, stopping: asyncio.Event) -> None:
         ),
     )
     log.info("ingest.started", consumer=consumer.consumer, stream=CAPTURES_STREAM, group=INGEST_GROUP)
-    relay_stopping = asyncio.Event()
-    relay_task = asyncio.create_task(consumer.relay_forever(relay_stopping))
+    relay_task = asyncio.create_task(_relay_forever(consumer, stopping))
     consume_task = asyncio.create_task(consumer.run())
     await stopping.wait()
     consumer.stop()
-    await asyncio.wait({consume_task}, timeout=15)
-    relay_stopping.set()  # after the consumer: the last replies it committed go out too
-    consumer.wake_relay()
-    await asyncio.wait({relay_task}, timeout=15)
+    await asyncio.wait({consume_task, relay_task}, timeout=15)
     for task in (consume_task, relay_task):
         task.cancel()
     await client.aclose()

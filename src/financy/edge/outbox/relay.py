@@ -60,8 +60,6 @@ class OutboxRelay:
             await asyncio.to_thread(self.outbox.mark_sent, [r.id for r in rows])
             total += len(rows)
             self.sent += len(rows)
-            if len(rows) < self.batch:
-                return total  # that was all; a capture stored meanwhile has set the wake event
 
     async def run(self) -> None:
         """Relay until :meth:`stop`."""
