@@ -187,21 +187,40 @@ class StreamConsumer(ABC):
                 return
 
     async def _handle_all(self, entries: Sequence[Entry]) -> int:
-        """Handle ``entries`` in order; return how many failed (they stay pending)."""
+        """Handle ``entries``, then run :meth:`after_batch`; return how many failed (they stay pending)."""
+        failures = await self.handle_many(entries)
+        await self.after_batch()
+        return failures
+
+    async def handle_many(self, entries: Sequence[Entry]) -> int:
+        """Handle a batch in order, one :meth:`handle` each; return how many failed.
+
+        Override to apply a batch at once (one database transaction, say); use :meth:`ack`,
+        :meth:`dead_letter` and :meth:`handle_each` for the outcomes.
+        """
+        return await self.handle_each(entries)
+
+    async def handle_each(self, entries: Sequence[Entry]) -> int:
+        """Handle ``entries`` one by one through :meth:`handle`; return how many failed."""
         failures = 0
         for entry_id, fields in entries:
             if self._stopping.is_set():
                 break
             if not await self._handle_one(entry_id, fields):
                 failures += 1
-        await self.after_batch()
         return failures
+
+    async def ack(self, entry_ids: Sequence[str]) -> None:
+        """Acknowledge ``entry_ids`` (after their effects are committed)."""
+        if entry_ids:
+            await self.client.xack(self.stream, self.group, *entry_ids)
+            self.processed.labels(f"{self.stream}/{self.group}", "ok").inc(len(entry_ids))
 
     async def _handle_one(self, entry_id: str, fields: dict[str, str]) -> bool:
         try:
             await self.handle(entry_id, fields)
         except PoisonEntry as exc:
-            await self._dead_letter(entry_id, fields, str(exc))
+            await self.dead_letter(entry_id, fields, str(exc))
             return True
         except _REDIS_DOWN:
             raise
@@ -218,18 +237,17 @@ class StreamConsumer(ABC):
                 "stream.handle_failed", stream=self.stream, entry_id=entry_id, deliveries=deliveries
             )
             if deliveries >= self.options.max_deliveries:
-                await self._dead_letter(entry_id, fields, f"{type(exc).__name__}: {exc}")
+                await self.dead_letter(entry_id, fields, f"{type(exc).__name__}: {exc}")
                 return True
             return False
-        await self.client.xack(self.stream, self.group, entry_id)
-        self.processed.labels(f"{self.stream}/{self.group}", "ok").inc()
+        await self.ack([entry_id])
         return True
 
     async def _deliveries(self, entry_id: str) -> int:
         rows = await self.client.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)
         return int(rows[0]["times_delivered"]) if rows else 1
 
-    async def _dead_letter(self, entry_id: str, fields: dict[str, str], reason: str) -> None:
+    async def dead_letter(self, entry_id: str, fields: dict[str, str], reason: str) -> None:
         """Move an entry to ``<stream>:dead`` with the reason, then acknowledge it."""
         dead: dict[Any, Any] = {
             **fields,

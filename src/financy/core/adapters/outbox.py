@@ -7,18 +7,51 @@ row again: consumers de-duplicate by the message's own id (at least once, effect
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import redis
 from sqlalchemy import Engine, func, select, update
 
 from financy.core.adapters import orm
-from financy.core.contracts.v1 import PAYLOAD_FIELD
+from financy.core.contracts.v1 import PAYLOAD_FIELD, ReplyV1, replies_stream
 
 #: Reply streams are trimmed to about this many entries (edges read them within seconds).
 REPLY_STREAM_MAXLEN = 100_000
 
 
-def publish_pending(engine: Engine, client: redis.Redis, *, batch: int = 200) -> int:
-    """Send up to ``batch`` unpublished outbox rows and return how many were published.
+def send_committed(
+    engine: Engine, client: redis.Redis, replies: Sequence[ReplyV1], outbox_ids: Sequence[int]
+) -> None:
+    """XADD ``replies`` (already committed in the outbox as ``outbox_ids``), then mark those rows published.
+
+    The fast path right after a commit. If it fails half-way, :func:`publish_pending` sends the
+    rows again later: edges drop a reply they have already delivered (by ``reply_id``).
+
+    Raises:
+        redis.ConnectionError: Redis is unreachable (rows stay unpublished for the sweep).
+    """
+    pipe = client.pipeline(transaction=False)
+    for reply in replies:
+        pipe.xadd(
+            replies_stream(reply.edge_id),
+            {PAYLOAD_FIELD: reply.model_dump_json()},
+            maxlen=REPLY_STREAM_MAXLEN,
+            approximate=True,
+        )
+    pipe.execute()
+    if outbox_ids:
+        with engine.begin() as conn:
+            conn.execute(
+                update(orm.outbox)
+                .where(orm.outbox.c.id.in_(list(outbox_ids)), orm.outbox.c.published_at.is_(None))
+                .values(published_at=func.now(), attempts=orm.outbox.c.attempts + 1)
+            )
+
+
+def publish_pending(engine: Engine, client: redis.Redis, *, batch: int = 200, min_age_s: float = 5.0) -> int:
+    """Send up to ``batch`` outbox rows unpublished for ``min_age_s`` seconds; return how many.
+
+    The sweep behind :func:`send_committed`: rows younger than ``min_age_s`` are left to the fast path.
 
     Raises:
         redis.ConnectionError: Redis is unreachable (nothing is marked; rows stay queued).
@@ -26,7 +59,10 @@ def publish_pending(engine: Engine, client: redis.Redis, *, batch: int = 200) ->
     with engine.begin() as conn:
         rows = conn.execute(
             select(orm.outbox.c.id, orm.outbox.c.stream, orm.outbox.c.payload)
-            .where(orm.outbox.c.published_at.is_(None))
+            .where(
+                orm.outbox.c.published_at.is_(None),
+                orm.outbox.c.created_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, min_age_s),
+            )
             .order_by(orm.outbox.c.id)
             .limit(batch)
             .with_for_update(skip_locked=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from contextlib import suppress
 
 import redis
@@ -17,26 +18,29 @@ import redis.asyncio as aioredis
 import structlog
 from pydantic import ValidationError
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 
-from financy.core.adapters.outbox import publish_pending
-from financy.core.contracts.v1 import CAPTURES_STREAM, CaptureV1, decode_capture
+from financy.core.adapters.outbox import publish_pending, send_committed
+from financy.core.contracts.v1 import CAPTURES_STREAM, CaptureV1, ReplyV1, decode_capture
 from financy.core.service.ingest import ContextDefaults, ingest_capture
 from financy.core.service.unit_of_work import unit_of_work
 from financy.core.settings import CoreSettings
-from financy.runtime.streams import ConsumerOptions, PoisonEntry, StreamConsumer, default_consumer_name
+from financy.runtime.streams import ConsumerOptions, Entry, PoisonEntry, StreamConsumer, default_consumer_name
 
 log = structlog.stdlib.get_logger(__name__)
 
 INGEST_GROUP = "core-ingest"
 
 
-def _is_transient(exc: DBAPIError) -> bool:
-    return bool(exc.connection_invalidated) or isinstance(exc, OperationalError)
-
-
 class IngestConsumer(StreamConsumer):
-    """Record each :class:`CaptureV1` from ``financy:captures`` and relay the reply."""
+    """Record each :class:`CaptureV1` from ``financy:captures`` and send the replies.
+
+    A batch read from the stream is applied in ONE database transaction (one commit for many
+    captures), then acknowledged, then its replies are sent straight to the edges and their
+    outbox rows marked published. If any capture of the batch fails for a reason other than
+    the database being away, the batch is applied again one capture per transaction, so only
+    the failing capture stays pending (and is dead-lettered after ``max_deliveries``).
+    """
 
     transient = (OperationalError,)
 
@@ -57,34 +61,63 @@ class IngestConsumer(StreamConsumer):
         self.relay_client = relay_client
         self.defaults = defaults
 
+    async def handle_many(self, entries: Sequence[Entry]) -> int:
+        """Apply a batch in one transaction; fall back to one transaction per capture on failure."""
+        captures: list[tuple[str, CaptureV1]] = []
+        for entry_id, fields in entries:
+            try:
+                captures.append((entry_id, decode_capture(fields)))
+            except (KeyError, ValidationError) as exc:
+                await self.dead_letter(entry_id, fields, f"invalid capture payload: {exc}")
+        if not captures:
+            return 0
+        try:
+            replies, outbox_ids = await asyncio.to_thread(self._apply_batch, [c for _, c in captures])
+        except OperationalError as exc:
+            log.warning("ingest.database_unavailable", error=str(exc), batch=len(captures))
+            return len(captures)
+        except Exception:
+            log.exception("ingest.batch_failed_retrying_one_by_one", batch=len(captures))
+            by_id = dict(entries)
+            return await self.handle_each([(entry_id, by_id[entry_id]) for entry_id, _ in captures])
+        await self.ack([entry_id for entry_id, _ in captures])
+        await self._send_replies(replies, outbox_ids)
+        return 0
+
     async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
-        """Decode and record one capture (raises :class:`PoisonEntry` for an invalid payload)."""
+        """Decode and record one capture in its own transaction (the fallback path)."""
         try:
             capture = decode_capture(fields)
         except (KeyError, ValidationError) as exc:
             raise PoisonEntry(f"invalid capture payload: {exc}") from exc
-        await asyncio.to_thread(self._apply, capture)
+        replies, outbox_ids = await asyncio.to_thread(self._apply_batch, [capture])
+        await self._send_replies(replies, outbox_ids)
 
-    def _apply(self, capture: CaptureV1) -> None:
-        try:
-            with unit_of_work(self.engine) as uow:
+    def _apply_batch(self, captures: Sequence[CaptureV1]) -> tuple[list[ReplyV1], list[int]]:
+        replies: list[ReplyV1] = []
+        with unit_of_work(self.engine) as uow:
+            for capture in captures:
                 reply = ingest_capture(uow, capture, self.defaults)
-        except DBAPIError as exc:
-            if _is_transient(exc):
-                raise OperationalError(str(exc), None, exc.orig or exc) from exc
-            raise
-        log.info(
-            "capture.ingested",
-            idempotency_key=capture.idempotency_key,
-            reply=reply.kind.value if reply else "duplicate",
-        )
+                if reply is not None:
+                    replies.append(reply)
+                log.info(
+                    "capture.ingested",
+                    idempotency_key=capture.idempotency_key,
+                    reply=reply.kind.value if reply else "duplicate",
+                )
+        return replies, uow.outbox_ids
 
-    async def after_batch(self) -> None:
-        """Relay the replies the batch queued in the outbox (they are committed already)."""
-        await self.relay()
+    async def _send_replies(self, replies: Sequence[ReplyV1], outbox_ids: Sequence[int]) -> None:
+        """Send committed replies now; the outbox sweep resends any whose sending fails."""
+        if not replies:
+            return
+        try:
+            await asyncio.to_thread(send_committed, self.engine, self.relay_client, replies, outbox_ids)
+        except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
+            log.warning("ingest.reply_send_deferred", error=str(exc), replies=len(replies))
 
     async def relay(self) -> int:
-        """Publish pending outbox rows; return the count (0 when Redis or the database is away)."""
+        """Publish outbox rows left unsent; return the count (0 when Redis or the database is away)."""
         try:
             return await asyncio.to_thread(publish_pending, self.engine, self.relay_client)
         except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:

@@ -13,9 +13,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from financy.core.adapters import orm
 from financy.core.contracts.v1 import (
@@ -53,18 +55,6 @@ class ContextDefaults:
 
 def _lock(conn: Connection, key: str) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
-
-
-def _context_row(conn: Connection, context_id: uuid.UUID) -> LedgerContext:
-    row = conn.execute(select(orm.contexts).where(orm.contexts.c.id == context_id)).one()
-    return LedgerContext(
-        id=row.id,
-        name=row.name,
-        type=ContextType(row.type),
-        base_currency=row.base_currency,
-        time_zone=row.time_zone,
-        locale=row.locale,
-    )
 
 
 def create_personal_context(
@@ -105,17 +95,46 @@ def personal_context_of(conn: Connection, user_id: uuid.UUID) -> uuid.UUID | Non
     return None if row is None else row.id
 
 
+_IDENTITY = orm.channel_identities
+_BINDING = orm.chat_bindings
+_SELECT_IDENTITY = select(_IDENTITY.c.user_id).where(
+    _IDENTITY.c.platform == bindparam("platform"),
+    _IDENTITY.c.platform_user_id == bindparam("platform_user_id"),
+)
+_SELECT_BOUND_CONTEXT = (
+    select(orm.contexts)
+    .join(_BINDING, _BINDING.c.context_id == orm.contexts.c.id)
+    .where(_BINDING.c.platform == bindparam("platform"), _BINDING.c.chat_id == bindparam("chat_id"))
+)
+_CLAIM_CAPTURE = (
+    pg_insert(orm.captures)
+    .on_conflict_do_nothing(index_elements=[orm.captures.c.idempotency_key])
+    .returning(orm.captures.c.id)
+)
+_INSERT_TRANSACTIONS = insert(orm.transactions)
+
+
+def _ledger_context(row: Row[Any]) -> LedgerContext:
+    return LedgerContext(
+        id=row.id,
+        name=row.name,
+        type=ContextType(row.type),
+        base_currency=row.base_currency,
+        time_zone=row.time_zone,
+        locale=row.locale,
+    )
+
+
 def resolve_user(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults) -> uuid.UUID:
     """Return the user behind the capture's sender, creating user and personal context on first contact."""
     conn = uow.conn
     platform, platform_user_id = capture.platform, capture.sender.platform_user_id
-    _lock(conn, f"identity:{platform}:{platform_user_id}")
-    ident = orm.channel_identities
-    found = conn.execute(
-        select(ident.c.user_id).where(
-            ident.c.platform == platform, ident.c.platform_user_id == platform_user_id
-        )
-    ).first()
+    params = {"platform": platform, "platform_user_id": platform_user_id}
+    found = conn.execute(_SELECT_IDENTITY, params).first()
+    if found is None:
+        # First contact: serialise with any concurrent first message of the same sender, then look again.
+        _lock(conn, f"identity:{platform}:{platform_user_id}")
+        found = conn.execute(_SELECT_IDENTITY, params).first()
     if found is not None:
         user_id: uuid.UUID = found.user_id
         return user_id
@@ -145,24 +164,22 @@ def resolve_user(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults)
 
 def resolve_context(
     uow: UnitOfWork, capture: CaptureV1, user_id: uuid.UUID, defaults: ContextDefaults
-) -> uuid.UUID:
+) -> LedgerContext:
     """Return the context the capture's chat is bound to, binding it to the user's personal one if new."""
     conn = uow.conn
-    _lock(conn, f"chat:{capture.platform}:{capture.chat_id}")
-    bind = orm.chat_bindings
-    found = conn.execute(
-        select(bind.c.context_id).where(
-            bind.c.platform == capture.platform, bind.c.chat_id == capture.chat_id
-        )
-    ).first()
+    params = {"platform": capture.platform, "chat_id": capture.chat_id}
+    found = conn.execute(_SELECT_BOUND_CONTEXT, params).first()
+    if found is None:
+        _lock(conn, f"chat:{capture.platform}:{capture.chat_id}")
+        found = conn.execute(_SELECT_BOUND_CONTEXT, params).first()
     if found is not None:
-        context_id: uuid.UUID = found.context_id
-        return context_id
-    context_id_or_none = personal_context_of(conn, user_id)
-    context_id = context_id_or_none or create_personal_context(uow, user_id, "Personal", defaults)
+        return _ledger_context(found)
+    context_id = personal_context_of(conn, user_id) or create_personal_context(
+        uow, user_id, "Personal", defaults
+    )
     binding_id = uuid7()
     conn.execute(
-        insert(bind).values(
+        insert(_BINDING).values(
             id=binding_id,
             platform=capture.platform,
             chat_id=capture.chat_id,
@@ -180,7 +197,7 @@ def resolve_context(
             after={"platform": capture.platform, "chat_id": capture.chat_id},
         )
     )
-    return context_id
+    return _ledger_context(conn.execute(select(orm.contexts).where(orm.contexts.c.id == context_id)).one())
 
 
 def local_date(moment: dt.datetime, time_zone: str) -> dt.date:
@@ -196,53 +213,38 @@ def _occurred_on(proposed: ProposedTransaction, received_on: dt.date) -> dt.date
     return received_on
 
 
-def _record_transactions(
-    uow: UnitOfWork,
+def _plan_transactions(
     capture: CaptureV1,
     context: LedgerContext,
     user_id: uuid.UUID,
     proposed: tuple[ProposedTransaction, ...],
     confidence: float,
-) -> list[RecordedTransaction]:
-    """Insert ``proposed`` as transactions; raises :class:`UnknownCurrencyError` before writing any."""
+) -> list[dict[str, Any]]:
+    """Return the transaction rows for ``proposed``; raises :class:`UnknownCurrencyError` for any bad code."""
     received_on = local_date(capture.received_at, context.time_zone)
-    currencies = [normalize_currency(p.currency) if p.currency else context.base_currency for p in proposed]
-    recorded: list[RecordedTransaction] = []
-    for p, currency in zip(proposed, currencies, strict=True):
-        category = p.category if p.category in CATEGORY_BY_SLUG else None
-        tx_id = uuid7()
-        values = {
-            "id": tx_id,
-            "context_id": context.id,
-            "kind": p.kind.value,
-            "amount": Decimal(p.amount),
-            "currency": currency,
-            "occurred_on": _occurred_on(p, received_on),
-            "merchant": p.merchant,
-            "description": p.description,
-            "payment_method": p.payment_method,
-            "installments": p.installments,
-            "category": category,
-            "source_channel": capture.platform,
-            "capture_id": capture.capture_id,
-            "author_id": user_id,
-            "confidence": confidence,
-            "status": TransactionStatus.RECORDED.value,
-        }
-        uow.conn.execute(insert(orm.transactions).values(**values))
-        uow.record(
-            Event(
-                "transaction.recorded",
-                context.id,
-                user_id,
-                "transaction",
-                tx_id,
-                after=values,
-                capture_id=capture.capture_id,
-            )
+    rows: list[dict[str, Any]] = []
+    for p in proposed:
+        rows.append(
+            {
+                "id": uuid7(),
+                "context_id": context.id,
+                "kind": p.kind.value,
+                "amount": Decimal(p.amount),
+                "currency": normalize_currency(p.currency) if p.currency else context.base_currency,
+                "occurred_on": _occurred_on(p, received_on),
+                "merchant": p.merchant,
+                "description": p.description,
+                "payment_method": p.payment_method,
+                "installments": p.installments,
+                "category": p.category if p.category in CATEGORY_BY_SLUG else None,
+                "source_channel": capture.platform,
+                "capture_id": capture.capture_id,
+                "author_id": user_id,
+                "confidence": confidence,
+                "status": TransactionStatus.RECORDED.value,
+            }
         )
-        recorded.append(_recorded(values, context.language))
-    return recorded
+    return rows
 
 
 def _recorded(values: Mapping[str, object], language: str) -> RecordedTransaction:
@@ -307,54 +309,27 @@ def undo_last(
 def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults) -> ReplyV1 | None:
     """Record ``capture`` and what it asks for; return the reply, or ``None`` for a duplicate.
 
-    The reply is also queued in the outbox for ``financy:edge:{edge_id}:replies`` in the same
-    transaction. Raises only for database failures (the caller retries the delivery).
+    The capture row is claimed with ``INSERT .. ON CONFLICT (idempotency_key) DO NOTHING`` before
+    any effect, in the same transaction: a concurrent delivery of the same capture waits on the
+    unique index and then finds it taken. The reply is queued in the outbox for
+    ``financy:edge:{edge_id}:replies`` in that transaction too. Raises only for database failures
+    (the caller retries the delivery).
     """
     conn = uow.conn
-    # Claim the idempotency key first: a concurrent delivery of the same capture waits here and
-    # then sees the row; the unique index on captures.idempotency_key is the backstop.
-    _lock(conn, f"capture:{capture.idempotency_key}")
-    if conn.execute(
-        select(orm.captures.c.id).where(orm.captures.c.idempotency_key == capture.idempotency_key)
-    ).first():
-        return None
-
     user_id = resolve_user(uow, capture, defaults)
-    context_id = resolve_context(uow, capture, user_id, defaults)
-    context = _context_row(conn, context_id)
+    context = resolve_context(uow, capture, user_id, defaults)
     understanding = capture.understanding
     language = understanding.language if understanding else context.language
     intent = understanding.intent if understanding else Intent.UNKNOWN
-    conn.execute(
-        insert(orm.captures).values(
-            id=capture.capture_id,
-            idempotency_key=capture.idempotency_key,
-            context_id=context_id,
-            author_id=user_id,
-            edge_id=capture.edge_id,
-            platform=capture.platform,
-            chat_id=capture.chat_id,
-            message_id=capture.message_id,
-            media_type=capture.media_type,
-            # PostgreSQL text cannot hold NUL; keep everything else the user sent as it came.
-            text=capture.text.replace("\x00", "\ufffd") if capture.text else capture.text,
-            text_truncated=capture.text_truncated,
-            understanding=understanding.model_dump(mode="json") if understanding else None,
-            language=language,
-            intent=intent.value,
-            status=CaptureStatus.NEEDS_REVIEW.value,
-            received_at=capture.received_at,
-        )
-    )
 
     kind: ReplyKind
-    recorded: list[RecordedTransaction] = []
+    planned: list[dict[str, Any]] = []
     problem: str | None = understanding.problem if understanding else "not_understood"
     status = CaptureStatus.COMMAND
     if intent is Intent.RECORD and understanding and understanding.transactions:
         try:
-            recorded = _record_transactions(
-                uow, capture, context, user_id, understanding.transactions, understanding.confidence
+            planned = _plan_transactions(
+                capture, context, user_id, understanding.transactions, understanding.confidence
             )
         except UnknownCurrencyError as exc:
             kind, problem, status = (
@@ -365,10 +340,7 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
         else:
             kind, problem, status = ReplyKind.RECORDED, None, CaptureStatus.RECORDED
     elif intent is Intent.UNDO:
-        undone = undo_last(uow, context, user_id, capture.capture_id)
-        kind = ReplyKind.UNDONE if undone else ReplyKind.NOTHING_TO_UNDO
-        recorded = [undone] if undone else []
-        problem = None
+        kind, problem = ReplyKind.NOTHING_TO_UNDO, None
     elif intent is Intent.HELP:
         kind, problem = ReplyKind.HELP, None
     elif intent is Intent.START:
@@ -377,13 +349,56 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
         kind, status = ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW
         problem = problem or "not_understood"
 
-    conn.execute(
-        update(orm.captures).where(orm.captures.c.id == capture.capture_id).values(status=status.value)
-    )
+    claimed = conn.execute(
+        _CLAIM_CAPTURE,
+        {
+            "id": capture.capture_id,
+            "idempotency_key": capture.idempotency_key,
+            "context_id": context.id,
+            "author_id": user_id,
+            "edge_id": capture.edge_id,
+            "platform": capture.platform,
+            "chat_id": capture.chat_id,
+            "message_id": capture.message_id,
+            "media_type": capture.media_type,
+            # PostgreSQL text cannot hold NUL; keep everything else the user sent as it came.
+            "text": capture.text.replace("\x00", "\ufffd") if capture.text else capture.text,
+            "text_truncated": capture.text_truncated,
+            "understanding": understanding.model_dump(mode="json") if understanding else None,
+            "language": language,
+            "intent": intent.value,
+            "status": status.value,
+            "received_at": capture.received_at,
+        },
+    ).first()
+    if claimed is None:
+        return None
+
+    recorded: list[RecordedTransaction] = []
+    if planned:
+        conn.execute(_INSERT_TRANSACTIONS, planned)
+        for row in planned:
+            uow.record(
+                Event(
+                    "transaction.recorded",
+                    context.id,
+                    user_id,
+                    "transaction",
+                    row["id"],
+                    after=row,
+                    capture_id=capture.capture_id,
+                )
+            )
+        recorded = [_recorded(row, context.language) for row in planned]
+    elif intent is Intent.UNDO:
+        undone = undo_last(uow, context, user_id, capture.capture_id)
+        if undone is not None:
+            kind, recorded = ReplyKind.UNDONE, [undone]
+
     uow.record(
         Event(
             "capture.received",
-            context_id,
+            context.id,
             user_id,
             "capture",
             capture.capture_id,

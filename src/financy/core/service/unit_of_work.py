@@ -7,7 +7,6 @@ so a reply is never published for a change that was rolled back (transactional o
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,42 +34,70 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_INSERT_EVENTS = insert(orm.events)
+_INSERT_OUTBOX = insert(orm.outbox).returning(orm.outbox.c.id)
+
+
 class UnitOfWork:
-    """A database transaction on ``conn`` with its pending events and outbox messages."""
+    """A database transaction on ``conn`` with its pending events and outbox messages.
+
+    Events and outbox messages are buffered and written by :meth:`flush` (one multi-row insert
+    each); :func:`unit_of_work` flushes before it commits.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.events: list[Event] = []
+        self._event_rows: list[dict[str, Any]] = []
+        self._outbox_rows: list[dict[str, Any]] = []
+        #: Outbox row ids written by :meth:`flush`, in order: the caller may publish them at once.
+        self.outbox_ids: list[int] = []
 
     def record(self, event: Event) -> None:
-        """Append ``event`` to the events table in this transaction."""
+        """Add ``event`` to the events table in this transaction (written at :meth:`flush`)."""
         self.events.append(event)
-        row = dataclasses.asdict(event)
-        self.conn.execute(
-            insert(orm.events).values(
-                event_id=uuid7(),
-                name=row["name"],
-                context_id=row["context_id"],
-                actor_id=row["actor_id"],
-                entity=row["entity"],
-                entity_id=row["entity_id"],
-                capture_id=row["capture_id"],
-                before=_jsonable(row["before"]),
-                after=_jsonable(row["after"]),
-                extra=_jsonable(row["extra"]),
-            )
+        self._event_rows.append(
+            {
+                "event_id": uuid7(),
+                "name": event.name,
+                "context_id": event.context_id,
+                "actor_id": event.actor_id,
+                "entity": event.entity,
+                "entity_id": event.entity_id,
+                "capture_id": event.capture_id,
+                "before": _jsonable(event.before),
+                "after": _jsonable(event.after),
+                "extra": _jsonable(event.extra),
+            }
         )
 
     def publish(self, stream: str, payload: str) -> None:
         """Queue ``payload`` (a JSON string) for ``stream``; it is sent only after commit."""
-        self.conn.execute(insert(orm.outbox).values(stream=stream, payload=payload))
+        self._outbox_rows.append({"stream": stream, "payload": payload})
+
+    def flush(self) -> None:
+        """Write the buffered events and outbox messages (call before commit)."""
+        if self._event_rows:
+            self.conn.execute(_INSERT_EVENTS, self._event_rows)
+            self._event_rows = []
+        if self._outbox_rows:
+            ids = self.conn.execute(_INSERT_OUTBOX, self._outbox_rows).scalars().all()
+            self.outbox_ids.extend(int(i) for i in ids)
+            self._outbox_rows = []
+
+    def discard(self) -> None:
+        """Forget what was buffered since the last :meth:`flush` (after a rollback to a savepoint)."""
+        self._event_rows = []
+        self._outbox_rows = []
 
 
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[UnitOfWork]:
-    """Open a transaction on ``engine``; commit on normal exit, roll back on an exception."""
+    """Open a transaction on ``engine``; flush and commit on normal exit, roll back on an exception."""
     with engine.begin() as conn:
-        yield UnitOfWork(conn)
+        uow = UnitOfWork(conn)
+        yield uow
+        uow.flush()
 
 
 def dumps(value: Any) -> str:
