@@ -242,3 +242,99 @@ def test_malformed_requests_get_clear_errors(stack: Stack) -> None:
     assert httpx.post(url, json={"text": "a", "user_id": ""}, timeout=5).status_code == 400
     assert httpx.post(url, json={"text": "a", "user_id": "a", "wait": 99}, timeout=5).status_code == 400
     assert httpx.post(url, content=b"x" * 300_000, timeout=5).status_code == 413
+
+
+def test_nul_and_lone_surrogates_from_the_sender_are_kept_not_lost(stack: Stack, engine: Engine) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    body = (
+        b'{"text": "gastei 10 no mercado \\ud800", "user_id": "%s", "name": "Jo\\u0000ao", "wait": 15}'
+        % user.encode()
+    )
+    response = httpx.post(f"{stack.edge_url}/devchat/messages", content=body, timeout=25)
+    assert response.status_code == 200, response.text
+    assert response.json()["reply"]["kind"] == "recorded"
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT c.text, u.display_name FROM captures c JOIN users u ON u.id = c.author_id WHERE c.chat_id = :u"
+            ),
+            {"u": user},
+        ).one()
+    assert (row.text, row.display_name) == ("gastei 10 no mercado \ufffd", "Jo\ufffdao")
+
+
+def test_ids_with_colons_never_collide(stack: Stack, engine: Engine) -> None:
+    tag = uuid.uuid4().hex[:6]
+    a = httpx.post(
+        f"{stack.edge_url}/devchat/messages",
+        json={
+            "text": "bar 3",
+            "user_id": f"{tag}a:b",
+            "chat_id": f"{tag}c:d",
+            "message_id": "e:f",
+            "wait": 15,
+        },
+        timeout=25,
+    ).json()
+    b = httpx.post(
+        f"{stack.edge_url}/devchat/messages",
+        json={"text": "bar 4", "user_id": f"{tag}a", "chat_id": f"{tag}c:d:e", "message_id": "f", "wait": 15},
+        timeout=25,
+    ).json()
+    assert a["accepted"] is b["accepted"] is True
+    assert a["idempotency_key"] != b["idempotency_key"]
+    assert b["reply"]["kind"] == "recorded"
+
+
+def test_a_reused_message_id_with_other_text_is_refused_clearly(stack: Stack, engine: Engine) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    assert stack.send("mercado 20", user=user, message_id="m1").status_code == 200
+    again = stack.send("mercado 999", user=user, message_id="m1")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "message_id_reused"
+    assert scalar(engine, "SELECT count(*) FROM captures WHERE chat_id = :u", u=user) == 1
+
+
+def test_undecodable_stream_entries_are_dead_lettered_and_recording_goes_on(
+    stack: Stack, engine: Engine
+) -> None:
+    client = redis.Redis.from_url(stack.env["FINANCY_REDIS_URL"])
+    client.xadd(CAPTURES_STREAM, {b"payload": b"\xff\xfe\x00"})
+    client.xadd(CAPTURES_STREAM, {b"payload": b'{"schema_version": 2}'})
+    client.xadd(CAPTURES_STREAM, {b"other": b"x"})
+    user = f"u{uuid.uuid4().hex[:8]}"
+    assert stack.send("gastei 11 no bar", user=user).json()["reply"]["kind"] == "recorded"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and client.xlen(f"{CAPTURES_STREAM}:dead") < 3:
+        time.sleep(0.1)
+    reasons = [fields[b"dead_reason"].decode() for _, fields in client.xrange(f"{CAPTURES_STREAM}:dead")]
+    client.close()
+    assert len(reasons) == 3
+    assert all(r.startswith("invalid capture payload") for r in reasons)
+    assert httpx.get(f"{stack.edge_url}/readyz", timeout=5).json()["core_redis"] == "ok"
+    assert stack.ingest.poll() is None
+
+
+def test_english_reply_names_the_category_in_english(stack: Stack) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    reply = stack.send("spent 10 at starbucks coffee", user=user).json()["reply"]
+    assert reply["kind"] == "recorded"
+    assert "Restaurants" in reply["text"]
+    assert "Alimentação" not in reply["text"]
+
+
+def test_edge_errors_are_json(stack: Stack) -> None:
+    nested = b"[" * 100_000 + b"]" * 100_000
+    response = httpx.post(f"{stack.edge_url}/devchat/messages", content=nested, timeout=10)
+    assert response.status_code in (400, 413)
+    assert "error" in response.json()
+    missing = httpx.get(f"{stack.edge_url}/nowhere", timeout=5)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "notfound"
+    wrong = httpx.get(f"{stack.edge_url}/devchat/messages", timeout=5)
+    assert wrong.status_code == 405
+    assert "error" in wrong.json()
+    bad_after = httpx.get(
+        f"{stack.edge_url}/devchat/replies", params={"chat_id": "x", "after": "abc"}, timeout=5
+    )
+    assert bad_after.json()["error"]["message"] == "after must be a whole number (a reply's seq)"

@@ -52,6 +52,14 @@ async def client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     await c.aclose()
 
 
+@pytest.fixture
+async def raw_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    """A client as consumers use it: no response decoding."""
+    c = aioredis.Redis.from_url(redis_url)
+    yield c
+    await c.aclose()
+
+
 async def run_until(consumer: StreamConsumer, predicate: object, timeout: float = 10) -> None:
     task = asyncio.create_task(consumer.run())
     try:
@@ -63,19 +71,23 @@ async def run_until(consumer: StreamConsumer, predicate: object, timeout: float 
         await asyncio.wait_for(task, 5)
 
 
-async def test_entries_are_handled_in_order_and_acknowledged(client: aioredis.Redis) -> None:
+async def test_entries_are_handled_in_order_and_acknowledged(
+    client: aioredis.Redis, raw_client: aioredis.Redis
+) -> None:
     for n in range(5):
         await client.xadd(STREAM, {"n": str(n)})
-    consumer = Recorder(client, "c1")
+    consumer = Recorder(raw_client, "c1")
     await run_until(consumer, lambda: len(consumer.seen) == 5)
     assert consumer.seen == ["0", "1", "2", "3", "4"]
     assert (await client.xpending(STREAM, "g"))["pending"] == 0
 
 
-async def test_poison_goes_to_the_dead_letter_stream_at_once(client: aioredis.Redis) -> None:
+async def test_poison_goes_to_the_dead_letter_stream_at_once(
+    client: aioredis.Redis, raw_client: aioredis.Redis
+) -> None:
     await client.xadd(STREAM, {"n": "bad"})
     await client.xadd(STREAM, {"n": "good"})
-    consumer = Recorder(client, "c1", fail={"bad": PoisonEntry})
+    consumer = Recorder(raw_client, "c1", fail={"bad": PoisonEntry})
     await run_until(consumer, lambda: consumer.seen == ["good"])
     dead = await client.xrange(f"{STREAM}:dead")
     assert len(dead) == 1
@@ -84,9 +96,11 @@ async def test_poison_goes_to_the_dead_letter_stream_at_once(client: aioredis.Re
     assert (await client.xpending(STREAM, "g"))["pending"] == 0
 
 
-async def test_a_failing_entry_is_retried_then_dead_lettered(client: aioredis.Redis) -> None:
+async def test_a_failing_entry_is_retried_then_dead_lettered(
+    client: aioredis.Redis, raw_client: aioredis.Redis
+) -> None:
     await client.xadd(STREAM, {"n": "boom"})
-    consumer = Recorder(client, "c1", fail={"boom": ValueError})
+    consumer = Recorder(raw_client, "c1", fail={"boom": ValueError})
 
     async def dead_count() -> int:
         return int(await client.xlen(f"{STREAM}:dead"))
@@ -102,9 +116,11 @@ async def test_a_failing_entry_is_retried_then_dead_lettered(client: aioredis.Re
     assert (await client.xpending(STREAM, "g"))["pending"] == 0
 
 
-async def test_transient_failures_are_never_dead_lettered(client: aioredis.Redis) -> None:
+async def test_transient_failures_are_never_dead_lettered(
+    client: aioredis.Redis, raw_client: aioredis.Redis
+) -> None:
     await client.xadd(STREAM, {"n": "wait"})
-    consumer = Recorder(client, "c1", fail={"wait": ConnectionRefusedError}, reconnect_max_s=0.05)
+    consumer = Recorder(raw_client, "c1", fail={"wait": ConnectionRefusedError}, reconnect_max_s=0.05)
     task = asyncio.create_task(consumer.run())
     await asyncio.sleep(1.5)  # well past max_deliveries=3 at the retry pace
     assert await client.xlen(f"{STREAM}:dead") == 0
@@ -117,14 +133,53 @@ async def test_transient_failures_are_never_dead_lettered(client: aioredis.Redis
     assert (await client.xpending(STREAM, "g"))["pending"] == 0
 
 
-async def test_entries_left_by_a_dead_consumer_are_claimed(client: aioredis.Redis) -> None:
+async def test_entries_left_by_a_dead_consumer_are_claimed(
+    client: aioredis.Redis, raw_client: aioredis.Redis
+) -> None:
     for n in range(3):
         await client.xadd(STREAM, {"n": str(n)})
     await client.xgroup_create(STREAM, "g", id="0")
     # "ghost" read them and died without acknowledging.
     await client.xreadgroup("g", "ghost", {STREAM: ">"}, count=10)
     await asyncio.sleep(0.3)
-    consumer = Recorder(client, "c2")
+    consumer = Recorder(raw_client, "c2")
     await run_until(consumer, lambda: len(consumer.seen) == 3)
     assert sorted(consumer.seen) == ["0", "1", "2"]
     assert (await client.xpending(STREAM, "g"))["pending"] == 0
+
+
+async def test_an_entry_that_is_not_utf8_is_dead_lettered_and_consumption_goes_on(
+    client: aioredis.Redis, raw_client: aioredis.Redis
+) -> None:
+    await raw_client.xadd(STREAM, {b"n": b"\xff\xfe\x00"})
+    await client.xadd(STREAM, {"n": "after"})
+
+    class Strict(Recorder):
+        async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
+            if "\ufffd" in fields["n"]:
+                raise PoisonEntry("not UTF-8")
+            await super().handle(entry_id, fields)
+
+    consumer = Strict(raw_client, "c1")
+    await run_until(consumer, lambda: consumer.seen == ["after"])
+    (dead,) = await client.xrange(f"{STREAM}:dead")
+    assert dead[1]["dead_reason"] == "not UTF-8"
+    assert (await client.xpending(STREAM, "g"))["pending"] == 0
+
+
+async def test_a_bug_in_a_handler_batch_does_not_end_consumption(
+    client: aioredis.Redis, raw_client: aioredis.Redis
+) -> None:
+    calls = {"n": 0}
+
+    class Buggy(Recorder):
+        async def handle_many(self, entries: object) -> int:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise RuntimeError("bug")
+            return await super().handle_many(entries)  # type: ignore[arg-type]
+
+    await client.xadd(STREAM, {"n": "1"})
+    consumer = Buggy(raw_client, "c1")
+    await run_until(consumer, lambda: consumer.seen == ["1"])
+    assert calls["n"] >= 2

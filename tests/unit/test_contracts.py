@@ -123,3 +123,25 @@ def test_messages_are_frozen() -> None:
 def test_missing_payload_field_is_a_key_error() -> None:
     with pytest.raises(KeyError):
         decode_capture({"other": "{}"})
+
+
+def test_ids_with_colons_make_distinct_idempotency_keys() -> None:
+    assert idempotency_key("devchat", "a:b", "c") != idempotency_key("devchat", "a", "b:c")
+    assert idempotency_key("telegram", "-1001234", "42") == "telegram:-1001234:42"
+    assert idempotency_key("devchat", "50%", "x:y") == "devchat:50%25:x%3Ay"
+
+
+def test_nul_and_lone_surrogates_are_replaced_everywhere_on_the_wire() -> None:
+    from financy.core.contracts.v1 import clean_text
+
+    assert clean_text("Jo\x00ao \ud800!") == "Jo\ufffdao \ufffd!"
+    assert clean_text("açaí 🍕") == "açaí 🍕"
+    c = capture().model_copy(update={})
+    data = c.model_dump() | {
+        "text": "mercado\x00 10",
+        "sender": {"platform_user_id": "7", "display_name": "A\udc80"},
+    }
+    cleaned = CaptureV1.model_validate(data)
+    assert cleaned.text == "mercado\ufffd 10"
+    assert cleaned.sender.display_name == "A\ufffd"
+    assert decode_capture(encode(cleaned)) == cleaned

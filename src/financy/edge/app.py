@@ -25,6 +25,7 @@ from prometheus_client import (
 )
 from sanic import HTTPResponse, Request, Sanic
 from sanic.config import Config
+from sanic.exceptions import SanicException
 from sanic.response import BaseHTTPResponse, raw
 from sanic.response import json as json_response
 
@@ -81,6 +82,9 @@ class EdgeContext:
     replies: ReplyConsumer
     metrics: EdgeMetrics
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stopping: bool = False
+    #: Name of a background task that ended on its own; the edge then reports not ready and exits 1.
+    broken: str | None = None
 
 
 EdgeApp = Sanic[Config, EdgeContext]
@@ -127,16 +131,27 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     if settings.edge.devchat_enabled:
         app.blueprint(devchat_blueprint(counted_intake, hub))
 
+    def task_ended(task: asyncio.Task[None]) -> None:
+        if ctx.stopping:
+            return
+        error = None if task.cancelled() else task.exception()
+        ctx.broken = task.get_name()
+        log.critical("edge.task_ended", task=task.get_name(), error=repr(error) if error else None)
+        app.stop()  # the supervisor starts a fresh edge; meanwhile captures wait in the outbox
+
     @app.before_server_start
     async def start_tasks(app: EdgeApp) -> None:
         app.ctx.tasks = [
             asyncio.create_task(app.ctx.relay.run(), name="relay"),
             asyncio.create_task(app.ctx.replies.run(), name="replies"),
         ]
+        for task in app.ctx.tasks:
+            task.add_done_callback(task_ended)
         log.info("edge.started", edge_id=settings.edge.id, outbox=str(outbox.path))
 
     @app.before_server_stop
     async def stop_tasks(app: EdgeApp) -> None:
+        app.ctx.stopping = True
         app.ctx.relay.stop()
         app.ctx.replies.stop()
         if app.ctx.tasks:
@@ -159,6 +174,11 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     app.register_middleware(start_timer, "request")
     app.register_middleware(observe, "response")
 
+    @app.exception(SanicException)
+    async def json_error(request: Request, exc: SanicException) -> HTTPResponse:
+        code = type(exc).__name__.removesuffix("Error").lower() or "error"
+        return json_response({"error": {"code": code, "message": str(exc)}}, status=exc.status_code)
+
     @app.get("/healthz")
     async def healthz(request: Request) -> HTTPResponse:
         return json_response({"status": "ok"})
@@ -166,8 +186,10 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     @app.get("/readyz")
     async def readyz(request: Request) -> HTTPResponse:
         # The edge is ready while it can keep captures: the core's Redis being away only delays them.
+        if ctx.broken:
+            return json_response({"outbox": "ok", "broken_task": ctx.broken}, status=503)
         try:
-            pending = await asyncio.to_thread(outbox.count_pending)
+            pending = outbox.count_pending()
         except Exception as exc:  # the outbox file is the one thing the edge cannot work without
             return json_response({"outbox": f"error: {type(exc).__name__}"}, status=503)
         try:
@@ -179,7 +201,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
 
     @app.get("/metrics")
     async def metrics_endpoint(request: Request) -> HTTPResponse:
-        metrics.outbox_pending.set(await asyncio.to_thread(outbox.count_pending))
+        metrics.outbox_pending.set(outbox.count_pending())
         return raw(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
 
     return app
@@ -195,4 +217,4 @@ def run_edge(settings: EdgeSettings) -> int:
         access_log=False,
         motd=False,
     )
-    return 0
+    return 1 if app.ctx.broken else 0

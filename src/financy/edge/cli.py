@@ -8,6 +8,8 @@ import json
 import sys
 from zoneinfo import ZoneInfo
 
+from babel.numbers import list_currencies
+
 from financy.edge.pipeline.understand import understand_text
 from financy.edge.settings import EdgeSettings
 from financy.runtime.logging import configure_logging
@@ -34,9 +36,19 @@ def parse(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"financy parse: --today must be YYYY-MM-DD, not {args.today!r}", file=sys.stderr)
         return 2
-    understanding = understand_text(
-        args.text, today=today, language_hint=args.lang, currency=args.currency.upper()
-    )
+    currency = args.currency.strip().upper()
+    if currency not in list_currencies():
+        print(
+            f"financy parse: --currency must be an ISO 4217 code such as BRL, not {args.currency!r}",
+            file=sys.stderr,
+        )
+        return 2
+    if not dt.date(1900, 1, 1) <= today <= dt.date(9000, 12, 31):
+        print(
+            f"financy parse: --today must be between 1900-01-01 and 9000-12-31, not {today}", file=sys.stderr
+        )
+        return 2
+    understanding = understand_text(args.text, today=today, language_hint=args.lang, currency=currency)
     transactions: list[dict[str, str | int | None]] = []
     for t in understanding.transactions:
         occurred_on = t.occurred_on or today - dt.timedelta(days=t.days_ago or 0)
@@ -44,7 +56,7 @@ def parse(args: argparse.Namespace) -> int:
             {
                 "kind": t.kind.value,
                 "amount": str(t.amount),
-                "currency": t.currency or args.currency.upper(),
+                "currency": t.currency or currency,
                 "occurred_on": occurred_on.isoformat(),
                 "merchant": t.merchant,
                 "category": t.category,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import structlog
 
 from financy.bots.common.message import InboundMessage, IntakeResult
-from financy.core.contracts.v1 import CaptureV1, Sender, idempotency_key
+from financy.core.contracts.v1 import CaptureV1, Sender, clean_text, idempotency_key
 from financy.edge.outbox.store import EdgeOutbox
 from financy.edge.pipeline.steps import Pipeline
 from financy.runtime.ids import uuid7
@@ -29,6 +30,9 @@ class Intake:
     async def __call__(self, inbound: InboundMessage) -> IntakeResult:
         """Accept ``inbound``; return once the capture is on the edge's disk."""
         key = idempotency_key(inbound.platform, inbound.chat_id, inbound.message_id)
+        if inbound.text is not None:
+            # NUL and lone surrogates cannot be stored; the rest is kept exactly as sent.
+            inbound = dataclasses.replace(inbound, text=clean_text(inbound.text))
         draft = await self.pipeline.run(inbound)
         capture = CaptureV1(
             capture_id=uuid7(),
@@ -57,4 +61,7 @@ class Intake:
         )
         if accepted:
             self._wake()
-        return IntakeResult(key, accepted)
+            return IntakeResult(key, accepted=True)
+        first = self.outbox.payload_of(key)
+        conflict = first is not None and CaptureV1.model_validate_json(first).text != capture.text
+        return IntakeResult(key, accepted=False, conflict=conflict)

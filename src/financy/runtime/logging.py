@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import structlog
@@ -18,7 +19,6 @@ def configure_logging(process: str, *, level: str = "INFO", json: bool = True) -
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.CallsiteParameterAdder({structlog.processors.CallsiteParameter.PROCESS}),
     ]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -41,7 +41,7 @@ def configure_logging(process: str, *, level: str = "INFO", json: bool = True) -
     root.setLevel(level.upper())
     for noisy in ("sanic.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    structlog.contextvars.bind_contextvars(service=process)
+    structlog.contextvars.bind_contextvars(service=process, pid=os.getpid())
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

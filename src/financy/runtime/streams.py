@@ -48,6 +48,9 @@ class ConsumerOptions:
 class StreamConsumer(ABC):
     """Read ``stream`` as ``consumer`` in ``group`` and hand each entry to :meth:`handle`.
 
+    ``client`` must not decode responses (bytes in, so that an entry that is not UTF-8 can be
+    dead-lettered rather than fail the read).
+
     ``transient`` lists exceptions that mean "a dependency is away" (a database restarting):
     entries failing with them are retried for as long as it takes and never dead-lettered.
     """
@@ -133,7 +136,15 @@ class StreamConsumer(ABC):
                 if "NOGROUP" in str(exc):
                     self._group_ready = False
                     continue
-                raise
+                log.exception("stream.redis_error", stream=self.stream, retry_in_s=delay)
+                await self._sleep(delay)
+                delay = min(delay * 2, self.options.reconnect_max_s)
+            except Exception:
+                # A bug must not end consumption silently: say so loudly and keep going.
+                log.exception("stream.consumer_error", stream=self.stream, retry_in_s=delay)
+                recover = True
+                await self._sleep(delay)
+                delay = min(delay * 2, self.options.reconnect_max_s)
 
     async def _sleep(self, seconds: float) -> None:
         try:
@@ -266,4 +277,7 @@ class PoisonEntry(Exception):  # noqa: N818 - it names the entry, not an error s
 
 
 def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    # An entry that is not UTF-8 comes through with U+FFFD in it: its handler refuses it and it is
+    # dead-lettered, instead of an error here stopping the consumer. Clients must be created
+    # without ``decode_responses`` for this (redis-py would raise while decoding).
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

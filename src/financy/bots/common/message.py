@@ -33,10 +33,15 @@ class InboundMessage:
 
 @dataclass(frozen=True, slots=True)
 class IntakeResult:
-    """The capture's idempotency key, and whether it was new (``False``: a duplicate delivery)."""
+    """The capture's idempotency key, and whether it was new (``False``: a duplicate delivery).
+
+    ``conflict`` marks a duplicate whose text differs from the first delivery's: a client that
+    reuses message ids, not a platform redelivering.
+    """
 
     idempotency_key: str
     accepted: bool
+    conflict: bool = False
 
 
 #: The edge's intake: accept one inbound message durably, before any reply.

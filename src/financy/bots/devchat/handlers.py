@@ -36,14 +36,21 @@ def _id(value: Any, field: str, *, default: str | None = None) -> str:
         return default
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not 1 <= len(value) <= 128 or not value.isprintable():
-        raise ValueError(f"{field} must be a printable string of 1 to 128 characters")
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= 128
+        or not value.isprintable()
+        or not value.strip()
+    ):
+        raise ValueError(f"{field} must be a printable string of 1 to 128 characters, not only spaces")
     return value
 
 
 def _wait(value: Any, default: float) -> float:
     if value is None:
         return default
+    if isinstance(value, bool):
+        raise ValueError("wait must be a number of seconds")
     try:
         seconds = float(value)
     except (TypeError, ValueError) as exc:
@@ -63,8 +70,8 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
             return _error(413, "too_large", f"body over {MAX_BODY_BYTES} bytes")
         try:
             body = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "malformed_json", "the body is not JSON")
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return _error(400, "malformed_json", "the body is not JSON (or nests too deeply)")
         if not isinstance(body, dict):
             return _error(400, "malformed_request", "the body must be a JSON object")
         text = body.get("text")
@@ -94,15 +101,22 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
         payload: dict[str, Any] = {"idempotency_key": result.idempotency_key, "accepted": result.accepted}
         if not result.accepted:
             hub.forget(chat_id, message_id)
+            if result.conflict:
+                return _error(
+                    409,
+                    "message_id_reused",
+                    f"message_id {message_id!r} was already used in this chat for a different text",
+                )
             payload["reply"] = None
             payload["duplicate"] = True
             return json_response(payload, status=200)
         try:
             reply = await asyncio.wait_for(asyncio.shield(waiter), timeout=wait)
         except TimeoutError:
-            hub.forget(chat_id, message_id)
             payload["reply"] = None
             return json_response(payload, status=202)
+        finally:
+            hub.forget(chat_id, message_id)
         payload["reply"] = {"seq": reply.seq, "text": reply.text, "kind": reply.kind}
         return json_response(payload)
 
@@ -110,10 +124,13 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
     async def get_replies(request: Request) -> HTTPResponse:
         try:
             chat_id = _id(request.args.get("chat_id"), "chat_id")
-            after = int(request.args.get("after", "0"))
             wait = _wait(request.args.get("wait"), 0.0)
         except ValueError as exc:
             return _error(400, "malformed_request", str(exc))
+        try:
+            after = int(request.args.get("after", "0"))
+        except ValueError:
+            return _error(400, "malformed_request", "after must be a whole number (a reply's seq)")
         replies = await hub.wait_for_replies(chat_id, after, wait)
         return json_response({"replies": [asdict(r) for r in replies]})
 

@@ -30,28 +30,41 @@ class DevchatHub:
     def __init__(self, history: int = 200) -> None:
         self._seq = 0
         self._history: defaultdict[str, deque[DevchatReply]] = defaultdict(lambda: deque(maxlen=history))
+        # One future per awaited message, shared by every request waiting for it (a retry of the
+        # same message waits beside the first request instead of taking its reply).
         self._waiters: dict[tuple[str, str], asyncio.Future[DevchatReply]] = {}
+        self._waiting: dict[tuple[str, str], int] = {}
         self._changed = asyncio.Condition()
 
     def expect(self, chat_id: str, message_id: str) -> asyncio.Future[DevchatReply]:
-        """Return a future resolved with the reply to ``message_id`` in ``chat_id``."""
+        """Return a future resolved with the reply to ``message_id`` in ``chat_id``; pair with :meth:`forget`."""
         key = (chat_id, message_id)
         future = self._waiters.get(key)
         if future is None or future.done():
             future = asyncio.get_running_loop().create_future()
             self._waiters[key] = future
+            self._waiting[key] = 0
+        self._waiting[key] += 1
         return future
 
     def forget(self, chat_id: str, message_id: str) -> None:
-        """Drop the waiter for ``message_id`` (the caller gave up)."""
-        self._waiters.pop((chat_id, message_id), None)
+        """Stop waiting for ``message_id``; its future goes when its last waiter has gone."""
+        key = (chat_id, message_id)
+        left = self._waiting.get(key, 0) - 1
+        if left > 0:
+            self._waiting[key] = left
+            return
+        self._waiting.pop(key, None)
+        self._waiters.pop(key, None)
 
     async def send(self, reply: ReplyV1, text: str) -> None:
         """Deliver a rendered reply: keep it in the chat's history and wake its waiter."""
         self._seq += 1
         item = DevchatReply(self._seq, reply.chat_id, reply.in_reply_to, text, reply.kind.value)
         self._history[reply.chat_id].append(item)
-        future = self._waiters.pop((reply.chat_id, reply.in_reply_to), None)
+        key = (reply.chat_id, reply.in_reply_to)
+        future = self._waiters.pop(key, None)
+        self._waiting.pop(key, None)
         if future is not None and not future.done():
             future.set_result(item)
         async with self._changed:

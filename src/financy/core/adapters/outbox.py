@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import redis
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from financy.core.adapters import orm
 from financy.core.contracts.v1 import PAYLOAD_FIELD, ReplyV1, replies_stream
@@ -19,13 +19,12 @@ from financy.core.contracts.v1 import PAYLOAD_FIELD, ReplyV1, replies_stream
 REPLY_STREAM_MAXLEN = 100_000
 
 
-def send_committed(
-    engine: Engine, client: redis.Redis, replies: Sequence[ReplyV1], outbox_ids: Sequence[int]
-) -> None:
-    """XADD ``replies`` (already committed in the outbox as ``outbox_ids``), then mark those rows published.
+def send_replies(client: redis.Redis, replies: Sequence[ReplyV1]) -> None:
+    """XADD committed ``replies`` to their edges' reply streams in one round trip.
 
-    The fast path right after a commit. If it fails half-way, :func:`publish_pending` sends the
-    rows again later: edges drop a reply they have already delivered (by ``reply_id``).
+    The fast path right after a commit; their outbox rows are marked with :func:`mark_published`
+    afterwards. If anything fails in between, :func:`publish_pending` sends the rows again later
+    and the edge drops a reply it has already delivered (by ``reply_id``).
 
     Raises:
         redis.ConnectionError: Redis is unreachable (rows stay unpublished for the sweep).
@@ -39,13 +38,16 @@ def send_committed(
             approximate=True,
         )
     pipe.execute()
+
+
+def mark_published(conn: Connection, outbox_ids: Sequence[int]) -> None:
+    """Mark the outbox rows ``outbox_ids`` as published (in the caller's transaction)."""
     if outbox_ids:
-        with engine.begin() as conn:
-            conn.execute(
-                update(orm.outbox)
-                .where(orm.outbox.c.id.in_(list(outbox_ids)), orm.outbox.c.published_at.is_(None))
-                .values(published_at=func.now(), attempts=orm.outbox.c.attempts + 1)
-            )
+        conn.execute(
+            update(orm.outbox)
+            .where(orm.outbox.c.id.in_(list(outbox_ids)), orm.outbox.c.published_at.is_(None))
+            .values(published_at=func.now(), attempts=orm.outbox.c.attempts + 1)
+        )
 
 
 def publish_pending(engine: Engine, client: redis.Redis, *, batch: int = 200, min_age_s: float = 5.0) -> int:

@@ -16,12 +16,13 @@ idempotency key ``{platform}:{chat_id}:{message_id}``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 SCHEMA_VERSION: Literal[1] = 1
 CAPTURES_STREAM = "financy:captures"
@@ -45,12 +46,42 @@ def control_stream(edge_id: str) -> str:
 
 
 def idempotency_key(platform: str, chat_id: str, message_id: str) -> str:
-    """Return the capture idempotency key ``{platform}:{chat_id}:{message_id}``."""
-    return f"{platform}:{chat_id}:{message_id}"
+    """Return the capture idempotency key ``{platform}:{chat_id}:{message_id}``.
+
+    ``%`` and ``:`` inside the ids are percent-encoded, so that two different (chat, message)
+    pairs can never make the same key (``a:b`` + ``c`` vs ``a`` + ``b:c``). Platform ids without
+    those characters (Telegram's and WhatsApp's) appear as they are.
+    """
+
+    def part(value: str) -> str:
+        return value.replace("%", "%25").replace(":", "%3A")
+
+    return f"{platform}:{part(chat_id)}:{part(message_id)}"
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """Return ``value`` with NUL and lone UTF-16 surrogates replaced by U+FFFD.
+
+    Neither can be stored in PostgreSQL text or JSON, and both arrive from chat platforms and
+    JSON bodies (``"\\u0000"``, ``"\\ud800"``); everything else a user sent is kept as it came.
+    """
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    return _SURROGATES.sub("\ufffd", value)
 
 
 class _Wire(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_strings(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: clean_text(v) if isinstance(v, str) else v for k, v in data.items()}
+        return data
 
 
 class Intent(StrEnum):

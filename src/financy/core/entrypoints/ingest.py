@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from collections.abc import Sequence
 from contextlib import suppress
 
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import OperationalError
 
-from financy.core.adapters.outbox import publish_pending, send_committed
+from financy.core.adapters.outbox import mark_published, publish_pending, send_replies
 from financy.core.contracts.v1 import CAPTURES_STREAM, CaptureV1, ReplyV1, decode_capture
 from financy.core.service.ingest import ContextDefaults, ingest_capture
 from financy.core.service.unit_of_work import unit_of_work
@@ -61,6 +62,10 @@ class IngestConsumer(StreamConsumer):
         self.relay_client = relay_client
         self.defaults = defaults
 
+        # Outbox ids whose replies were sent but not yet marked (guarded: threads share it).
+        self._published: list[int] = []
+        self._published_lock = threading.Lock()
+
     async def handle_many(self, entries: Sequence[Entry]) -> int:
         """Apply a batch in one transaction; fall back to one transaction per capture on failure."""
         captures: list[tuple[str, CaptureV1]] = []
@@ -72,7 +77,7 @@ class IngestConsumer(StreamConsumer):
         if not captures:
             return 0
         try:
-            replies, outbox_ids = await asyncio.to_thread(self._apply_batch, [c for _, c in captures])
+            await asyncio.to_thread(self._apply_and_reply, [c for _, c in captures])
         except OperationalError as exc:
             log.warning("ingest.database_unavailable", error=str(exc), batch=len(captures))
             return len(captures)
@@ -81,7 +86,6 @@ class IngestConsumer(StreamConsumer):
             by_id = dict(entries)
             return await self.handle_each([(entry_id, by_id[entry_id]) for entry_id, _ in captures])
         await self.ack([entry_id for entry_id, _ in captures])
-        await self._send_replies(replies, outbox_ids)
         return 0
 
     async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
@@ -90,39 +94,61 @@ class IngestConsumer(StreamConsumer):
             capture = decode_capture(fields)
         except (KeyError, ValidationError) as exc:
             raise PoisonEntry(f"invalid capture payload: {exc}") from exc
-        replies, outbox_ids = await asyncio.to_thread(self._apply_batch, [capture])
-        await self._send_replies(replies, outbox_ids)
+        await asyncio.to_thread(self._apply_and_reply, [capture])
 
-    def _apply_batch(self, captures: Sequence[CaptureV1]) -> tuple[list[ReplyV1], list[int]]:
+    def _apply_and_reply(self, captures: Sequence[CaptureV1]) -> None:
+        """Commit ``captures`` in one transaction, then send their replies at once (worker thread)."""
         replies: list[ReplyV1] = []
-        with unit_of_work(self.engine) as uow:
-            for capture in captures:
-                reply = ingest_capture(uow, capture, self.defaults)
-                if reply is not None:
-                    replies.append(reply)
-                log.info(
-                    "capture.ingested",
-                    idempotency_key=capture.idempotency_key,
-                    reply=reply.kind.value if reply else "duplicate",
-                )
-        return replies, uow.outbox_ids
-
-    async def _send_replies(self, replies: Sequence[ReplyV1], outbox_ids: Sequence[int]) -> None:
-        """Send committed replies now; the outbox sweep resends any whose sending fails."""
+        published = self._take_published()
+        try:
+            with unit_of_work(self.engine) as uow:
+                # Rows whose replies went out after the previous commit are marked in this
+                # transaction, which saves them a commit of their own.
+                mark_published(uow.conn, published)
+                for capture in captures:
+                    reply = ingest_capture(uow, capture, self.defaults)
+                    if reply is not None:
+                        replies.append(reply)
+                    log.info(
+                        "capture.ingested",
+                        idempotency_key=capture.idempotency_key,
+                        reply=reply.kind.value if reply else "duplicate",
+                    )
+        except BaseException:
+            self._add_published(published)
+            raise
         if not replies:
             return
         try:
-            await asyncio.to_thread(send_committed, self.engine, self.relay_client, replies, outbox_ids)
-        except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
+            send_replies(self.relay_client, replies)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
             log.warning("ingest.reply_send_deferred", error=str(exc), replies=len(replies))
+            return
+        self._add_published(uow.outbox_ids)
+
+    def _take_published(self) -> list[int]:
+        with self._published_lock:
+            taken, self._published = self._published, []
+        return taken
+
+    def _add_published(self, ids: Sequence[int]) -> None:
+        with self._published_lock:
+            self._published.extend(ids)
 
     async def relay(self) -> int:
-        """Publish outbox rows left unsent; return the count (0 when Redis or the database is away)."""
+        """Mark what was sent since the last batch and send outbox rows left unsent; return how many."""
+        published = self._take_published()
         try:
+            if published:
+                await asyncio.to_thread(self._mark, published)
             return await asyncio.to_thread(publish_pending, self.engine, self.relay_client)
         except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
             log.warning("outbox.relay_failed", error=str(exc))
             return 0
+
+    def _mark(self, ids: list[int]) -> None:
+        with self.engine.begin() as conn:
+            mark_published(conn, ids)
 
 
 async def _relay_forever(consumer: IngestConsumer, stopping: asyncio.Event, every_s: float = 1.0) -> None:
@@ -140,8 +166,12 @@ def build_engine(settings: CoreSettings) -> Engine:
     )
 
 
-async def serve_ingest(settings: CoreSettings, stopping: asyncio.Event) -> None:
-    """Consume captures until ``stopping`` is set."""
+async def serve_ingest(settings: CoreSettings, stopping: asyncio.Event) -> int:
+    """Consume captures until ``stopping`` is set; return the exit status.
+
+    If the consumer or the sweep ends on its own (it should not), the process exits 1 so that
+    its supervisor restarts it, rather than running on without consuming.
+    """
     url = settings.require_redis_url()
     client = aioredis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
     relay_client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
@@ -164,28 +194,35 @@ async def serve_ingest(settings: CoreSettings, stopping: asyncio.Event) -> None:
         ),
     )
     log.info("ingest.started", consumer=consumer.consumer, stream=CAPTURES_STREAM, group=INGEST_GROUP)
-    relay_task = asyncio.create_task(_relay_forever(consumer, stopping))
-    consume_task = asyncio.create_task(consumer.run())
-    await stopping.wait()
+    relay_task = asyncio.create_task(_relay_forever(consumer, stopping), name="outbox-sweep")
+    consume_task = asyncio.create_task(consumer.run(), name="consumer")
+    stop_task = asyncio.create_task(stopping.wait(), name="stopping")
+    done, _ = await asyncio.wait({consume_task, relay_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    status = 0
+    for task in done - {stop_task}:
+        status = 1
+        error = task.exception()
+        log.critical("ingest.task_ended", task=task.get_name(), error=repr(error) if error else None)
+    stopping.set()
     consumer.stop()
     await asyncio.wait({consume_task, relay_task}, timeout=15)
-    for task in (consume_task, relay_task):
+    for task in (consume_task, relay_task, stop_task):
         task.cancel()
     await client.aclose()
     relay_client.close()
     engine.dispose()
-    log.info("ingest.stopped")
+    log.info("ingest.stopped", status=status)
+    return status
 
 
 def run_ingest(settings: CoreSettings) -> int:
-    """Run the ingest process until SIGTERM/SIGINT; return the exit status (0)."""
+    """Run the ingest process until SIGTERM/SIGINT; return the exit status (0, or 1 if it broke)."""
 
-    async def main() -> None:
+    async def main() -> int:
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stopping.set)
-        await serve_ingest(settings, stopping)
+        return await serve_ingest(settings, stopping)
 
-    asyncio.run(main())
-    return 0
+    return asyncio.run(main())

@@ -265,9 +265,12 @@ def _recorded(values: Mapping[str, object], language: str) -> RecordedTransactio
 
 
 def undo_last(
-    uow: UnitOfWork, context: LedgerContext, user_id: uuid.UUID, capture_id: uuid.UUID
+    uow: UnitOfWork, context: LedgerContext, user_id: uuid.UUID, capture_id: uuid.UUID, language: str
 ) -> RecordedTransaction | None:
-    """Reverse the user's most recent recorded transaction in ``context``; ``None`` if there is none."""
+    """Reverse the user's most recent recorded transaction in ``context``; ``None`` if there is none.
+
+    The returned transaction names its category in ``language`` (the user's, for the reply).
+    """
     tx = orm.transactions
     row = (
         uow.conn.execute(
@@ -303,7 +306,7 @@ def undo_last(
             capture_id=capture_id,
         )
     )
-    return _recorded(dict(row), context.language)
+    return _recorded(dict(row), language)
 
 
 def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults) -> ReplyV1 | None:
@@ -389,9 +392,9 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
                     capture_id=capture.capture_id,
                 )
             )
-        recorded = [_recorded(row, context.language) for row in planned]
+        recorded = [_recorded(row, language) for row in planned]
     elif intent is Intent.UNDO:
-        undone = undo_last(uow, context, user_id, capture.capture_id)
+        undone = undo_last(uow, context, user_id, capture.capture_id, language)
         if undone is not None:
             kind, recorded = ReplyKind.UNDONE, [undone]
 

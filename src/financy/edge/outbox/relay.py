@@ -50,14 +50,14 @@ class OutboxRelay:
         """Send every pending capture; return how many were sent (raises if Redis is away)."""
         total = 0
         while True:
-            rows = await asyncio.to_thread(self.outbox.pending, self.batch)
+            rows = self.outbox.pending(self.batch)
             if not rows:
                 return total
             pipe = self.client.pipeline(transaction=False)
             for row in rows:
                 pipe.xadd(CAPTURES_STREAM, {PAYLOAD_FIELD: row.payload})
             await pipe.execute()
-            await asyncio.to_thread(self.outbox.mark_sent, [r.id for r in rows])
+            self.outbox.mark_sent([r.id for r in rows])
             total += len(rows)
             self.sent += len(rows)
 

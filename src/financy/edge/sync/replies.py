@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 
 import redis.asyncio as aioredis
@@ -54,8 +53,8 @@ class ReplyConsumer(StreamConsumer):
         if sender is None:
             raise PoisonEntry(f"no sender for platform {reply.platform!r} on this edge")
         reply_id = str(reply.reply_id)
-        if await asyncio.to_thread(self.outbox.was_sent, reply_id):
+        if self.outbox.was_sent(reply_id):
             log.info("reply.duplicate", reply_id=reply_id)
             return
         await sender.send(reply, render_reply(reply))
-        await asyncio.to_thread(self.outbox.mark_sent_reply, reply_id)
+        self.outbox.mark_sent_reply(reply_id)
