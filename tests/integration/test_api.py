@@ -907,3 +907,16 @@ def test_core_migrate_process_is_idempotent(database_url: str, tmp_path: Path) -
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+async def test_api_docs_load_nothing_from_the_internet(app: ApiApp) -> None:
+    """The Swagger UI page and its assets are served by the box itself (it may run offline)."""
+    _, page = await app.asgi_client.get("/docs/swagger")
+    assert page.status == 200
+    assert "cdn" not in page.text.lower()
+    assert "http://" not in page.text
+    assert "https://" not in page.text
+    for asset in re.findall(r'(?:src|href)="(/static/swagger-ui/[^"]+)"', page.text):
+        _, response = await app.asgi_client.get(asset)
+        assert response.status == 200, asset
+        assert len(response.body) > 1000

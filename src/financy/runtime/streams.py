@@ -212,22 +212,32 @@ class StreamConsumer(ABC):
         return await self.handle_each(entries)
 
     async def handle_each(self, entries: Sequence[Entry]) -> int:
-        """Handle ``entries`` one by one through :meth:`handle`; return how many failed."""
+        """Handle ``entries`` one by one through :meth:`handle`, then acknowledge the handled ones at once.
+
+        Returns how many failed (they stay pending). A crash before the acknowledgement
+        redelivers the batch: handlers are idempotent (at least once, effects once).
+        """
         failures = 0
-        for entry_id, fields in entries:
-            if self._stopping.is_set():
-                break
-            if not await self._handle_one(entry_id, fields):
-                failures += 1
+        handled: list[str] = []
+        try:
+            for entry_id, fields in entries:
+                if self._stopping.is_set():
+                    break
+                if await self._handle_one(entry_id, fields):
+                    handled.append(entry_id)
+                else:
+                    failures += 1
+        finally:
+            await self.ack(handled)
         return failures
 
     async def ack(self, entry_ids: Sequence[str]) -> None:
         """Acknowledge ``entry_ids`` (after their effects are committed)."""
         if entry_ids:
             await self.client.xack(self.stream, self.group, *entry_ids)
-            self.processed.labels(f"{self.stream}/{self.group}", "ok").inc(len(entry_ids))
 
     async def _handle_one(self, entry_id: str, fields: dict[str, str]) -> bool:
+        """Handle one entry; ``True`` when it needs acknowledging (handled), ``False`` to retry it."""
         try:
             await self.handle(entry_id, fields)
         except PoisonEntry as exc:
@@ -251,7 +261,7 @@ class StreamConsumer(ABC):
                 await self.dead_letter(entry_id, fields, f"{type(exc).__name__}: {exc}")
                 return True
             return False
-        await self.ack([entry_id])
+        self.processed.labels(f"{self.stream}/{self.group}", "ok").inc()
         return True
 
     async def _deliveries(self, entry_id: str) -> int:

@@ -52,6 +52,7 @@ from sanic.response import BaseHTTPResponse, HTTPResponse, raw
 from sanic.response import json as json_response
 from sanic_ext import openapi
 from sqlalchemy import Engine, create_engine, text
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from financy.core.domain.errors import (
     FinancyError,
@@ -719,6 +720,10 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
             "CORS": False,
             "OAS_UI_DEFAULT": "swagger",
             "OAS_UI_REDOC": False,
+            # The UI's scripts come from the swagger-ui-bundle package, never from a CDN.
+            "OAS_PATH_TO_SWAGGER_HTML": str(
+                files("financy.core.entrypoints").joinpath("static/swagger.html")
+            ),
             "API_TITLE": "Financy core API",
             "API_VERSION": "1",
             "API_DESCRIPTION": "Ledger contexts and transactions recorded from chat messages.",
@@ -727,6 +732,7 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
     app.extend()
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
 
+    app.static("/static/swagger-ui", str(swagger_ui_path), name="swagger_ui_assets")
     app.add_route(healthz, "/healthz", methods=["GET"], name="healthz")
     app.add_route(readyz, "/readyz", methods=["GET"], name="readyz")
     app.add_route(metrics, "/metrics", methods=["GET"], name="metrics")

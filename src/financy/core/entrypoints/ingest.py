@@ -86,6 +86,7 @@ class IngestConsumer(StreamConsumer):
             by_id = dict(entries)
             return await self.handle_each([(entry_id, by_id[entry_id]) for entry_id, _ in captures])
         await self.ack([entry_id for entry_id, _ in captures])
+        self.processed.labels(f"{self.stream}/{self.group}", "ok").inc(len(captures))
         return 0
 
     async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
