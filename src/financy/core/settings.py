@@ -39,7 +39,7 @@ class CoreSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     ingest_consumer: str | None = None
-    ingest_batch: int = 50
+    ingest_batch: int = 20
     ingest_block_ms: int = 1000
     ingest_claim_idle_ms: int = 30_000
     ingest_max_deliveries: int = 5
