@@ -317,3 +317,20 @@ def test_reading_confidence_is_the_lowest_item() -> None:
     reading = read("R$ 45 mercado, 30")
     assert [item.amount for item in reading.items] == [Decimal(45), Decimal(30)]
     assert reading.confidence == 0.6
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "language"),
+    [
+        ("/help", "pt", "en"),
+        ("/undo", "pt", "en"),
+        ("/help@financy_bot", "pt", "en"),
+        ("/ajuda", "en", "pt"),
+        ("/desfazer", "en", "pt"),
+        ("/start", "en", "en"),
+        ("/start", "pt", "pt"),
+    ],
+)
+def test_a_bare_command_answers_in_the_language_of_its_word(text: str, hint: str, language: str) -> None:
+    reading = read_message(text, today=TODAY, language_hint=hint)
+    assert reading.language == language

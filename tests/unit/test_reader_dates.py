@@ -137,10 +137,11 @@ def test_no_date_words() -> None:
 
 
 def test_numbers_in_dates_are_not_amounts() -> None:
+    """Each item keeps the date written in its own words (see test_reader_guards.py)."""
     reading = read_message("dia 5 mercado 100 e há 3 dias uber 20", today=TODAY)
-    assert [(i.amount, i.occurred_on) for i in reading.items] == [
-        (Decimal(100), dt.date(2026, 11, 5)),
-        (Decimal(20), dt.date(2026, 11, 5)),
+    assert [(i.amount, i.occurred_on, i.days_ago) for i in reading.items] == [
+        (Decimal(100), dt.date(2026, 11, 5), None),
+        (Decimal(20), None, 3),
     ]
 
 

@@ -98,5 +98,6 @@ def test_every_problem_the_reader_names_has_a_question_in_both_languages() -> No
 
     problems = {"no_amount", "ambiguous_amount", "empty", "not_text", "query", "too_long", "too_many_items"}
     problems |= {"unknown_command", "unknown_currency", "not_understood", "amount_out_of_range"}
+    problems |= {"ambiguous_date", "amount_too_small"}
     for language in ("pt", "en"):
         assert {f"q.{p}" for p in problems} <= set(_STRINGS[language])

@@ -38,6 +38,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.too_many_items": "São valores demais numa mensagem só. Pode mandar em partes?",
         "q.unknown_command": "Não conheço esse comando. /ajuda mostra o que sei fazer.",
         "q.amount_out_of_range": "Esse valor parece grande demais. Pode confirmar o valor exato?",
+        "q.ambiguous_date": "Não entendi a data. Quando foi? (ex.: “ontem”, “dia 5”, “5/11”)",
+        "q.amount_too_small": "Esse valor é menor que um centavo. Qual foi o valor exato?",
     },
     "en": {
         "recorded_hint": "Wrong? /undo",
@@ -62,6 +64,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.too_many_items": "That's too many amounts for one message. Could you send them in parts?",
         "q.unknown_command": "I don't know that command. /help shows what I can do.",
         "q.amount_out_of_range": "That amount looks too large. Could you confirm the exact amount?",
+        "q.ambiguous_date": "I couldn't tell the date. When was it? (e.g. “yesterday”, “on the 5th”, “11/5”)",
+        "q.amount_too_small": "That amount is less than a cent. What was the exact amount?",
     },
 }
 

@@ -17,9 +17,20 @@ semanas"/"N weeks ago" 7N) come back as ``days_ago``; everything else as an abso
 * "sexta passada" / "last friday": the latest such weekday strictly before today; "na sexta" /
   "on friday": the latest on or before today; "sexta retrasada": one week earlier still.
 * "semana passada" / "last week": today minus 7 days. "amanhã" / "tomorrow": today plus one.
+* "mês passado", "last month", "há 2 meses", "ano passado", "há muitos dias": no day. They
+  are read as a *vague* date: no ``occurred_on`` and no ``days_ago`` (the day is unknown and we do
+  not invent one), but the words are a date, never a quantity ("10 mês") or a merchant; the reader
+  lowers the item's confidence.
 
 Numbers inside a date ("dia 5", "28/11", "em 2024") are reported as spans so they never become
 amounts.
+
+A date-shaped expression that names no real day is *invalid*, and the reader asks
+("ambiguous_date") instead of recording today: "31/02", "29/02/2027", "dia 32", "dia 0",
+"00/00/0000", "1/1/1" (a year of one or three digits), a year outside ``[today.year - 10,
+today.year + 1]`` ("01/01/1900", "01/01/0001", "01/01/3000"), or more than 3650 days ago ("há 5000
+dias"). Two-digit years are 20xx; four digits are taken as written. "d/m" pairs that cannot be a
+day and month at all ("50/50", "13/13") stay masked (neither a date nor an amount), as before.
 """
 
 from __future__ import annotations
@@ -33,18 +44,52 @@ from typing import Final
 
 from financy.inference.text.lexicon import NUMBER_WORDS
 
-__all__ = ["DateReading", "find_dates"]
+__all__ = ["MAX_DAYS_AGO", "MAX_YEARS_BACK", "DateFindings", "DateMention", "DateReading", "find_dates"]
+
+#: The furthest back a relative date is read ("há 3650 dias"); further asks.
+MAX_DAYS_AGO: Final = 3650
+#: Years read: from ``today.year - MAX_YEARS_BACK`` to ``today.year + 1``; others ask.
+MAX_YEARS_BACK: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
 class DateReading:
-    """What a message says about its date: at most one of the two fields is set."""
+    """What a message says about its date: at most one of the two fields is set.
+
+    ``vague`` is set for a month or a year without a day ("mês passado"): both fields are None.
+    ``invalid`` is set for a date-shaped expression naming no real day ("31/02", "dia 32").
+    """
 
     occurred_on: dt.date | None = None
     days_ago: int | None = None
+    vague: bool = False
+    invalid: bool = False
 
 
-_NONE: Final = DateReading()
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """One date expression: characters ``[start, end)`` of the folded text and what it says."""
+
+    start: int
+    end: int
+    reading: DateReading
+
+
+@dataclass(frozen=True, slots=True)
+class DateFindings:
+    """Every date a message gives, in text order, and every span that is a date (or a year)."""
+
+    mentions: tuple[DateMention, ...]
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def invalid(self) -> bool:
+        """True if some date-shaped expression names no real day: the reader asks."""
+        return any(m.reading.invalid for m in self.mentions)
+
+
+_INVALID: Final = DateReading(invalid=True)
+_VAGUE: Final = DateReading(vague=True)
 
 _MONTHS: Final[dict[str, int]] = {
     "janeiro": 1,
@@ -118,7 +163,7 @@ _EN_MONTH: Final = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|apr|jun|jul|aug|sept|sep|oct|nov|dec"
 )  # no "mar": it is Portuguese for "sea"
-_COUNT: Final = r"(?P<n>\d{1,3}|an?|[a-z]+(?:-[a-z]+)?)"
+_COUNT: Final = r"(?P<n>\d+|an?|[a-z]+(?:-[a-z]+)?)"
 _YEAR: Final = r"(?P<y>\d{4})"
 
 
@@ -153,10 +198,17 @@ def _day_of_month(day: int, today: dt.date) -> dt.date | None:
     return None
 
 
+def _year(raw: str | None) -> int | None:
+    """Return the year as written: two digits are 20xx, four as they are; other lengths are -1."""
+    if raw is None:
+        return None
+    if len(raw) == 2:
+        return 2000 + int(raw)
+    return int(raw) if len(raw) == 4 else -1
+
+
 def _day_month(day: int, month: int, year: int | None, today: dt.date) -> dt.date | None:
     """Return the date, with a missing year meaning the latest such date on or before today."""
-    if year is not None and year < 100:
-        year += 2000
     try:
         if year is not None:
             return dt.date(year, month, day)
@@ -185,13 +237,18 @@ def _fixed_days(days: int) -> _Rule:
 
 
 def _ago(multiplier: int) -> _Rule:
-    def rule(m: re.Match[str], _today: dt.date, _lang: str) -> DateReading | None:
+    def rule(m: re.Match[str], _today: dt.date, _lang: str) -> DateReading:
         count = _count(m.group("n"))
-        if count is None or count > 3660:
-            return None
+        if count is None:
+            return _VAGUE  # "há muitos dias": some days ago, but not which
         return DateReading(days_ago=count * multiplier)
 
     return rule
+
+
+def _vague(_m: re.Match[str], _today: dt.date, _lang: str) -> DateReading:
+    """ "mês passado", "há 2 meses": a month or a year was said, but no day."""
+    return _VAGUE
 
 
 def _offset(days: int) -> _Rule:
@@ -216,38 +273,39 @@ def _en_weekday(m: re.Match[str], today: dt.date, _lang: str) -> DateReading:
     return DateReading(occurred_on=_weekday(_WEEKDAYS[m.group("wd")], today, strict=strict))
 
 
-def _dom(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
+def _dom(m: re.Match[str], today: dt.date, _lang: str) -> DateReading:
     raw = m.group("d")
     day = 1 if raw == "primeiro" else int(raw)
     found = _day_of_month(day, today)
-    return DateReading(occurred_on=found) if found else None
+    return DateReading(occurred_on=found) if found else _INVALID
 
 
-def _numeric(m: re.Match[str], today: dt.date, lang: str) -> DateReading | None:
+def _numeric(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
     a, b = int(m.group("a")), int(m.group("b"))
-    year = int(m.group("y")) if m.group("y") else None
+    year = _year(m.group("y"))
     if a > 12 or b <= 12:
         day, month = a, b
     else:  # b > 12 >= a: only month/day makes sense
         day, month = b, a
-    if not 1 <= month <= 12:
-        return None
+    shaped = year is not None or "dia" in m.group() or (min(a, b) <= 12 and max(a, b) <= 31)
+    if year == -1 or not 1 <= month <= 12:
+        return _INVALID if shaped else None  # "31/13/2025" asks; "50/50" is just not a date
     found = _day_month(day, month, year, today)
-    return DateReading(occurred_on=found) if found else None
+    return DateReading(occurred_on=found) if found else _INVALID
 
 
-def _iso(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
+def _iso(m: re.Match[str], _today: dt.date, _lang: str) -> DateReading:
     try:
         return DateReading(occurred_on=dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d"))))
     except ValueError:
-        return None
+        return _INVALID
 
 
-def _named_month(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
+def _named_month(m: re.Match[str], today: dt.date, _lang: str) -> DateReading:
     month = _MONTHS[m.group("mon")]
-    year = int(m.group("y")) if m.group("y") else None
-    found = _day_month(int(m.group("d")), month, year, today)
-    return DateReading(occurred_on=found) if found else None
+    year = _year(m.group("y"))
+    found = _day_month(int(m.group("d")), month, year, today) if year != -1 else None
+    return DateReading(occurred_on=found) if found else _INVALID
 
 
 def _mask_only(_m: re.Match[str], _today: dt.date, _lang: str) -> None:
@@ -314,11 +372,11 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
     ),
     (
         ("/",),
-        re.compile(r"\b(?:(?:no|em)\s+)?(?:dia\s+)?(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?\b"),
+        re.compile(r"\b(?:(?:no|em)\s+)?(?:dia\s+)?(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d+))?\b"),
         _numeric,
     ),
     ((".", "-"), re.compile(r"\b(?P<a>\d{1,2})[.-](?P<b>\d{1,2})[.-](?P<y>\d{4}|\d{2})\b"), _numeric),
-    (("dia",), re.compile(r"\b(?:no\s+|em\s+)?dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\b"), _dom),
+    (("dia",), re.compile(r"\b(?:no\s+|em\s+)?dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\b(?![.,]\d)"), _dom),
     (("st", "nd", "rd", "th"), re.compile(rf"\b(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b"), _dom),
     (
         ("ontem", "yesterday"),
@@ -342,6 +400,21 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
         ("semana", "last week"),
         re.compile(r"\b(?:(?:na|da)\s+)?semana\s+passada\b|\blast\s+week\b"),
         _offset(-7),
+    ),
+    (
+        ("mes", "ano"),
+        re.compile(r"\b(?:(?:no|do|em|o|n?esse|n?este)\s+)?(?:mes|ano)\s+(?:passado|retrasado|anterior)\b"),
+        _vague,
+    ),
+    (("mes", "ano"), re.compile(rf"\b(?:ha|faz)\s+{_COUNT}\s+(?:mes|meses|anos?)\b(?:\s+atras\b)?"), _vague),
+    (("mes", "ano"), re.compile(rf"\b{_COUNT}\s+(?:mes|meses|anos?)\s+atras\b"), _vague),
+    (
+        ("month", "year"),
+        re.compile(
+            rf"\b(?:(?:in\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:month|year)|(?:the\s+)?month\s+before\s+last"
+            rf"|{_COUNT}\s+(?:months?|years?)\s+ago)\b"
+        ),
+        _vague,
     ),
     (
         ("segunda", "terca", "quarta", "quinta", "sexta", "sabado", "domingo"),
@@ -372,14 +445,25 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
 )
 
 
-def find_dates(fold: str, today: dt.date, language: str) -> tuple[DateReading, list[tuple[int, int]]]:
-    """Return the first date the folded text gives, and every character span that is a date.
+def _checked(reading: DateReading, today: dt.date) -> DateReading:
+    """Return ``reading``, or the invalid reading when its day is too far from ``today``."""
+    day = reading.occurred_on
+    if day is not None and not today.year - MAX_YEARS_BACK <= day.year <= today.year + 1:
+        return _INVALID
+    if reading.days_ago is not None and reading.days_ago > MAX_DAYS_AGO:
+        return _INVALID
+    return reading
+
+
+def find_dates(fold: str, today: dt.date, language: str) -> DateFindings:
+    """Return every date the folded text gives (in text order) and every character span that is
+    a date.
 
     ``fold`` is the lower-cased, accent-folded message; ``today`` is the reference day for
     relative expressions. Spans are ``(start, end)`` into ``fold``.
     """
     taken: list[tuple[int, int]] = []  # sorted, non-overlapping
-    best: tuple[int, DateReading] | None = None
+    found: list[DateMention] = []
     for cues, regex, rule in _RULES:
         if not any(cue in fold for cue in cues):
             continue
@@ -392,6 +476,7 @@ def find_dates(fold: str, today: dt.date, language: str) -> tuple[DateReading, l
             if reading is None and rule is not _mask_only and "wd" in regex.groupindex:
                 continue  # a bare "segunda" is not a date: leave it alone
             taken.insert(at, (start, end))
-            if reading is not None and (best is None or start < best[0]):
-                best = (start, reading)
-    return (best[1] if best else _NONE), taken
+            if reading is not None:
+                found.append(DateMention(start, end, _checked(reading, today)))
+    found.sort(key=lambda mention: mention.start)
+    return DateFindings(tuple(found), tuple(taken))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["command_intent", "phrase_intent"]
+__all__ = ["command_intent", "command_language", "phrase_intent"]
 
 _COMMAND_RE: Final = re.compile(r"^\s*/(?P<cmd>[a-z_]+)(?:@\w+)?(?:\s|$)")
 _COMMANDS: Final[dict[str, str]] = {
@@ -59,6 +59,34 @@ _QUERY_RE: Final = re.compile(
 )
 _NOT_WORD_RE: Final = re.compile(r"[^\w\s]+")
 _SPACES_RE: Final = re.compile(r"\s+")
+
+
+# The language a command word itself is in; "/start", "/menu" and the like say nothing.
+_COMMAND_LANGUAGE: Final[dict[str, str]] = {
+    "help": "en",
+    "undo": "en",
+    "expense": "en",
+    "spent": "en",
+    "income": "en",
+    "add": "en",
+    "ajuda": "pt",
+    "desfazer": "pt",
+    "desfaz": "pt",
+    "comecar": "pt",
+    "iniciar": "pt",
+    "gasto": "pt",
+    "gastei": "pt",
+    "despesa": "pt",
+    "registrar": "pt",
+    "receita": "pt",
+}
+
+
+def command_language(fold: str) -> str | None:
+    """Return the language of the slash command the folded text starts with ("/help" -> "en"),
+    or None when there is none or its word belongs to no one language."""
+    m = _COMMAND_RE.match(fold)
+    return None if m is None else _COMMAND_LANGUAGE.get(m.group("cmd"))
 
 
 def command_intent(fold: str) -> str | None:

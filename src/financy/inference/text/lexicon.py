@@ -781,6 +781,14 @@ MULTIPLIER_BY_WORD: Final[dict[str, int]] = {
     "million": 1_000_000,
     "millions": 1_000_000,
     "mi": 1_000_000,
+    "bilhao": 1_000_000_000,
+    "bilhoes": 1_000_000_000,
+    "billion": 1_000_000_000,
+    "billions": 1_000_000_000,
+    "trilhao": 1_000_000_000_000,  # read so that "1 trilhão" asks (out of range), never "1"
+    "trilhoes": 1_000_000_000_000,
+    "trillion": 1_000_000_000_000,
+    "trillions": 1_000_000_000_000,
 }
 
 # --- words around numbers that say "not money" ------------------------------------------------
@@ -997,6 +1005,8 @@ NOT_PLURAL_NOUNS: Final = frozenset(
 STOPWORDS: Final = frozenset(
     {
         # pt
+        "ha",  # "há 3 dias": never a merchant, even when the date around it is not read
+        "atras",
         "o",
         "a",
         "os",
@@ -1418,6 +1428,12 @@ SCALE_WORDS: Final[dict[str, int]] = {
     "milhao": 1_000_000,
     "milhoes": 1_000_000,
     "million": 1_000_000,
+    "bilhao": 1_000_000_000,
+    "bilhoes": 1_000_000_000,
+    "billion": 1_000_000_000,
+    "trilhao": 1_000_000_000_000,
+    "trilhoes": 1_000_000_000_000,
+    "trillion": 1_000_000_000_000,
 }
 #: words joining parts of one number ("cento e vinte", "one hundred and five").
 NUMBER_JOINERS: Final = frozenset({"e", "and"})

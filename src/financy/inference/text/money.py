@@ -15,6 +15,13 @@ Steps, in order (each only looks at tokens the earlier ones left ``Role.FREE``):
    "between 10 and 20", "$10-$20"): the reader then records nothing and asks.
 6. :func:`merge_repeats` keeps the first of amounts written back to back with no word between
    them: a price comparison ("R$ 139,99 R$ 135,99") or the same price twice ("205,68 € 205.68").
+   Before that, :func:`has_split_number` says whether two of them may be one number grouped by
+   a plain space ("1 500": 1 and 500, far apart in value): the reader then asks.
+
+Guards the reader asks on: :func:`has_scientific` ("1e5" is not "1 e 5"), an instalment count
+outside ``1..MAX_INSTALMENTS`` ("em 999x" is a count, never a second amount), an amount of
+:data:`MAX_AMOUNT` or more, and :func:`oversized_number` (a bare run of 13+ digits, set aside as
+an identifier, when no other amount is left).
 
 A negative amount ("-50", "gastei -30") is read as its magnitude with ``negative`` set: the reader
 records it as money out like any other (the sign in a chat is almost always a typo or a "minus"
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,18 +44,27 @@ from financy.inference.text.normalize import Role, Token, TokKind
 from financy.inference.text.numbers import parse_digits, read_number_words
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_INSTALMENTS",
     "Instalment",
     "Mention",
     "combine_cents",
     "find_instalments",
     "find_mentions",
     "has_range",
+    "has_scientific",
+    "has_split_number",
     "mark_span",
     "mask_not_money",
     "merge_repeats",
+    "oversized_number",
     "resolve_currency",
 ]
 
+#: Amounts from this up are not read ("amount_out_of_range"): a chat expense is never a trillion.
+MAX_AMOUNT: Final = Decimal(10) ** 12
+#: Bare digit runs this long are identifiers next to an amount, or an amount out of range alone.
+_OVERSIZED_DIGITS: Final = len(str(MAX_AMOUNT))
 _HUNDRED: Final = Decimal(100)
 _ONE: Final = Decimal(1)
 _MINUS: Final = frozenset({"-", "−", "–"})
@@ -112,7 +129,7 @@ _NOT_MONEY_RE: Final = re.compile(
             r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\b\.?)?",  # time 14:30
             r"\b\d{1,2}\s?h\s?\d{2}\b|\b\d{1,2}\s?(?:h|hs|hrs)\b",  # 14h30, 14h
             r"\b\d{1,2}\s?[ap]\.?m\b\.?",  # 3pm
-            r"\b\d+(?:[.,]\d+)?\s?%",  # 10%
+            r"\b\d+(?:[.,_]\d+)*\s?%",  # 10%
             r"\b\d{1,3}\s?[ºª°]",  # 1º, 2ª
             r"\b\d{1,2}[oa]\b",  # 1o, 2a (ordinals typed without º)
             r"\b\d{1,2}(?:st|nd|rd|th)\b",  # 3rd (a day of month is caught by dates first)
@@ -128,6 +145,15 @@ def mask_not_money(fold: str, tokens: Sequence[Token], starts: Sequence[int]) ->
     """Mark numbers that are identifiers, times, percentages or ordinals as ``NOT_MONEY``."""
     for m in _NOT_MONEY_RE.finditer(fold):
         mark_span(tokens, starts, m.start(), m.end(), Role.NOT_MONEY)
+
+
+_SCIENTIFIC_RE: Final = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?e[+-]?\d+\b")
+
+
+def has_scientific(fold: str) -> bool:
+    """True if the text writes a number in scientific notation ("1e5", "2.5e-3"): the reader asks
+    rather than reading "1 e 5" as two amounts."""
+    return "e" in fold and _SCIENTIFIC_RE.search(fold) is not None
 
 
 # --- 2. instalments ---------------------------------------------------------------------------
@@ -157,25 +183,34 @@ _COUNT_WORDS: Final[dict[str, int]] = {
     "eleven": 11,
     "twelve": 12,
 }
-_N: Final = r"(?P<n>\d{1,2}|" + "|".join(_COUNT_WORDS) + ")"
+#: The most instalments a purchase is read with; "em 999x" (or "em 0x") asks instead.
+MAX_INSTALMENTS: Final = 72
+
+_WORD_COUNTS: Final = "|".join(_COUNT_WORDS)
+_N: Final = r"(?P<n>\d{1,2}|" + _WORD_COUNTS + ")"
+# where an "x" or "parcelas" says the number is a count, any count is one ("999x" is not money)
+_N_ANY: Final = r"(?P<n>\d+|" + _WORD_COUNTS + ")"
 _INSTALMENT_RES: Final = (
-    re.compile(r"\b(?:parcelad[oa]\s+)?(?:em|in)\s+" + _N + r"\s?x\b"),
-    re.compile(r"\b(?P<n>\d{1,2})x\b"),
-    re.compile(r"\b(?P<n>\d{1,2})\s+x(?=\s+(?:de|of)\b)"),
+    re.compile(r"\b(?:parcelad[oa]\s+)?(?:em|in)\s+" + _N_ANY + r"\s?x\b"),
+    re.compile(r"\b(?P<n>\d+)x\b"),
+    re.compile(r"\b(?P<n>\d+)\s+x(?=\s+(?:de|of)\b)"),
     re.compile(
         r"\b(?:parcelad[oa]\s+)?(?:em|in)\s+"
-        + _N
+        + _N_ANY
         + r"\s+(?:vezes|parcelas|prestacoes|installments|instalments"
         r"|payments)\b"
     ),
     re.compile(r"\bparcelad[oa]\s+em\s+" + _N + r"\b"),
-    re.compile(r"\b" + _N + r"\s+(?:parcelas|prestacoes|installments|instalments)\b"),
+    re.compile(r"\b" + _N_ANY + r"\s+(?:parcelas|prestacoes|installments|instalments)\b"),
 )
 _PER_INSTALMENT_RE: Final = re.compile(r"\s*(?:de|of|sendo)\s+|\s*(?=(?:r|us)?\$|€|£)")
 
 
 def find_instalments(fold: str, tokens: Sequence[Token], starts: Sequence[int]) -> list[Instalment]:
-    """Find instalment phrases, mark their tokens ``INSTALMENT``, and return them in text order."""
+    """Find instalment phrases, mark their tokens ``INSTALMENT``, and return them in text order.
+
+    A count outside ``1..MAX_INSTALMENTS`` ("em 999x") is returned as written: the reader asks.
+    """
     found: list[Instalment] = []
     for regex in _INSTALMENT_RES:
         for m in regex.finditer(fold):
@@ -184,8 +219,6 @@ def find_instalments(fold: str, tokens: Sequence[Token], starts: Sequence[int]) 
                 continue
             raw = m.group("n")
             count = int(raw) if raw.isdigit() else _COUNT_WORDS[raw]
-            if not 1 <= count <= 72:
-                continue
             per = _PER_INSTALMENT_RE.match(fold, end)
             found.append(Instalment(count, start, end, per.end() if per else None))
             mark_span(tokens, starts, start, end, Role.INSTALMENT)
@@ -321,8 +354,12 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
                 mult_word in lx.MULTIPLIER_BY_WORD and mult_word != "k" and not from_words
             ):
                 value *= lx.MULTIPLIER_BY_WORD[mult_word]
-                if value == value.to_integral_value():
+                if value >= MAX_AMOUNT:
+                    pass  # out of range anyway (the reader asks); quantize would overflow
+                elif value == value.to_integral_value():
                     value = value.quantize(_ONE)  # "1,5 mil" is 1500, not 1500.0
+                else:
+                    value = value.normalize()  # "1,23456 mil" is 1234.56, not 1234.56000
                 j += 1
                 whole_number = True
 
@@ -459,7 +496,7 @@ def _not_money(
     if before is not None and before.kind is TokKind.WORD and before.text in lx.LABEL_WORDS:
         return Role.NOT_MONEY  # "apartamento 302", "pedido 1234"
     tok = tokens[i]
-    if not from_words and tok.kind is TokKind.NUM and tok.text.isdigit():
+    if not from_words and tok.kind is TokKind.NUM and tok.text.isdigit() and j == i + 1:
         if len(tok.text) >= 8:
             return Role.NOT_MONEY  # account, barcode or order numbers
         if len(tok.text) >= 2 and tok.text.startswith("0"):
@@ -610,9 +647,51 @@ def has_range(tokens: Sequence[Token], mentions: Sequence[Mention], language: st
     return False
 
 
+def oversized_number(tokens: Sequence[Token]) -> bool:
+    """True if an unlabelled bare digit run of 13+ digits (10^12 or more) was set aside as an
+    identifier: with no other amount in the message, it is an amount out of range."""
+    for i, tok in enumerate(tokens):
+        if (
+            tok.kind is TokKind.NUM
+            and tok.role is Role.NOT_MONEY
+            and tok.text.isdigit()
+            and len(tok.text.lstrip("0")) >= _OVERSIZED_DIGITS
+            and not (i > 0 and tokens[i - 1].text in lx.LABEL_WORDS)
+        ):
+            return True
+    return False
+
+
 # --- 6. repeated amounts ----------------------------------------------------------------------
 
 _BETWEEN_REPEATS: Final = frozenset({"/", "|", "(", ")", "=", "["})
+
+
+def has_split_number(tokens: Sequence[Token], mentions: Sequence[Mention]) -> bool:
+    """True if two amounts back to back may be one number grouped by a plain space ("1 500",
+    "R$ 1 500", "1 500 reais") rather than a price written twice ("mercado 120 130").
+
+    The pair must look like thousands (a first number of 1-3 digits, then one starting with
+    exactly three digits, one space apart: "1 500", "1 234,5678") and the two values must differ
+    by more than a factor of two: a price comparison has values close to each other, "1 500"
+    does not. The reader then asks.
+    """
+    for prev, mention in itertools.pairwise(mentions):
+        first, second = tokens[prev.end - 1], tokens[mention.start]
+        if (
+            prev.end != mention.start
+            or first.kind is not TokKind.NUM
+            or second.kind is not TokKind.NUM
+            or second.start != first.end + 1
+            or not (first.text.isdigit() and 1 <= len(first.text) <= 3 and first.text[0] != "0")
+            or len(second.text) < 3
+            or not (second.text[:3].isdigit() and (len(second.text) == 3 or second.text[3] in ".,"))
+        ):
+            continue
+        low, high = sorted((int(first.text), int(second.text[:3])))
+        if high > 2 * low:
+            return True
+    return False
 
 
 def merge_repeats(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:

@@ -4,17 +4,38 @@ The reader works on three strings of the *same length*, so a span found in one i
 ``clean`` (control characters and odd spaces replaced), ``lower`` (lower-cased) and ``fold``
 (lower-cased, diacritics removed: "almoço" -> "almoco"). Keywords match ``fold``; merchants are
 cut from ``lower`` so they keep the accents the user typed.
+
+Digits grouped by spaces ("1 234,56", "12 345 678,90") are one number when the grouping is certain:
+groups of exactly three digits after a first group of one to three, and either a non-breaking or
+thin space between them (U+00A0, U+202F, U+2009, U+2007: what number formatters and banking apps
+write) or a decimal part of one or two digits at the end ("1 234,56" with plain spaces). Once the
+dates are known, :func:`join_spaced_numbers` makes those spaces :data:`GROUP_MARK` in ``fold`` so
+the number is one token ("dia 5 100,00" stays a day and an amount); ``clean`` and ``lower`` keep
+a space. Anything else ("uber 23 e almoço 35", "2 pizzas 50", "mercado 120 130")
+stays separate numbers.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
 
-__all__ = ["Role", "Text", "TokKind", "Token", "control_count", "prepare", "tokenize"]
+__all__ = [
+    "GROUP_MARK",
+    "Role",
+    "SpacedNumber",
+    "Text",
+    "TokKind",
+    "Token",
+    "control_count",
+    "join_spaced_numbers",
+    "prepare",
+    "tokenize",
+]
 
 # C0 controls except \t \n \r, DEL, lone surrogates, and the replacement character that bad
 # decoding leaves behind.
@@ -23,8 +44,18 @@ _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\u
 _SPACE_RE: Final = re.compile(r"[\t\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]")
 _CR_RE: Final = re.compile(r"\r")
 
+#: Stands in ``fold`` for a space that groups thousands ("1 234,56" -> "1_234,56").
+GROUP_MARK: Final = "_"
+_GROUP_SPACES: Final = "\u00a0\u202f\u2009\u2007"
+# A first group of 1-3 digits (no leading zero), then space + exactly three digits (at least
+# once), then an optional decimal part; never inside a longer run of digits, separators, letters
+# or a "28/11"-like date.
+_SPACED_NUMBER_RE: Final = re.compile(
+    rf"(?<![\w.,/:])[1-9]\d{{0,2}}(?:[ {_GROUP_SPACES}]\d{{3}})+(?P<frac>[.,]\d+)?(?![\w]|[.,]\d)"
+)
+
 _TOKEN_RE: Final = re.compile(
-    r"(?P<num>[0-9]+(?:[.,][0-9]+)*)"
+    r"(?P<num>[0-9]+(?:[.,_][0-9]+)*)"
     r"|(?P<sym>(?:r|us|u|ca|c|au|a|nz|hk|s|mx|rd|nt|ar|cl|co|uy)?\$|[€£¥₹₩₽₺₪₱฿₫₴₦¢])"
     r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
     r"|(?P<nl>\n)"
@@ -68,12 +99,24 @@ class Token:
 
 
 @dataclass(frozen=True, slots=True)
+class SpacedNumber:
+    """A number written with spaces between digit groups: characters ``[start, end)``, and the
+    index of each grouping space."""
+
+    start: int
+    end: int
+    spaces: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Text:
-    """A message prepared for reading: three same-length views of the cleaned text."""
+    """A message prepared for reading: three same-length views of the cleaned text, and the
+    numbers grouped by spaces (not yet joined in ``fold``: see :func:`join_spaced_numbers`)."""
 
     clean: str
     lower: str
     fold: str
+    spaced: tuple[SpacedNumber, ...] = ()
 
 
 class _FoldTable(dict[int, str]):
@@ -112,7 +155,39 @@ def prepare(text: str) -> Text:
     if len(lower) != len(clean):  # e.g. "İ" lower-cases to two characters
         lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in clean)
     fold = lower if lower.isascii() else lower.translate(_FOLD)
-    return Text(clean=clean, lower=lower, fold=fold)
+    return Text(clean=clean, lower=lower, fold=fold, spaced=_spaced_numbers(text))
+
+
+def _spaced_numbers(text: str) -> tuple[SpacedNumber, ...]:
+    """Return the numbers of ``text`` whose digit groups are certainly joined by spaces."""
+    if " " not in text and text.isascii():
+        return ()
+    found: list[SpacedNumber] = []
+    for m in _SPACED_NUMBER_RE.finditer(text):
+        start = m.start()
+        spaces = tuple(start + k for k, char in enumerate(m.group()) if char == " " or char in _GROUP_SPACES)
+        frac = m.group("frac")
+        typographic = all(text[k] != " " for k in spaces)
+        if typographic or (frac is not None and len(frac) <= 3):
+            found.append(SpacedNumber(start, m.end(), spaces))
+    return tuple(found)
+
+
+def join_spaced_numbers(text: Text, keep_apart: Sequence[tuple[int, int]]) -> Text:
+    """Return ``text`` with the grouping spaces of its spaced numbers made :data:`GROUP_MARK` in
+    ``fold``, except for numbers overlapping a ``keep_apart`` span ("dia 5 100,00": a date)."""
+    marks = [
+        k
+        for number in text.spaced
+        if not any(number.start < end and start < number.end for start, end in keep_apart)
+        for k in number.spaces
+    ]
+    if not marks:
+        return text
+    chars = list(text.fold)
+    for k in marks:
+        chars[k] = GROUP_MARK
+    return Text(clean=text.clean, lower=text.lower, fold="".join(chars))
 
 
 def tokenize(fold: str) -> list[Token]:

@@ -5,11 +5,14 @@ the decimal separator. One kind repeated ("1.234.567") -> grouping. One separato
 or two digits ("45,90", "12.5") -> decimal. One separator followed by exactly three digits is
 grouping when the digits are "000" ("$10,000", "$10.000") or when the separator is not the
 language's decimal separator ("1.234" is 1234 in Portuguese, "1,234" is 1234 in English); else it
-is decimal ("1.234" is 1.234 in English).
+is decimal ("1.234" is 1.234 in English). Groups joined by spaces ("1 234,56", marked in the
+folded text with ``GROUP_MARK``, see ``normalize``) are thousands; the separator after the last
+group, if any, is the decimal one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,11 +27,14 @@ from financy.inference.text.lexicon import (
     ONE_ARTICLES,
     SCALE_WORDS,
 )
-from financy.inference.text.normalize import Role, Token, TokKind
+from financy.inference.text.normalize import GROUP_MARK, Role, Token, TokKind
 
 __all__ = ["WordNumber", "decimal_separator", "parse_digits", "read_number_words"]
 
 _NO_CAP: Final = 10**15
+_SPACE_GROUPED_RE: Final = re.compile(
+    rf"(?P<whole>[1-9]\d{{0,2}}(?:{GROUP_MARK}\d{{3}})+)(?:[.,](?P<frac>\d+))?"
+)
 
 
 def decimal_separator(language: str) -> str:
@@ -47,10 +53,17 @@ def _valid_groups(parts: Sequence[str]) -> bool:
 def parse_digits(text: str, language: str) -> Decimal | None:
     """Return the value of a digit token such as "1.234,56", or None if its grouping is invalid.
 
-    ``text`` holds only ASCII digits, "." and ","; ``language`` ("pt"/"en") breaks the tie for a
-    lone separator followed by three digits (see the module docstring). The result is exact and
-    keeps the written scale ("45,90" -> Decimal("45.90")).
+    ``text`` holds only ASCII digits, "." and "," (and ``GROUP_MARK`` for a space between
+    thousands); ``language`` ("pt"/"en") breaks the tie for a lone separator followed by three
+    digits (see the module docstring). The result is exact and keeps the written scale ("45,90"
+    -> Decimal("45.90")).
     """
+    if GROUP_MARK in text:
+        spaced = _SPACE_GROUPED_RE.fullmatch(text)
+        if spaced is None:
+            return None
+        whole, frac = spaced.group("whole").replace(GROUP_MARK, ""), spaced.group("frac")
+        return Decimal(whole + "." + frac) if frac else Decimal(whole)
     has_dot = "." in text
     has_comma = "," in text
     if not has_dot and not has_comma:

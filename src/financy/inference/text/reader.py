@@ -13,13 +13,23 @@ How a message is read, in order:
 3. Commands: "/start", "/help" "/ajuda", "/undo" "/desfazer", and whole-message phrases
    ("desfazer", "apaga o último", "undo", "ajuda", "help"); "/add 5.50 coffee" is read as a
    transaction; questions ("quanto gastei...", "show me my...") record nothing ("query").
-4. Dates (``dates``), then numbers that are not money, instalments and payment-method words.
-5. Amounts (``money``): bounds and intervals ("less than 7 EUR", "entre 10 e 20") record nothing
-   ("ambiguous_amount"); amounts of zero are dropped; nothing left is "no_amount".
-6. Each amount becomes one item. With several, the text is cut between them at a separator ("," ";"
+4. Dates (``dates``), then thousands grouped by spaces ("1 234,56", see ``normalize``), then
+   numbers that are not money, instalments and payment-method words.
+5. Amounts (``money``): bounds and intervals ("less than 7 EUR", "entre 10 e 20"), scientific
+   notation ("1e5"), instalment counts over 72 or of 0 ("em 999x") and a plain space that may
+   group thousands ("1 500") record nothing ("ambiguous_amount"); amounts of zero are dropped;
+   nothing left is "no_amount" (or "amount_out_of_range" for a bare run of 13+ digits).
+6. A date-shaped expression naming no real day ("31/02", "dia 32", "01/01/1900", "há 5000 dias")
+   records nothing ("ambiguous_date"); see ``dates``.
+7. Each amount becomes one item. With several, the text is cut between them at a separator ("," ";"
    "e" "and" "+", a line break) or, failing that, next to the amount on the side the first item's
    words were written ("uber 23 almoço 35"); merchant, category, payment method and kind are read
-   from each item's own words, the date from the whole message.
+   from each item's own words. Dates: one date for the message applies to every item; different
+   dates go each to the item whose words hold it ("almoço 35 ontem e uber 20 anteontem"), see
+   :func:`_item_dates`; an item left without a clear date makes the reader ask ("ambiguous_date").
+8. Each item's amount must be at least 0.01 ("amount_too_small": "0,001"), under 10^12
+   ("amount_out_of_range") and have at most 4 decimals ("ambiguous_amount"); one problem item and
+   nothing is recorded.
 
 Decisions worth knowing:
 
@@ -33,6 +43,14 @@ Decisions worth knowing:
   income; else expense. Income is categorised "salary" or "other_income".
 * Currency: only what the text says. A bare "$" (or cents) resolves to ``default_currency``
   when that is a dollar currency, else USD; with no currency in the text it is None.
+* Decimals: the separator follows ``numbers`` ("1,234" is 1.234 in Portuguese, "1.234" is 1.234 in
+  English). An amount written with 3 or 4 decimals is kept exactly, but its item's confidence is
+  at most :data:`LOW_CONFIDENCE` (0.45) so a reply never shows a rounded figure as certain.
+* A month or a year without a day ("mês passado", "last month", "há 2 meses") is not carried:
+  ``occurred_on`` and ``days_ago`` stay None (neither today nor the 1st is invented) and the item's
+  confidence is at most :data:`LOW_CONFIDENCE`.
+* A bare run of 13+ digits next to a real amount is an identifier (a boleto line, a barcode) and
+  is ignored; alone, it is "amount_out_of_range".
 """
 
 from __future__ import annotations
@@ -46,22 +64,36 @@ from decimal import Decimal
 from typing import Final
 
 from financy.inference.text import lexicon as lx
-from financy.inference.text.dates import DateReading, find_dates
-from financy.inference.text.intents import command_intent, phrase_intent
+from financy.inference.text.dates import DateFindings, DateMention, DateReading, find_dates
+from financy.inference.text.intents import command_intent, command_language, phrase_intent
 from financy.inference.text.language import LANGUAGES, detect_language
 from financy.inference.text.money import (
+    MAX_AMOUNT,
+    MAX_INSTALMENTS,
     Instalment,
     Mention,
     combine_cents,
     find_instalments,
     find_mentions,
     has_range,
+    has_scientific,
+    has_split_number,
     mark_span,
     mask_not_money,
     merge_repeats,
+    oversized_number,
     resolve_currency,
 )
-from financy.inference.text.normalize import Role, Text, Token, TokKind, control_count, prepare, tokenize
+from financy.inference.text.normalize import (
+    Role,
+    Text,
+    Token,
+    TokKind,
+    control_count,
+    join_spaced_numbers,
+    prepare,
+    tokenize,
+)
 
 __all__ = ["MAX_CHARS", "MAX_ITEMS", "ReadItem", "Reading", "read_message"]
 
@@ -69,6 +101,12 @@ __all__ = ["MAX_CHARS", "MAX_ITEMS", "ReadItem", "Reading", "read_message"]
 MAX_CHARS: Final = 2000
 #: More amounts than this in one message are not recorded (problem "too_many_items").
 MAX_ITEMS: Final = 20
+#: Amounts under one cent are not recorded (problem "amount_too_small"): "0,001" is a typo.
+MIN_AMOUNT: Final = Decimal("0.01")
+#: Amounts written with more decimals than this are not recorded (problem "ambiguous_amount").
+MAX_DECIMAL_PLACES: Final = 4
+#: The confidence an item gets at most when its amount has 3 or 4 decimals ("1,234" in pt).
+LOW_CONFIDENCE: Final = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +119,10 @@ class ReadItem:
         currency: ISO 4217 code as written or resolved ("R$" -> "BRL", a bare "$" -> the dollar
             currency of the context, else "USD"); an unknown three-letter code next to the number
             is passed through ("XYZ") for the core to reject; None when the text names none.
-        occurred_on: absolute date the text gives ("5/11", "dia 5", "last friday"), else None.
-        days_ago: relative day the text gives ("hoje" 0, "ontem" 1, "há 3 dias" 3), else None.
+        occurred_on: absolute date the text gives this item ("5/11", "dia 5", "last friday"), else
+            None; its year is within ``today.year - 10 .. today.year + 1``.
+        days_ago: relative day the text gives this item ("hoje" 0, "ontem" 1, "há 3 dias" 3), else
+            None; at most 3650.
         merchant: the noun the money went to, lower-case as written ("farmácia", "uber").
         description: the item's own words without amount, verbs and date, as written.
         category: a DESIGN §4 category slug, or None when no keyword says.
@@ -111,10 +151,14 @@ class Reading:
         intent: "record" (``items`` is not empty), "undo", "help", "start" or "unknown".
         items: the transactions, in the order written (empty unless ``intent`` is "record").
         confidence: 0..1; for "record" the lowest item confidence (>= 0.8 with an amount and a
-            merchant or category, about 0.6 for a bare number); 1.0 for slash commands, 0.9 for
-            command phrases, 0.0 for "unknown".
+            merchant or category, about 0.6 for a bare number, at most 0.45 for an amount with 3
+            or 4 decimals or a date without a day); 1.0 for slash commands, 0.9 for command
+            phrases, 0.0 for "unknown".
         problem: why nothing was recorded, a stable key: "empty", "not_text", "too_long",
-            "no_amount", "ambiguous_amount" (a range or bound), "too_many_items", "query" (a
+            "no_amount", "ambiguous_amount" (a range or bound, "1e5", "em 999x", "1 500", more
+            than 4 decimals), "amount_too_small" (under 0.01), "amount_out_of_range" (10^12 or
+            more), "ambiguous_date" (a date naming no real day, a year out of range, more than
+            3650 days ago, or items whose dates are unclear), "too_many_items", "query" (a
             question about the ledger), "unknown_command"; None otherwise.
     """
 
@@ -163,6 +207,9 @@ def read_message(
     language = detect_language(tokens, prepared.lower, language_hint)
 
     command = command_intent(fold)
+    if command is not None and command != "record":
+        # A bare "/help" or "/desfazer" is in the language of its word, whatever the chat's hint.
+        language = command_language(fold) or language
     if command == "unknown_command":
         return _nothing(language, "unknown_command")
     if command is not None and command != "record":
@@ -174,12 +221,21 @@ def read_message(
         if phrase is not None:
             return Reading(language, phrase, (), 0.9, None)
 
+    dates = find_dates(fold, today, language)
+    if prepared.spaced:  # "1 234,56": one number, unless its digits belong to a date
+        joined = join_spaced_numbers(prepared, dates.spans)
+        if joined.fold != fold:
+            prepared, fold = joined, joined.fold
+            tokens = tokenize(fold)
     starts = [tok.start for tok in tokens]
-    date_reading, date_spans = find_dates(fold, today, language)
-    for start, end in date_spans:
+    for start, end in dates.spans:
         mark_span(tokens, starts, start, end, Role.DATE)
+    if has_scientific(fold):
+        return _nothing(language, "ambiguous_amount")
     mask_not_money(fold, tokens, starts)
     instalments = find_instalments(fold, tokens, starts)
+    if any(not 1 <= inst.count <= MAX_INSTALMENTS for inst in instalments):
+        return _nothing(language, "ambiguous_amount")
     _mark_payment_words(tokens, language)
 
     mentions = find_mentions(tokens, prepared.clean, language)
@@ -187,21 +243,97 @@ def read_message(
     if has_range(tokens, mentions, language):
         return _nothing(language, "ambiguous_amount")
     mentions = _drop_counts(tokens, mentions)
+    if has_split_number(tokens, mentions):
+        return _nothing(language, "ambiguous_amount")
     mentions = merge_repeats(tokens, mentions)
     mentions = [m for m in mentions if m.amount > 0]
     if not mentions:
-        return _nothing(language, "no_amount")
+        return _nothing(language, "amount_out_of_range" if oversized_number(tokens) else "no_amount")
     if len(mentions) > MAX_ITEMS:
         return _nothing(language, "too_many_items")
+    if dates.invalid:
+        return _nothing(language, "ambiguous_date")
 
-    builder = _ItemBuilder(prepared, tokens, starts, language, default_currency, date_reading)
+    ranges = _segments(tokens, mentions)
+    item_dates = _item_dates(dates, tokens, mentions, ranges)
+    if item_dates is None:
+        return _nothing(language, "ambiguous_date")
+    builder = _ItemBuilder(prepared, tokens, starts, language, default_currency)
     items: list[ReadItem] = []
     confidences: list[float] = []
-    for k, (start, end) in enumerate(_segments(tokens, mentions)):
-        item, confidence = builder.build(mentions[k], start, end, instalments, single=len(mentions) == 1)
+    for k, (start, end) in enumerate(ranges):
+        item, confidence = builder.build(
+            mentions[k], start, end, instalments, item_dates[k], single=len(mentions) == 1
+        )
+        problem = _amount_problem(item.amount)
+        if problem is not None:
+            return _nothing(language, problem)
+        if _decimal_places(item.amount) > 2:
+            confidence = min(confidence, LOW_CONFIDENCE)  # "1,234" in pt, "0,125": ask before trusting
         items.append(item)
         confidences.append(confidence)
     return Reading(language, "record", tuple(items), min(confidences), None)
+
+
+def _decimal_places(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _amount_problem(amount: Decimal) -> str | None:
+    """Why an item's amount cannot be recorded as read, or None."""
+    if amount >= MAX_AMOUNT:
+        return "amount_out_of_range"
+    if amount < MIN_AMOUNT:
+        return "amount_too_small"
+    if _decimal_places(amount) > MAX_DECIMAL_PLACES:
+        return "ambiguous_amount"
+    return None
+
+
+def _item_dates(
+    dates: DateFindings,
+    tokens: Sequence[Token],
+    mentions: Sequence[Mention],
+    ranges: Sequence[tuple[int, int]],
+) -> list[DateReading] | None:
+    """The date of each item, or None when the text leaves an item's date unclear.
+
+    One date (or the same date repeated) applies to every item, as does the first date of a
+    one-item message. With different dates, each item takes the first date written in its own
+    words ("almoço 35 ontem e uber 20 anteontem"); an item with none takes the date of the nearest
+    item before it whose date heads its words ("ontem almoço 35, uber 20, hoje cinema 40": uber is
+    yesterday) or of the nearest item after it whose date trails its words ("almoço 35, uber 20
+    ontem, cinema 40 hoje": almoço is yesterday). Both or neither: unclear, the reader asks.
+    """
+    said = dates.mentions
+    if not said:
+        return [DateReading()] * len(mentions)
+    if len(mentions) == 1 or len({d.reading for d in said}) == 1:
+        return [said[0].reading] * len(mentions)
+    own: list[DateMention | None] = []
+    for start, end in ranges:
+        low, high = (tokens[start].start, tokens[end - 1].end) if end > start else (0, 0)
+        own.append(next((d for d in said if low <= d.start < high), None))
+    heading = [d is not None and d.start < tokens[m.start].start for d, m in zip(own, mentions, strict=True)]
+    found: list[DateReading] = []
+    for k, date in enumerate(own):
+        if date is not None:
+            found.append(date.reading)
+            continue
+        before = next((p for p in range(k - 1, -1, -1) if own[p] is not None), None)
+        after = next((q for q in range(k + 1, len(own)) if own[q] is not None), None)
+        candidates: set[DateReading] = set()
+        if before is not None and heading[before]:
+            candidates.add(found[before])  # the heading date, already this earlier item's
+        if after is not None and not heading[after]:
+            trailing = own[after]
+            assert trailing is not None
+            candidates.add(trailing.reading)
+        if len(candidates) != 1:
+            return None
+        found.append(candidates.pop())
+    return found
 
 
 def _hint_language(hint: str | None) -> str:
@@ -321,14 +453,12 @@ class _ItemBuilder:
         starts: Sequence[int],
         language: str,
         default_currency: str | None,
-        date: DateReading,
     ) -> None:
         self.text = prepared
         self.tokens = tokens
         self.starts = starts
         self.language = language
         self.default_currency = default_currency
-        self.date = date
         words = [tok.text for tok in tokens if tok.kind is TokKind.WORD]
         self.message_kind = self._kind(words, prepared.fold)
         self.has_cue = bool(set(words) & (lx.EXPENSE_VERBS | lx.INCOME_VERBS | lx.TRANSFER_WORDS | lx.VERBS))
@@ -336,9 +466,17 @@ class _ItemBuilder:
         self.message_payment = methods.pop() if len(methods) == 1 else None
 
     def build(
-        self, mention: Mention, start: int, end: int, instalments: Sequence[Instalment], *, single: bool
+        self,
+        mention: Mention,
+        start: int,
+        end: int,
+        instalments: Sequence[Instalment],
+        date: DateReading,
+        *,
+        single: bool,
     ) -> tuple[ReadItem, float]:
-        """Return the item for ``mention`` read from tokens ``[start, end)``, and its confidence."""
+        """Return the item for ``mention`` read from tokens ``[start, end)`` and dated ``date``,
+        and its confidence."""
         tokens = self.tokens
         fold = self.text.fold
         seg_fold = fold[tokens[start].start : tokens[end - 1].end] if end > start else ""
@@ -368,8 +506,8 @@ class _ItemBuilder:
             kind=kind,
             amount=amount,
             currency=currency,
-            occurred_on=self.date.occurred_on,
-            days_ago=self.date.days_ago,
+            occurred_on=date.occurred_on,
+            days_ago=date.days_ago,
             merchant=merchant or None,
             description=self._description(start, end),
             category=category,
@@ -389,6 +527,8 @@ class _ItemBuilder:
             confidence -= 0.1
         if mention.negative:
             confidence -= 0.15
+        if date.vague:  # "mês passado": a date was said that the item does not carry
+            confidence = min(confidence, LOW_CONFIDENCE)
         return item, round(min(max(confidence, 0.05), 0.99), 2)
 
     @staticmethod
