@@ -158,31 +158,8 @@ def has_scientific(fold: str) -> bool:
 
 # --- 2. instalments ---------------------------------------------------------------------------
 
-_COUNT_WORDS: Final[dict[str, int]] = {
-    "duas": 2,
-    "dois": 2,
-    "tres": 3,
-    "quatro": 4,
-    "cinco": 5,
-    "seis": 6,
-    "sete": 7,
-    "oito": 8,
-    "nove": 9,
-    "dez": 10,
-    "onze": 11,
-    "doze": 12,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
+# Instalment counts in words ("duas vezes", "twelve payments"): the number words up to twelve.
+_COUNT_WORDS: Final[dict[str, int]] = {word: n for word, n in lx.NUMBER_WORDS.items() if 2 <= n <= 12}
 #: The most instalments a purchase is read with; "em 999x" (or "em 0x") asks instead.
 MAX_INSTALMENTS: Final = 72
 
