@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml scripts/system-packages.txt scripts/install-system-deps
 	  { echo "Financy needs Python 3.11; $(PYTHON) is $$($(PYTHON) -V 2>&1). Run: make PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(VENV)/bin/pip || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[core,edge,inference,embedded,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[core,edge,inference,train,embedded,dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

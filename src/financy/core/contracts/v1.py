@@ -91,6 +91,10 @@ class Intent(StrEnum):
     UNDO = "undo"
     HELP = "help"
     START = "start"
+    QUERY = "query"  # "quanto gastei com mercado este mês?": the core answers from the ledger
+    RECATEGORIZE = "recategorize"  # "muda pra saúde": the last transaction's category changes
+    CONFIRM = "confirm"  # "sim": record what the bot asked to confirm
+    SMALL_TALK = "small_talk"  # "obrigado!": answered politely, nothing recorded
     UNKNOWN = "unknown"
 
 
@@ -124,14 +128,45 @@ class ProposedTransaction(_Wire):
     installments: int | None = Field(default=None, ge=1, le=120)
 
 
+Period = Literal[
+    "today",
+    "yesterday",
+    "this_week",
+    "last_week",
+    "this_month",
+    "last_month",
+    "this_year",
+    "last_year",
+    "all",
+]
+
+
+class LedgerQuery(_Wire):
+    """A question about the ledger: the sum of ``kind`` transactions in a period, maybe one category/merchant.
+
+    ``period`` is resolved by the core in the context's time zone (weeks start on Monday).
+    """
+
+    kind: TransactionKind = TransactionKind.EXPENSE
+    period: Period = "this_month"
+    category: str | None = Field(default=None, max_length=40)
+    merchant: str | None = Field(default=None, max_length=200)
+
+
 class Understanding(_Wire):
-    """What the edge understood of a capture's text (``financy parse --json`` shape)."""
+    """What the edge understood of a capture's text (``financy parse --json`` shape).
+
+    ``query`` is set for :attr:`Intent.QUERY`; ``category`` is the new category slug for
+    :attr:`Intent.RECATEGORIZE`.
+    """
 
     language: Literal["pt", "en"]
     intent: Intent
     transactions: tuple[ProposedTransaction, ...] = ()
     confidence: float = Field(ge=0.0, le=1.0)
     problem: str | None = Field(default=None, max_length=80)
+    query: LedgerQuery | None = None
+    category: str | None = Field(default=None, max_length=40)
 
 
 class Sender(_Wire):
@@ -187,6 +222,23 @@ class ReplyKind(StrEnum):
     HELP = "help"
     WELCOME = "welcome"
     DUPLICATE = "duplicate"
+    ANSWER = "answer"  # the figure a query asked for
+    RECATEGORIZED = "recategorized"
+    NOTHING_TO_RECATEGORIZE = "nothing_to_recategorize"
+    CONFIRM_REQUEST = "confirm_request"  # "did you mean ...?": nothing recorded until "sim"
+    NOTHING_TO_CONFIRM = "nothing_to_confirm"
+    SMALL_TALK = "small_talk"
+
+
+class QueryAnswer(_Wire):
+    """The answer to a :class:`LedgerQuery`: ``total`` per currency, over ``count`` transactions."""
+
+    query: LedgerQuery
+    totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
+    count: int = Field(ge=0)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    category_name: str | None = None
 
 
 class ReplyV1(_Wire):
@@ -204,6 +256,7 @@ class ReplyV1(_Wire):
     kind: ReplyKind
     transactions: tuple[RecordedTransaction, ...] = ()
     problem: str | None = None
+    answer: QueryAnswer | None = None
     created_at: dt.datetime
 
 
