@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
-from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1
+from financy.core.contracts.v1 import QueryAnswer, RecordedTransaction, ReplyKind, ReplyV1
 
 _LOCALES = {"pt": "pt_BR", "en": "en_US"}
 
@@ -39,6 +39,31 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.unknown_command": "Não conheço esse comando. /ajuda mostra o que sei fazer.",
         "q.amount_out_of_range": "Esse valor parece grande demais. Pode confirmar o valor exato?",
         "q.ambiguous_date": "Não entendi a data. Quando foi? (ex.: “ontem”, “dia 5”, “5/11”)",
+        "q.unknown_category": "Não conheço essa categoria. Exemplos: mercado, alimentação, transporte, saúde, lazer.",
+        "q.unsupported_period": "Respondo por hoje, ontem, esta semana, semana passada, este mês, mês passado e ano.",
+        "q.low_confidence": "Não tenho certeza. É isso? Responda “sim” para registrar.",
+        "confirm_request": "🤔 Entendi assim:\n{lines}\nEstá certo? Responda “sim” para registrar.",
+        "nothing_to_confirm": "Não há nada esperando confirmação.",
+        "recategorized": "🏷️ Categoria alterada: {line}",
+        "nothing_to_recategorize": "Ainda não há lançamento para mudar a categoria.",
+        "small_talk": "😊 Estou aqui! Me conte um gasto, ex.: “almoço 35”.",
+        "answer_none": "Nenhum lançamento {what} {period}.",
+        "answer": "💰 {what} {period}: {totals} ({count})",
+        "answer.expense": "Gastos",
+        "answer.income": "Receitas",
+        "answer.transfer": "Transferências",
+        "answer.with": "com {name}",
+        "answer.count.one": "1 lançamento",
+        "answer.count.many": "{n} lançamentos",
+        "period.today": "hoje",
+        "period.yesterday": "ontem",
+        "period.this_week": "nesta semana",
+        "period.last_week": "na semana passada",
+        "period.this_month": "neste mês",
+        "period.last_month": "no mês passado",
+        "period.this_year": "neste ano",
+        "period.last_year": "no ano passado",
+        "period.all": "no total",
         "q.amount_too_small": "Esse valor é menor que um centavo. Qual foi o valor exato?",
     },
     "en": {
@@ -65,6 +90,31 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.unknown_command": "I don't know that command. /help shows what I can do.",
         "q.amount_out_of_range": "That amount looks too large. Could you confirm the exact amount?",
         "q.ambiguous_date": "I couldn't tell the date. When was it? (e.g. “yesterday”, “on the 5th”, “11/5”)",
+        "q.unknown_category": "I don't know that category. For example: groceries, restaurants, transport, health.",
+        "q.unsupported_period": "I answer for today, yesterday, this or last week, this or last month, and the year.",
+        "q.low_confidence": "I'm not sure. Is that right? Reply “yes” to record it.",
+        "confirm_request": "🤔 I read it as:\n{lines}\nIs that right? Reply “yes” to record it.",
+        "nothing_to_confirm": "There is nothing waiting for confirmation.",
+        "recategorized": "🏷️ Category changed: {line}",
+        "nothing_to_recategorize": "There is no entry yet to change the category of.",
+        "small_talk": "😊 I'm here! Tell me an expense, e.g. “lunch 12”.",
+        "answer_none": "No entries {what} {period}.",
+        "answer": "💰 {what} {period}: {totals} ({count})",
+        "answer.expense": "Spent",
+        "answer.income": "Received",
+        "answer.transfer": "Transfers",
+        "answer.with": "on {name}",
+        "answer.count.one": "1 entry",
+        "answer.count.many": "{n} entries",
+        "period.today": "today",
+        "period.yesterday": "yesterday",
+        "period.this_week": "this week",
+        "period.last_week": "last week",
+        "period.this_month": "this month",
+        "period.last_month": "last month",
+        "period.this_year": "this year",
+        "period.last_year": "last year",
+        "period.all": "in total",
         "q.amount_too_small": "That amount is less than a cent. What was the exact amount?",
     },
 }
@@ -88,6 +138,19 @@ def _line(tx: RecordedTransaction, language: str) -> str:
     return " · ".join(parts)
 
 
+def _answer(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
+    query = answer.query
+    subject = answer.category_name or query.merchant
+    with_subject = s["answer.with"].format(name=subject) if subject else ""
+    period = s[f"period.{query.period}"]
+    if not answer.totals:
+        return " ".join(s["answer_none"].format(what=with_subject, period=period).split())
+    what = " ".join(f"{s[f'answer.{query.kind.value}']} {with_subject}".split())
+    totals = " + ".join(format_money(amount, currency, language) for currency, amount in answer.totals)
+    count = s["answer.count.one"] if answer.count == 1 else s["answer.count.many"].format(n=answer.count)
+    return s["answer"].format(what=what, period=period, totals=totals, count=count)
+
+
 def render_reply(reply: ReplyV1) -> str:
     """Return the chat text for ``reply`` in ``reply.language``."""
     s = _STRINGS.get(reply.language, _STRINGS["en"])
@@ -98,6 +161,21 @@ def render_reply(reply: ReplyV1) -> str:
         return s["undone"].format(line=_line(reply.transactions[0], reply.language))
     if reply.kind is ReplyKind.NOTHING_TO_UNDO:
         return s["nothing_to_undo"]
+    if reply.kind is ReplyKind.CONFIRM_REQUEST:
+        return s["confirm_request"].format(
+            lines="\n".join("• " + _line(tx, reply.language) for tx in reply.transactions)
+        )
+    if reply.kind is ReplyKind.RECATEGORIZED and reply.transactions:
+        return s["recategorized"].format(line=_line(reply.transactions[0], reply.language))
+    if reply.kind is ReplyKind.ANSWER and reply.answer is not None:
+        return _answer(reply.answer, reply.language, s)
+    simple = {
+        ReplyKind.NOTHING_TO_CONFIRM: "nothing_to_confirm",
+        ReplyKind.NOTHING_TO_RECATEGORIZE: "nothing_to_recategorize",
+        ReplyKind.SMALL_TALK: "small_talk",
+    }
+    if reply.kind in simple:
+        return s[simple[reply.kind]]
     if reply.kind is ReplyKind.HELP:
         return s["help"]
     if reply.kind is ReplyKind.WELCOME:

@@ -132,6 +132,8 @@ captures = Table(
     Column("language", String(2), nullable=True),
     Column("intent", String(16), nullable=True),
     Column("status", String(16), nullable=False),
+    # Why a capture needs review ("low_confidence", "no_amount", "unknown_currency:XYZ"...).
+    Column("problem", String(80), nullable=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     CheckConstraint("status in ('recorded','needs_review','command')", name="status"),
@@ -200,4 +202,48 @@ outbox = Table(
     Column("published_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+)
+
+# --- categories that learn (migration 0002) -------------------------------------------------------
+
+merchant_categories = Table(
+    "merchant_categories",
+    metadata,
+    # The merchant -> category memory of one context, in front of the model: a correction changes
+    # the next transaction at that merchant at once.
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True),
+    Column("merchant_key", String(200), primary_key=True),
+    Column("category", String(40), ForeignKey("categories.slug"), nullable=False),
+    Column("learned_from", UUID(as_uuid=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+category_examples = Table(
+    "category_examples",
+    metadata,
+    # Labelled examples from corrections: what the model is retrained on, besides the shipped set.
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("text", String(500), nullable=False),
+    Column("category", String(40), ForeignKey("categories.slug"), nullable=False),
+    Column("language", String(2), nullable=True),
+    Column("transaction_id", UUID(as_uuid=True), nullable=True),
+    Column("author_id", UUID(as_uuid=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Index(None, "context_id", "created_at"),
+    Index(None, "created_at"),
+)
+
+model_artifacts = Table(
+    "model_artifacts",
+    metadata,
+    # Every model the core trained and published (the edge verifies sha256 before loading).
+    Column("name", String(64), primary_key=True),
+    Column("version", String(64), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("n_examples", Integer, nullable=False),
+    Column("metrics", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
 )

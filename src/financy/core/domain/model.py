@@ -48,6 +48,18 @@ class CaptureStatus(StrEnum):
     COMMAND = "command"  # undo, help, start: nothing to record
 
 
+def merchant_key(merchant: str) -> str:
+    """Return the key a merchant is remembered by: lower-case, no accents or punctuation, single spaces.
+
+    "Pão de Açúcar", "PAO DE ACUCAR" and "pão  de açúcar!" share the key "pao de acucar".
+    """
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", merchant.casefold())
+    letters = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
+    return " ".join(letters.split())[:200]
+
+
 def normalize_currency(code: str) -> str:
     """Return ``code`` upper-cased if it is an ISO 4217 currency babel knows.
 

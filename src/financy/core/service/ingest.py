@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,9 +24,11 @@ from financy.core.contracts.v1 import (
     CaptureV1,
     Intent,
     ProposedTransaction,
+    QueryAnswer,
     RecordedTransaction,
     ReplyKind,
     ReplyV1,
+    Understanding,
     replies_stream,
 )
 from financy.core.domain.errors import UnknownCurrencyError
@@ -38,7 +40,16 @@ from financy.core.domain.model import (
     LedgerContext,
     Role,
     TransactionStatus,
+    merchant_key,
     normalize_currency,
+)
+from financy.core.service.conversation import (
+    CONFIRM_BELOW,
+    LOW_CONFIDENCE,
+    answer_query,
+    pending_confirmation,
+    recategorize_last,
+    remembered_categories,
 )
 from financy.core.service.unit_of_work import UnitOfWork
 from financy.runtime.ids import uuid7
@@ -214,16 +225,28 @@ def _occurred_on(proposed: ProposedTransaction, received_on: dt.date) -> dt.date
 
 
 def _plan_transactions(
-    capture: CaptureV1,
+    conn: Connection,
+    *,
+    received_at: dt.datetime,
+    platform: str,
+    capture_id: uuid.UUID,
     context: LedgerContext,
     user_id: uuid.UUID,
-    proposed: tuple[ProposedTransaction, ...],
+    proposed: Sequence[ProposedTransaction],
     confidence: float,
 ) -> list[dict[str, Any]]:
-    """Return the transaction rows for ``proposed``; raises :class:`UnknownCurrencyError` for any bad code."""
-    received_on = local_date(capture.received_at, context.time_zone)
+    """Return the transaction rows for ``proposed``; raises :class:`UnknownCurrencyError` for any bad code.
+
+    A merchant this context has a remembered category for gets that category, whatever the edge
+    proposed: a correction applies to the very next transaction at that merchant.
+    """
+    received_on = local_date(received_at, context.time_zone)
+    remembered = remembered_categories(conn, context.id, [p.merchant for p in proposed if p.merchant])
     rows: list[dict[str, Any]] = []
     for p in proposed:
+        category = p.category if p.category in CATEGORY_BY_SLUG else None
+        if p.merchant:
+            category = remembered.get(merchant_key(p.merchant), category)
         rows.append(
             {
                 "id": uuid7(),
@@ -236,15 +259,37 @@ def _plan_transactions(
                 "description": p.description,
                 "payment_method": p.payment_method,
                 "installments": p.installments,
-                "category": p.category if p.category in CATEGORY_BY_SLUG else None,
-                "source_channel": capture.platform,
-                "capture_id": capture.capture_id,
+                "category": category,
+                "source_channel": platform,
+                "capture_id": capture_id,
                 "author_id": user_id,
                 "confidence": confidence,
                 "status": TransactionStatus.RECORDED.value,
             }
         )
     return rows
+
+
+def _insert_transactions(
+    uow: UnitOfWork,
+    rows: list[dict[str, Any]],
+    context: LedgerContext,
+    user_id: uuid.UUID,
+    capture_id: uuid.UUID,
+) -> None:
+    uow.conn.execute(_INSERT_TRANSACTIONS, rows)
+    for row in rows:
+        uow.record(
+            Event(
+                "transaction.recorded",
+                context.id,
+                user_id,
+                "transaction",
+                row["id"],
+                after=row,
+                capture_id=capture_id,
+            )
+        )
 
 
 def _recorded(values: Mapping[str, object], language: str) -> RecordedTransaction:
@@ -309,6 +354,145 @@ def undo_last(
     return _recorded(dict(row), language)
 
 
+@dataclass
+class _Outcome:
+    """What a capture comes to: the capture's status, the reply, and rows to insert once claimed."""
+
+    kind: ReplyKind
+    status: CaptureStatus = CaptureStatus.COMMAND
+    problem: str | None = None
+    planned: list[dict[str, Any]] = field(default_factory=list)
+    transactions: list[RecordedTransaction] = field(default_factory=list)
+    answer: QueryAnswer | None = None
+
+
+def _decide(
+    conn: Connection, capture: CaptureV1, context: LedgerContext, user_id: uuid.UUID, language: str
+) -> _Outcome:
+    """Decide the outcome of a capture before it is claimed (no writes)."""
+    understanding = capture.understanding
+    intent = understanding.intent if understanding else Intent.UNKNOWN
+    if understanding is None:
+        return _Outcome(ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW, "not_understood")
+    if intent is Intent.RECORD and understanding.transactions:
+        try:
+            planned = _plan_transactions(
+                conn,
+                received_at=capture.received_at,
+                platform=capture.platform,
+                capture_id=capture.capture_id,
+                context=context,
+                user_id=user_id,
+                proposed=understanding.transactions,
+                confidence=understanding.confidence,
+            )
+        except UnknownCurrencyError as exc:
+            return _Outcome(ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW, f"unknown_currency:{exc.code}")
+        shown = [_recorded(row, language) for row in planned]
+        if understanding.confidence < CONFIRM_BELOW:
+            return _Outcome(
+                ReplyKind.CONFIRM_REQUEST, CaptureStatus.NEEDS_REVIEW, LOW_CONFIDENCE, transactions=shown
+            )
+        return _Outcome(ReplyKind.RECORDED, CaptureStatus.RECORDED, planned=planned, transactions=shown)
+    simple = {
+        Intent.UNDO: ReplyKind.NOTHING_TO_UNDO,
+        Intent.HELP: ReplyKind.HELP,
+        Intent.START: ReplyKind.WELCOME,
+        Intent.SMALL_TALK: ReplyKind.SMALL_TALK,
+        Intent.CONFIRM: ReplyKind.NOTHING_TO_CONFIRM,
+        Intent.RECATEGORIZE: ReplyKind.NOTHING_TO_RECATEGORIZE,
+        Intent.QUERY: ReplyKind.ANSWER,
+    }
+    if intent is Intent.RECATEGORIZE and understanding.category not in CATEGORY_BY_SLUG:
+        return _Outcome(ReplyKind.QUESTION, problem=understanding.problem or "unknown_category")
+    if intent is Intent.QUERY and understanding.query is None:
+        return _Outcome(ReplyKind.QUESTION, problem=understanding.problem or "query")
+    if intent in simple:
+        return _Outcome(simple[intent])
+    return _Outcome(ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW, understanding.problem or "not_understood")
+
+
+def _apply(
+    uow: UnitOfWork,
+    capture: CaptureV1,
+    context: LedgerContext,
+    user_id: uuid.UUID,
+    language: str,
+    outcome: _Outcome,
+) -> None:
+    """Carry out ``outcome`` once the capture is claimed (updates ``outcome`` for the reply)."""
+    understanding = capture.understanding
+    intent = understanding.intent if understanding else Intent.UNKNOWN
+    if outcome.planned:
+        _insert_transactions(uow, outcome.planned, context, user_id, capture.capture_id)
+    elif intent is Intent.UNDO:
+        undone = undo_last(uow, context, user_id, capture.capture_id, language)
+        if undone is not None:
+            outcome.kind, outcome.transactions = ReplyKind.UNDONE, [undone]
+    elif (
+        intent is Intent.QUERY and outcome.kind is ReplyKind.ANSWER and understanding and understanding.query
+    ):
+        today = local_date(capture.received_at, context.time_zone)
+        outcome.answer = answer_query(uow.conn, context, understanding.query, today, language)
+    elif intent is Intent.RECATEGORIZE and outcome.kind is ReplyKind.NOTHING_TO_RECATEGORIZE:
+        assert understanding is not None
+        assert understanding.category is not None
+        before = recategorize_last(
+            uow, context, user_id, understanding.category, capture.capture_id, language
+        )
+        if before is not None:
+            row = dict(before._mapping) | {"category": understanding.category}
+            outcome.kind, outcome.transactions = ReplyKind.RECATEGORIZED, [_recorded(row, language)]
+    elif intent is Intent.CONFIRM:
+        _confirm_pending(uow, capture, context, user_id, language, outcome)
+
+
+def _confirm_pending(
+    uow: UnitOfWork,
+    capture: CaptureV1,
+    context: LedgerContext,
+    user_id: uuid.UUID,
+    language: str,
+    outcome: _Outcome,
+) -> None:
+    pending = pending_confirmation(uow.conn, context, user_id, capture.received_at)
+    if pending is None or not pending.understanding:
+        return
+    proposed = Understanding.model_validate(pending.understanding)
+    try:
+        rows = _plan_transactions(
+            uow.conn,
+            received_at=pending.received_at,
+            platform=pending.platform,
+            capture_id=pending.id,
+            context=context,
+            user_id=user_id,
+            proposed=proposed.transactions,
+            confidence=proposed.confidence,
+        )
+    except UnknownCurrencyError:
+        return
+    _insert_transactions(uow, rows, context, user_id, pending.id)
+    uow.conn.execute(
+        update(orm.captures)
+        .where(orm.captures.c.id == pending.id)
+        .values(status=CaptureStatus.RECORDED.value, problem=None)
+    )
+    uow.record(
+        Event(
+            "capture.confirmed",
+            context.id,
+            user_id,
+            "capture",
+            pending.id,
+            before={"status": CaptureStatus.NEEDS_REVIEW.value},
+            after={"status": CaptureStatus.RECORDED.value, "confirmed_by": str(capture.capture_id)},
+            capture_id=capture.capture_id,
+        )
+    )
+    outcome.kind, outcome.transactions = ReplyKind.RECORDED, [_recorded(row, language) for row in rows]
+
+
 def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults) -> ReplyV1 | None:
     """Record ``capture`` and what it asks for; return the reply, or ``None`` for a duplicate.
 
@@ -324,33 +508,7 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
     understanding = capture.understanding
     language = understanding.language if understanding else context.language
     intent = understanding.intent if understanding else Intent.UNKNOWN
-
-    kind: ReplyKind
-    planned: list[dict[str, Any]] = []
-    problem: str | None = understanding.problem if understanding else "not_understood"
-    status = CaptureStatus.COMMAND
-    if intent is Intent.RECORD and understanding and understanding.transactions:
-        try:
-            planned = _plan_transactions(
-                capture, context, user_id, understanding.transactions, understanding.confidence
-            )
-        except UnknownCurrencyError as exc:
-            kind, problem, status = (
-                ReplyKind.QUESTION,
-                f"unknown_currency:{exc.code}",
-                CaptureStatus.NEEDS_REVIEW,
-            )
-        else:
-            kind, problem, status = ReplyKind.RECORDED, None, CaptureStatus.RECORDED
-    elif intent is Intent.UNDO:
-        kind, problem = ReplyKind.NOTHING_TO_UNDO, None
-    elif intent is Intent.HELP:
-        kind, problem = ReplyKind.HELP, None
-    elif intent is Intent.START:
-        kind, problem = ReplyKind.WELCOME, None
-    else:
-        kind, status = ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW
-        problem = problem or "not_understood"
+    outcome = _decide(conn, capture, context, user_id, language)
 
     claimed = conn.execute(
         _CLAIM_CAPTURE,
@@ -364,39 +522,19 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
             "chat_id": capture.chat_id,
             "message_id": capture.message_id,
             "media_type": capture.media_type,
-            # PostgreSQL text cannot hold NUL; keep everything else the user sent as it came.
-            "text": capture.text.replace("\x00", "\ufffd") if capture.text else capture.text,
+            "text": capture.text,
             "text_truncated": capture.text_truncated,
             "understanding": understanding.model_dump(mode="json") if understanding else None,
             "language": language,
             "intent": intent.value,
-            "status": status.value,
+            "status": outcome.status.value,
+            "problem": outcome.problem if outcome.status is CaptureStatus.NEEDS_REVIEW else None,
             "received_at": capture.received_at,
         },
     ).first()
     if claimed is None:
         return None
-
-    recorded: list[RecordedTransaction] = []
-    if planned:
-        conn.execute(_INSERT_TRANSACTIONS, planned)
-        for row in planned:
-            uow.record(
-                Event(
-                    "transaction.recorded",
-                    context.id,
-                    user_id,
-                    "transaction",
-                    row["id"],
-                    after=row,
-                    capture_id=capture.capture_id,
-                )
-            )
-        recorded = [_recorded(row, language) for row in planned]
-    elif intent is Intent.UNDO:
-        undone = undo_last(uow, context, user_id, capture.capture_id, language)
-        if undone is not None:
-            kind, recorded = ReplyKind.UNDONE, [undone]
+    _apply(uow, capture, context, user_id, language, outcome)
 
     uow.record(
         Event(
@@ -406,7 +544,7 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
             "capture",
             capture.capture_id,
             after={
-                "status": status.value,
+                "status": outcome.status.value,
                 "intent": intent.value,
                 "idempotency_key": capture.idempotency_key,
             },
@@ -422,9 +560,10 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
         chat_id=capture.chat_id,
         in_reply_to=capture.message_id,
         language=language,
-        kind=kind,
-        transactions=tuple(recorded),
-        problem=problem,
+        kind=outcome.kind,
+        transactions=tuple(outcome.transactions),
+        problem=outcome.problem,
+        answer=outcome.answer,
         created_at=dt.datetime.now(dt.UTC),
     )
     uow.publish(replies_stream(capture.edge_id), reply.model_dump_json())
