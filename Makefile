@@ -11,7 +11,7 @@ EDGE_PORT ?= 8081
 # Test folders that exist (git keeps no empty folder, and pytest fails on a missing path).
 TEST_DIRS := $(wildcard tests/unit tests/integration tests/e2e)
 
-.PHONY: up test lint typecheck imports unit integration e2e bench install system-deps clean
+.PHONY: up test lint typecheck imports unit integration e2e bench eval install system-deps clean
 
 # A venv made while ensurepip was missing (no python3-venv) has python but no pip: it is made again.
 $(STAMP): pyproject.toml scripts/system-packages.txt scripts/install-system-deps.sh
@@ -57,8 +57,14 @@ e2e: $(STAMP)
 	@if [ -d tests/e2e ]; then $(PY) -m pytest tests/e2e -q; else echo "no tests/e2e yet"; fi
 
 ## make bench: the message-path benchmarks (tests/benchmarks); not part of make test.
+## First the parse latency (no servers), then the end-to-end path.
 bench: $(STAMP)
+	$(PY) -m tests.benchmarks.parse
 	$(PY) -m tests.benchmarks
+
+## make eval: message-understanding accuracy on our labelled set and the third-party sets (tests/eval).
+eval: $(STAMP)
+	$(PY) -m tests.eval
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,232 @@
+"""``python -m tests.eval [--failures N] [--dataset NAME] [--out FILE]`` (``make eval``).
+
+Reads every evaluation set (ours, then the third-party ones) through ``understand_text`` and the
+category fill the edge applies, and prints, per set: accuracy of every labelled field, the
+issue's targets on the third-party sets (PASS/MISS), the most frequent category confusions and
+the first failures of each field (text -> what was read vs what was expected). The figures also
+go to ``var/eval/last.json``.
+
+Exit status: 0 when the run completed (targets missed or not); 1 when ``understand_text`` could
+not be imported; 2 with ``--strict`` when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from tests.eval.cases import THIRD_PARTY, Case, load_all
+from tests.eval.runner import (
+    FIELDS,
+    DatasetResult,
+    FieldStats,
+    System,
+    build_system,
+    contamination,
+    evaluate,
+    pooled,
+)
+
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "var" / "eval" / "last.json"
+
+#: The issue's targets, measured on the third-party sets pooled (messages none of us wrote).
+TARGETS = (
+    ("amount", 0.99, "amount+currency exact"),
+    ("date", 0.97, "date"),
+    ("category", 0.85, "category top-1"),
+)
+
+HEADERS = {
+    "intent": "intent",
+    "language": "lang",
+    "amount": "amount+cur",
+    "date": "date",
+    "no_date": "no date",
+    "kind": "kind",
+    "category": "category",
+    "merchant": "merchant",
+    "payment": "payment",
+    "installments": "instal.",
+    "query": "query",
+    "recategorize": "recat",
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--failures", type=int, default=15, help="failures shown per field and set (15)")
+    parser.add_argument("--dataset", action="append", default=None, help="only this set (repeatable)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report (default {DEFAULT_OUT})")
+    parser.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
+    return parser.parse_args(argv)
+
+
+def _cell(stats: FieldStats) -> str:
+    rate = stats.rate
+    return "-" if rate is None else f"{rate * 100:5.1f}% ({stats.total})"
+
+
+def render_table(results: list[DatasetResult]) -> str:
+    shown = [f for f in FIELDS if any(r.fields[f].total for r in results)]
+    widths = {f: max(len(HEADERS[f]), 14) for f in shown}
+    head = f"{'dataset':<17} {'n':>4} | " + " | ".join(f"{HEADERS[f]:>{widths[f]}}" for f in shown)
+    lines = [head, "-" * len(head)]
+    for r in results:
+        lines.append(
+            f"{r.name:<17} {r.n:>4} | " + " | ".join(f"{_cell(r.fields[f]):>{widths[f]}}" for f in shown)
+        )
+    lines.append(
+        "cells: accuracy (rows or items scored); 'date' = stated dates, 'no date' = none stated (today)"
+    )
+    return "\n".join(lines)
+
+
+def targets(results: list[DatasetResult]) -> list[dict[str, Any]]:
+    third = [r for r in results if r.name in THIRD_PARTY]
+    out = []
+    for field, goal, label in TARGETS:
+        stats = pooled(third, field)
+        rate = stats.rate
+        out.append(
+            {
+                "target": f"{label} >= {goal:.0%} (third-party sets)",
+                "field": field,
+                "value": rate,
+                "scored": stats.total,
+                "correct": stats.correct,
+                "status": "n/a" if rate is None else ("PASS" if rate >= goal else "MISS"),
+            }
+        )
+    return out
+
+
+def _clip(text: str, width: int = 70) -> str:
+    text = text.replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_details(result: DatasetResult, limit: int) -> str:
+    lines = [f"== {result.name}: {result.n} cases, {result.seconds:.2f} s"]
+    if result.crashes:
+        first = result.crashes[0]
+        lines.append(f"   CRASHES: {len(result.crashes)}, e.g. {first.case.text!r}: {first.error}")
+    if result.confusions:
+        lines.append("   category confusions (expected -> got: count):")
+        for (expected, got), count in result.confusions.most_common(10):
+            lines.append(f"     {expected:>15} -> {got:<15} {count}")
+    for field in FIELDS:
+        failed = result.failures.get(field, [])
+        if not failed:
+            continue
+        lines.append(f"   {HEADERS[field]} failures: {len(failed)} (first {min(limit, len(failed))})")
+        for scored, outcome in failed[:limit]:
+            lines.append(
+                f"     {scored.case.id:<10} {_clip(scored.case.text)!r}\n"
+                f"       got {_clip(outcome.got, 90)}  expected {_clip(outcome.expected, 90)}"
+                + (f"\n       read: {_clip(scored.summary, 110)}" if field != "category" else "")
+                + (f"  [{scored.case.note}]" if scored.case.note and field in {"intent", "amount"} else "")
+            )
+    return "\n".join(lines)
+
+
+def report_json(
+    system: System,
+    results: list[DatasetResult],
+    goals: list[dict[str, Any]],
+    cases: dict[str, list[Case]],
+    took: float,
+) -> dict[str, Any]:
+    return {
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "system": system.description,
+        "notes": system.notes,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "duration_s": round(took, 2),
+        "targets": goals,
+        "datasets": {
+            r.name: {
+                "n": r.n,
+                "seconds": round(r.seconds, 3),
+                "in_model_training_set": contamination(system, cases[r.name]),
+                "fields": {
+                    f: {"correct": s.correct, "scored": s.total, "accuracy": s.rate}
+                    for f, s in r.fields.items()
+                    if s.total
+                },
+                "category_confusions": [
+                    {"expected": e, "got": g, "count": c} for (e, g), c in r.confusions.most_common(20)
+                ],
+                "failures": {
+                    f: [
+                        {
+                            "id": s.case.id,
+                            "text": s.case.text,
+                            "got": o.got,
+                            "expected": o.expected,
+                            "read": s.summary,
+                        }
+                        for s, o in fails
+                    ]
+                    for f, fails in r.failures.items()
+                },
+                "crashes": [{"id": s.case.id, "text": s.case.text, "error": s.error} for s in r.crashes],
+            }
+            for r in results
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    try:
+        system = build_system()
+    except Exception:
+        print("understand_text could not be imported:", file=sys.stderr)
+        traceback.print_exc()
+        return 1
+    cases = load_all()
+    names = [n for n in cases if not args.dataset or n in args.dataset]
+    results = [evaluate(system, name, cases[name]) for name in names]
+    goals = targets(results)
+    took = time.perf_counter() - started
+
+    print(f"system: understand_text ({system.description}); context currency BRL; {took:.1f} s")
+    for note in system.notes:
+        print(f"  note: {note}")
+    for name in names:
+        overlap = contamination(system, cases[name])
+        if overlap:
+            print(
+                f"  note: {overlap} of {len(cases[name])} {name} texts equal a line of the category model's"
+                " training set after its normalisation (digits -> 0)"
+            )
+    print()
+    print(render_table(results))
+    print()
+    print("targets (third-party sets pooled):")
+    for g in goals:
+        shown = "-" if g["value"] is None else f"{g['value'] * 100:.1f}% ({g['correct']}/{g['scored']})"
+        print(f"  {g['status']:<4}  {g['target']}: {shown}")
+    for result in results:
+        print()
+        print(render_details(result, args.failures))
+    report = report_json(system, results, goals, cases, took)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(f"\nreport: {args.out}  ({took:.1f} s)")
+    if args.strict and any(g["status"] == "MISS" for g in goals):
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
