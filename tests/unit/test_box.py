@@ -88,10 +88,15 @@ def test_child_env_keeps_what_the_user_set_but_the_box_decides_ports_and_dirs() 
     assert base["FINANCY_PORT"] == "9999"  # the caller's mapping is not changed
 
 
-def test_children_are_the_core_api_ingest_and_edge_on_this_python() -> None:
+def test_children_are_the_core_api_ingest_worker_and_edge_on_this_python() -> None:
     specs = box_children()
-    assert [s.name for s in specs] == ["api", "ingest", "edge"]
-    assert [s.argv[3:] for s in specs] == [("core", "api"), ("core", "ingest"), ("edge", "run")]
+    assert [s.name for s in specs] == ["api", "ingest", "worker", "edge"]
+    assert [s.argv[3:] for s in specs] == [
+        ("core", "api"),
+        ("core", "ingest"),
+        ("core", "worker"),
+        ("edge", "run"),
+    ]
     assert all(s.argv[:3] == (sys.executable, "-m", "financy.cli") for s in specs)
 
 

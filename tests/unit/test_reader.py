@@ -133,12 +133,19 @@ def test_command_word_inside_a_transaction_is_a_transaction() -> None:
     assert (item.amount, item.category) == (Decimal(500), "housing")
 
 
-@pytest.mark.parametrize(
-    "text", ["quanto gastei ontem?", "show me my ten most recent transactions", "qual meu saldo em 2024"]
-)
+@pytest.mark.parametrize("text", ["show me my ten most recent transactions", "qual meu saldo em 2024"])
 def test_questions_record_nothing(text: str) -> None:
+    """Questions that are not a sum (a list, a balance) still record nothing ("query")."""
     reading = read(text)
     assert (reading.intent, reading.items, reading.problem) == ("unknown", (), "query")
+
+
+def test_a_sum_question_records_nothing_and_is_a_query() -> None:
+    """Sum questions are read into a QuerySpec (test_reader_intents.py has the rules)."""
+    reading = read("quanto gastei ontem?")
+    assert (reading.intent, reading.items, reading.problem) == ("query", (), None)
+    assert reading.query is not None
+    assert reading.query.period == "yesterday"
 
 
 # --- problems ---------------------------------------------------------------------------------

@@ -149,6 +149,7 @@ def box_children(python: str | None = None) -> tuple[ChildSpec, ...]:
     return (
         ChildSpec("api", (exe, "-m", "financy.cli", "core", "api")),
         ChildSpec("ingest", (exe, "-m", "financy.cli", "core", "ingest")),
+        ChildSpec("worker", (exe, "-m", "financy.cli", "core", "worker")),
         ChildSpec("edge", (exe, "-m", "financy.cli", "edge", "run")),
     )
 

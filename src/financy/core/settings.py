@@ -43,6 +43,7 @@ class CoreSettings(BaseSettings):
     ingest_block_ms: int = 1000
     ingest_claim_idle_ms: int = 30_000
     ingest_max_deliveries: int = 5
+    train_interval_s: float = 300.0
     default_locale: str = "pt-BR"
     default_time_zone: str = "America/Sao_Paulo"
     default_currency: str = "BRL"

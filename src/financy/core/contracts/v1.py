@@ -260,7 +260,23 @@ class ReplyV1(_Wire):
     created_at: dt.datetime
 
 
-def encode(message: CaptureV1 | ReplyV1) -> dict[str, str]:
+class ModelUpdatedV1(_Wire):
+    """A new model artifact the edge should load (core -> edge ``control_stream(edge_id)``).
+
+    ``location`` is a path on a shared disk (single box) or a URL; the edge loads the file only
+    if its sha256 matches.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    type: Literal["model.updated"] = "model.updated"
+    name: str = Field(min_length=1, max_length=64)
+    version: str = Field(min_length=1, max_length=64)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    location: str = Field(min_length=1, max_length=1000)
+    created_at: dt.datetime
+
+
+def encode(message: CaptureV1 | ReplyV1 | ModelUpdatedV1) -> dict[str, str]:
     """Return the stream entry fields for ``message`` (``{"payload": json}``)."""
     return {PAYLOAD_FIELD: message.model_dump_json()}
 
@@ -278,6 +294,11 @@ def decode_capture(fields: dict[str, str] | dict[bytes, bytes]) -> CaptureV1:
 def decode_reply(fields: dict[str, str] | dict[bytes, bytes]) -> ReplyV1:
     """Parse a stream entry into a :class:`ReplyV1` (errors as :func:`decode_capture`)."""
     return ReplyV1.model_validate_json(_payload(fields))
+
+
+def decode_control(fields: dict[str, str] | dict[bytes, bytes]) -> ModelUpdatedV1:
+    """Parse a control stream entry (errors as :func:`decode_capture`)."""
+    return ModelUpdatedV1.model_validate_json(_payload(fields))
 
 
 def _payload(fields: dict[str, str] | dict[bytes, bytes]) -> str | bytes:

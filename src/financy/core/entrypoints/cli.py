@@ -7,7 +7,7 @@ from financy.runtime.logging import configure_logging
 
 
 def run(process: str) -> int:
-    """Run core ``process`` ("api", "ingest" or "migrate") and return its exit status.
+    """Run core ``process`` ("api", "ingest", "worker", "train" or "migrate") and return its exit status.
 
     Raises:
         ValueError: unknown ``process``.
@@ -28,4 +28,19 @@ def run(process: str) -> int:
         from financy.core.entrypoints.ingest import run_ingest
 
         return run_ingest(settings)
-    raise ValueError(f"unknown core process {process!r}; expected api, ingest or migrate")
+    if process == "worker":
+        from financy.core.entrypoints.worker import run_worker
+
+        return run_worker(settings)
+    if process == "train":
+        from sqlalchemy import create_engine
+
+        from financy.core.service.training import models_dir, retrain_categories
+
+        engine = create_engine(settings.require_database_url())
+        model = retrain_categories(engine, models_dir(settings.data_dir))
+        engine.dispose()
+        print(f"trained {model.name} {model.version} ({model.n_examples} examples) sha256 {model.sha256}")
+        print(f"  {model.path}")
+        return 0
+    raise ValueError(f"unknown core process {process!r}; expected api, ingest, worker, train or migrate")

@@ -1,18 +1,43 @@
-"""Messages that are commands rather than transactions: undo, help, start.
+"""Messages that are not transactions: commands, confirmations, small talk, category corrections.
 
 Slash commands ("/desfazer", "/undo@financy_bot") are recognised anywhere they start the message.
 Plain-word commands ("desfazer", "apaga o último", "undo", "delete last", "ajuda", "help") must be
 the whole message, so "ajuda com o aluguel 500" is still a transaction.
+
+The other cues must be the whole message too, so a line with an amount stays a transaction:
+
+* :func:`chat_intent`: "confirm" for "sim", "isso mesmo", "pode", "ok", "yes", "correct", "👍"
+  (with "por favor"/"obrigado" after a confirming word); "small_talk" for greetings, thanks and
+  politeness ("oi", "bom dia", "obrigado", "tudo bem?", "hi", "thank you"), laughter ("kkkk",
+  "haha") and messages of emoji only ("😀", "🍕🍕🍕"), except a thumbs up, which confirms.
+* :func:`correction`: the target of a category change, after a change cue: strong cues ("muda pra
+  X", "categoria: X", "change it to X", "category X", "should be X") take any word, so an unknown
+  one is asked about; weak cues ("era X", "isso foi X", "não, foi X", "that was X") only count
+  when X names a category (the reader checks), since "isso foi caro" is no correction.
+* :func:`chatter_spans`: a greeting before a transaction ("oi, gastei 20 no bar") or thanks after
+  it ("..., obrigado!"), so neither becomes the merchant or the description.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["command_intent", "command_language", "phrase_intent"]
+__all__ = [
+    "Correction",
+    "chat_intent",
+    "chatter_spans",
+    "command_intent",
+    "command_language",
+    "command_mention",
+    "correction",
+    "phrase_intent",
+    "plain",
+]
 
-_COMMAND_RE: Final = re.compile(r"^\s*/(?P<cmd>[a-z_]+)(?:@\w+)?(?:\s|$)")
+_COMMAND_RE: Final = re.compile(r"^\s*/(?P<cmd>[a-z_]+)(?P<bot>@\w+)?(?:\s|$)")
 _COMMANDS: Final[dict[str, str]] = {
     "start": "start",
     "comecar": "start",
@@ -89,6 +114,13 @@ def command_language(fold: str) -> str | None:
     return None if m is None else _COMMAND_LANGUAGE.get(m.group("cmd"))
 
 
+def command_mention(fold: str) -> tuple[int, int] | None:
+    """Return the characters of the bot's name after a slash command ("/start@financy_bot"), a
+    name in no language, or None."""
+    m = _COMMAND_RE.match(fold)
+    return None if m is None or m.group("bot") is None else m.span("bot")
+
+
 def command_intent(fold: str) -> str | None:
     """Return the intent of a slash command ("start", "help", "undo", "record" for "/add"-like
     commands whose text is then read, or "unknown_command"), or None when the folded text does
@@ -102,14 +134,478 @@ def command_intent(fold: str) -> str | None:
 def phrase_intent(fold: str) -> str | None:
     """Return "undo" or "help" when the whole folded message is such a request, "query" when it
     asks about the ledger rather than telling a transaction, else None."""
-    text = fold.strip()
-    if _QUERY_RE.match(text):
+    if len(fold) <= 80:
+        text = _SPACES_RE.sub(" ", _NOT_WORD_RE.sub(" ", fold)).strip()
+        if _UNDO_RE.match(text):
+            return "undo"
+        if _HELP_RE.match(text):  # before questions: "what can you do" asks for help
+            return "help"
+    if _QUERY_RE.match(fold.strip()):
         return "query"
+    return None
+
+
+# --- plain text -------------------------------------------------------------------------------
+
+_PLAIN_RE: Final = re.compile(r"[\W_]")
+
+
+def plain(fold: str) -> str:
+    """Return the folded text with every character that is not a letter or digit made a space
+    (same length, so spans line up with the reader's other views)."""
+    return _PLAIN_RE.sub(" ", fold)
+
+
+def _alternation(phrases: dict[str, str | None] | frozenset[str]) -> str:
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
+
+
+# --- confirmations and small talk -------------------------------------------------------------
+
+# phrase -> the language it settles ("pt"/"en"), or None when it is used in both.
+_CONFIRM_PHRASES: Final[dict[str, str | None]] = {
+    **dict.fromkeys(
+        (
+            "sim",
+            "sim sim",
+            "s",
+            "ss",
+            "isso",
+            "isso mesmo",
+            "isso ai",
+            "e isso",
+            "e isso mesmo",
+            "exato",
+            "exatamente",
+            "certo",
+            "certinho",
+            "correto",
+            "ta certo",
+            "esta certo",
+            "esta correto",
+            "pode",
+            "pode sim",
+            "pode ser",
+            "pode confirmar",
+            "pode registrar",
+            "pode lancar",
+            "pode salvar",
+            "pode anotar",
+            "confirma",
+            "confirmo",
+            "confirmado",
+            "confirmar",
+            "beleza",
+            "blz",
+            "fechado",
+            "perfeito",
+            "claro",
+            "com certeza",
+            "positivo",
+            "uhum",
+            "aham",
+            "manda ver",
+            "salva",
+            "registra",
+            "anota",
+        ),
+        "pt",
+    ),
+    **dict.fromkeys(
+        (
+            "yes",
+            "yep",
+            "yeah",
+            "yup",
+            "ya",
+            "y",
+            "correct",
+            "right",
+            "that s right",
+            "thats right",
+            "that s correct",
+            "confirm",
+            "confirmed",
+            "sure",
+            "of course",
+            "exactly",
+            "go ahead",
+            "do it",
+            "sounds good",
+            "looks good",
+            "affirmative",
+            "yes please",
+            "save it",
+            "record it",
+            "log it",
+            "add it",
+        ),
+        "en",
+    ),
+    **dict.fromkeys(("ok", "okay", "okey", "ok ok", "perfect"), None),
+}
+_POLITE: Final[dict[str, str | None]] = {
+    **dict.fromkeys(
+        ("por favor", "pf", "pfv", "obrigado", "obrigada", "valeu", "vlw", "obg", "muito obrigado"), "pt"
+    ),
+    **dict.fromkeys(("please", "pls", "plz", "thanks", "thank you", "thx", "ty"), "en"),
+}
+_SMALL_TALK_PHRASES: Final[dict[str, str | None]] = {
+    **dict.fromkeys(
+        (
+            "oi",
+            "oie",
+            "oii",
+            "oiii",
+            "ola",
+            "opa",
+            "e ai",
+            "eai",
+            "eae",
+            "bom dia",
+            "boa tarde",
+            "boa noite",
+            "tudo bem",
+            "tudo bom",
+            "tudo certo",
+            "tudo joia",
+            "tudo tranquilo",
+            "como vai",
+            "como voce esta",
+            "como vai voce",
+            "como esta",
+            "obrigado",
+            "obrigada",
+            "obg",
+            "obrigadao",
+            "brigado",
+            "brigada",
+            "valeu",
+            "vlw",
+            "agradeco",
+            "de nada",
+            "tchau",
+            "ate mais",
+            "ate logo",
+            "ate amanha",
+            "falou",
+            "flw",
+            "abraco",
+            "abracos",
+            "bjs",
+            "beijos",
+            "legal",
+            "massa",
+            "otimo",
+            "boa",
+            "show de bola",
+            "maravilha",
+            "que bom",
+            "bom saber",
+            "tranquilo",
+            "rs",
+            "tmj",
+            "top",
+            "show",
+            "obrigadinho",
+            "obrigadinha",
+        ),
+        "pt",
+    ),
+    **dict.fromkeys(
+        (
+            "hi",
+            "hey",
+            "hello",
+            "hiya",
+            "howdy",
+            "yo",
+            "good morning",
+            "good afternoon",
+            "good evening",
+            "good night",
+            "morning",
+            "thanks",
+            "thank you",
+            "thank u",
+            "thx",
+            "ty",
+            "tysm",
+            "cheers",
+            "bye",
+            "goodbye",
+            "see you",
+            "see ya",
+            "how are you",
+            "how are u",
+            "how s it going",
+            "how is it going",
+            "whats up",
+            "what s up",
+            "sup",
+            "lol",
+            "lmao",
+            "nice",
+            "great",
+            "cool",
+            "awesome",
+            "no problem",
+            "np",
+            "you re welcome",
+            "have a nice day",
+            "have a good day",
+            "you re awesome",
+            "you are awesome",
+            "you re the best",
+            "you rock",
+            "good job",
+            "well done",
+        ),
+        "en",
+    ),
+}
+# words that may come with small talk without making it anything else ("oi bot", "thanks again")
+_FILLERS: Final = frozenset(
+    {
+        "bot",
+        "financy",
+        "pessoal",
+        "amigo",
+        "amiga",
+        "cara",
+        "mano",
+        "there",
+        "again",
+        "muito",
+        "mesmo",
+        "so",
+        "very",
+        "much",
+        "a",
+        "lot",
+        "you",
+        "voce",
+        "vc",
+        "tambem",
+        "too",
+        "e",
+        "and",
+        "pra",
+        "para",
+        "to",
+        "de",
+        "novo",
+        "hein",
+        "ne",
+        "ai",
+        "viu",
+        "guys",
+        "all",
+        "everyone",
+        "todos",
+        "folks",
+    }
+)
+_LAUGH: Final = r"k{2,}|(?:ha){2,}h?|(?:he){2,}h?|(?:hi){2,}|(?:rs){2,}|lo+l|lmao|kkk+"
+_EMOTICON_RE: Final = re.compile(r"(?<!\S)(?:[:;=x]-?[)(dp\]\[/|*]+|<3+|\^\^|\^_\^|o/|\\o/?)(?!\S)")
+_CONFIRM_EMOJI: Final = frozenset("👍👌✅✔☑🆗")
+_EMOJI_PARTS: Final = frozenset("\ufe0f\u200d\u20e3")  # variation selector, joiner, keycap
+
+_CONFIRM_WORDS_RE: Final = re.compile(
+    rf"^\s*(?:(?:{_alternation(_CONFIRM_PHRASES)})\s+)*(?:{_alternation(_CONFIRM_PHRASES)})"
+    rf"(?:\s+(?:{_alternation(_POLITE)}))*\s*$"
+)
+_CHAT_TOKEN_RE: Final = re.compile(
+    rf"(?:{_alternation(_SMALL_TALK_PHRASES)}|{_LAUGH}|{_alternation(_FILLERS)})(?=\s|$)"
+)
+_CHAT_PHRASE_RE: Final = re.compile(rf"\b(?:{_alternation(_SMALL_TALK_PHRASES)}|{_LAUGH})\b")
+_PHRASE_LANGUAGE_RE: Final = re.compile(
+    rf"\b(?:{_alternation({**_CONFIRM_PHRASES, **_POLITE, **_SMALL_TALK_PHRASES})})\b"
+)
+_PHRASE_LANGUAGES: Final = {
+    re.sub(r"\s+", " ", p): lang for p, lang in {**_CONFIRM_PHRASES, **_POLITE, **_SMALL_TALK_PHRASES}.items()
+}
+
+
+def _is_emoji(char: str) -> bool:
+    return unicodedata.category(char) in {"So", "Sk", "Cs"} or char in _EMOJI_PARTS
+
+
+def _only_chat(text: str) -> bool:
+    """True if ``text`` (plain, non-empty) is small-talk phrases and fillers only, one at least."""
+    at = 0
+    text = text.strip()
+    while at < len(text):
+        m = _CHAT_TOKEN_RE.match(text, at)
+        if m is None:
+            return False
+        at = m.end()
+        while at < len(text) and text[at] == " ":
+            at += 1
+    return _CHAT_PHRASE_RE.search(text) is not None
+
+
+def _phrase_language(text: str) -> str | None:
+    """The language the chat phrases of ``text`` settle, or None when they settle none."""
+    found = {
+        _PHRASE_LANGUAGES.get(re.sub(r"\s+", " ", m.group())) for m in _PHRASE_LANGUAGE_RE.finditer(text)
+    } - {None}
+    return found.pop() if len(found) == 1 else None
+
+
+def chat_intent(fold: str) -> tuple[str, str | None] | None:
+    """Return ("confirm" or "small_talk", the language its words settle or None) when the whole
+    folded message is a confirmation or small talk, else None. Digits make it neither."""
+    if any(c.isdigit() for c in fold):
+        return None
+    text = _EMOTICON_RE.sub(" ", fold)
+    emoji = {c for c in text if _is_emoji(c)}
+    words = plain(text)
+    if not words.strip():
+        # skin tones (category Sk) and joiners only modify the emoji they follow
+        shown = {c for c in emoji if c not in _EMOJI_PARTS and unicodedata.category(c) != "Sk"}
+        if shown and shown <= _CONFIRM_EMOJI:
+            return "confirm", None
+        if emoji or text != fold:  # any other emoji, or an emoticon such as ":)"
+            return "small_talk", None
+        return None
+    if any(not (c.isspace() or c.isalnum() or _is_emoji(c) or c in ",.!?;:-~…'’\"()*") for c in text):
+        return None
+    if _CONFIRM_WORDS_RE.match(words):
+        return "confirm", _phrase_language(words)
+    if _only_chat(words):
+        return "small_talk", _phrase_language(words)
+    return None
+
+
+# --- greetings and thanks around a transaction --------------------------------------------------
+
+_GREETING_RE: Final = re.compile(
+    rf"^\s*(?:(?:{_alternation(_SMALL_TALK_PHRASES)}|{_LAUGH})[\s,!.]*)+(?=[,!.;\n]|\s+(?:gastei|paguei|comprei"
+    r"|recebi|ganhei|transferi|spent|paid|bought|received|got)\b)"
+)
+_THANKS_RE: Final = re.compile(
+    rf"(?<=[,!.;\n])\s*(?:(?:{_alternation(_SMALL_TALK_PHRASES)}|{_alternation(_FILLERS)}|{_LAUGH})[\s,!.]*)+$"
+)
+
+
+def chatter_spans(fold: str) -> list[tuple[int, int]]:
+    """Return the character spans of a greeting opening a transaction ("oi, gastei 20") and of
+    thanks closing it ("..., obrigado!")."""
+    spans: list[tuple[int, int]] = []
+    head = _GREETING_RE.match(fold)
+    if head is not None and head.end() > head.start():
+        spans.append(head.span())
+    tail = _THANKS_RE.search(fold)
+    if tail is not None and _CHAT_PHRASE_RE.search(fold, tail.start()) is not None:
+        spans.append(tail.span())
+    return spans
+
+
+# --- category corrections ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A category change: the target words are characters ``[start, end)``; ``strong`` when the
+    cue leaves no doubt it is a change ("muda pra", "categoria:"), so an unknown word is asked
+    about rather than ignored. After a weak cue ("era", "that was") every target word must belong
+    to the category's name ("isso foi caro" and "era o joão" are no corrections)."""
+
+    start: int
+    end: int
+    strong: bool
+
+
+_LEAD: Final = (
+    r"^\s*(?:(?:nao|no|nope|ops|opa|oops|errei|ah|eh|hmm|desculpa|desculpe|sorry|na\s+verdade|na\s+real"
+    r"|actually|wait|pera|espera|ok|okay|sim|yes|oi|hey)\s+)*"
+)
+_TARGET: Final = r"(?P<x>[a-z]+(?:\s+[a-z]+){0,4}?)"
+_POLITE_END: Final = rf"(?:\s+(?:{_alternation(_POLITE)}))*\s*$"
+_PT_CHANGE: Final = (
+    r"(?:muda|mude|mudar|troca|troque|trocar|altera|altere|alterar|corrige|corrija|corrigir|coloca|coloque"
+    r"|colocar|poe|ponha|bota|botar|move|mova|mover|passa|passe|joga|categoriza|categorize|classifica"
+    r"|classifique|reclassifica|reclassifique|marca|marque)"
+)
+_PT_OBJECT: Final = (
+    r"(?:\s+(?:isso|isto|ele|ela|esse|essa|este|esta|o|a|ultimo|ultima|gasto|lancamento|registro|transacao"
+    r"|despesa|de|da|do|categoria|pra\s+mim|por\s+favor))*"
+)
+_EN_CHANGE: Final = (
+    r"(?:change|switch|move|put|recategorize|recategorise|categorize|categorise|reclassify|file|tag|mark"
+    r"|set|make)"
+)
+_EN_OBJECT: Final = (
+    r"(?:\s+(?:it|that|this|the|last|one|entry|expense|transaction|category|its|it\s+s|please))*"
+)
+_STRONG_RES: Final = (
+    re.compile(
+        rf"{_LEAD}{_PT_CHANGE}{_PT_OBJECT}\s+(?:pra|para|pro|p|em|como|na|no)(?:\s+(?:a|o|categoria))*\s+"
+        rf"{_TARGET}{_POLITE_END}"
+    ),
+    re.compile(
+        rf"{_LEAD}(?:a\s+)?categoria(?:\s+(?:e|eh|era|vai\s+ser|deve\s+ser|pra|para))?\s+{_TARGET}{_POLITE_END}"
+    ),
+    re.compile(
+        rf"{_LEAD}{_EN_CHANGE}{_EN_OBJECT}\s+(?:to|as|into|under|in|on)(?:\s+(?:the|category))*\s+"
+        rf"{_TARGET}{_POLITE_END}"
+    ),
+    re.compile(rf"{_LEAD}(?:make|mark|tag)\s+(?:it|that|this)\s+{_TARGET}{_POLITE_END}"),
+    re.compile(rf"{_LEAD}(?:the\s+)?category(?:\s+(?:is|should\s+be|to|was))?\s+{_TARGET}{_POLITE_END}"),
+    re.compile(
+        rf"{_LEAD}(?:(?:isso|isto|it|that|this)\s+)?(?:deveria\s+ser|devia\s+ser|era\s+pra\s+ser"
+        rf"|era\s+para\s+ser|e\s+pra\s+ser|should\s+be|should\s+have\s+been)(?:\s+(?:de|do|da|em|a|o|the|in))*\s+"
+        rf"{_TARGET}{_POLITE_END}"
+    ),
+)
+# weak cues: at most three words after them, all of which must name the category (the reader checks)
+_WEAK_TARGET: Final = r"(?P<x>[a-z]+(?:\s+[a-z]+){0,2}?)"
+_WEAK_RES: Final = (
+    re.compile(
+        rf"{_LEAD}(?:(?:isso|isto|esse|essa|este|esta|ele|ela|o\s+ultimo|a\s+ultima)\s+)?(?:foi|era|e|eh)"
+        rf"(?:\s+(?:de|do|da|com|no|na|em|um|uma|o|a|pra|para))*\s+{_WEAK_TARGET}{_POLITE_END}"
+    ),
+    re.compile(
+        rf"{_LEAD}(?:that|it|this|the\s+last\s+one|that\s+one)\s+(?:was|is|s|were)"
+        rf"(?:\s+(?:for|at|on|a|an|the|in))*\s+{_WEAK_TARGET}{_POLITE_END}"
+    ),
+)
+
+
+_NEGATION_RE: Final = re.compile(r"^\s*(?:nao|not|no|instead\s+of|em\s+vez\s+de|ao\s+inves\s+de)\b")
+_TRAILING_NEGATION_RE: Final = re.compile(r"\s+(?:nao|not|instead\s+of|em\s+vez\s+de)(?:\s+[a-z]+){1,2}\s*$")
+_CLAUSE_RE: Final = re.compile(r"[,;]")
+
+
+def _without_contrast(fold: str) -> str:
+    """Return :func:`plain` of ``fold`` with a negated clause blanked: "era presente, não compras"
+    and "não é mercado, é pet" keep the clause that names the new category; "that was travel not
+    food" loses its tail."""
+    text = plain(fold)
+    cuts = [m.start() for m in _CLAUSE_RE.finditer(fold)]
+    if len(cuts) == 1:
+        cut = cuts[0]
+        first, second = text[:cut], text[cut + 1 :]
+        if _NEGATION_RE.match(second) and not _NEGATION_RE.match(first):
+            return first + " " * (len(text) - cut)
+        if _NEGATION_RE.match(first) and not _NEGATION_RE.match(second):
+            return " " * (cut + 1) + second
+    tail = _TRAILING_NEGATION_RE.search(text)
+    if tail is not None:
+        return text[: tail.start()] + " " * (len(text) - tail.start())
+    return text
+
+
+def correction(fold: str) -> Correction | None:
+    """Return the category change the whole folded message asks for, or None."""
     if len(fold) > 80:
         return None
-    text = _SPACES_RE.sub(" ", _NOT_WORD_RE.sub(" ", fold)).strip()
-    if _UNDO_RE.match(text):
-        return "undo"
-    if _HELP_RE.match(text):
-        return "help"
+    text = _without_contrast(fold)
+    for strong, regexes in ((True, _STRONG_RES), (False, _WEAK_RES)):
+        for regex in regexes:
+            m = regex.match(text)
+            if m is not None:
+                start, end = m.span("x")
+                return Correction(start, end, strong)
     return None

@@ -77,6 +77,9 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "milk",
         "eggs",
         "bread",
+        "instacart",
+        "kroger",
+        "safeway",
     ),
     "restaurants": (
         "almoco",
@@ -133,6 +136,16 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "jantei",
         "almocei",
         "lanchei",
+        "comida",
+        "alimentacao",
+        "refeicao",
+        "refeicoes",
+        "dining",
+        "kfc",
+        "chipotle",
+        "doordash",
+        "grubhub",
+        "mcdonald's",
     ),
     "transport": (
         "uber",
@@ -161,6 +174,9 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "pneus",
         "lavagem",
         "lavajato",
+        "transporte",
+        "transportes",
+        "transportation",
     ),
     "fuel": (
         "gasolina",
@@ -195,6 +211,8 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "eletricista",
         "pintor",
         "tecnico",
+        "moradia",
+        "housing",
     ),
     "utilities": (
         "luz",
@@ -211,6 +229,7 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "enel",
         "cemig",
         "copel",
+        "utilities",
     ),
     "health": (
         "farmacia",
@@ -251,6 +270,8 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "fisio",
         "nutricionista",
         "saude",
+        "healthcare",
+        "medical",
     ),
     "education": (
         "escola",
@@ -272,6 +293,8 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "books",
         "udemy",
         "alura",
+        "educacao",
+        "education",
     ),
     "entertainment": (
         "cinema",
@@ -296,6 +319,11 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "bowling",
         "game",
         "games",
+        "lazer",
+        "diversao",
+        "entretenimento",
+        "entertainment",
+        "leisure",
     ),
     "subscriptions": (
         "netflix",
@@ -311,6 +339,8 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "disney",
         "paramount",
         "streaming",
+        "assinaturas",
+        "subscriptions",
     ),
     "shopping": (
         "roupa",
@@ -354,6 +384,12 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "televisao",
         "ferramenta",
         "ferramentas",
+        "vestuario",
+        "clothing",
+        "renner",
+        "riachuelo",
+        "zara",
+        "ikea",
     ),
     "travel": (
         "hotel",
@@ -374,6 +410,8 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "travel",
         "resort",
         "booking",
+        "viagens",
+        "turismo",
     ),
     "personal_care": (
         "salao",
@@ -395,6 +433,8 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "salon",
         "spa",
         "makeup",
+        "beleza",
+        "beauty",
     ),
     "pets": (
         "racao",
@@ -408,6 +448,7 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "gato",
         "petz",
         "cobasi",
+        "pets",
     ),
     "gifts_donations": (
         "presente",
@@ -420,6 +461,7 @@ _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "gifts",
         "donation",
         "charity",
+        "donations",
     ),
     "taxes_fees": (
         "imposto",
@@ -471,8 +513,8 @@ CATEGORY_BY_WORD_AND_LANGUAGE: Final[dict[tuple[str, str], str]] = {
     ("gas", "pt"): "utilities",
 }
 
-#: folded multi-word phrases -> slug; they win over their single words ("mercado livre" is a shop).
-CATEGORY_BY_PHRASE: Final[dict[str, str]] = {
+# folded multi-word phrases -> slug (with merchant names, see CATEGORY_BY_PHRASE below).
+_CATEGORY_PHRASES: Final[dict[str, str]] = {
     "mercado livre": "shopping",
     "mercado pago": "transfer",
     "pao de acucar": "groceries",
@@ -897,6 +939,7 @@ UNIT_WORDS: Final = frozenset(
 LABEL_WORDS: Final = frozenset(
     {
         "apartamento",
+        "apartment",
         "apto",
         "apt",
         "ap",
@@ -1092,6 +1135,7 @@ STOPWORDS: Final = frozenset(
         "era",
         "vou",
         "tinha",
+        "durante",
         # en
         "the",
         "an",
@@ -1145,6 +1189,7 @@ STOPWORDS: Final = frozenset(
         "nearly",
         "roughly",
         "like",
+        "during",
         "x",
     }
 )
@@ -1630,3 +1675,314 @@ EN_WORDS: Final = frozenset(
 
 PT_STRONG_CHARS: Final = frozenset("ãõç")
 PT_WEAK_CHARS: Final = frozenset("áéíóúâêôà")
+
+# --- category names, merchants and payment phrases (entity ruler, questions, corrections) -------
+
+#: names people give a category when they ask about it or correct one ("lazer", "cuidados
+#: pessoais", "eating out"); folded. Used for questions and "muda pra ..." corrections, on top of
+#: :data:`CATEGORY_BY_WORD` and :data:`CATEGORY_BY_PHRASE`. Words here that are too general to
+#: categorise a transaction on their own ("casa", "contas", "outros") are deliberately not in
+#: :data:`CATEGORY_BY_WORD`.
+CATEGORY_BY_NAME: Final[dict[str, str]] = {
+    **{slug.replace("_", " "): slug for slug in CATEGORY_SLUGS},
+    # pt
+    "mercado": "groceries",
+    "supermercado": "groceries",
+    "compras de mercado": "groceries",
+    "alimentacao": "restaurants",
+    "comida": "restaurants",
+    "restaurante": "restaurants",
+    "restaurantes": "restaurants",
+    "refeicao": "restaurants",
+    "refeicoes": "restaurants",
+    "bares e restaurantes": "restaurants",
+    "transporte": "transport",
+    "transportes": "transport",
+    "mobilidade": "transport",
+    "carro": "transport",
+    "combustivel": "fuel",
+    "gasolina": "fuel",
+    "moradia": "housing",
+    "casa": "housing",
+    "habitacao": "housing",
+    "contas": "utilities",
+    "contas da casa": "utilities",
+    "contas de casa": "utilities",
+    "contas fixas": "utilities",
+    "saude": "health",
+    "educacao": "education",
+    "estudos": "education",
+    "lazer": "entertainment",
+    "diversao": "entertainment",
+    "entretenimento": "entertainment",
+    "compras": "shopping",
+    "vestuario": "shopping",
+    "roupas": "shopping",
+    "viagem": "travel",
+    "viagens": "travel",
+    "turismo": "travel",
+    "assinaturas": "subscriptions",
+    "assinatura": "subscriptions",
+    "cuidados pessoais": "personal_care",
+    "cuidado pessoal": "personal_care",
+    "beleza": "personal_care",
+    "estetica": "personal_care",
+    "animais": "pets",
+    "animal de estimacao": "pets",
+    "presentes": "gifts_donations",
+    "doacoes": "gifts_donations",
+    "presentes e doacoes": "gifts_donations",
+    "impostos": "taxes_fees",
+    "taxas": "taxes_fees",
+    "tarifas": "taxes_fees",
+    "impostos e taxas": "taxes_fees",
+    "tarifas bancarias": "taxes_fees",
+    "salario": "salary",
+    "outras receitas": "other_income",
+    "outros ganhos": "other_income",
+    "renda extra": "other_income",
+    "transferencia": "transfer",
+    "transferencias": "transfer",
+    "investimentos": "transfer",
+    "outros": "other",
+    "outro": "other",
+    "outras": "other",
+    "diversos": "other",
+    "geral": "other",
+    # en
+    "grocery": "groceries",
+    "food": "restaurants",
+    "dining": "restaurants",
+    "dining out": "restaurants",
+    "eating out": "restaurants",
+    "fast food": "restaurants",
+    "restaurant": "restaurants",
+    "transportation": "transport",
+    "home": "housing",
+    "bills": "utilities",
+    "healthcare": "health",
+    "medical": "health",
+    "leisure": "entertainment",
+    "fun": "entertainment",
+    "clothing": "shopping",
+    "clothes": "shopping",
+    "trips": "travel",
+    "personal care": "personal_care",
+    "self care": "personal_care",
+    "beauty": "personal_care",
+    "gift": "gifts_donations",
+    "gifts": "gifts_donations",
+    "donations": "gifts_donations",
+    "gifts and donations": "gifts_donations",
+    "tax": "taxes_fees",
+    "taxes": "taxes_fees",
+    "fees": "taxes_fees",
+    "taxes and fees": "taxes_fees",
+    "bank fees": "taxes_fees",
+    "wages": "salary",
+    "paycheck": "salary",
+    "extra income": "other_income",
+    "transfers": "transfer",
+    "savings": "transfer",
+    "investments": "transfer",
+    "misc": "other",
+    "miscellaneous": "other",
+    "general": "other",
+}
+
+#: folded merchants whose name is more than one word -> the category their purchases go to.
+#: Longer names win over their words: "uber eats" is food, not a ride; "whole foods" is
+#: groceries, not "foods".
+MERCHANT_BY_NAME: Final[dict[str, str]] = {
+    # groceries
+    "pao de acucar": "groceries",
+    "carrefour express": "groceries",
+    "carrefour bairro": "groceries",
+    "extra mercado": "groceries",
+    "zona sul": "groceries",
+    "st marche": "groceries",
+    "oba hortifruti": "groceries",
+    "assai atacadista": "groceries",
+    "sam's club": "groceries",
+    "whole foods": "groceries",
+    "whole foods market": "groceries",
+    "trader joe's": "groceries",
+    "trader joes": "groceries",
+    # restaurants
+    "uber eats": "restaurants",
+    "99 food": "restaurants",
+    "burger king": "restaurants",
+    "outback steakhouse": "restaurants",
+    "coco bambu": "restaurants",
+    "china in box": "restaurants",
+    "habib's": "restaurants",
+    "bob's": "restaurants",
+    "pizza hut": "restaurants",
+    "domino's": "restaurants",
+    "taco bell": "restaurants",
+    "olive garden": "restaurants",
+    "dunkin donuts": "restaurants",
+    "panera bread": "restaurants",
+    "five guys": "restaurants",
+    "door dash": "restaurants",
+    # transport
+    "99 pop": "transport",
+    "99 taxi": "transport",
+    "sem parar": "transport",
+    # fuel
+    "posto ipiranga": "fuel",
+    "posto shell": "fuel",
+    "posto br": "fuel",
+    "posto petrobras": "fuel",
+    "auto posto": "fuel",
+    "br mania": "fuel",
+    "shell select": "fuel",
+    # health
+    "drogaria sao paulo": "health",
+    "drogaria pacheco": "health",
+    "drogarias pacheco": "health",
+    "droga raia": "health",
+    "pague menos": "health",
+    "smart fit": "health",
+    # shopping
+    "mercado livre": "shopping",
+    "casas bahia": "shopping",
+    "magazine luiza": "shopping",
+    "lojas americanas": "shopping",
+    "leroy merlin": "shopping",
+    "best buy": "shopping",
+    "home depot": "shopping",
+    "dollar tree": "shopping",
+    "apple store": "shopping",
+    # subscriptions
+    "amazon prime": "subscriptions",
+    "prime video": "subscriptions",
+    "disney plus": "subscriptions",
+    "youtube premium": "subscriptions",
+    "apple music": "subscriptions",
+    "google one": "subscriptions",
+    "hbo max": "subscriptions",
+    "spotify premium": "subscriptions",
+    # money apps
+    "mercado pago": "transfer",
+}
+
+#: single category words that name a merchant (a brand), not a kind of spending: a question
+#: "quanto gastei no uber?" asks about that merchant, "quanto gastei com mercado?" about a category.
+BRAND_WORDS: Final = frozenset(
+    {
+        "uber",
+        "99pop",
+        "lyft",
+        "cabify",
+        "ifood",
+        "rappi",
+        "starbucks",
+        "mcdonalds",
+        "mcdonald's",
+        "kfc",
+        "chipotle",
+        "doordash",
+        "grubhub",
+        "carrefour",
+        "assai",
+        "atacadao",
+        "walmart",
+        "costco",
+        "aldi",
+        "lidl",
+        "tesco",
+        "kroger",
+        "safeway",
+        "instacart",
+        "ipiranga",
+        "sabesp",
+        "enel",
+        "cemig",
+        "copel",
+        "drogasil",
+        "cvs",
+        "walgreens",
+        "udemy",
+        "alura",
+        "steam",
+        "netflix",
+        "spotify",
+        "deezer",
+        "hbo",
+        "globoplay",
+        "icloud",
+        "chatgpt",
+        "youtube",
+        "disney",
+        "paramount",
+        "amazon",
+        "shein",
+        "shopee",
+        "aliexpress",
+        "magalu",
+        "americanas",
+        "ebay",
+        "renner",
+        "riachuelo",
+        "zara",
+        "ikea",
+        "airbnb",
+        "decolar",
+        "booking",
+        "petz",
+        "cobasi",
+    }
+)
+
+#: folded payment phrases -> payment method (the words alone are in :data:`PAYMENT_BY_WORD`).
+PAYMENT_BY_PHRASE: Final[dict[str, str]] = {
+    "cartao de credito": "credit",
+    "cartao de debito": "debit",
+    "credit card": "credit",
+    "debit card": "debit",
+    "debito automatico": "debit",
+    "transferencia bancaria": "transfer",
+    "bank transfer": "transfer",
+    "wire transfer": "transfer",
+    "dinheiro vivo": "cash",
+}
+
+#: folded phrases that contain a payment word but name what was bought: inside them the word is
+#: not how it was paid ("gift card 50" is a present, "taxa de transferência" a fee).
+NOT_PAYMENT_PHRASES: Final[dict[str, str]] = {
+    "gift card": "gifts_donations",
+    "cartao presente": "gifts_donations",
+    "vale presente": "gifts_donations",
+    "taxa de transferencia": "taxes_fees",
+    "transfer fee": "taxes_fees",
+    "anuidade do cartao": "taxes_fees",
+    "annual card fee": "taxes_fees",
+}
+
+#: folded multi-word phrases (merchant names included) -> slug; they win over their single words
+#: ("mercado livre" is a shop, "uber eats" food, "gift card" a present).
+CATEGORY_BY_PHRASE: Final[dict[str, str]] = {**_CATEGORY_PHRASES, **MERCHANT_BY_NAME, **NOT_PAYMENT_PHRASES}
+
+# --- language cues ----------------------------------------------------------------------------
+
+#: words that settle the language on their own (with the keyword score on their side, the
+#: statistical detector may not overturn them): verbs of spending and currency names.
+PT_STRONG_WORDS: Final = frozenset(
+    {
+        "gastei",
+        "paguei",
+        "comprei",
+        "recebi",
+        "ganhei",
+        "transferi",
+        "reais",
+        "centavos",
+        "ontem",
+        "hoje",
+        "anteontem",
+    }
+)
+EN_STRONG_WORDS: Final = frozenset(
+    {"spent", "paid", "bought", "received", "yesterday", "today", "dollars", "bucks", "cents"}
+)

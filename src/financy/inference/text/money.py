@@ -183,21 +183,37 @@ _INSTALMENT_RES: Final = (
 _PER_INSTALMENT_RE: Final = re.compile(r"\s*(?:de|of|sendo)\s+|\s*(?=(?:r|us)?\$|€|£)")
 
 
-def find_instalments(fold: str, tokens: Sequence[Token], starts: Sequence[int]) -> list[Instalment]:
+def find_instalments(
+    fold: str,
+    tokens: Sequence[Token],
+    starts: Sequence[int],
+    extra: Sequence[tuple[int, int, int]] = (),
+) -> list[Instalment]:
     """Find instalment phrases, mark their tokens ``INSTALMENT``, and return them in text order.
 
-    A count outside ``1..MAX_INSTALMENTS`` ("em 999x") is returned as written: the reader asks.
+    ``extra`` are more phrases found elsewhere (the spaCy matcher: "parcelei em 4", "3 vezes sem
+    juros"), as ``(start, end, count)`` characters of ``fold``; one overlapping a phrase found
+    here only widens what is marked ("em 3 vezes sem juros": "sem juros" is no fee). A count
+    outside ``1..MAX_INSTALMENTS`` ("em 999x") is returned as written: the reader asks.
     """
     found: list[Instalment] = []
+
+    def add(start: int, end: int, count: int) -> None:
+        per = _PER_INSTALMENT_RE.match(fold, end)
+        found.append(Instalment(count, start, end, per.end() if per else None))
+        mark_span(tokens, starts, start, end, Role.INSTALMENT)
+
     for regex in _INSTALMENT_RES:
         for m in regex.finditer(fold):
             start, end = m.span()
             if any(start < f.end and f.start < end for f in found):
                 continue
             raw = m.group("n")
-            count = int(raw) if raw.isdigit() else _COUNT_WORDS[raw]
-            per = _PER_INSTALMENT_RE.match(fold, end)
-            found.append(Instalment(count, start, end, per.end() if per else None))
+            add(start, end, int(raw) if raw.isdigit() else _COUNT_WORDS[raw])
+    for start, end, count in extra:
+        if not any(start < f.end and f.start < end for f in found):
+            add(start, end, count)
+        else:  # "em 3 vezes" read here, "3 vezes sem juros" there: the whole phrase is instalments
             mark_span(tokens, starts, start, end, Role.INSTALMENT)
     found.sort(key=lambda f: f.start)
     return found

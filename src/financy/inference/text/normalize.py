@@ -32,6 +32,7 @@ __all__ = [
     "TokKind",
     "Token",
     "control_count",
+    "fold",
     "join_spaced_numbers",
     "prepare",
     "tokenize",
@@ -84,6 +85,7 @@ class Role(IntEnum):
     INSTALMENT = 5  # instalment words ("em 3x", "parcelas")
     MERCHANT_NUMBER = 6  # a number that names a merchant ("99", the ride app)
     QUANTITY = 7  # a count or measure, kept in descriptions ("2 pizzas", "50 litros")
+    CHATTER = 8  # a greeting or thanks around a transaction ("oi,", "obrigado!")
 
 
 @dataclass(slots=True)
@@ -144,6 +146,14 @@ _FOLD: Final = _FoldTable()
 def control_count(text: str) -> int:
     """Return how many control / undecodable characters ``text`` holds."""
     return len(_CONTROL_RE.findall(text))
+
+
+def fold(text: str) -> str:
+    """Return ``text`` lower-cased with diacritics removed, same length ("Açúcar" -> "acucar")."""
+    lower = text.lower()
+    if len(lower) != len(text):
+        lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lower if lower.isascii() else lower.translate(_FOLD)
 
 
 def prepare(text: str) -> Text:

@@ -1,32 +1,45 @@
-"""The first message reader: what a chat line says, as transactions or a command.
+"""The message reader: what a chat line says, as transactions, a question or a command.
 
 ``read_message("gastei 45,90 no mercado ontem", today=...)`` returns a :class:`Reading` with one
 :class:`ReadItem` (expense, 45.90, no currency named, 1 day ago, merchant "mercado", category
-"groceries"). The reader is pure and fast: rules and word lists only, no I/O, no models
-(a typical message takes tens of microseconds).
+"groceries"). The reader is pure: rules, word lists, lingua (language) and blank spaCy pipelines
+(names and phrases, see ``nlp``), no I/O and nothing downloaded; a typical message takes about
+0.15 ms once :func:`warm_up` (or the first message) has loaded lingua and spaCy (about 1 s).
 
 How a message is read, in order:
 
 1. Reject what is not a chat line: not a ``str`` or binary junk ("not_text"), nothing but spaces
    ("empty"), longer than :data:`MAX_CHARS` ("too_long", not read at all).
-2. Language ("pt"/"en") from a keyword score; ``language_hint`` decides ambiguous texts.
-3. Commands: "/start", "/help" "/ajuda", "/undo" "/desfazer", and whole-message phrases
-   ("desfazer", "apaga o último", "undo", "ajuda", "help"); "/add 5.50 coffee" is read as a
-   transaction; questions ("quanto gastei...", "show me my...") record nothing ("query").
-4. Dates (``dates``), then thousands grouped by spaces ("1 234,56", see ``normalize``), then
-   numbers that are not money, instalments and payment-method words.
-5. Amounts (``money``): bounds and intervals ("less than 7 EUR", "entre 10 e 20"), scientific
-   notation ("1e5"), instalment counts over 72 or of 0 ("em 999x") and a plain space that may
-   group thousands ("1 500") record nothing ("ambiguous_amount"); amounts of zero are dropped;
-   nothing left is "no_amount" (or "amount_out_of_range" for a bare run of 13+ digits).
+2. Language ("pt"/"en"): a keyword score weighed with lingua for texts of two words or more;
+   ``language_hint`` is the prior for short texts and decides near-ties (see ``language``).
+3. Commands: "/start", "/help" "/ajuda", "/undo" "/desfazer"; "/add 5.50 coffee" is read as a
+   transaction. Then whole-message phrases (see ``intents``): confirmations ("sim", "ok", "👍":
+   "confirm"), small talk ("oi", "obrigado", "kkkk", emoji: "small_talk"), "desfazer"/"undo",
+   "ajuda"/"help", category changes ("muda pra saúde", "that was health": "recategorize" with
+   ``category``), and questions: a sum asked of the ledger ("quanto gastei com mercado este
+   mês?") is "query" with a :class:`QuerySpec` (see ``queries``); other questions ("qual meu
+   saldo?") record nothing ("query" problem).
+4. Greetings and thanks around a transaction ("oi, ...", "..., obrigado!") are set aside, then
+   dates (``dates``), thousands grouped by spaces ("1 234,56", see ``normalize``), the spaCy
+   pipeline's spans (``nlp``: merchant names, payment phrases, instalment phrases), numbers that
+   are not money, instalments (our regexes, plus the matcher's "parcelei em 4", "3 vezes sem
+   juros") and payment-method words (a payment word inside a longer name, "gift card", is none).
+5. Amounts (``money``, our own tokenizer, never spaCy's): bounds and intervals ("less than 7
+   EUR", "entre 10 e 20"), scientific notation ("1e5"), instalment counts over 72 or of 0 ("em
+   999x") and a plain space that may group thousands ("1 500") record nothing
+   ("ambiguous_amount"); amounts of zero are dropped; nothing left is "no_amount" (or
+   "amount_out_of_range" for a bare run of 13+ digits).
 6. A date-shaped expression naming no real day ("31/02", "dia 32", "01/01/1900", "há 5000 dias")
    records nothing ("ambiguous_date"); see ``dates``.
 7. Each amount becomes one item. With several, the text is cut between them at a separator ("," ";"
    "e" "and" "+", a line break) or, failing that, next to the amount on the side the first item's
    words were written ("uber 23 almoço 35"); merchant, category, payment method and kind are read
-   from each item's own words. Dates: one date for the message applies to every item; different
-   dates go each to the item whose words hold it ("almoço 35 ontem e uber 20 anteontem"), see
-   :func:`_item_dates`; an item left without a clear date makes the reader ask ("ambiguous_date").
+   from each item's own words. A multi-word merchant the entity ruler knows is the item's merchant
+   ("pão de açúcar", "uber eats": food, not a ride); with the optional English model an English
+   merchant is completed to the organisation it starts ("Dave and Busters"). Dates: one date for
+   the message applies to every item; different dates go each to the item whose words hold it
+   ("almoço 35 ontem e uber 20 anteontem"), see :func:`_item_dates`; an item left without a clear
+   date makes the reader ask ("ambiguous_date").
 8. Each item's amount must be at least 0.01 ("amount_too_small": "0,001"), under 10^12
    ("amount_out_of_range") and have at most 4 decimals ("ambiguous_amount"); one problem item and
    nothing is recorded.
@@ -40,7 +53,8 @@ Decisions worth knowing:
 * Kind: an income verb ("recebi", "ganhei", "received", "got paid") makes income; else an
   expense verb ("gastei", "paid") an expense; else a transfer verb ("transferi", "sent") or a
   savings word ("poupança") a transfer; else an income noun ("salário", "reembolso", "refund")
-  income; else expense. Income is categorised "salary" or "other_income".
+  income; else expense. Income is categorised "salary" or "other_income". A payment phrase
+  ("by wire transfer", "bank transfer") says how money was paid and makes no transfer.
 * Currency: only what the text says. A bare "$" (or cents) resolves to ``default_currency``
   when that is a dollar currency, else USD; with no currency in the text it is None.
 * Decimals: the separator follows ``numbers`` ("1,234" is 1.234 in Portuguese, "1.234" is 1.234 in
@@ -64,9 +78,20 @@ from decimal import Decimal
 from typing import Final
 
 from financy.inference.text import lexicon as lx
+from financy.inference.text import nlp
 from financy.inference.text.dates import DateFindings, DateMention, DateReading, find_dates
-from financy.inference.text.intents import command_intent, command_language, phrase_intent
-from financy.inference.text.language import LANGUAGES, detect_language
+from financy.inference.text.intents import (
+    Correction,
+    chat_intent,
+    chatter_spans,
+    command_intent,
+    command_language,
+    command_mention,
+    correction,
+    phrase_intent,
+)
+from financy.inference.text.language import base_language, detect_language
+from financy.inference.text.language import warm_up as _warm_up_language
 from financy.inference.text.money import (
     MAX_AMOUNT,
     MAX_INSTALMENTS,
@@ -94,8 +119,9 @@ from financy.inference.text.normalize import (
     prepare,
     tokenize,
 )
+from financy.inference.text.queries import QuerySpec, category_of, read_query
 
-__all__ = ["MAX_CHARS", "MAX_ITEMS", "ReadItem", "Reading", "read_message"]
+__all__ = ["MAX_CHARS", "MAX_ITEMS", "QuerySpec", "ReadItem", "Reading", "read_message", "warm_up"]
 
 #: Longer messages are not read (problem "too_long"): a chat line that long is a pasted document.
 MAX_CHARS: Final = 2000
@@ -107,6 +133,10 @@ MIN_AMOUNT: Final = Decimal("0.01")
 MAX_DECIMAL_PLACES: Final = 4
 #: The confidence an item gets at most when its amount has 3 or 4 decimals ("1,234" in pt).
 LOW_CONFIDENCE: Final = 0.45
+#: Confidence of a command phrase, a confirmation, small talk and a category change.
+PHRASE_CONFIDENCE: Final = 0.9
+#: Confidence of a category change whose word names no category ("muda pra xyz").
+UNKNOWN_CATEGORY_CONFIDENCE: Final = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,18 +178,27 @@ class Reading:
 
     Attributes:
         language: "pt" or "en".
-        intent: "record" (``items`` is not empty), "undo", "help", "start" or "unknown".
+        intent: "record" (``items`` is not empty), "undo", "help", "start", "query" (a sum asked
+            of the ledger: see ``query``), "recategorize" (the last transaction's category is to
+            change: see ``category``), "confirm" ("sim", "ok", "👍": record what the bot asked
+            about), "small_talk" (greetings, thanks, emoji: nothing to record) or "unknown".
         items: the transactions, in the order written (empty unless ``intent`` is "record").
         confidence: 0..1; for "record" the lowest item confidence (>= 0.8 with an amount and a
             merchant or category, about 0.6 for a bare number, at most 0.45 for an amount with 3
             or 4 decimals or a date without a day); 1.0 for slash commands, 0.9 for command
-            phrases, 0.0 for "unknown".
+            phrases, confirmations, small talk, category changes and questions read in full, 0.75
+            for a question whose merchant is a guess, 0.5 for a question about a period that
+            cannot be expressed, 0.3 for a change to an unknown category, 0.0 for "unknown".
         problem: why nothing was recorded, a stable key: "empty", "not_text", "too_long",
             "no_amount", "ambiguous_amount" (a range or bound, "1e5", "em 999x", "1 500", more
             than 4 decimals), "amount_too_small" (under 0.01), "amount_out_of_range" (10^12 or
             more), "ambiguous_date" (a date naming no real day, a year out of range, more than
             3650 days ago, or items whose dates are unclear), "too_many_items", "query" (a
-            question about the ledger), "unknown_command"; None otherwise.
+            question about the ledger that is not a sum: a balance, a list), "unknown_command";
+            with intent "query": "unsupported_period" ("em abril", "nos últimos 30 dias"); with
+            intent "recategorize": "unknown_category"; None otherwise.
+        query: what a "query" asks (None for any other intent, and with "unsupported_period").
+        category: the new category slug of a "recategorize" (None when unknown).
     """
 
     language: str
@@ -167,6 +206,8 @@ class Reading:
     items: tuple[ReadItem, ...]
     confidence: float
     problem: str | None
+    query: QuerySpec | None = None
+    category: str | None = None
 
 
 def read_message(
@@ -204,7 +245,12 @@ def read_message(
         return _nothing(fallback_language, "empty")
 
     tokens = tokenize(fold)
-    language = detect_language(tokens, prepared.lower, language_hint)
+    mention = command_mention(fold)
+    language = detect_language(
+        [tok for tok in tokens if mention is None or not mention[0] <= tok.start < mention[1]],
+        prepared.lower,
+        language_hint,
+    )
 
     command = command_intent(fold)
     if command is not None and command != "record":
@@ -215,11 +261,9 @@ def read_message(
     if command is not None and command != "record":
         return Reading(language, command, (), 1.0, None)
     if command is None:
-        phrase = phrase_intent(fold)
-        if phrase == "query":
-            return _nothing(language, "query")
-        if phrase is not None:
-            return Reading(language, phrase, (), 0.9, None)
+        conversation = _conversation(prepared, tokens, today, language)
+        if conversation is not None:
+            return conversation
 
     dates = find_dates(fold, today, language)
     if prepared.spaced:  # "1 234,56": one number, unless its digits belong to a date
@@ -228,15 +272,23 @@ def read_message(
             prepared, fold = joined, joined.fold
             tokens = tokenize(fold)
     starts = [tok.start for tok in tokens]
+    for start, end in chatter_spans(fold):
+        mark_span(tokens, starts, start, end, Role.CHATTER)
     for start, end in dates.spans:
         mark_span(tokens, starts, start, end, Role.DATE)
     if has_scientific(fold):
         return _nothing(language, "ambiguous_amount")
+    found = nlp.analyse(fold, language)
     mask_not_money(fold, tokens, starts)
-    instalments = find_instalments(fold, tokens, starts)
+    instalments = find_instalments(
+        fold,
+        tokens,
+        starts,
+        extra=[(f.start, f.end, int(f.value)) for f in found if f.label == nlp.INSTALMENT],
+    )
     if any(not 1 <= inst.count <= MAX_INSTALMENTS for inst in instalments):
         return _nothing(language, "ambiguous_amount")
-    _mark_payment_words(tokens, language)
+    _mark_payment_words(tokens, starts, language, found)
 
     mentions = find_mentions(tokens, prepared.clean, language)
     mentions = combine_cents(tokens, mentions)
@@ -258,7 +310,7 @@ def read_message(
     item_dates = _item_dates(dates, tokens, mentions, ranges)
     if item_dates is None:
         return _nothing(language, "ambiguous_date")
-    builder = _ItemBuilder(prepared, tokens, starts, language, default_currency)
+    builder = _ItemBuilder(prepared, tokens, starts, language, default_currency, found)
     items: list[ReadItem] = []
     confidences: list[float] = []
     for k, (start, end) in enumerate(ranges):
@@ -336,20 +388,87 @@ def _item_dates(
     return found
 
 
+def warm_up() -> None:
+    """Load the language detector and both spaCy pipelines now rather than on the first message
+    (about 1 s in all); a process that reads messages calls it once at start."""
+    _warm_up_language()
+    nlp.warm_up()
+
+
 def _hint_language(hint: str | None) -> str:
-    base = hint.lower().replace("_", "-").split("-")[0] if isinstance(hint, str) else ""
-    return base if base in LANGUAGES else "pt"
+    return base_language(hint) or "pt"
 
 
 def _nothing(language: str, problem: str) -> Reading:
     return Reading(language, "unknown", (), 0.0, problem)
 
 
-def _mark_payment_words(tokens: Sequence[Token], language: str) -> None:
-    """Mark payment-method words (and the "de" in "cartão de crédito") as ``PAYMENT``."""
+def _conversation(prepared: Text, tokens: Sequence[Token], today: dt.date, language: str) -> Reading | None:
+    """Read a message that is no transaction: a confirmation, small talk, an undo or help phrase,
+    a category change or a question; None when it is none of these."""
+    fold = prepared.fold
+    chat = chat_intent(fold)
+    if chat is not None:
+        intent, said = chat
+        return Reading(said or language, intent, (), PHRASE_CONFIDENCE, None)
+    phrase = phrase_intent(fold)
+    if phrase is not None and phrase != "query":
+        return Reading(language, phrase, (), PHRASE_CONFIDENCE, None)
+    change = correction(fold)
+    if change is not None:
+        slug = _new_category(change, nlp.analyse(fold, language), tokens, language)
+        if slug is not None:
+            return Reading(language, "recategorize", (), PHRASE_CONFIDENCE, None, category=slug)
+        if change.strong:
+            return Reading(language, "recategorize", (), UNKNOWN_CATEGORY_CONFIDENCE, "unknown_category")
+    question = read_query(prepared, tokens, today, language)
+    if question is not None:
+        return Reading(language, "query", (), question.confidence, question.problem, query=question.spec)
+    if phrase == "query":
+        return _nothing(language, "query")
+    return None
+
+
+def _new_category(
+    change: Correction, found: Sequence[nlp.Found], tokens: Sequence[Token], language: str
+) -> str | None:
+    """The category a change names: a name the entity ruler knows inside the target words
+    ("uber eats", "cuidados pessoais"), else the lexicon's word tables ("farmácias"). After a weak
+    cue ("era", "that was") the target must be the name and nothing more."""
+    names = [f for f in found if f.label in (nlp.CATEGORY, nlp.MERCHANT)]
+    words = [tok.text for tok in tokens if change.start <= tok.start and tok.end <= change.end]
+    if change.strong:
+        named = next((f.value for f in names if change.start <= f.start and f.end <= change.end), None)
+        return named or category_of(words, language)
+    whole = next((f.value for f in names if (f.start, f.end) == (change.start, change.end)), None)
+    if whole is not None or len(words) != 1:
+        return whole
+    return category_of(words, language)
+
+
+def _mark_payment_words(
+    tokens: Sequence[Token], starts: Sequence[int], language: str, found: Sequence[nlp.Found]
+) -> None:
+    """Mark payment-method words (and the "de" in "cartão de crédito") as ``PAYMENT``.
+
+    A payment phrase the entity ruler found ("cartão de crédito", "bank transfer") is marked
+    whole; a payment word inside a longer name or category phrase ("gift card", "taxa de
+    transferência") is not a payment method.
+    """
+    inside_names = [(f.start, f.end) for f in found if f.label not in (nlp.PAYMENT, nlp.INSTALMENT)]
+    for f in found:
+        if f.label == nlp.PAYMENT:
+            mark_span(tokens, starts, f.start, f.end, Role.PAYMENT)
     previous: int | None = None
     for i, tok in enumerate(tokens):
-        if tok.kind is not TokKind.WORD or tok.role is not Role.FREE or tok.text not in lx.PAYMENT_BY_WORD:
+        if tok.kind is not TokKind.WORD or tok.text not in lx.PAYMENT_BY_WORD:
+            continue
+        if tok.role is Role.PAYMENT:
+            previous = i
+            continue
+        if tok.role is not Role.FREE or any(
+            start <= tok.start and tok.end <= end for start, end in inside_names
+        ):
             continue
         if tok.text in {"ted", "doc"} and language != "pt":
             continue
@@ -453,13 +572,40 @@ class _ItemBuilder:
         starts: Sequence[int],
         language: str,
         default_currency: str | None,
+        found: Sequence[nlp.Found] = (),
     ) -> None:
         self.text = prepared
         self.tokens = tokens
         self.starts = starts
         self.language = language
         self.default_currency = default_currency
-        words = [tok.text for tok in tokens if tok.kind is TokKind.WORD]
+        # multi-word merchant names the entity ruler found ("pão de açúcar", "uber eats")
+        self.names = [
+            span
+            for f in found
+            if f.label == nlp.MERCHANT
+            and (span := self._token_span(f.start, f.end)) is not None
+            and span[1] > span[0]
+        ]
+        # organisations the optional English model finds ("Dave and Busters"), to complete names
+        self.organisations = (
+            [
+                span
+                for s, e in nlp.organisations(prepared.clean)
+                if (span := self._token_span(s, e)) is not None
+            ]
+            if language == "en"
+            else []
+        )
+        # payment phrases ("wire transfer", "bank transfer") say how money was paid, not that it moved
+        self.paid_by: set[int] = set()
+        for f in found:
+            first, after = bisect.bisect_left(starts, f.start), bisect.bisect_left(starts, f.end)
+            if f.label == nlp.PAYMENT and after - first > 1:
+                self.paid_by.update(range(first, after))
+        words = [
+            tok.text for i, tok in enumerate(tokens) if tok.kind is TokKind.WORD and i not in self.paid_by
+        ]
         self.message_kind = self._kind(words, prepared.fold)
         self.has_cue = bool(set(words) & (lx.EXPENSE_VERBS | lx.INCOME_VERBS | lx.TRANSFER_WORDS | lx.VERBS))
         methods = {self._payment(0, len(tokens))} - {None}
@@ -480,9 +626,17 @@ class _ItemBuilder:
         tokens = self.tokens
         fold = self.text.fold
         seg_fold = fold[tokens[start].start : tokens[end - 1].end] if end > start else ""
-        words = [tok.text for tok in tokens[start:end] if tok.kind is TokKind.WORD]
+        words = [
+            tokens[i].text
+            for i in range(start, end)
+            if tokens[i].kind is TokKind.WORD and i not in self.paid_by
+        ]
         kind = self._kind(words, seg_fold) or self.message_kind or "expense"
-        merchant_span = self._merchant(start, end)
+        merchant_span = next(((a, b) for a, b in self.names if start <= a and b < end), None)
+        if merchant_span is None:
+            merchant_span = self._merchant(start, end)
+            if merchant_span is not None:
+                merchant_span = self._complete_name(merchant_span, start, end)
         merchant = (
             self.text.lower[tokens[merchant_span[0]].start : tokens[merchant_span[1]].end].strip()
             if merchant_span
@@ -530,6 +684,27 @@ class _ItemBuilder:
         if date.vague:  # "mês passado": a date was said that the item does not carry
             confidence = min(confidence, LOW_CONFIDENCE)
         return item, round(min(max(confidence, 0.05), 0.99), 2)
+
+    def _token_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """The first and last token lying inside characters ``[start, end)`` when every token
+        there may be part of a merchant (free words, the ride app's "99"), else None."""
+        first = bisect.bisect_left(self.starts, start)
+        last = first
+        tokens = self.tokens
+        while last < len(tokens) and tokens[last].end <= end:
+            last += 1
+        if last == first or any(
+            tokens[i].role not in (Role.FREE, Role.MERCHANT_NUMBER) for i in range(first, last)
+        ):
+            return None
+        return first, last - 1
+
+    def _complete_name(self, span: tuple[int, int], start: int, end: int) -> tuple[int, int]:
+        """Extend a merchant to the organisation name it starts, if the English model found one."""
+        for a, b in self.organisations:
+            if a <= span[0] <= b and b > span[1] and start <= a and b < end:
+                return span[0], b
+        return span
 
     @staticmethod
     def _kind(words: Sequence[str], fold: str) -> str | None:
