@@ -63,11 +63,11 @@ class System:
     notes: list[str] = field(default_factory=list)
 
     def categorize(self, text: str) -> tuple[str, float] | None:
-        """The edge's categoriser: the model's best slug when at least ``threshold`` sure."""
+        """The edge's categoriser: the model's best slug and its probability (the fill decides)."""
         if self.model is None or not text.strip():
             return None
         slug, probability = self.model.predict(text)[0]
-        return (str(slug), float(probability)) if probability >= self.threshold else None
+        return str(slug), float(probability)
 
     def top1(self, text: str) -> str | None:
         """The model's best slug, however unsure (None without a model)."""
@@ -90,6 +90,8 @@ class System:
         understanding = self.understand(
             probe, today=case.today, language_hint=case.lang, currency=CONTEXT_CURRENCY
         )
+        if self.fill is not None and self.model is not None:
+            understanding = self.fill(understanding, probe, self.categorize)
         items = understanding.transactions
         if items and items[-1].category:
             return str(items[-1].category)

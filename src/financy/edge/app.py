@@ -33,12 +33,14 @@ from financy.bots.common.message import InboundMessage, IntakeResult, ReplySende
 from financy.bots.devchat.handlers import devchat_blueprint
 from financy.bots.devchat.hub import DevchatHub
 from financy.edge.intake import Intake
+from financy.edge.models import ControlConsumer, EdgeCategorizer
 from financy.edge.outbox.relay import OutboxRelay
 from financy.edge.outbox.store import EdgeOutbox
 from financy.edge.pipeline.steps import Pipeline, PipelineContext
 from financy.edge.pipeline.understand import UnderstandText
 from financy.edge.settings import EdgeSettings
 from financy.edge.sync.replies import ReplyConsumer
+from financy.inference.text import warm_up
 from financy.runtime.streams import default_consumer_name
 
 log = structlog.stdlib.get_logger(__name__)
@@ -80,6 +82,7 @@ class EdgeContext:
     hub: DevchatHub
     intake: Intake
     replies: ReplyConsumer
+    control: ControlConsumer
     metrics: EdgeMetrics
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopping: bool = False
@@ -99,8 +102,9 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     relay = OutboxRelay(
         outbox, client, batch=settings.edge.relay_batch, backoff_max_s=settings.edge.relay_backoff_max_s
     )
+    categorizer = EdgeCategorizer(settings.models_dir)
     pipeline = Pipeline(
-        [UnderstandText()],
+        [UnderstandText(categorizer.categorize)],
         PipelineContext(
             time_zone=settings.edge.time_zone,
             language=settings.edge.language,
@@ -117,8 +121,14 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         senders=senders,
         consumer=default_consumer_name(f"edge-{settings.edge.id}"),
     )
+    control = ControlConsumer(
+        client,
+        edge_id=settings.edge.id,
+        categorizer=categorizer,
+        consumer=default_consumer_name(f"edge-{settings.edge.id}-control"),
+    )
     metrics = EdgeMetrics()
-    ctx = EdgeContext(settings, client, outbox, relay, hub, intake, replies, metrics)
+    ctx = EdgeContext(settings, client, outbox, relay, hub, intake, replies, control, metrics)
     app: EdgeApp = Sanic(f"financy_edge_{next(_app_numbers)}", ctx=ctx)
     app.config.REQUEST_MAX_SIZE = 64 * 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 75
@@ -141,9 +151,12 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
 
     @app.before_server_start
     async def start_tasks(app: EdgeApp) -> None:
+        # Load the language detector and spaCy pipelines now, not on the first user's message.
+        await asyncio.to_thread(warm_up)
         app.ctx.tasks = [
             asyncio.create_task(app.ctx.relay.run(), name="relay"),
             asyncio.create_task(app.ctx.replies.run(), name="replies"),
+            asyncio.create_task(app.ctx.control.run(), name="control"),
         ]
         for task in app.ctx.tasks:
             task.add_done_callback(task_ended)
@@ -154,6 +167,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         app.ctx.stopping = True
         app.ctx.relay.stop()
         app.ctx.replies.stop()
+        app.ctx.control.stop()
         if app.ctx.tasks:
             _done, pending = await asyncio.wait(app.ctx.tasks, timeout=10)
             for task in pending:

@@ -26,6 +26,7 @@ class EdgeNode(BaseModel):
     relay_batch: int = 100
     relay_backoff_max_s: float = 5.0
     devchat_enabled: bool = True
+    models_dir: Path | None = None
 
 
 class TelegramSettings(BaseModel):
@@ -62,6 +63,11 @@ class EdgeSettings(BaseSettings):
     def edge_dir(self) -> Path:
         """Return the directory of this edge's local state (outbox, dev chat history)."""
         return self.edge.data_dir or (self.data_dir / "edge" / self.edge.id)
+
+    @property
+    def models_dir(self) -> Path:
+        """Return where the category model artifacts are (the core's, on a single box)."""
+        return self.edge.models_dir or (self.data_dir / "models" / "categories")
 
     def require_redis_url(self) -> str:
         """Return the core Redis URL or raise ``RuntimeError`` if none is set."""

@@ -1,0 +1,106 @@
+"""The edge's category model: loaded lazily from the shared models directory, swapped when the core publishes.
+
+The core writes ``<data_dir>/models/categories/current.json`` and the ``.onnx`` file it names, and
+announces new versions on ``financy:edge:{edge_id}:control``. The edge loads a file only when its
+sha256 matches the announcement (or the manifest); until a model exists it works without one
+(the reader's keyword lexicon still categorises).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import redis.asyncio as aioredis
+import structlog
+from pydantic import ValidationError
+
+from financy.core.contracts.v1 import control_stream, decode_control
+from financy.inference.classify import CategoryModel, ModelIntegrityError
+from financy.runtime.streams import ConsumerOptions, PoisonEntry, StreamConsumer
+
+log = structlog.stdlib.get_logger(__name__)
+
+
+class EdgeCategorizer:
+    """Predicts a category slug for a merchant or description; thread-safe, hot-swappable."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._model: CategoryModel | None = None
+        self._version: str | None = None
+        self._tried_manifest = False
+
+    @property
+    def version(self) -> str | None:
+        """Return the loaded model's version, or ``None`` before one is loaded."""
+        return self._version
+
+    def load(self, path: Path, sha256: str, version: str) -> None:
+        """Load ``path`` if its sha256 matches and make it current.
+
+        Raises:
+            ModelIntegrityError: the file's sha256 differs (the current model stays).
+            FileNotFoundError: no such file.
+        """
+        model = CategoryModel.load(path, sha256=sha256)
+        with self._lock:
+            self._model, self._version = model, version
+        log.info("categorizer.loaded", version=version, path=str(path))
+
+    def _from_manifest(self) -> None:
+        manifest = self.directory / "current.json"
+        if not manifest.exists():
+            return
+        try:
+            data = json.loads(manifest.read_text())
+            self.load(self.directory / data["file"], data["sha256"], data["version"])
+        except (OSError, ValueError, KeyError, ModelIntegrityError) as exc:
+            log.warning("categorizer.manifest_unusable", error=str(exc))
+
+    def categorize(self, text: str) -> tuple[str, float] | None:
+        """Return the model's top ``(slug, probability)`` for ``text``, or ``None`` when there is no model."""
+        if self._model is None and not self._tried_manifest:
+            with self._lock:
+                first = not self._tried_manifest
+                self._tried_manifest = True
+            if first:
+                self._from_manifest()
+        model = self._model
+        if model is None or not text.strip():
+            return None
+        slug, probability = model.predict(text)[0]
+        return slug, probability
+
+
+class ControlConsumer(StreamConsumer):
+    """Applies the core's control messages to this edge (today: new category models)."""
+
+    def __init__(
+        self, client: aioredis.Redis, *, edge_id: str, categorizer: EdgeCategorizer, consumer: str
+    ) -> None:
+        super().__init__(
+            client,
+            stream=control_stream(edge_id),
+            group=f"edge-{edge_id}-control",
+            consumer=consumer,
+            options=ConsumerOptions(block_ms=2000),
+        )
+        self.categorizer = categorizer
+
+    async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
+        """Load an announced model (raises :class:`PoisonEntry` for a bad message or checksum)."""
+        try:
+            message = decode_control(fields)
+        except (KeyError, ValidationError) as exc:
+            raise PoisonEntry(f"invalid control message: {exc}") from exc
+        if message.name != "categories":
+            raise PoisonEntry(f"unknown model {message.name!r}")
+        if message.version == self.categorizer.version:
+            return
+        try:
+            self.categorizer.load(Path(message.location), message.sha256, message.version)
+        except (ModelIntegrityError, FileNotFoundError) as exc:
+            raise PoisonEntry(f"model {message.version} not loadable: {exc}") from exc
