@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -168,3 +169,22 @@ def test_real_messages_are_recorded_with_their_amounts_and_currencies(box: Box) 
     # Newest first in the API; the messages were sent oldest first.
     assert list(reversed(got)) == want
     assert len(want) == 41
+
+
+def test_the_category_model_trained_by_the_box_categorises_what_the_lexicon_cannot(box: Box) -> None:
+    """The worker trains the first model on a new box; the edge picks it up from the shared models dir."""
+    manifest = box.data_dir / "models" / "categories" / "current.json"
+    deadline = time.monotonic() + 90
+    while not manifest.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert manifest.exists(), "the worker trained no model"
+    chat = f"e2e-model-{uuid.uuid4().hex[:6]}"
+    reply: dict[str, str] = {}
+    while time.monotonic() < deadline:  # the edge looks for a new model every few seconds
+        body = {"text": "paguei 60 no detran", "user_id": "admin", "chat_id": chat, "wait": 20}
+        reply = httpx.post(f"{box.edge}/devchat/messages", json=body, timeout=30).json()["reply"]
+        if "Impostos e tarifas" in reply["text"]:
+            break
+        httpx.post(f"{box.edge}/devchat/messages", json={**body, "text": "/desfazer"}, timeout=30)
+        time.sleep(2)
+    assert reply["text"].startswith("✅ R$ 60,00 · detran · Impostos e tarifas"), reply

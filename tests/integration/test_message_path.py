@@ -338,3 +338,35 @@ def test_edge_errors_are_json(stack: Stack) -> None:
         f"{stack.edge_url}/devchat/replies", params={"chat_id": "x", "after": "abc"}, timeout=5
     )
     assert bad_after.json()["error"]["message"] == "after must be a whole number (a reply's seq)"
+
+
+def test_a_conversation_questions_corrections_confirmations(stack: Stack, engine: Engine) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+
+    def say(text_: str) -> dict[str, str]:
+        response = stack.send(text_, user=user)
+        assert response.status_code == 200, response.text
+        reply: dict[str, str] = response.json()["reply"]
+        return reply
+
+    assert say("oi!")["kind"] == "small_talk"
+    assert say("Drogaria Boa Vida 40")["kind"] == "recorded"
+    fixed = say("muda pra saúde")
+    assert fixed["kind"] == "recategorized"
+    assert "Saúde" in fixed["text"]
+    again = say("Drogaria Boa Vida 25")
+    assert again["kind"] == "recorded"
+    assert "Saúde" in again["text"], again["text"]  # the context remembered the merchant
+    answer = say("quanto gastei com saúde este mês?")
+    assert answer["kind"] == "answer"
+    assert answer["text"] == "💰 Gastos com Saúde neste mês: R$ 65,00 (2 lançamentos)"
+    unsure = say("gastei 10 mês passado no bar")
+    assert unsure["kind"] == "confirm_request", unsure
+    assert say("sim")["kind"] == "recorded"
+    assert say("sim")["kind"] == "nothing_to_confirm"
+    count = scalar(
+        engine,
+        "SELECT count(*) FROM transactions t JOIN captures c ON c.id = t.capture_id WHERE c.chat_id = :u",
+        u=user,
+    )
+    assert count == 3

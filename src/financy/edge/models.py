@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -22,6 +23,9 @@ from financy.runtime.streams import ConsumerOptions, PoisonEntry, StreamConsumer
 
 log = structlog.stdlib.get_logger(__name__)
 
+#: While the edge has no model, it looks for the core's manifest at most this often (seconds).
+MANIFEST_RETRY_S = 10.0
+
 
 class EdgeCategorizer:
     """Predicts a category slug for a merchant or description; thread-safe, hot-swappable."""
@@ -31,7 +35,7 @@ class EdgeCategorizer:
         self._lock = threading.Lock()
         self._model: CategoryModel | None = None
         self._version: str | None = None
-        self._tried_manifest = False
+        self._next_look = 0.0  # monotonic time of the next look for a manifest while there is no model
 
     @property
     def version(self) -> str | None:
@@ -62,11 +66,12 @@ class EdgeCategorizer:
 
     def categorize(self, text: str) -> tuple[str, float] | None:
         """Return the model's top ``(slug, probability)`` for ``text``, or ``None`` when there is no model."""
-        if self._model is None and not self._tried_manifest:
+        if self._model is None and time.monotonic() >= self._next_look:
+            # No model yet (a new box trains its first within seconds): look again now and then.
             with self._lock:
-                first = not self._tried_manifest
-                self._tried_manifest = True
-            if first:
+                due = time.monotonic() >= self._next_look
+                self._next_look = time.monotonic() + MANIFEST_RETRY_S
+            if due:
                 self._from_manifest()
         model = self._model
         if model is None or not text.strip():
