@@ -333,3 +333,91 @@ def test_a_plural_category_word_after_a_price_is_not_a_count() -> None:
 def test_two_back_to_back_amounts_are_one_price() -> None:
     reading = read("mercado 120 130")
     assert [i.amount for i in reading.items] == [Decimal(120)]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency", "merchant"),
+    [
+        ("6 reais e 80 de pastel", "6.80", "BRL", "pastel"),
+        ("pastel 5 e 50", "5.50", None, "pastel"),
+        ("3 e 20 de bala", "3.20", None, "bala"),
+        ("gastei 12 e 90", "12.90", None, None),
+    ],
+)
+def test_spoken_reais_and_centavos_in_digits(
+    text: str, amount: str, currency: str | None, merchant: str | None
+) -> None:
+    item = only_item(text)
+    assert (item.amount, item.currency, item.merchant) == (Decimal(amount), currency, merchant)
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("taxi 30 e jantar 80", [Decimal(30), Decimal(80)]),
+        ("padaria 45 e 20 de remédio", [Decimal(45), Decimal(20)]),
+        ("lanche 3 e 5", [Decimal(3), Decimal(5)]),  # one digit: not centavos
+    ],
+)
+def test_n_e_m_that_stays_two_amounts(text: str, amounts: list[Decimal]) -> None:
+    assert [i.amount for i in read(text).items] == amounts
+
+
+def test_spoken_cents_do_not_hide_a_range() -> None:
+    assert read("entre 10 e 20 no bar").problem == "ambiguous_amount"
+
+
+def test_dollars_and_cents_still_join() -> None:
+    item = only_item("5 dollars and 25 cents", language_hint="en")
+    assert (item.amount, item.currency) == (Decimal("5.25"), "USD")
+
+
+def test_grouped_number_after_apartamento_is_money() -> None:
+    item = only_item("recebi 2.300 do aluguel do apartamento", language_hint="pt")
+    assert (item.amount, item.kind) == (Decimal(2300), "income")
+    item = only_item("condomínio apartamento 1.250,00")
+    assert item.amount == Decimal("1250.00")
+
+
+def test_apartment_number_is_still_a_label() -> None:
+    assert only_item("condomínio apto 302 850").amount == Decimal(850)
+    assert read("apartamento 1201").problem == "no_amount"
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("99 pra faculdade 21,40", "21.40"), ("99 para o aeroporto 48", "48")],
+)
+def test_the_ride_app_before_pra_is_the_merchant(text: str, amount: str) -> None:
+    item = only_item(text)
+    assert (item.amount, item.merchant, item.category) == (Decimal(amount), "99", "transport")
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("120 massage THB", "120", "THB"),
+        ("tuk tuk 80 baht", "80", "THB"),
+        ("RM 12 teh tarik", "12", "MYR"),
+        ("RM8.50 roti", "8.50", "MYR"),
+        ("S$ 15 chicken rice", "15", "SGD"),
+        ("HK$ 40 dim sum", "40", "HKD"),
+        ("NT$ 90 bubble tea", "90", "TWD"),
+        ("¥ 1200 sushi", "1200", "JPY"),
+        ("¥ 35 yuan dumplings", "35", "CNY"),
+        ("noodles 28 rmb", "28", "CNY"),
+        ("₹ 250 auto rickshaw", "250", "INR"),
+        ("₩ 9000 bibimbap", "9000", "KRW"),
+    ],
+)
+def test_asian_currencies(text: str, amount: str, currency: str) -> None:
+    item = only_item(text, language_hint="en")
+    assert (item.amount, item.currency) == (Decimal(amount), currency)
+
+
+def test_lower_case_rm_with_a_space_is_not_ringgit() -> None:
+    assert only_item("arquivo rm 20").currency is None
+
+
+def test_a_trailing_word_that_is_a_rare_code_is_not_a_currency() -> None:
+    assert only_item("uber 20 e ALL").currency is None

@@ -147,3 +147,67 @@ def test_numbers_in_dates_are_not_amounts() -> None:
 
 def test_first_date_in_the_text_wins() -> None:
     assert when("ontem, quer dizer dia 5, mercado 100") == (None, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("padaria 12 no dia 5 do mês passado", dt.date(2026, 10, 5)),
+        ("dia 31 do mês anterior farmácia 40", dt.date(2026, 10, 31)),
+        ("dia 2 do mês retrasado luz 150", dt.date(2026, 9, 2)),
+        ("taxi 18 on the 10th of last month", dt.date(2026, 10, 10)),
+    ],
+)
+def test_day_of_last_month(text: str, day: dt.date) -> None:
+    assert when(text) == (day, None)
+
+
+def test_day_of_last_month_that_does_not_exist_asks() -> None:
+    reading = read_message("dia 31 do mês passado mercado 40", today=dt.date(2026, 12, 5))
+    assert (reading.intent, reading.items, reading.problem) == ("unknown", (), "ambiguous_date")
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("quinta paguei 35 na farmácia", dt.date(2026, 11, 26)),
+        ("segunda 18 de pedágio", dt.date(2026, 11, 23)),
+        ("quarta comprei 60 de ração", dt.date(2026, 11, 25)),
+        ("terça 30 no bar", dt.date(2026, 11, 24)),
+        ("sábado paguei 50 de feira", dt.date(2026, 11, 28)),
+    ],
+)
+def test_bare_weekday_before_a_verb_or_an_amount(text: str, day: dt.date) -> None:
+    assert when(text) == (day, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["segunda via do boleto 12", "quinta vez que pago 30 de taxa", "paguei a quarta parcela de 80"],
+)
+def test_ordinal_segunda_quarta_quinta_stay_words(text: str) -> None:
+    assert when(text) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "days_ago"),
+    [
+        ("a 3 dias paguei 25 de lanche", 3),
+        ("a 4 dias atrás farmácia 30", 4),
+        ("ha 2 dias padaria 9", 2),
+        ("a dois dias gastei 40 no posto", 2),
+        ("pizza 45 last night", 1),
+        ("ontem à noite bar 60", 1),
+        ("coffee 6 this morning", 0),
+    ],
+)
+def test_more_relative_days(text: str, days_ago: int) -> None:
+    assert when(text) == (None, days_ago)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["daqui a 2 dias pago 50 de luz", "prazo de 2 a 5 dias frete 30", "a 2 dias do vencimento paguei 90"],
+)
+def test_a_n_dias_that_is_not_a_past_date(text: str) -> None:
+    assert when(text) == (None, None)

@@ -3,19 +3,23 @@
 Our own precompiled rules, no dateparser: every form the reader supports is covered here in a few
 microseconds, while dateparser costs milliseconds per call and returns None for "sexta passada".
 
-Relative days (hoje/today 0, ontem/yesterday 1, anteontem 2, "há N dias"/"N days ago" N, "há N
-semanas"/"N weeks ago" 7N) come back as ``days_ago``; everything else as an absolute
-``occurred_on`` computed from ``today``:
+Relative days (hoje/today 0, ontem/yesterday/last night 1, anteontem 2, "há N dias"/"N days
+ago"/"a N dias" (a typo of "há") N, "há N semanas"/"N weeks ago" 7N) come back as ``days_ago``;
+everything else as an absolute ``occurred_on`` computed from ``today``:
 
 * "dia 5" / "on the 5th" / "the 3rd": that day of this month, or of the latest earlier month
   that has it if it would be after ``today``.
+* "dia 10 do mês passado" / "the 10th of last month": that day of the previous month ("do mês
+  retrasado": two months back). "do mês que vem" is not supported: "dia 3" alone is read.
 * "5/11", "5/11/2025", "2025-11-05", "05.11.2025": day/month (DMY) by default, in both languages.
   When one part is over 12 the order is taken from it ("11/28" is 28 November). For English we
   keep D/M when both parts are 12 or less: the project's users write DMY and a wrong guess is shown
   back to the user with the transaction. Without a year: this year, or last year if after today.
 * "5 de novembro", "november 5th", "5 nov 2025": as above with the named month.
 * "sexta passada" / "last friday": the latest such weekday strictly before today; "na sexta" /
-  "on friday": the latest on or before today; "sexta retrasada": one week earlier still.
+  "on friday": the latest on or before today; "sexta retrasada": one week earlier still. A bare
+  "segunda"/"quarta"/"quinta" (also ordinals) is a weekday only at the start of the message or
+  before an amount or a verb ("segunda gastei 40"), never before "parcela", "vez", "via"...
 * "semana passada" / "last week": today minus 7 days. "amanhã" / "tomorrow": today plus one.
 * "mês passado", "last month", "há 2 meses", "ano passado", "há muitos dias": no day. They
   are read as a *vague* date: no ``occurred_on`` and no ``days_ago`` (the day is unknown and we do
@@ -42,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from financy.inference.text.lexicon import NUMBER_WORDS
+from financy.inference.text.lexicon import EXPENSE_VERBS, INCOME_VERBS, NUMBER_WORDS, VERBS
 
 __all__ = ["MAX_DAYS_AGO", "MAX_YEARS_BACK", "DateFindings", "DateMention", "DateReading", "find_dates"]
 
@@ -258,9 +262,60 @@ def _offset(days: int) -> _Rule:
     return rule
 
 
+# Nouns after which "segunda"/"quarta"/"quinta" is an ordinal ("segunda parcela", "quinta vez").
+_ORDINAL_NOUNS: Final = frozenset(
+    {
+        "parcela",
+        "parcelas",
+        "prestacao",
+        "vez",
+        "vezes",
+        "via",
+        "mao",
+        "opcao",
+        "conta",
+        "fatura",
+        "mensalidade",
+        "cobranca",
+        "compra",
+        "dose",
+        "etapa",
+        "fase",
+        "parte",
+        "rodada",
+        "semana",
+        "serie",
+        "temporada",
+        "edicao",
+        "classe",
+        "geracao",
+        "pessoa",
+        "tentativa",
+        "chamada",
+        "ordem",
+        "feira",
+    }
+)
+_NEXT_WORD_RE: Final = re.compile(r"\s*(?:(?P<num>(?:r\$|us\$|\$)?\s*\d)|(?P<word>[a-z]+))?")
+
+
+def _bare_weekday(m: re.Match[str]) -> bool:
+    """True if a bare "segunda"/"quarta"/"quinta" is the weekday: it starts the message or is
+    followed by an amount or a verb ("segunda gastei 40"), and no ordinal noun follows it."""
+    nxt = _NEXT_WORD_RE.match(m.string, m.end())
+    word = nxt.group("word") if nxt else None
+    if nxt is not None and nxt.group("num"):
+        return True
+    if word is not None and word in _ORDINAL_NOUNS:
+        return False
+    if word is not None and (word in VERBS or word in EXPENSE_VERBS or word in INCOME_VERBS):
+        return True
+    return not m.string[: m.start()].strip(" ,.!:;-")
+
+
 def _pt_weekday(m: re.Match[str], today: dt.date, _lang: str) -> DateReading | None:
     pre, day, feira, post = m.group("pre"), m.group("wd"), m.group("feira"), m.group("post")
-    if not (pre or feira or post or day in {"terca", "sexta", "sabado", "domingo"}):
+    if not (pre or feira or post or day in {"terca", "sexta", "sabado", "domingo"} or _bare_weekday(m)):
         return None  # bare "segunda"/"quarta"/"quinta" are also "second"/"fourth"/"fifth"
     strict = bool(post) or pre in {"ultima", "ultimo"}
     extra = 1 if post and post.startswith("retrasad") else 0
@@ -306,6 +361,35 @@ def _named_month(m: re.Match[str], today: dt.date, _lang: str) -> DateReading:
     year = _year(m.group("y"))
     found = _day_month(int(m.group("d")), month, year, today) if year != -1 else None
     return DateReading(occurred_on=found) if found else _INVALID
+
+
+def _dom_last_month(m: re.Match[str], today: dt.date, _lang: str) -> DateReading:
+    """ "dia 10 do mês passado", "the 10th of last month": that day, one (or two) months back."""
+    raw = m.group("d")
+    back = 2 if m.group("which") == "retrasado" else 1
+    year, month = today.year, today.month - back
+    if month <= 0:
+        month, year = month + 12, year - 1
+    try:
+        return DateReading(occurred_on=dt.date(year, month, 1 if raw == "primeiro" else int(raw)))
+    except ValueError:
+        return _INVALID
+
+
+# "a 2 dias" typed for "há 2 dias", but not "daqui a 2 dias", "de 2 a 5 dias", "a 2 dias do fim"
+_A_DAYS_BEFORE_RE: Final = re.compile(r"(?:\bdaqui|\d)\s*$")
+_A_DAYS_AFTER_RE: Final = re.compile(r"\s+(?:de|do|da|dos|das|para|pra|pro|ate|antes|depois|que|sem)\b")
+
+
+def _a_days_ago(m: re.Match[str], _today: dt.date, _lang: str) -> DateReading | None:
+    count = _count(m.group("n"))
+    if count is None or m.group("n") in {"a", "an"}:
+        return None
+    if _A_DAYS_BEFORE_RE.search(m.string, 0, m.start()) is not None:
+        return None
+    if not m.group("atras") and _A_DAYS_AFTER_RE.match(m.string, m.end()) is not None:
+        return None
+    return DateReading(days_ago=count)
 
 
 def _mask_only(_m: re.Match[str], _today: dt.date, _lang: str) -> None:
@@ -376,6 +460,22 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
         _numeric,
     ),
     ((".", "-"), re.compile(r"\b(?P<a>\d{1,2})[.-](?P<b>\d{1,2})[.-](?P<y>\d{4}|\d{2})\b"), _numeric),
+    (
+        ("mes",),
+        re.compile(
+            r"\b(?:no\s+|em\s+)?dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\s+(?:do|no)\s+mes\s+"
+            r"(?P<which>passado|anterior|retrasado)\b"
+        ),
+        _dom_last_month,
+    ),
+    (
+        ("month",),
+        re.compile(
+            rf"\b(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\s+of\s+(?:the\s+)?"
+            r"(?P<which>last|previous|past)\s+month\b"
+        ),
+        _dom_last_month,
+    ),
     (("dia",), re.compile(r"\b(?:no\s+|em\s+)?dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\b(?![.,]\d)"), _dom),
     (("st", "nd", "rd", "th"), re.compile(rf"\b(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b"), _dom),
     (
@@ -383,7 +483,11 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
         re.compile(r"\b(?:antes\s+de\s+ontem|anteontem|antontem|(?:the\s+)?day\s+before\s+yesterday)\b"),
         _fixed_days(2),
     ),
-    (("ontem", "yesterday"), re.compile(r"\b(?:ontem|yesterday)\b"), _fixed_days(1)),
+    (
+        ("ontem", "yesterday", "last night"),
+        re.compile(r"\b(?:ontem|yesterday|last\s+night)\b"),
+        _fixed_days(1),
+    ),
     (
         ("hoje", "hj", "today", "tonight", "this "),
         re.compile(r"\b(?:hoje|hj|today|tonight|this\s+morning|this\s+afternoon)\b"),
@@ -392,6 +496,7 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
     (("amanha", "tomorrow"), re.compile(r"\b(?:amanha|tomorrow)\b"), _offset(1)),
     (("dia",), re.compile(rf"\b(?:ha|faz)\s+{_COUNT}\s+dias?\b(?:\s+atras\b)?"), _ago(1)),
     (("dia",), re.compile(rf"\b{_COUNT}\s+dias?\s+atras\b"), _ago(1)),
+    (("dia",), re.compile(rf"(?<![\w.,])a\s+{_COUNT}\s+dias?\b(?P<atras>\s+atras\b)?"), _a_days_ago),
     (("day",), re.compile(rf"\b{_COUNT}\s+days?\s+ago\b"), _ago(1)),
     (("semana",), re.compile(rf"\b(?:ha|faz)\s+{_COUNT}\s+semanas?\b(?:\s+atras\b)?"), _ago(7)),
     (("semana",), re.compile(rf"\b{_COUNT}\s+semanas?\s+atras\b"), _ago(7)),
@@ -445,6 +550,9 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
 )
 
 
+_SKIP_WHEN_NONE: Final[frozenset[_Rule]] = frozenset({_pt_weekday, _a_days_ago})
+
+
 def _checked(reading: DateReading, today: dt.date) -> DateReading:
     """Return ``reading``, or the invalid reading when its day is too far from ``today``."""
     day = reading.occurred_on
@@ -473,8 +581,8 @@ def find_dates(fold: str, today: dt.date, language: str) -> DateFindings:
             if (at > 0 and taken[at - 1][1] > start) or (at < len(taken) and taken[at][0] < end):
                 continue  # overlaps a span an earlier rule took
             reading = rule(m, today, language)
-            if reading is None and rule is not _mask_only and "wd" in regex.groupindex:
-                continue  # a bare "segunda" is not a date: leave it alone
+            if reading is None and rule in _SKIP_WHEN_NONE:
+                continue  # a bare "segunda" or "a 2 dias do fim" is not a date: leave it alone
             taken.insert(at, (start, end))
             if reading is not None:
                 found.append(DateMention(start, end, _checked(reading, today)))

@@ -731,7 +731,20 @@ CURRENCY_BY_WORD: Final[dict[str, str]] = {
     "iene": "JPY",
     "ienes": "JPY",
     "yen": "JPY",
+    "yuan": "CNY",
+    "yuans": "CNY",
+    "renminbi": "CNY",
+    "rmb": "CNY",
+    "baht": "THB",
+    "ringgit": "MYR",
+    "ringgits": "MYR",
 }
+
+#: folded words that are a currency only right before a number ("RM 25" is 25 ringgit).
+CURRENCY_BY_PREFIX_WORD: Final[dict[str, str]] = {"rm": "MYR"}
+
+#: words saying a "¥" is the Chinese yuan, not the Japanese yen.
+YUAN_WORDS: Final = frozenset({"yuan", "yuans", "renminbi", "rmb", "cny"})
 
 #: folded minor-unit words -> the major currency they are hundredths of; "$" means "the dollar
 #: currency in context" (see :data:`DOLLAR_CURRENCIES`).
@@ -773,6 +786,10 @@ COMMON_CURRENCY_CODES: Final = frozenset(
         "zar",
         "hkd",
         "sgd",
+        "thb",
+        "myr",
+        "krw",
+        "twd",
     }
 )
 
@@ -933,6 +950,11 @@ UNIT_WORDS: Final = frozenset(
         "am",
         "pm",
     }
+)
+
+#: label words naming a room or a flat: a grouped number after them ("apartamento 1.500") is money.
+ROOM_LABEL_WORDS: Final = frozenset(
+    {"apartamento", "apartment", "apto", "apt", "ap", "sala", "quarto", "room", "suite", "bloco"}
 )
 
 #: words a number right after is a label, not a price ("apartamento 302", "pedido 1234").

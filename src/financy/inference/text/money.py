@@ -10,7 +10,8 @@ Steps, in order (each only looks at tokens the earlier ones left ``Role.FREE``):
    sign, and currency before or after it ("R$ 45", "20€", "3.14US$", "EUR 20", "45 reais", "10 XYZ").
    Numbers with no currency are dropped when they are labels ("apartamento 302"), quantities
    ("2 pizzas", "50 litros") or ids (8+ digits).
-4. :func:`combine_cents` joins "$20 and 43c" / "3 GBP 1 pence" and turns lone cents into hundredths.
+4. :func:`combine_cents` joins "$20 and 43c" / "3 GBP 1 pence" and the spoken "3 e 50" (two-digit
+   centavos) and turns lone cents into hundredths.
 5. :func:`has_range` says whether any amount is a bound or an interval ("less than 7 EUR",
    "between 10 and 20", "$10-$20"): the reader then records nothing and asks.
 6. :func:`merge_repeats` keeps the first of amounts written back to back with no word between
@@ -374,6 +375,12 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
             if before.kind is TokKind.SYM and before.text != lx.CENT_SIGN:
                 currency = lx.CURRENCY_BY_SYMBOL.get(before.text, lx.BARE_DOLLAR)
                 start, p = p, p - 1
+            elif (
+                before.kind is TokKind.WORD
+                and before.text in lx.CURRENCY_BY_PREFIX_WORD
+                and (clean[before.start : before.end].isupper() or not tok.space_before)
+            ):  # "RM 25", "rm25"; not a lower-case "rm 25"
+                currency, start, p = lx.CURRENCY_BY_PREFIX_WORD[before.text], p, p - 1
             else:
                 code = _code(before, clean, after_number=False)
                 if code is not None:
@@ -411,6 +418,8 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
             elif after.kind is TokKind.WORD:
                 word = after.text
                 word_currency = lx.CURRENCY_BY_WORD.get(word)
+                if word_currency == "CNY" and currency == "JPY":  # "¥ 20 yuan"
+                    currency = None
                 if word_currency is not None and currency in (None, word_currency):
                     currency, j = word_currency, j + 1
                     currency_word = True
@@ -461,7 +470,32 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
                 tokens[k].role = Role.MONEY
         mentions.append(mention)
         i = j
+    _trailing_code(tokens, clean, mentions)
+    if any(tok.text in lx.YUAN_WORDS for tok in tokens):  # "¥" is the yen unless yuan is said
+        for mention in mentions:
+            if mention.currency == "JPY" and any(
+                tokens[k].text == "¥" for k in range(mention.start, mention.end)
+            ):
+                mention.currency = "CNY"
     return mentions
+
+
+def _trailing_code(tokens: Sequence[Token], clean: str, mentions: Sequence[Mention]) -> None:
+    """Give the one amount of a message ending in a common currency code that code ("50 Taxi
+    THB")."""
+    if len(mentions) != 1 or mentions[0].currency is not None or mentions[0].minor is not None:
+        return
+    last = len(tokens) - 1
+    while last >= 0 and tokens[last].kind in (TokKind.PUNCT, TokKind.NL):
+        last -= 1
+    if last < mentions[0].end:
+        return
+    tok = tokens[last]
+    code = _code(tok, clean, after_number=False)
+    if code is None or tok.text not in lx.COMMON_CURRENCY_CODES:
+        return  # "uber 20 e ALL": only the common codes, not words that happen to be codes
+    mentions[0].currency = code
+    tok.role = Role.MONEY
 
 
 def _not_money(
@@ -486,15 +520,28 @@ def _not_money(
             return Role.QUANTITY  # "50 litros", "2 horas"
         if whole_number and _is_plural_noun(after):
             return Role.QUANTITY  # "2 pizzas", "dois cafés"
-    if before is not None and before.kind is TokKind.WORD and before.text in lx.LABEL_WORDS:
-        return Role.NOT_MONEY  # "apartamento 302", "pedido 1234"
     tok = tokens[i]
+    if (
+        before is not None
+        and before.kind is TokKind.WORD
+        and before.text in lx.LABEL_WORDS
+        and not (before.text in lx.ROOM_LABEL_WORDS and _not_a_room_number(tok, j - i))
+    ):
+        return Role.NOT_MONEY  # "apartamento 302", "pedido 1234"; "apartamento 1.500" is money
     if not from_words and tok.kind is TokKind.NUM and tok.text.isdigit() and j == i + 1:
         if len(tok.text) >= 8:
             return Role.NOT_MONEY  # account, barcode or order numbers
         if len(tok.text) >= 2 and tok.text.startswith("0"):
             return Role.NOT_MONEY  # "007", "01": codes, not prices
     return None
+
+
+def _not_a_room_number(tok: Token, width: int) -> bool:
+    """True if the number after "apartamento" is money: grouped or with decimals ("1.500",
+    "1.200,00") or longer than four digits; "302" and "1201" stay apartment numbers."""
+    if tok.kind is not TokKind.NUM or width != 1:
+        return False
+    return not tok.text.isdigit() or len(tok.text) > 4
 
 
 def _names_the_ride_app(tokens: Sequence[Token], i: int) -> bool:
@@ -511,6 +558,10 @@ def _names_the_ride_app(tokens: Sequence[Token], i: int) -> bool:
         return False
     if after.kind is TokKind.WORD and after.text in {"pop", "taxi", "app", "moto", "food"}:
         return True
+    if (i == 0 or (after.kind is TokKind.WORD and after.text in {"pro", "pra", "para", "to", "ate"})) and any(
+        t.kind is TokKind.NUM and t.role is Role.FREE for t in tokens[i + 2 :]
+    ):
+        return True  # "99 pro trabalho 17,50": the ride, then its price
     return after.kind in (TokKind.NUM, TokKind.SYM) and after.role is Role.FREE
 
 
@@ -557,13 +608,64 @@ def _spoken_cents(tokens: Sequence[Token], prev: Mention | None, mention: Mentio
     return nxt is None or nxt.kind is TokKind.NL or (nxt.kind is TokKind.PUNCT and nxt.text in ",;.!")
 
 
+def _is_clause_end(tok: Token | None) -> bool:
+    return tok is None or tok.kind is TokKind.NL or (tok.kind is TokKind.PUNCT and tok.text in ",;.!")
+
+
+def _described_before(tokens: Sequence[Token], start: int) -> bool:
+    """True if a content word (a merchant or an item) comes before ``start`` in its clause."""
+    for k in range(start - 1, -1, -1):
+        tok = tokens[k]
+        if _is_clause_end(tok) or tok.role is Role.MONEY:
+            return False
+        if _is_content_word(tok) and tok.text not in lx.GENERIC_NOUNS:
+            return True
+    return False
+
+
+def _digit_cents(tokens: Sequence[Token], prev: Mention | None, mention: Mention) -> bool:
+    """True for the spoken "3 e 50" / "4 reais e 50 de pão": a whole amount in digits, "e", then
+    a two-digit bare number ("50", "05") is reais and centavos.
+
+    The cents must end the clause ("café 3 e 50"), or be followed by "de" and what was bought
+    when nothing was named before the reais ("2 e 50 de coxinha"); "mercado 120 e 30 de farmácia"
+    stays two amounts, as does "entre 10 e 20" (a range).
+    """
+    if (
+        prev is None
+        or prev.from_words
+        or mention.from_words
+        or not prev.whole_number
+        or prev.minor is not None
+        or mention.currency is not None
+        or mention.minor is not None
+        or mention.end - mention.start != 1
+        or mention.start - prev.end != 1
+        or tokens[prev.end].text != "e"
+    ):
+        return False
+    cents = tokens[mention.start]
+    if not (cents.kind is TokKind.NUM and len(cents.text) == 2 and cents.text.isdigit()):
+        return False
+    number = tokens[prev.end - 2] if prev.currency_word else tokens[prev.end - 1]
+    if number.kind is not TokKind.NUM or not number.text.isdigit():
+        return False
+    opener = tokens[prev.start - 1].text if prev.start > 0 else ""
+    if opener in lx.RANGE_OPENERS or opener in lx.COMPARATOR_SYMBOLS:
+        return False
+    nxt = tokens[mention.end] if mention.end < len(tokens) else None
+    if _is_clause_end(nxt):
+        return True
+    return nxt is not None and nxt.text in {"de", "do", "da"} and not _described_before(tokens, prev.start)
+
+
 def combine_cents(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
     """Join "20 dollars 43 cents" (and the spoken "3 reais e setenta e cinco") into one amount
     and turn lone cents ("10 c") into hundredths."""
     out: list[Mention] = []
     for mention in mentions:
         prev = out[-1] if out else None
-        if _spoken_cents(tokens, prev, mention):
+        if _spoken_cents(tokens, prev, mention) or _digit_cents(tokens, prev, mention):
             assert prev is not None
             prev.amount += mention.amount.scaleb(-2)
             prev.end = mention.end
