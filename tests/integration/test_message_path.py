@@ -206,7 +206,7 @@ def test_undo_reverses_the_last_one(stack: Stack, engine: Engine) -> None:
         ("R$0", "question", None, None),
         ("gastei -30 no mercado", "recorded", "30", "BRL"),
         ("paguei 10 XYZ no bar", "question", None, None),
-        ("🍕🍕🍕", "question", None, None),
+        ("🍕🍕🍕", "small_talk", None, None),
     ],
 )
 def test_awkward_messages_are_kept_and_answered(
@@ -229,7 +229,7 @@ def test_awkward_messages_are_kept_and_answered(
         ).all()
     if amount is None:
         assert rows == []
-        assert reply["text"].startswith("❓")
+        assert reply["text"].startswith("❓" if kind == "question" else "😊")
     else:
         assert [(r.amount, r.currency) for r in rows] == [(Decimal(amount), currency)]
 
