@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -18,13 +19,15 @@ import structlog
 from pydantic import ValidationError
 
 from financy.core.contracts.v1 import control_stream, decode_control
-from financy.inference.classify import CategoryModel, ModelIntegrityError
+from financy.inference.classify import CategoryModel, ModelIntegrityError, normalize
 from financy.runtime.streams import ConsumerOptions, PoisonEntry, StreamConsumer
 
 log = structlog.stdlib.get_logger(__name__)
 
 #: While the edge has no model, it looks for the core's manifest at most this often (seconds).
 MANIFEST_RETRY_S = 10.0
+#: How many distinct normalised texts' answers the edge keeps (LRU).
+ANSWER_CACHE_SIZE = 4096
 
 
 class EdgeCategorizer:
@@ -36,6 +39,9 @@ class EdgeCategorizer:
         self._model: CategoryModel | None = None
         self._version: str | None = None
         self._next_look = 0.0  # monotonic time of the next look for a manifest while there is no model
+        # Families say the same things again ("uber 23", "uber 18"): the model's normalisation maps
+        # them to one text, so its answers are kept per normalised text for the loaded model.
+        self._answers: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     @property
     def version(self) -> str | None:
@@ -52,6 +58,7 @@ class EdgeCategorizer:
         model = CategoryModel.load(path, sha256=sha256)
         with self._lock:
             self._model, self._version = model, version
+            self._answers.clear()
         log.info("categorizer.loaded", version=version, path=str(path))
 
     def _from_manifest(self) -> None:
@@ -76,7 +83,18 @@ class EdgeCategorizer:
         model = self._model
         if model is None or not text.strip():
             return None
+        key = normalize(text)
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+                return answer
         slug, probability = model.predict(text)[0]
+        with self._lock:
+            if self._model is model:
+                self._answers[key] = (slug, probability)
+                if len(self._answers) > ANSWER_CACHE_SIZE:
+                    self._answers.popitem(last=False)
         return slug, probability
 
 

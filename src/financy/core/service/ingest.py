@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Row, bindparam, exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from financy.core.adapters import orm
@@ -113,9 +113,35 @@ _SELECT_IDENTITY = select(_IDENTITY.c.user_id).where(
     _IDENTITY.c.platform_user_id == bindparam("platform_user_id"),
 )
 _SELECT_BOUND_CONTEXT = (
-    select(orm.contexts)
+    select(
+        orm.contexts,
+        # Whether this context has learned any merchant's category (saves a look-up when not).
+        exists()
+        .where(orm.merchant_categories.c.context_id == orm.contexts.c.id)
+        .label("remembers_merchants"),
+    )
     .join(_BINDING, _BINDING.c.context_id == orm.contexts.c.id)
     .where(_BINDING.c.platform == bindparam("platform"), _BINDING.c.chat_id == bindparam("chat_id"))
+)
+# The common case in one round trip: a known sender in a chat that is already bound.
+_SELECT_KNOWN = (
+    select(
+        _IDENTITY.c.user_id,
+        orm.contexts,
+        exists()
+        .where(orm.merchant_categories.c.context_id == orm.contexts.c.id)
+        .label("remembers_merchants"),
+    )
+    .select_from(_IDENTITY)
+    .join(
+        _BINDING,
+        (_BINDING.c.platform == bindparam("platform")) & (_BINDING.c.chat_id == bindparam("chat_id")),
+    )
+    .join(orm.contexts, orm.contexts.c.id == _BINDING.c.context_id)
+    .where(
+        _IDENTITY.c.platform == bindparam("platform"),
+        _IDENTITY.c.platform_user_id == bindparam("platform_user_id"),
+    )
 )
 _CLAIM_CAPTURE = (
     pg_insert(orm.captures)
@@ -175,8 +201,9 @@ def resolve_user(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults)
 
 def resolve_context(
     uow: UnitOfWork, capture: CaptureV1, user_id: uuid.UUID, defaults: ContextDefaults
-) -> LedgerContext:
-    """Return the context the capture's chat is bound to, binding it to the user's personal one if new."""
+) -> tuple[LedgerContext, bool]:
+    """Return the context the capture's chat is bound to (binding it to the user's personal one if
+    new), and whether that context remembers any merchant's category."""
     conn = uow.conn
     params = {"platform": capture.platform, "chat_id": capture.chat_id}
     found = conn.execute(_SELECT_BOUND_CONTEXT, params).first()
@@ -184,7 +211,7 @@ def resolve_context(
         _lock(conn, f"chat:{capture.platform}:{capture.chat_id}")
         found = conn.execute(_SELECT_BOUND_CONTEXT, params).first()
     if found is not None:
-        return _ledger_context(found)
+        return _ledger_context(found), bool(found.remembers_merchants)
     context_id = personal_context_of(conn, user_id) or create_personal_context(
         uow, user_id, "Personal", defaults
     )
@@ -208,7 +235,8 @@ def resolve_context(
             after={"platform": capture.platform, "chat_id": capture.chat_id},
         )
     )
-    return _ledger_context(conn.execute(select(orm.contexts).where(orm.contexts.c.id == context_id)).one())
+    context = _ledger_context(conn.execute(select(orm.contexts).where(orm.contexts.c.id == context_id)).one())
+    return context, True
 
 
 def local_date(moment: dt.datetime, time_zone: str) -> dt.date:
@@ -234,6 +262,7 @@ def _plan_transactions(
     user_id: uuid.UUID,
     proposed: Sequence[ProposedTransaction],
     confidence: float,
+    remembers_merchants: bool = True,
 ) -> list[dict[str, Any]]:
     """Return the transaction rows for ``proposed``; raises :class:`UnknownCurrencyError` for any bad code.
 
@@ -241,7 +270,11 @@ def _plan_transactions(
     proposed: a correction applies to the very next transaction at that merchant.
     """
     received_on = local_date(received_at, context.time_zone)
-    remembered = remembered_categories(conn, context.id, [p.merchant for p in proposed if p.merchant])
+    remembered = (
+        remembered_categories(conn, context.id, [p.merchant for p in proposed if p.merchant])
+        if remembers_merchants
+        else {}
+    )
     rows: list[dict[str, Any]] = []
     for p in proposed:
         category = p.category if p.category in CATEGORY_BY_SLUG else None
@@ -367,7 +400,12 @@ class _Outcome:
 
 
 def _decide(
-    conn: Connection, capture: CaptureV1, context: LedgerContext, user_id: uuid.UUID, language: str
+    conn: Connection,
+    capture: CaptureV1,
+    context: LedgerContext,
+    user_id: uuid.UUID,
+    language: str,
+    remembers_merchants: bool,
 ) -> _Outcome:
     """Decide the outcome of a capture before it is claimed (no writes)."""
     understanding = capture.understanding
@@ -385,6 +423,7 @@ def _decide(
                 user_id=user_id,
                 proposed=understanding.transactions,
                 confidence=understanding.confidence,
+                remembers_merchants=remembers_merchants,
             )
         except UnknownCurrencyError as exc:
             return _Outcome(ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW, f"unknown_currency:{exc.code}")
@@ -503,12 +542,27 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
     (the caller retries the delivery).
     """
     conn = uow.conn
-    user_id = resolve_user(uow, capture, defaults)
-    context = resolve_context(uow, capture, user_id, defaults)
+    known = conn.execute(
+        _SELECT_KNOWN,
+        {
+            "platform": capture.platform,
+            "chat_id": capture.chat_id,
+            "platform_user_id": capture.sender.platform_user_id,
+        },
+    ).first()
+    if known is not None:
+        user_id, context, remembers_merchants = (
+            known.user_id,
+            _ledger_context(known),
+            bool(known.remembers_merchants),
+        )
+    else:
+        user_id = resolve_user(uow, capture, defaults)
+        context, remembers_merchants = resolve_context(uow, capture, user_id, defaults)
     understanding = capture.understanding
     language = understanding.language if understanding else context.language
     intent = understanding.intent if understanding else Intent.UNKNOWN
-    outcome = _decide(conn, capture, context, user_id, language)
+    outcome = _decide(conn, capture, context, user_id, language, remembers_merchants)
 
     claimed = conn.execute(
         _CLAIM_CAPTURE,
