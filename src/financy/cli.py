@@ -40,6 +40,12 @@ def _chat(args: argparse.Namespace) -> int:
     return chat(args)
 
 
+def _categorize(args: argparse.Namespace) -> int:
+    from financy.edge.cli import categorize
+
+    return categorize(args)
+
+
 def _parse(args: argparse.Namespace) -> int:
     from financy.edge.cli import parse
 
@@ -90,7 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--today", help="reference date YYYY-MM-DD (default: today in --tz)")
     parse.add_argument("--tz", default="America/Sao_Paulo", help="IANA time zone for 'today'")
     parse.add_argument("--currency", default="BRL", help="base currency when none is said")
+    parse.add_argument(
+        "--models-dir", help="category model directory (default: the data dir's models/categories)"
+    )
     parse.set_defaults(func=_parse)
+
+    categorize = sub.add_parser(
+        "categorize", help="the category Financy gives a text, with the model's top 3"
+    )
+    categorize.add_argument("text")
+    categorize.add_argument("--json", action="store_true", help="print JSON")
+    categorize.add_argument("--lang", choices=["pt", "en"], help="language hint for short texts")
+    categorize.add_argument(
+        "--models-dir", help="category model directory (default: the data dir's models/categories)"
+    )
+    categorize.set_defaults(func=_categorize)
     return parser
 
 

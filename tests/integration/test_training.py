@@ -124,3 +124,17 @@ async def test_the_edge_loads_what_the_core_announces(
     assert b"not loadable" in dead[1][b"dead_reason"]
     assert categorizer.version == model.version  # the bad announcement did not replace it
     sync.close()
+
+
+def test_categorize_and_parse_use_the_trained_model(trained: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from financy.cli import main
+
+    assert main(["categorize", "paguei 60 no detran", "--json", "--models-dir", str(trained)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["keywords"] is None
+    assert out["category"] == "taxes_fees"
+    assert out["model"][0]["category"] == "taxes_fees"
+    assert out["model"][0]["probability"] > 0.5
+    assert main(["parse", "lavanderia 45", "--json", "--today", "2026-11-29", "--models-dir", str(trained)]) == 0
+    (tx,) = json.loads(capsys.readouterr().out)["transactions"]
+    assert (tx["amount"], tx["category"]) == ("45", "personal_care")

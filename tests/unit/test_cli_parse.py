@@ -69,3 +69,19 @@ def test_nothing_to_record_is_said(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "2 pizzas", "--today", "2026-11-29")
     assert code == 0
     assert out.strip() == "(nothing to record: unknown, no_amount)"
+
+
+def test_categorize_without_a_model_says_how_to_get_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: pytest.TempPathFactory
+) -> None:
+    code = main(["categorize", "paguei 30 na farmácia", "--json", "--models-dir", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert json.loads(out) == {
+        "text": "paguei 30 na farmácia",
+        "category": "health",
+        "model": [],
+        "model_version": None,
+        "keywords": "health",
+    }
+    assert "financy core train" in err

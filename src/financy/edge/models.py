@@ -44,6 +44,11 @@ class EdgeCategorizer:
         self._answers: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     @property
+    def model(self) -> CategoryModel | None:
+        """Return the loaded model (``None`` before one is loaded)."""
+        return self._model
+
+    @property
     def version(self) -> str | None:
         """Return the loaded model's version, or ``None`` before one is loaded."""
         return self._version
