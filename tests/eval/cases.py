@@ -22,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
+from financy.inference.taxonomy import CATEGORY_SLUGS
+
 ROOT: Final = Path(__file__).resolve().parents[2]
 OURS: Final = ROOT / "tests" / "eval" / "messages.jsonl"
 EXPENSE_MESSAGES: Final = ROOT / "tests" / "fixtures" / "messages" / "expense_messages.jsonl"
@@ -38,30 +40,7 @@ DOLLARS: Final = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
 THIRD_PARTY: Final = ("expense_messages", "messages2", "descriptors")
 
 #: DESIGN §4 category slugs.
-SLUGS: Final = frozenset(
-    {
-        "groceries",
-        "restaurants",
-        "transport",
-        "fuel",
-        "housing",
-        "utilities",
-        "health",
-        "education",
-        "entertainment",
-        "shopping",
-        "travel",
-        "subscriptions",
-        "personal_care",
-        "pets",
-        "gifts_donations",
-        "taxes_fees",
-        "salary",
-        "other_income",
-        "transfer",
-        "other",
-    }
-)
+SLUGS: Final = frozenset(CATEGORY_SLUGS)
 
 
 @dataclass(frozen=True)

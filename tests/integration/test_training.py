@@ -126,7 +126,9 @@ async def test_the_edge_loads_what_the_core_announces(
     sync.close()
 
 
-def test_categorize_and_parse_use_the_trained_model(trained: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_categorize_and_parse_use_the_trained_model(
+    trained: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from financy.cli import main
 
     assert main(["categorize", "paguei 60 no detran", "--json", "--models-dir", str(trained)]) == 0
@@ -135,6 +137,8 @@ def test_categorize_and_parse_use_the_trained_model(trained: Path, capsys: pytes
     assert out["category"] == "taxes_fees"
     assert out["model"][0]["category"] == "taxes_fees"
     assert out["model"][0]["probability"] > 0.5
-    assert main(["parse", "lavanderia 45", "--json", "--today", "2026-11-29", "--models-dir", str(trained)]) == 0
+    assert (
+        main(["parse", "lavanderia 45", "--json", "--today", "2026-11-29", "--models-dir", str(trained)]) == 0
+    )
     (tx,) = json.loads(capsys.readouterr().out)["transactions"]
     assert (tx["amount"], tx["category"]) == ("45", "personal_care")

@@ -145,3 +145,10 @@ def test_nul_and_lone_surrogates_are_replaced_everywhere_on_the_wire() -> None:
     assert cleaned.text == "mercado\ufffd 10"
     assert cleaned.sender.display_name == "A\ufffd"
     assert decode_capture(encode(cleaned)) == cleaned
+
+
+def test_the_domain_taxonomy_and_the_readers_slugs_are_the_same() -> None:
+    from financy.core.domain.model import TAXONOMY
+    from financy.inference.taxonomy import CATEGORY_SLUGS
+
+    assert tuple(c.slug for c in TAXONOMY) == CATEGORY_SLUGS

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from financy.inference.taxonomy import CATEGORY_SLUGS
+
 __all__ = [
     "CATEGORY_SLUGS",
     "COLUMNS",
@@ -21,29 +23,6 @@ __all__ = [
     "load_examples",
 ]
 
-#: DESIGN §4 category slugs, in the order the taxonomy lists them.
-CATEGORY_SLUGS: Final[tuple[str, ...]] = (
-    "groceries",
-    "restaurants",
-    "transport",
-    "fuel",
-    "housing",
-    "utilities",
-    "health",
-    "education",
-    "entertainment",
-    "shopping",
-    "travel",
-    "subscriptions",
-    "personal_care",
-    "pets",
-    "gifts_donations",
-    "taxes_fees",
-    "salary",
-    "other_income",
-    "transfer",
-    "other",
-)
 #: Languages a dataset line may be in.
 LANGUAGES: Final = ("pt", "en")
 #: TSV header, in order.

@@ -10,32 +10,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from financy.inference.taxonomy import CATEGORY_SLUGS as TAXONOMY_SLUGS
+
 # --- categories (DESIGN §4 slugs) -------------------------------------------------------------
 
-CATEGORY_SLUGS: Final = frozenset(
-    {
-        "groceries",
-        "restaurants",
-        "transport",
-        "fuel",
-        "housing",
-        "utilities",
-        "health",
-        "education",
-        "entertainment",
-        "shopping",
-        "travel",
-        "subscriptions",
-        "personal_care",
-        "pets",
-        "gifts_donations",
-        "taxes_fees",
-        "salary",
-        "other_income",
-        "transfer",
-        "other",
-    }
-)
+CATEGORY_SLUGS: Final = frozenset(TAXONOMY_SLUGS)
 
 _CATEGORY_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "groceries": (
