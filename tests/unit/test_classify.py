@@ -40,11 +40,10 @@ from financy.inference.classify.train import fit_pipeline, holdout_report, to_on
 REPO = Path(__file__).resolve().parents[2]
 #: Third-party labelled lines kept for evaluation: none of them may be in the training data.
 EVAL_FILES = (
-    Path("/work/shared/data/messages2/messages.jsonl"),
-    Path("/work/shared/data/messages2/descriptors.jsonl"),
-    Path("/work/shared/data/messages/expense_messages.jsonl"),
+    REPO / "tests" / "fixtures" / "messages2" / "messages.jsonl",
+    REPO / "tests" / "fixtures" / "messages2" / "descriptors.jsonl",
+    REPO / "tests" / "fixtures" / "messages" / "expense_messages.jsonl",
 )
-FIXTURE_EVAL_FILE = REPO / "tests" / "fixtures" / "messages" / "expense_messages.jsonl"
 NON_ASCII = [
     "farmácia",
     "açaí",
@@ -140,20 +139,16 @@ def test_dataset_lines_are_unique_and_single_labelled() -> None:
 
 
 def test_dataset_has_no_evaluation_line() -> None:
-    """GIVEN the third-party labelled lines kept for evaluation WHEN compared after normalisation
-    THEN none of them is in the training set (the fixture copy in the repo is always checked; the
-    shared files only where /work/shared exists)."""
+    """GIVEN the third-party labelled lines kept for evaluation (tests/fixtures) WHEN compared after
+    normalisation THEN none of them is in the training set."""
     trained = {normalize(example.text) for example in load_examples()}
-    files = [FIXTURE_EVAL_FILE] + [path for path in EVAL_FILES if path.exists()]
     leaked = []
-    for path in files:
+    for path in EVAL_FILES:
         for line in path.read_text(encoding="utf-8").splitlines():
             text = json.loads(line).get("text") if line.strip() else None
             if isinstance(text, str) and normalize(text) in trained:
                 leaked.append((path.name, text))
     assert not leaked, leaked[:10]
-    if not all(path.exists() for path in EVAL_FILES):
-        pytest.skip("/work/shared evaluation files are absent: only the repository fixture copy was checked")
 
 
 def test_load_examples_rejects_unknown_category(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from financy.inference.text.normalize import TokKind, prepare, tokenize
 
 TODAY = dt.date(2026, 11, 28)
 DATA = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "expense_messages.jsonl"
-SHARED = Path("/work/shared/data/messages2/messages.jsonl")
+SHARED = Path(__file__).resolve().parents[1] / "fixtures" / "messages2" / "messages.jsonl"
 
 
 def language_of(text: str, hint: str | None = None) -> str:
@@ -130,7 +130,7 @@ def test_lingua_is_built_once_for_two_languages() -> None:
 
 
 def _rows() -> list[dict[str, Any]]:
-    paths = [DATA, SHARED] if SHARED.exists() else [DATA]
+    paths = [DATA, SHARED]
     return [
         json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line
     ]

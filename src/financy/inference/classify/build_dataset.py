@@ -21,7 +21,7 @@ names made of a category noun and a proper name ("Drogaria São José", "Oak Str
 ATM withdrawals, supermarket fuel stations ("COSTCO GAS") and food, fuel or rides "on the trip".
 
 Everything here is general knowledge of how people in Brazil and the US spend and how banks
-print it. Nothing is taken from the third-party evaluation files under ``/work/shared/data``;
+print it. Nothing is taken from the third-party evaluation files (copied in ``tests/fixtures``);
 lines that happen to equal one of them after :func:`normalize` are *dropped* (``--exclude``), so
 the evaluation stays held out (``tests/unit/test_classify.py`` checks it). Merchant names first
 met while reading misclassified evaluation lines were deliberately left out, so the evaluation
@@ -60,10 +60,11 @@ SEED: Final = 20261129
 #: Lines aimed at per (category, language) before hand-written lines are added.
 TARGET_PER_CELL: Final = 120
 #: Third-party evaluation files whose lines must not be in the dataset (checked when present).
+_FIXTURES: Final = Path(__file__).resolve().parents[4] / "tests" / "fixtures"
 DEFAULT_EXCLUDE: Final = (
-    Path("/work/shared/data/messages2/messages.jsonl"),
-    Path("/work/shared/data/messages2/descriptors.jsonl"),
-    Path("/work/shared/data/messages/expense_messages.jsonl"),
+    _FIXTURES / "messages2" / "messages.jsonl",
+    _FIXTURES / "messages2" / "descriptors.jsonl",
+    _FIXTURES / "messages" / "expense_messages.jsonl",
     Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "messages" / "expense_messages.jsonl",
 )
 
