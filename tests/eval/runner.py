@@ -3,7 +3,7 @@
 Messages go through :func:`financy.edge.pipeline.understand.understand_text` exactly as the edge
 calls it (context currency BRL, the row's language as the chat's hint), then, when the category
 model and ``fill_categories`` exist, through the same category fill the edge applies
-(the lexicon decides first, the model fills what it left open above the edge's threshold).
+(the model decides when it is sure, the lexicon when it is not; see ``fill_categories``).
 
 A text that records nothing by itself but has a category label (a statement descriptor, "pedi no
 ifood") is categorised as the message "<text without digits> 10" would be: the reader's item
@@ -57,7 +57,6 @@ class System:
     understand: Callable[..., Any]
     fill: Callable[[Any, str, Categorize], Any] | None
     model: Any | None
-    threshold: float
     description: str
     training_texts: frozenset[str] = frozenset()  # the model's normalised training texts
     notes: list[str] = field(default_factory=list)
@@ -137,19 +136,10 @@ def build_system() -> System:
     understand_mod = importlib.import_module("financy.edge.pipeline.understand")
     notes: list[str] = []
     model, texts, label = _load_model(notes)
-    fill = getattr(understand_mod, "fill_categories", None)
-    if model is not None and fill is None:
-        notes.append("understand.fill_categories missing: the model only categorises category-only rows")
-    threshold = 0.35
-    try:
-        threshold = float(importlib.import_module("financy.edge.models").MIN_PROBABILITY)
-    except Exception as exc:
-        notes.append(f"edge threshold unknown ({type(exc).__name__}); using {threshold}")
     return System(
         understand=understand_mod.understand_text,
-        fill=fill,
+        fill=understand_mod.fill_categories,
         model=model,
-        threshold=threshold,
         description=label,
         training_texts=texts,
         notes=notes,
