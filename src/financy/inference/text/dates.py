@@ -95,7 +95,8 @@ class DateFindings:
 _INVALID: Final = DateReading(invalid=True)
 _VAGUE: Final = DateReading(vague=True)
 
-_MONTHS: Final[dict[str, int]] = {
+#: Month names in full, Portuguese (without accents) and English.
+MONTH_NAMES: Final[dict[str, int]] = {
     "janeiro": 1,
     "fevereiro": 2,
     "marco": 3,
@@ -108,18 +109,6 @@ _MONTHS: Final[dict[str, int]] = {
     "outubro": 10,
     "novembro": 11,
     "dezembro": 12,
-    "jan": 1,
-    "fev": 2,
-    "mar": 3,
-    "abr": 4,
-    "mai": 5,
-    "jun": 6,
-    "jul": 7,
-    "ago": 8,
-    "set": 9,
-    "out": 10,
-    "nov": 11,
-    "dez": 12,
     "january": 1,
     "february": 2,
     "march": 3,
@@ -132,6 +121,21 @@ _MONTHS: Final[dict[str, int]] = {
     "october": 10,
     "november": 11,
     "december": 12,
+}
+_MONTHS: Final[dict[str, int]] = {
+    **MONTH_NAMES,
+    "jan": 1,
+    "fev": 2,
+    "mar": 3,
+    "abr": 4,
+    "mai": 5,
+    "jun": 6,
+    "jul": 7,
+    "ago": 8,
+    "set": 9,
+    "out": 10,
+    "nov": 11,
+    "dez": 12,
     "feb": 2,
     "apr": 4,
     "aug": 8,

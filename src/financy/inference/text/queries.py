@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from financy.inference.text import lexicon as lx
+from financy.inference.text.dates import MONTH_NAMES
 from financy.inference.text.intents import plain
 from financy.inference.text.nlp import CATEGORY, MERCHANT, Found, analyse
 from financy.inference.text.normalize import Text, Token, TokKind
@@ -225,32 +226,7 @@ _ALL_RE: Final = re.compile(
     r"\b(?:desde\s+sempre|desde\s+o\s+(?:inicio|comeco)|de\s+todos\s+os\s+tempos|ate\s+hoje|ate\s+agora"
     r"|no\s+total\s+geral|ever|all\s+time|of\s+all\s+time|so\s+far|in\s+total|total\s+geral)\b"
 )
-_MONTHS: Final[dict[str, int]] = {
-    "janeiro": 1,
-    "fevereiro": 2,
-    "marco": 3,
-    "abril": 4,
-    "maio": 5,
-    "junho": 6,
-    "julho": 7,
-    "agosto": 8,
-    "setembro": 9,
-    "outubro": 10,
-    "novembro": 11,
-    "dezembro": 12,
-    "january": 1,
-    "february": 2,
-    "march": 3,
-    "april": 4,
-    "may": 5,
-    "june": 6,
-    "july": 7,
-    "august": 8,
-    "september": 9,
-    "october": 10,
-    "november": 11,
-    "december": 12,
-}
+_MONTHS: Final = MONTH_NAMES  # full names only: abbreviations such as "mar" or "set" are often words
 _MONTH_RE: Final = re.compile(
     r"\b(?:(?:no\s+)?mes\s+de\s+|(?:em|de|in|during|for|of)\s+)?"
     r"(?P<month>janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro"
