@@ -128,6 +128,22 @@ def remembered_categories(conn: Connection, context_id: uuid.UUID, merchants: li
     return {r.merchant_key: r.category for r in rows}
 
 
+def last_recorded(conn: Connection, context_id: uuid.UUID, user_id: uuid.UUID) -> Row[Any] | None:
+    """Return (and lock) the user's most recent transaction still recorded in the context, or ``None``."""
+    tx = orm.transactions
+    return conn.execute(
+        select(tx)
+        .where(
+            tx.c.context_id == context_id,
+            tx.c.author_id == user_id,
+            tx.c.status == TransactionStatus.RECORDED.value,
+        )
+        .order_by(tx.c.created_at.desc(), tx.c.id.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+
+
 def recategorize_last(
     uow: UnitOfWork,
     context: LedgerContext,
@@ -141,17 +157,7 @@ def recategorize_last(
     Returns the transaction row as it was before the change, or ``None`` if there is none.
     """
     tx = orm.transactions
-    row = uow.conn.execute(
-        select(tx)
-        .where(
-            tx.c.context_id == context.id,
-            tx.c.author_id == user_id,
-            tx.c.status == TransactionStatus.RECORDED.value,
-        )
-        .order_by(tx.c.created_at.desc(), tx.c.id.desc())
-        .limit(1)
-        .with_for_update()
-    ).first()
+    row = last_recorded(uow.conn, context.id, user_id)
     if row is None:
         return None
     uow.conn.execute(update(tx).where(tx.c.id == row.id).values(category=category, updated_at=func.now()))

@@ -47,6 +47,7 @@ from financy.core.service.conversation import (
     CONFIRM_BELOW,
     LOW_CONFIDENCE,
     answer_query,
+    last_recorded,
     pending_confirmation,
     recategorize_last,
     remembered_categories,
@@ -350,23 +351,10 @@ def undo_last(
     The returned transaction names its category in ``language`` (the user's, for the reply).
     """
     tx = orm.transactions
-    row = (
-        uow.conn.execute(
-            select(tx)
-            .where(
-                tx.c.context_id == context.id,
-                tx.c.author_id == user_id,
-                tx.c.status == TransactionStatus.RECORDED.value,
-            )
-            .order_by(tx.c.created_at.desc(), tx.c.id.desc())
-            .limit(1)
-            .with_for_update()
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
+    last = last_recorded(uow.conn, context.id, user_id)
+    if last is None:
         return None
+    row = last._mapping
     uow.conn.execute(
         update(tx)
         .where(tx.c.id == row["id"])
