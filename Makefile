@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml scripts/system-packages.txt scripts/install-system-deps
 	  { echo "Financy needs Python 3.11; $(PYTHON) is $$($(PYTHON) -V 2>&1). Run: make PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(VENV)/bin/pip || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[core,edge,inference,train,embedded,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[core,edge,inference,speech,vision,train,embedded,dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -56,15 +56,22 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	@if [ -d tests/e2e ]; then $(PY) -m pytest tests/e2e -q; else echo "no tests/e2e yet"; fi
 
-## make bench: the message-path benchmarks (tests/benchmarks); not part of make test.
-## First the parse latency (no servers), then the end-to-end path.
+## make bench: the benchmarks (tests/benchmarks); not part of make test. The parse latency (no
+## servers), the end-to-end text path, speech (real-time factor vs raw faster-whisper), receipts
+## (seconds per receipt vs the raw OCR engines) and media jobs with 1 and 2 edge workers.
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.parse
 	$(PY) -m tests.benchmarks
+	$(PY) -m tests.benchmarks.speech
+	$(PY) -m tests.benchmarks.receipts
+	$(PY) -m tests.benchmarks.media_jobs
 
-## make eval: message-understanding accuracy on our labelled set and the third-party sets (tests/eval).
+## make eval: message understanding on our labelled set and the third-party sets, word error rate
+## on real and generated speech, and receipt field accuracy on the real receipts (tests/eval).
 eval: $(STAMP)
 	$(PY) -m tests.eval
+	$(PY) -m tests.eval.speech
+	$(PY) -m tests.eval.receipts
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
