@@ -7,19 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class S3Settings(BaseModel):
-    """Object store; with no ``endpoint`` objects live in ``<data_dir>/objects``."""
-
-    endpoint: str | None = None
-    access_key: str | None = None
-    secret_key: SecretStr | None = None
-    bucket: str = "financy"
-    secure: bool = False
-    region: str = "us-east-1"
+from financy.runtime.objects import S3Settings
 
 
 class CoreSettings(BaseSettings):

@@ -135,6 +135,11 @@ captures = Table(
     # Why a capture needs review ("low_confidence", "no_amount", "unknown_currency:XYZ"...).
     Column("problem", String(80), nullable=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    # Voice notes and photos (migration 0003): the original in the object store (MediaRef), the
+    # transcript or OCR text with the models that read it (Provenance), a receipt's fields.
+    Column("media", JSONB(none_as_null=True), nullable=True),
+    Column("provenance", JSONB(none_as_null=True), nullable=True),
+    Column("receipt", JSONB(none_as_null=True), nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     CheckConstraint("status in ('recorded','needs_review','command')", name="status"),
     Index(None, "context_id", "received_at"),
@@ -246,4 +251,25 @@ model_artifacts = Table(
     Column("n_examples", Integer, nullable=False),
     Column("metrics", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+# --- voice notes and receipts (migration 0003) ------------------------------------------------------
+
+transaction_items = Table(
+    "transaction_items",
+    metadata,
+    # A receipt's lines, kept with the one transaction the receipt became.
+    Column(
+        "transaction_id",
+        UUID(as_uuid=True),
+        ForeignKey("transactions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("quantity", Numeric(12, 4), nullable=True),
+    Column("unit_price", Numeric(18, 4), nullable=True),
+    Column("line_total", Numeric(18, 4), nullable=True),
+    Index(None, "context_id"),
 )

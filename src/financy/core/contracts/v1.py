@@ -106,6 +106,21 @@ class TransactionKind(StrEnum):
     TRANSFER = "transfer"
 
 
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class LineItem(_Wire):
+    """One line of a receipt: what was bought, how many, at what unit price and line total.
+
+    Any figure the receipt does not show is ``None``; amounts are in the transaction's currency.
+    """
+
+    description: str = Field(min_length=1, max_length=200)
+    quantity: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=4)
+    unit_price: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=4)
+    line_total: Decimal | None = Field(default=None, max_digits=18, decimal_places=4)
+
+
 class ProposedTransaction(_Wire):
     """One transaction the edge read from a capture, before the core records it.
 
@@ -126,6 +141,8 @@ class ProposedTransaction(_Wire):
     category: str | None = Field(default=None, max_length=40)
     payment_method: str | None = Field(default=None, max_length=40)
     installments: int | None = Field(default=None, ge=1, le=120)
+    #: A receipt's lines (a voice note or a text has none).
+    items: tuple[LineItem, ...] = Field(default=(), max_length=500)
 
 
 Period = Literal[
@@ -177,6 +194,69 @@ class Sender(_Wire):
     language_code: str | None = Field(default=None, max_length=16)
 
 
+class MediaRef(_Wire):
+    """The original a user sent (voice note, photo, PDF), kept in the object store as evidence.
+
+    ``key`` is ``captures/{edge_id}/{capture_id}/original.{ext}`` in the edge's object store
+    (a directory on a single box, a MinIO/S3 bucket otherwise); ``size`` is in bytes.
+    """
+
+    key: str = Field(min_length=1, max_length=512)
+    content_type: str = Field(min_length=1, max_length=100)
+    size: int = Field(ge=0)
+    sha256: Sha256Hex
+    filename: str | None = Field(default=None, max_length=200)
+
+
+class ModelUse(_Wire):
+    """A model artifact that read a capture (name and version as in ``models/manifest.toml``)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    version: str = Field(min_length=1, max_length=64)
+
+
+class Provenance(_Wire):
+    """How the edge read a voice note (``speech``) or a photo (``ocr``): the text it got and what read it.
+
+    ``text`` is the transcript or the OCR text; ``confidence`` is the engine's, 0..1;
+    ``duration_s`` is the audio's length in seconds; ``seconds`` the time the edge spent reading it.
+    """
+
+    source: Literal["speech", "ocr"]
+    engine: str = Field(min_length=1, max_length=64)
+    models: tuple[ModelUse, ...] = ()
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
+    language: str | None = Field(default=None, max_length=8)
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    duration_s: float | None = Field(default=None, ge=0.0)
+    seconds: float = Field(default=0.0, ge=0.0)
+    problem: str | None = Field(default=None, max_length=80)
+
+
+class ReceiptV1(_Wire):
+    """What a receipt photo says beyond the transaction: tax id, time, the figures around the total.
+
+    ``merchant_tax_id`` is normalised (CNPJ/CPF digits, VAT id); ``nfce_access_key`` is the
+    44-digit key of a Brazilian NFC-e and ``nfce_url`` its QR code's URL at the state's SEFAZ.
+    """
+
+    merchant: str | None = Field(default=None, max_length=200)
+    merchant_tax_id: str | None = Field(default=None, max_length=32)
+    merchant_tax_id_kind: str | None = Field(default=None, max_length=16)
+    date: dt.date | None = None
+    time: str | None = Field(default=None, max_length=8)
+    total: Decimal | None = Field(default=None, max_digits=18, decimal_places=4)
+    subtotal: Decimal | None = Field(default=None, max_digits=18, decimal_places=4)
+    tax: Decimal | None = Field(default=None, max_digits=18, decimal_places=4)
+    tip: Decimal | None = Field(default=None, max_digits=18, decimal_places=4)
+    change: Decimal | None = Field(default=None, max_digits=18, decimal_places=4)
+    currency: CurrencyCode | None = None
+    payment_method: str | None = Field(default=None, max_length=40)
+    items: tuple[LineItem, ...] = Field(default=(), max_length=500)
+    nfce_access_key: str | None = Field(default=None, pattern=r"^[0-9]{44}$")
+    nfce_url: str | None = Field(default=None, max_length=1000)
+
+
 class CaptureV1(_Wire):
     """Something a user sent the bot, with what the edge understood of it (edge -> core).
 
@@ -197,6 +277,15 @@ class CaptureV1(_Wire):
     text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     text_truncated: bool = False
     understanding: Understanding | None = None
+    #: The original voice note, photo or document (``None`` for text).
+    media: MediaRef | None = None
+    #: The transcript or OCR text and the models that produced it (``None`` for text).
+    provenance: Provenance | None = None
+    #: A receipt's fields, when the capture is a photo of one.
+    receipt: ReceiptV1 | None = None
+    #: The earlier capture of this chat that this one completes (e.g. the amount for a voice note
+    #: the bot asked "how much?" about); the core records them as one.
+    completes: UUID | None = None
 
 
 class RecordedTransaction(_Wire):
@@ -210,6 +299,8 @@ class RecordedTransaction(_Wire):
     merchant: str | None = None
     category: str | None = None
     category_name: str | None = None
+    #: How many receipt lines the transaction keeps.
+    items: int = Field(default=0, ge=0)
 
 
 class ReplyKind(StrEnum):
@@ -257,6 +348,9 @@ class ReplyV1(_Wire):
     transactions: tuple[RecordedTransaction, ...] = ()
     problem: str | None = None
     answer: QueryAnswer | None = None
+    #: What the edge heard or read (transcript, receipt merchant) when the capture was media,
+    #: so the answer can quote it ("I heard: ...").
+    heard: str | None = Field(default=None, max_length=500)
     created_at: dt.datetime
 
 

@@ -69,10 +69,13 @@ from financy.core.views.transactions import (
     InvalidCursorError,
     TransactionPage,
     decode_cursor,
+    original_of,
+    transaction_detail,
     transactions,
 )
 from financy.core.views.users import UserView, user_profile
 from financy.runtime.logging import get_logger
+from financy.runtime.objects import ObjectStore, ObjectStoreError, object_store_from_settings
 
 log = get_logger(__name__)
 
@@ -162,6 +165,8 @@ class ApiContext:
     metrics: Metrics = field(default_factory=Metrics.create)
     dashboard: Dashboard = field(default_factory=Dashboard.load)
     owns_resources: bool = False
+    #: Where the originals of voice notes and photos are (a directory on a single box, or S3).
+    objects: ObjectStore | None = None
 
     def close(self) -> None:
         """Close the Redis client and the engine's pool (both reconnect if used again)."""
@@ -641,6 +646,107 @@ async def list_transactions(request: ApiRequest, context_id: uuid.UUID) -> HTTPR
     return json_response(page.to_json())
 
 
+@openapi.definition(
+    summary="One transaction with its receipt lines and where it came from",
+    description="The list's fields plus items (a receipt's lines) and source: the capture's media "
+    "type, the original's reference in the object store, the transcript or OCR text with the models "
+    "that read it (provenance) and a receipt's fields.",
+    tag="ledger",
+    secured=_SECURED,
+    parameter=[
+        openapi.definitions.Parameter("context_id", str, "path", description="context UUID", required=True),
+        openapi.definitions.Parameter(
+            "transaction_id", str, "path", description="transaction UUID", required=True
+        ),
+    ],
+    response=[
+        openapi.definitions.Response({"application/json": dict}, status=200),
+        *_ERRORS_4XX,
+        openapi.definitions.Response({"application/json": ErrorOut}, status=403, description="not a member"),
+        openapi.definitions.Response(
+            {"application/json": ErrorOut}, status=404, description="no such transaction"
+        ),
+    ],
+)
+async def get_transaction(
+    request: ApiRequest, context_id: uuid.UUID, transaction_id: uuid.UUID
+) -> HTTPResponse:
+    """Return one transaction with ``items`` and ``source``; 403 unless a member, 404 if not found."""
+    user_id = _current_user(request)
+    engine = request.app.ctx.engine
+
+    def load() -> tuple[bool, dict[str, Any] | None]:
+        with engine.connect() as conn:
+            context = context_of(conn, user_id, context_id)
+            if context is None:
+                return False, None
+            return True, transaction_detail(conn, context_id, transaction_id, language=context.language)
+
+    member, detail = await _in_thread(load)
+    if not member:
+        raise NotAMemberError(str(context_id))
+    if detail is None:
+        raise ApiError(404, "not_found", "no such transaction in this context")
+    return json_response(detail)
+
+
+@openapi.definition(
+    summary="The original voice note or photo a transaction was recorded from",
+    description="Streams the file kept in the object store, with its content type (as an attachment).",
+    tag="ledger",
+    secured=_SECURED,
+    parameter=[
+        openapi.definitions.Parameter("context_id", str, "path", description="context UUID", required=True),
+        openapi.definitions.Parameter(
+            "transaction_id", str, "path", description="transaction UUID", required=True
+        ),
+    ],
+    response=[
+        openapi.definitions.Response({"application/octet-stream": bytes}, status=200),
+        *_ERRORS_4XX,
+        openapi.definitions.Response({"application/json": ErrorOut}, status=403, description="not a member"),
+        openapi.definitions.Response({"application/json": ErrorOut}, status=404, description="no original"),
+    ],
+)
+async def get_original(request: ApiRequest, context_id: uuid.UUID, transaction_id: uuid.UUID) -> HTTPResponse:
+    """Return the original's bytes; 404 when the transaction came from a text or the file is gone."""
+    user_id = _current_user(request)
+    app = request.app
+
+    def load() -> tuple[bool, dict[str, Any] | None, bytes | None]:
+        with app.ctx.engine.connect() as conn:
+            if context_of(conn, user_id, context_id) is None:
+                return False, None, None
+            media = original_of(conn, context_id, transaction_id)
+        if media is None:
+            return True, None, None
+        try:
+            if app.ctx.objects is None:
+                return True, media, None
+            return True, media, app.ctx.objects.get(str(media["key"]))
+        except ObjectStoreError as exc:
+            if exc.code == "not_found":
+                return True, media, None
+            raise ApiError(503, "object_store_unavailable", "the object store did not answer") from exc
+
+    member, media, data = await _in_thread(load)
+    if not member:
+        raise NotAMemberError(str(context_id))
+    if media is None or data is None:
+        raise ApiError(404, "not_found", "this transaction has no original file")
+    name = str(media.get("key", "original")).rsplit("/", 1)[-1]
+    return raw(
+        data,
+        content_type=str(media.get("content_type") or "application/octet-stream"),
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
 @openapi.exclude()
 async def dashboard(request: ApiRequest) -> HTTPResponse:
     """Return the dashboard page."""
@@ -704,6 +810,7 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
         redis=redis or Redis.from_url(settings.require_redis_url()),
         jwt_key=settings.jwt_key(),
         owns_resources=owns,
+        objects=object_store_from_settings(settings.s3, settings.data_dir / "objects"),
     )
     app: ApiApp = Sanic(
         f"financy_core_api_{secrets.token_hex(4)}",
@@ -744,6 +851,18 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
         "/api/v1/contexts/<context_id:uuid>/transactions",
         methods=["GET"],
         name="transactions",
+    )
+    app.add_route(
+        get_transaction,
+        "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>",
+        methods=["GET"],
+        name="transaction",
+    )
+    app.add_route(
+        get_original,
+        "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>/original",
+        methods=["GET"],
+        name="transaction_original",
     )
     app.add_route(dashboard, "/", methods=["GET"], name="dashboard")
     app.register_middleware(_start_timer, "request")

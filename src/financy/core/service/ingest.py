@@ -299,9 +299,15 @@ def _plan_transactions(
                 "author_id": user_id,
                 "confidence": confidence,
                 "status": TransactionStatus.RECORDED.value,
+                _ITEMS: [item.model_dump(mode="json") for item in p.items],
             }
         )
     return rows
+
+
+#: Key of a planned row's receipt lines (inserted into ``transaction_items``, not ``transactions``).
+_ITEMS = "items"
+_INSERT_ITEMS = insert(orm.transaction_items)
 
 
 def _insert_transactions(
@@ -311,7 +317,22 @@ def _insert_transactions(
     user_id: uuid.UUID,
     capture_id: uuid.UUID,
 ) -> None:
-    uow.conn.execute(_INSERT_TRANSACTIONS, rows)
+    uow.conn.execute(_INSERT_TRANSACTIONS, [{k: v for k, v in row.items() if k != _ITEMS} for row in rows])
+    items = [
+        {
+            "transaction_id": row["id"],
+            "position": position,
+            "context_id": context.id,
+            "description": item["description"],
+            "quantity": item.get("quantity"),
+            "unit_price": item.get("unit_price"),
+            "line_total": item.get("line_total"),
+        }
+        for row in rows
+        for position, item in enumerate(row.get(_ITEMS) or (), start=1)
+    ]
+    if items:
+        uow.conn.execute(_INSERT_ITEMS, items)
     for row in rows:
         uow.record(
             Event(
@@ -339,6 +360,7 @@ def _recorded(values: Mapping[str, object], language: str) -> RecordedTransactio
             "merchant": values["merchant"],
             "category": slug,
             "category_name": category.name(language) if category else None,
+            "items": len(items) if isinstance(items := values.get(_ITEMS), list) else 0,
         }
     )
 
@@ -520,6 +542,55 @@ def _confirm_pending(
     outcome.kind, outcome.transactions = ReplyKind.RECORDED, [_recorded(row, language) for row in rows]
 
 
+def _heard(capture: CaptureV1) -> str | None:
+    """Return what the edge heard (a transcript) or read (a receipt's merchant), short enough to quote."""
+    if capture.provenance is None:
+        return None
+    if capture.provenance.source == "ocr":
+        return capture.receipt.merchant if capture.receipt is not None else None
+    text = " ".join(capture.provenance.text.split())
+    if not text:
+        return None
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _complete_earlier(
+    uow: UnitOfWork, capture: CaptureV1, context: LedgerContext, user_id: uuid.UUID
+) -> None:
+    """Mark the earlier capture ``capture.completes`` (same chat and author, needing review) as recorded.
+
+    The edge sets ``completes`` when a message answers the bot's "how much?" about a voice note
+    or a receipt without a total; the transaction is recorded from the answering capture, and the
+    question is closed here. A ``completes`` naming anything else changes nothing.
+    """
+    cap = orm.captures
+    done = uow.conn.execute(
+        update(cap)
+        .where(
+            cap.c.id == capture.completes,
+            cap.c.context_id == context.id,
+            cap.c.author_id == user_id,
+            cap.c.chat_id == capture.chat_id,
+            cap.c.status == CaptureStatus.NEEDS_REVIEW.value,
+        )
+        .values(status=CaptureStatus.RECORDED.value, problem=None)
+        .returning(cap.c.id)
+    ).first()
+    if done is not None:
+        uow.record(
+            Event(
+                "capture.completed",
+                context.id,
+                user_id,
+                "capture",
+                done.id,
+                before={"status": CaptureStatus.NEEDS_REVIEW.value},
+                after={"status": CaptureStatus.RECORDED.value, "completed_by": str(capture.capture_id)},
+                capture_id=capture.capture_id,
+            )
+        )
+
+
 def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefaults) -> ReplyV1 | None:
     """Record ``capture`` and what it asks for; return the reply, or ``None`` for a duplicate.
 
@@ -572,11 +643,16 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
             "status": outcome.status.value,
             "problem": outcome.problem if outcome.status is CaptureStatus.NEEDS_REVIEW else None,
             "received_at": capture.received_at,
+            "media": capture.media.model_dump(mode="json") if capture.media else None,
+            "provenance": capture.provenance.model_dump(mode="json") if capture.provenance else None,
+            "receipt": capture.receipt.model_dump(mode="json") if capture.receipt else None,
         },
     ).first()
     if claimed is None:
         return None
     _apply(uow, capture, context, user_id, language, outcome)
+    if capture.completes is not None and outcome.kind is ReplyKind.RECORDED:
+        _complete_earlier(uow, capture, context, user_id)
 
     uow.record(
         Event(
@@ -606,6 +682,7 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
         transactions=tuple(outcome.transactions),
         problem=outcome.problem,
         answer=outcome.answer,
+        heard=_heard(capture),
         created_at=dt.datetime.now(dt.UTC),
     )
     uow.publish(replies_stream(capture.edge_id), reply.model_dump_json())

@@ -203,3 +203,85 @@ def _view(row: Row[*tuple[Any, ...]], language: str) -> TransactionView:
         author_id=row.author_id,
         created_at=row.created_at,
     )
+
+
+def _money(value: Decimal | None, currency: str) -> str | None:
+    return None if value is None else format_amount(value, currency)
+
+
+def transaction_detail(
+    conn: Connection, context_id: uuid.UUID, transaction_id: uuid.UUID, *, language: str = "en"
+) -> dict[str, Any] | None:
+    """Return one transaction of ``context_id`` with its receipt lines and where it came from.
+
+    Shape: the list's fields plus ``items`` (``[{"description", "quantity", "unit_price",
+    "line_total"}]``, amounts as decimal strings) and ``source`` (``{"capture_id", "media_type",
+    "text", "media": {"key", "content_type", "size", "sha256"} | null, "provenance": {"source",
+    "engine", "models", "text", "language", "confidence", "duration_s"} | null, "receipt": {...} | null}``).
+    ``None`` when the context has no such transaction. Membership is the caller's check.
+    """
+    tx = orm.transactions
+    row = conn.execute(
+        select(
+            tx.c.id,
+            tx.c.occurred_on,
+            tx.c.kind,
+            tx.c.amount,
+            tx.c.currency,
+            tx.c.merchant,
+            tx.c.description,
+            tx.c.category,
+            tx.c.payment_method,
+            tx.c.installments,
+            tx.c.status,
+            tx.c.source_channel,
+            tx.c.author_id,
+            tx.c.created_at,
+            tx.c.capture_id,
+        ).where(tx.c.context_id == context_id, tx.c.id == transaction_id)
+    ).first()
+    if row is None:
+        return None
+    out = _view(row, language).to_json()
+    items = orm.transaction_items
+    out["items"] = [
+        {
+            "description": item.description,
+            "quantity": None if item.quantity is None else f"{item.quantity.normalize():f}",
+            "unit_price": _money(item.unit_price, row.currency),
+            "line_total": _money(item.line_total, row.currency),
+        }
+        for item in conn.execute(
+            select(items).where(items.c.transaction_id == transaction_id).order_by(items.c.position)
+        )
+    ]
+    out["source"] = None
+    if row.capture_id is not None:
+        cap = orm.captures
+        capture = conn.execute(
+            select(
+                cap.c.id, cap.c.media_type, cap.c.text, cap.c.media, cap.c.provenance, cap.c.receipt
+            ).where(cap.c.id == row.capture_id, cap.c.context_id == context_id)
+        ).first()
+        if capture is not None:
+            out["source"] = {
+                "capture_id": str(capture.id),
+                "media_type": capture.media_type,
+                "text": capture.text,
+                "media": capture.media,
+                "provenance": capture.provenance,
+                "receipt": capture.receipt,
+            }
+    return out
+
+
+def original_of(conn: Connection, context_id: uuid.UUID, transaction_id: uuid.UUID) -> dict[str, Any] | None:
+    """Return the object-store reference (``{"key", "content_type", "size", "sha256", "filename"}``) of
+    the voice note or photo a transaction of ``context_id`` was recorded from, or ``None``."""
+    tx, cap = orm.transactions, orm.captures
+    media = conn.execute(
+        select(cap.c.media)
+        .join(tx, tx.c.capture_id == cap.c.id)
+        .where(tx.c.context_id == context_id, tx.c.id == transaction_id, cap.c.context_id == context_id)
+    ).scalar_one_or_none()
+    return media if isinstance(media, dict) else None
