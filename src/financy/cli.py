@@ -25,7 +25,7 @@ def _core(args: argparse.Namespace) -> int:
 def _edge(args: argparse.Namespace) -> int:
     from financy.edge.cli import run
 
-    return run(args.process)
+    return run(args.process, burst=args.burst)
 
 
 def _send(args: argparse.Namespace) -> int:
@@ -52,6 +52,24 @@ def _parse(args: argparse.Namespace) -> int:
     return parse(args)
 
 
+def _transcribe(args: argparse.Namespace) -> int:
+    from financy.edge.cli_transcribe import transcribe
+
+    return transcribe(args)
+
+
+def _receipt(args: argparse.Namespace) -> int:
+    from financy.edge.cli_receipt import receipt
+
+    return receipt(args)
+
+
+def _models(args: argparse.Namespace) -> int:
+    from financy.edge.cli_models import models
+
+    return models(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``financy`` command."""
     parser = argparse.ArgumentParser(prog="financy", description="Financy: your money, from your chats.")
@@ -68,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     core.set_defaults(func=_core)
 
     edge = sub.add_parser("edge", help="run an edge process")
-    edge.add_argument("process", choices=["run"])
+    edge.add_argument("process", choices=["run", "worker"])
+    edge.add_argument("--burst", action="store_true", help="worker: stop once the queue is empty")
     edge.set_defaults(func=_edge)
 
     for name, func, about in (
@@ -77,15 +96,26 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=about)
         if name == "send":
-            p.add_argument("text", help="the message, e.g. 'gastei 45,90 no mercado ontem'")
+            p.add_argument(
+                "text",
+                nargs="?",
+                help="the message, e.g. 'gastei 45,90 no mercado ontem' (a caption with a file)",
+            )
             p.add_argument("--message-id", help="platform message id (default: a new one)")
+            files = p.add_mutually_exclusive_group()
+            files.add_argument("--voice", metavar="FILE", help="send a voice note (OGG/Opus, MP3, M4A, WAV)")
+            files.add_argument(
+                "--photo", metavar="FILE", help="send a receipt photo (JPEG, PNG, WebP) or a PDF"
+            )
         p.add_argument(
             "--user", default="admin", help="dev chat user id (default: admin, linked to the admin login)"
         )
         p.add_argument("--chat", help="dev chat chat id (default: the user id)")
         p.add_argument("--name", help="display name of the user")
         p.add_argument("--edge-url", help="edge base URL (default http://127.0.0.1:8081 or FINANCY_EDGE_URL)")
-        p.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the reply")
+        p.add_argument(
+            "--timeout", type=float, default=60.0, help="seconds to wait for the reply (default 60)"
+        )
         p.add_argument("--json", action="store_true", help="print the reply as JSON")
         p.set_defaults(func=func)
 
@@ -111,6 +141,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--models-dir", help="category model directory (default: the data dir's models/categories)"
     )
     categorize.set_defaults(func=_categorize)
+
+    transcribe = sub.add_parser("transcribe", help="speech to text (voice notes: OGG/Opus, MP3, M4A, WAV)")
+    transcribe.add_argument("audio", help="the audio file")
+    transcribe.add_argument("--json", action="store_true", help="print the DESIGN §5 JSON shape")
+    transcribe.add_argument("--lang", choices=["pt", "en"], help="language of the speech (default: pt)")
+    transcribe.add_argument("--backend", choices=["whisper", "vosk"], default="whisper", help="speech engine")
+    transcribe.add_argument("--model", help="model name in the manifest (default: chosen by language)")
+    transcribe.add_argument("--prompt", help="words to expect (merchants, categories) for the decoder")
+    transcribe.add_argument("--models-dir", help="model store (default: the data dir's models/)")
+    transcribe.set_defaults(func=_transcribe)
+
+    receipt = sub.add_parser(
+        "receipt", help="OCR a receipt photo (or a PDF's first page) and read its fields"
+    )
+    receipt.add_argument("image", help="the photo: JPEG, PNG, WebP, HEIF-less formats Pillow reads, or a PDF")
+    receipt.add_argument("--json", action="store_true", help="print the DESIGN §5 JSON shape")
+    receipt.add_argument(
+        "--engine", default="ppocr", help="OCR engines in order, comma separated: ppocr, tesseract"
+    )
+    receipt.add_argument("--lang", choices=["pt", "en"], help="language hint (date order, words)")
+    receipt.add_argument("--currency", help="currency when the receipt names none (ISO 4217)")
+    receipt.add_argument("--models-dir", help="model store (default: the data dir's models/)")
+    receipt.set_defaults(func=_receipt)
+
+    models = sub.add_parser("models", help="model artifacts: list, verify, pull (models/manifest.toml)")
+    models.add_argument("action", choices=["list", "verify", "pull"])
+    models.add_argument("name", nargs="?", help="one artifact (default: all, for list and verify)")
+    models.add_argument("--from", dest="source", help="pull: a URL or a directory the admin gives")
+    models.add_argument("--models-dir", help="model store (default: the data dir's models/)")
+    models.add_argument("--json", action="store_true", help="print JSON")
+    models.set_defaults(func=_models)
     return parser
 
 

@@ -188,3 +188,49 @@ def test_the_category_model_trained_by_the_box_categorises_what_the_lexicon_cann
         httpx.post(f"{box.edge}/devchat/messages", json={**body, "text": "/desfazer"}, timeout=30)
         time.sleep(2)
     assert reply["text"].startswith("✅ R$ 60,00 · detran · Impostos e tarifas"), reply
+
+
+def _send(box: Box, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "financy.cli", "send", *args, "--edge-url", box.edge, "--user", "admin"],
+        env=box.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_a_voice_note_and_a_receipt_photo_from_the_dev_chat(box: Box) -> None:
+    # A real Portuguese voice note without an amount: the bot quotes it and asks; "8,50" completes it.
+    heard = _send(box, "--voice", str(FIXTURES / "audio" / "ufpalign_coxinha_ptbr.derived_voice_note.ogg"))
+    assert heard.returncode == 0, heard.stderr
+    assert "coxinha de frango" in heard.stdout.lower()
+    assert "quanto foi" in heard.stdout.lower()
+    answered = _send(box, "8,50")
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.startswith("✅ R$ 8,50")
+    # A real receipt photo: one transaction, its items, the photo kept.
+    photo = FIXTURES / "receipts" / "azure_contoso_cafe_photo.jpg"
+    read = _send(box, "--photo", str(photo))
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.startswith("✅ US$ 14,50 · Contoso · Alimentação · 10/06")
+    headers = {"Authorization": f"Bearer {box.token()}"}
+    (context,) = httpx.get(f"{box.api}/api/v1/contexts", headers=headers).json()["items"]
+    listed = httpx.get(
+        f"{box.api}/api/v1/contexts/{context['id']}/transactions",
+        params={"from": "2019-06-10", "to": "2019-06-10"},
+        headers=headers,
+    ).json()["items"]
+    assert [(t["amount"], t["currency"]) for t in listed] == [("14.50", "USD")]
+    url = f"{box.api}/api/v1/contexts/{context['id']}/transactions/{listed[0]['id']}"
+    detail = httpx.get(url, headers=headers).json()
+    assert detail["items"][0]["description"] == "Cappuccino"
+    assert detail["source"]["media_type"] == "photo"
+    assert detail["source"]["provenance"]["source"] == "ocr"
+    assert detail["source"]["receipt"]["total"] == "14.50"
+    original = httpx.get(f"{url}/original", headers=headers)
+    assert original.status_code == 200
+    assert original.headers["content-type"] == "image/jpeg"
+    assert original.content == photo.read_bytes()
+    assert (box.data_dir / "objects" / detail["source"]["media"]["key"]).read_bytes() == photo.read_bytes()

@@ -89,15 +89,24 @@ def test_child_env_keeps_what_the_user_set_but_the_box_decides_ports_and_dirs() 
 
 
 def test_children_are_the_core_api_ingest_worker_and_edge_on_this_python() -> None:
-    specs = box_children()
-    assert [s.name for s in specs] == ["api", "ingest", "worker", "edge"]
+    specs = box_children(edge_workers=2)
+    assert [s.name for s in specs] == ["api", "ingest", "worker", "edge", "edge-worker-1", "edge-worker-2"]
     assert [s.argv[3:] for s in specs] == [
         ("core", "api"),
         ("core", "ingest"),
         ("core", "worker"),
         ("edge", "run"),
+        ("edge", "worker"),
+        ("edge", "worker"),
     ]
     assert all(s.argv[:3] == (sys.executable, "-m", "financy.cli") for s in specs)
+
+
+def test_edge_workers_follow_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINANCY_EDGE__WORKERS", "3")
+    assert [s.name for s in box_children()][-3:] == ["edge-worker-1", "edge-worker-2", "edge-worker-3"]
+    monkeypatch.setenv("FINANCY_EDGE__WORKERS", "0")
+    assert [s.name for s in box_children()] == ["api", "ingest", "worker", "edge"]
 
 
 def test_local_host_reaches_wildcard_binds_through_loopback() -> None:

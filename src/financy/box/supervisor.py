@@ -143,14 +143,26 @@ def box_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def box_children(python: str | None = None) -> tuple[ChildSpec, ...]:
-    """Return the box's processes: ``core api``, ``core ingest`` and ``edge run`` on ``python``."""
+def box_children(python: str | None = None, *, edge_workers: int | None = None) -> tuple[ChildSpec, ...]:
+    """Return the box's processes on ``python``: ``core api``, ``core ingest``, ``core worker``,
+    ``edge run`` and ``edge_workers`` × ``edge worker`` (voice notes and photos; default
+    ``FINANCY_EDGE__WORKERS`` or 2), each logging to ``<name>.log``.
+    """
     exe = python or sys.executable
+    if edge_workers is None:
+        try:
+            edge_workers = max(0, min(16, int(os.environ.get("FINANCY_EDGE__WORKERS", "2"))))
+        except ValueError:
+            edge_workers = 2
     return (
         ChildSpec("api", (exe, "-m", "financy.cli", "core", "api")),
         ChildSpec("ingest", (exe, "-m", "financy.cli", "core", "ingest")),
         ChildSpec("worker", (exe, "-m", "financy.cli", "core", "worker")),
         ChildSpec("edge", (exe, "-m", "financy.cli", "edge", "run")),
+        *(
+            ChildSpec(f"edge-worker-{n}", (exe, "-m", "financy.cli", "edge", "worker"))
+            for n in range(1, edge_workers + 1)
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -36,11 +37,14 @@ from financy.edge.intake import Intake
 from financy.edge.models import ControlConsumer, EdgeCategorizer
 from financy.edge.outbox.relay import OutboxRelay
 from financy.edge.outbox.store import EdgeOutbox
+from financy.edge.pipeline.complete import CompleteMedia
 from financy.edge.pipeline.steps import Pipeline, PipelineContext
 from financy.edge.pipeline.understand import UnderstandText
 from financy.edge.settings import EdgeSettings
 from financy.edge.sync.replies import ReplyConsumer
+from financy.edge.workers import MediaQueue, MediaSweeper, sync_redis, workers_key
 from financy.inference.text import warm_up
+from financy.runtime.objects import object_store_from_settings
 from financy.runtime.streams import default_consumer_name
 
 log = structlog.stdlib.get_logger(__name__)
@@ -69,6 +73,23 @@ class EdgeMetrics:
         self.outbox_pending = Gauge(
             "financy_edge_outbox_pending", "Captures waiting for the core", registry=self.registry
         )
+        self.media_open = Gauge(
+            "financy_edge_media_jobs_open",
+            "Voice notes and photos waiting for (or being read by) a worker",
+            registry=self.registry,
+        )
+        self.worker_rss = Gauge(
+            "financy_edge_worker_resident_bytes",
+            "Resident memory of each edge worker process (bytes), as the worker last reported it",
+            ["worker"],
+            registry=self.registry,
+        )
+        self.model_resident = Gauge(
+            "financy_edge_model_resident_bytes",
+            "Resident memory a loaded model added to its worker (bytes; 0 once unloaded)",
+            ["worker", "model", "version"],
+            registry=self.registry,
+        )
 
 
 @dataclass
@@ -84,6 +105,7 @@ class EdgeContext:
     replies: ReplyConsumer
     control: ControlConsumer
     metrics: EdgeMetrics
+    sweeper: MediaSweeper
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopping: bool = False
     #: Name of a background task that ended on its own; the edge then reports not ready and exits 1.
@@ -104,14 +126,26 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     )
     categorizer = EdgeCategorizer(settings.models_dir)
     pipeline = Pipeline(
-        [UnderstandText(categorizer.categorize)],
+        [UnderstandText(categorizer.categorize), CompleteMedia(outbox, categorizer.categorize)],
         PipelineContext(
             time_zone=settings.edge.time_zone,
             language=settings.edge.language,
             currency=settings.edge.currency,
         ),
     )
-    intake = Intake(settings.edge.id, pipeline, outbox, relay.wake)
+    store = object_store_from_settings(settings.s3, settings.objects_dir)
+    queue_client = sync_redis(settings.queue_url())
+    queue = MediaQueue(queue_client, settings.edge.id, job_timeout_s=settings.edge.job_timeout_s)
+    intake = Intake(
+        settings.edge.id,
+        pipeline,
+        outbox,
+        relay.wake,
+        store=store,
+        queue=queue,
+        max_media_bytes=settings.edge.max_media_bytes,
+    )
+    sweeper = MediaSweeper(outbox, store, queue, job_timeout_s=settings.edge.job_timeout_s)
     hub = DevchatHub()
     senders: dict[str, ReplySender] = {"devchat": hub}
     replies = ReplyConsumer(
@@ -128,7 +162,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         consumer=default_consumer_name(f"edge-{settings.edge.id}-control"),
     )
     metrics = EdgeMetrics()
-    ctx = EdgeContext(settings, client, outbox, relay, hub, intake, replies, control, metrics)
+    ctx = EdgeContext(settings, client, outbox, relay, hub, intake, replies, control, metrics, sweeper)
     app: EdgeApp = Sanic(f"financy_edge_{next(_app_numbers)}", ctx=ctx)
     app.config.REQUEST_MAX_SIZE = 64 * 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 75
@@ -157,6 +191,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
             asyncio.create_task(app.ctx.relay.run(), name="relay"),
             asyncio.create_task(app.ctx.replies.run(), name="replies"),
             asyncio.create_task(app.ctx.control.run(), name="control"),
+            asyncio.create_task(app.ctx.sweeper.run(), name="media_sweeper"),
         ]
         for task in app.ctx.tasks:
             task.add_done_callback(task_ended)
@@ -168,11 +203,13 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         app.ctx.relay.stop()
         app.ctx.replies.stop()
         app.ctx.control.stop()
+        app.ctx.sweeper.stop()
         if app.ctx.tasks:
             _done, pending = await asyncio.wait(app.ctx.tasks, timeout=10)
             for task in pending:
                 task.cancel()
         await app.ctx.redis.aclose()
+        queue_client.close()
         app.ctx.outbox.close()
         log.info("edge.stopped", edge_id=settings.edge.id)
 
@@ -216,6 +253,26 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     @app.get("/metrics")
     async def metrics_endpoint(request: Request) -> HTTPResponse:
         metrics.outbox_pending.set(outbox.count_pending())
+        metrics.media_open.set(outbox.count_open_media())
+        try:
+            statuses = await asyncio.wait_for(
+                asyncio.to_thread(queue_client.hgetall, workers_key(settings.edge.id)), timeout=2
+            )
+        except (TimeoutError, redis.exceptions.RedisError, OSError):
+            statuses = {}
+        metrics.worker_rss.clear()
+        metrics.model_resident.clear()
+        for raw_status in statuses.values():
+            try:
+                status = json.loads(raw_status)
+                worker = str(status["name"])
+                metrics.worker_rss.labels(worker).set(float(status["rss_bytes"]))
+                for model in status.get("models", ()):
+                    metrics.model_resident.labels(worker, str(model["name"]), str(model["version"])).set(
+                        float(model["resident_bytes"]) if model.get("loaded") else 0.0
+                    )
+            except (ValueError, KeyError, TypeError):  # noqa: S112 - a status from another version is skipped
+                continue
         return raw(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -1,4 +1,4 @@
-"""Edge sub-commands: ``financy edge run`` and ``financy parse``."""
+"""Edge sub-commands: ``financy edge run|worker``, ``financy parse`` and ``financy categorize``."""
 
 from __future__ import annotations
 
@@ -18,10 +18,14 @@ from financy.inference.text import read_message
 from financy.runtime.logging import configure_logging
 
 
-def run(process: str) -> int:
-    """Run the edge process named ``process`` ("run")."""
+def run(process: str, *, burst: bool = False) -> int:
+    """Run the edge process named ``process``: "run" (HTTP, relay, replies) or "worker" (media jobs)."""
     settings = EdgeSettings()
     configure_logging(f"edge-{process}", level=settings.log_level, json=settings.log_json)
+    if process == "worker":
+        from financy.edge.workers import run_worker
+
+        return run_worker(settings, burst=burst)
     from financy.edge.app import run_edge
 
     return run_edge(settings)

@@ -1,17 +1,40 @@
-"""Intake: an inbound message becomes a v1 capture in the edge outbox, durably, before any reply."""
+"""Intake: an inbound message becomes a v1 capture in the edge outbox, durably, before any reply.
+
+A text is read at once (microseconds). A voice note or photo is claimed in the outbox, its
+original written to the object store, and a job queued for an edge worker, which puts the
+capture in the outbox when it has read it (:mod:`financy.edge.workers`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import hashlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+from uuid import UUID
 
+import redis
 import structlog
 
 from financy.bots.common.message import InboundMessage, IntakeResult
-from financy.core.contracts.v1 import CaptureV1, Sender, clean_text, idempotency_key
+from financy.core.contracts.v1 import (
+    CaptureV1,
+    Intent,
+    MediaRef,
+    Sender,
+    Understanding,
+    clean_text,
+    idempotency_key,
+)
 from financy.edge.outbox.store import EdgeOutbox
+from financy.edge.pipeline.media import MediaJob, media_kind
 from financy.edge.pipeline.steps import Pipeline
 from financy.runtime.ids import uuid7
+from financy.runtime.objects import ObjectStore, ObjectStoreError, original_key, sniff_content_type
+
+if TYPE_CHECKING:
+    from financy.edge.workers import MediaQueue
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -20,19 +43,32 @@ class Intake:
     """Run the pipeline on each inbound message and store the capture in the outbox."""
 
     def __init__(
-        self, edge_id: str, pipeline: Pipeline, outbox: EdgeOutbox, wake_relay: Callable[[], None]
+        self,
+        edge_id: str,
+        pipeline: Pipeline,
+        outbox: EdgeOutbox,
+        wake_relay: Callable[[], None],
+        *,
+        store: ObjectStore | None = None,
+        queue: MediaQueue | None = None,
+        max_media_bytes: int = 25 * 1024 * 1024,
     ) -> None:
         self.edge_id = edge_id
         self.pipeline = pipeline
         self.outbox = outbox
         self._wake = wake_relay
+        self.store = store
+        self.queue = queue
+        self.max_media_bytes = max_media_bytes
 
     async def __call__(self, inbound: InboundMessage) -> IntakeResult:
-        """Accept ``inbound``; return once the capture is on the edge's disk."""
+        """Accept ``inbound``; return once the capture (or a media file and its job) is on the edge's disk."""
         key = idempotency_key(inbound.platform, inbound.chat_id, inbound.message_id)
         if inbound.text is not None:
             # NUL and lone surrogates cannot be stored; the rest is kept exactly as sent.
             inbound = dataclasses.replace(inbound, text=clean_text(inbound.text))
+        if inbound.media is not None and self.store is not None:
+            return await self._media(inbound, key)
         draft = await self.pipeline.run(inbound)
         capture = CaptureV1(
             capture_id=uuid7(),
@@ -51,6 +87,7 @@ class Intake:
             text=draft.text,
             text_truncated=draft.text_truncated,
             understanding=draft.understanding,
+            completes=draft.completes,
         )
         accepted = self.outbox.put(key, capture.model_dump_json())
         log.info(
@@ -65,3 +102,95 @@ class Intake:
         first = self.outbox.payload_of(key)
         conflict = first is not None and CaptureV1.model_validate_json(first).text != capture.text
         return IntakeResult(key, accepted=False, conflict=conflict)
+
+    async def _media(self, inbound: InboundMessage, key: str) -> IntakeResult:
+        """Keep a voice note's or photo's original and queue its reading."""
+        assert inbound.media is not None
+        assert self.store is not None
+        data = inbound.media.data
+        sha256 = hashlib.sha256(data).hexdigest()
+        content_type = sniff_content_type(data, inbound.media.content_type)
+        capture_id = uuid7()
+        kind = media_kind(content_type)
+        if len(data) > self.max_media_bytes:
+            return self._too_large(inbound, key, capture_id, kind, len(data))
+        object_key = original_key(self.edge_id, str(capture_id), content_type)
+        job = MediaJob(
+            capture_id=capture_id,
+            idempotency_key=key,
+            edge_id=self.edge_id,
+            platform=inbound.platform,
+            chat_id=inbound.chat_id,
+            message_id=inbound.message_id,
+            sender_id=inbound.sender_id,
+            sender_name=inbound.sender_name[:200] if inbound.sender_name else None,
+            sender_language=inbound.sender_language[:16] if inbound.sender_language else None,
+            received_at=inbound.received_at,
+            caption=inbound.text[:10_000] if inbound.text else None,
+            kind=kind,
+            media=MediaRef(
+                key=object_key,
+                content_type=content_type,
+                size=len(data),
+                sha256=sha256,
+                filename=inbound.media.filename[:200] if inbound.media.filename else None,
+            ),
+        )
+        first = self.outbox.claim_media(key, str(capture_id), job.model_dump_json(), sha256)
+        if first is not None:
+            log.info("capture.duplicate", idempotency_key=key, media=True)
+            return IntakeResult(key, accepted=False, conflict=first != sha256)
+        try:
+            await asyncio.to_thread(self.store.put, object_key, data, content_type)
+        except ObjectStoreError as exc:
+            # Not kept: release the claim and let the platform deliver again (nothing was accepted).
+            self.outbox.release_media(str(capture_id))
+            log.error("capture.media_not_stored", idempotency_key=key, error=str(exc), code=exc.code)
+            return IntakeResult(key, accepted=False, unavailable=True)
+        self.outbox.media_stored(str(capture_id))
+        if self.queue is not None:
+            try:
+                await asyncio.to_thread(self.queue.enqueue, str(capture_id))
+            except (redis.RedisError, OSError) as exc:
+                # The file and its job are on disk: the sweeper queues it when the queue is back.
+                log.warning("capture.media_not_queued", idempotency_key=key, error=str(exc))
+        log.info(
+            "capture.accepted",
+            idempotency_key=key,
+            media=job.kind,
+            content_type=content_type,
+            size=len(data),
+            object_key=object_key,
+        )
+        return IntakeResult(key, accepted=True)
+
+    def _too_large(
+        self, inbound: InboundMessage, key: str, capture_id: UUID, kind: str, size: int
+    ) -> IntakeResult:
+        """Keep the capture of a file over the edge's limit (without the file) and ask for a smaller one."""
+        prefix = "audio" if kind == "voice" else "image"
+        language = "en" if (inbound.sender_language or "").lower().startswith("en") else "pt"
+        capture = CaptureV1(
+            capture_id=capture_id,
+            idempotency_key=key,
+            edge_id=self.edge_id,
+            platform=inbound.platform,
+            chat_id=inbound.chat_id,
+            message_id=inbound.message_id,
+            sender=Sender(
+                platform_user_id=inbound.sender_id,
+                display_name=inbound.sender_name[:200] if inbound.sender_name else None,
+                language_code=inbound.sender_language[:16] if inbound.sender_language else None,
+            ),
+            received_at=inbound.received_at,
+            media_type="voice" if kind == "voice" else "photo" if kind == "photo" else "document",
+            text=inbound.text[:10_000] if inbound.text else None,
+            understanding=Understanding(
+                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=f"{prefix}:too_large"
+            ),
+        )
+        accepted = self.outbox.put(key, capture.model_dump_json())
+        log.warning("capture.media_too_large", idempotency_key=key, size=size, limit=self.max_media_bytes)
+        if accepted:
+            self._wake()
+        return IntakeResult(key, accepted=accepted)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from financy.runtime.objects import S3Settings
 
 
 class EdgeNode(BaseModel):
@@ -27,6 +29,23 @@ class EdgeNode(BaseModel):
     relay_backoff_max_s: float = 5.0
     devchat_enabled: bool = True
     models_dir: Path | None = None
+    #: The edge's own Redis for its job queue (voice notes and photos); unset: the core's.
+    queue_redis_url: str | None = None
+    #: How many ``financy edge worker`` processes the single box runs.
+    workers: int = Field(default=2, ge=0, le=16)
+    #: Speech engine: "whisper" (faster-whisper) or "vosk" (small edges).
+    speech_backend: str = "whisper"
+    #: A Vosk grammar of amounts ("um real", "dez reais"...) makes small models far more accurate.
+    vosk_grammar: bool = False
+    #: OCR engines in order, comma separated ("ppocr", "tesseract", "ppocr,tesseract").
+    ocr_engines: str = "ppocr"
+    #: Largest voice note or photo the edge accepts (bytes) and longest audio (seconds).
+    max_media_bytes: int = 25 * 1024 * 1024
+    max_audio_s: float = 600.0
+    #: A media job still unfinished after this many seconds is started again (the worker died).
+    job_timeout_s: int = 300
+    #: After this many starts a media job gives up and the user is told.
+    job_attempts: int = 3
 
 
 class TelegramSettings(BaseModel):
@@ -56,6 +75,8 @@ class EdgeSettings(BaseSettings):
     edge: EdgeNode = EdgeNode()
     telegram: TelegramSettings = TelegramSettings()
     whatsapp: WhatsAppSettings = WhatsAppSettings()
+    #: Object store for originals (DESIGN §6: FINANCY_S3__ENDPOINT...); unset: ``<data_dir>/objects``.
+    s3: S3Settings = S3Settings()
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -68,6 +89,15 @@ class EdgeSettings(BaseSettings):
     def models_dir(self) -> Path:
         """Return where the category model artifacts are (the core's, on a single box)."""
         return self.edge.models_dir or (self.data_dir / "models" / "categories")
+
+    @property
+    def objects_dir(self) -> Path:
+        """Return the directory that stands for the object store when no S3 endpoint is set."""
+        return self.data_dir / "objects"
+
+    def queue_url(self) -> str:
+        """Return the URL of the Redis holding this edge's job queue (its own, else the core's)."""
+        return self.edge.queue_redis_url or self.require_redis_url()
 
     def require_redis_url(self) -> str:
         """Return the core Redis URL or raise ``RuntimeError`` if none is set."""

@@ -31,16 +31,28 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.ambiguous_amount": "Entendi mais de um valor possível. Qual foi o valor exato?",
         "q.empty": "Mensagem vazia. Me diga o gasto, ex.: “almoço 35”.",
         "q.unknown_currency": "Não conheço a moeda “{code}”. Pode escrever com o código ISO (ex.: USD, EUR)?",
-        "q.not_understood": "Não entendi. Guardei a mensagem; pode me dizer o valor e onde foi? (ex.: “uber 23”)",
-        "q.not_text": "Recebi, mas ainda não consigo ler esse tipo de mensagem. Guardei; pode escrever o gasto?",
-        "q.query": "Ainda não respondo perguntas pelo chat; seus lançamentos estão no painel. Guardei a pergunta.",
-        "q.too_long": "Mensagem longa demais para eu ler. Guardei; pode mandar só o gasto? (ex.: “mercado 45,90”)",
+        "q.not_understood": (
+            "Não entendi. Guardei a mensagem; pode me dizer o valor e onde foi? (ex.: “uber 23”)"
+        ),
+        "q.not_text": (
+            "Recebi, mas ainda não consigo ler esse tipo de mensagem. Guardei; pode escrever o gasto?"
+        ),
+        "q.query": (
+            "Ainda não respondo perguntas pelo chat; seus lançamentos estão no painel. Guardei a pergunta."
+        ),
+        "q.too_long": (
+            "Mensagem longa demais para eu ler. Guardei; pode mandar só o gasto? (ex.: “mercado 45,90”)"
+        ),
         "q.too_many_items": "São valores demais numa mensagem só. Pode mandar em partes?",
         "q.unknown_command": "Não conheço esse comando. /ajuda mostra o que sei fazer.",
         "q.amount_out_of_range": "Esse valor parece grande demais. Pode confirmar o valor exato?",
         "q.ambiguous_date": "Não entendi a data. Quando foi? (ex.: “ontem”, “dia 5”, “5/11”)",
-        "q.unknown_category": "Não conheço essa categoria. Exemplos: mercado, alimentação, transporte, saúde, lazer.",
-        "q.unsupported_period": "Respondo por hoje, ontem, esta semana, semana passada, este mês, mês passado e ano.",
+        "q.unknown_category": (
+            "Não conheço essa categoria. Exemplos: mercado, alimentação, transporte, saúde, lazer."
+        ),
+        "q.unsupported_period": (
+            "Respondo por hoje, ontem, esta semana, semana passada, este mês, mês passado e ano."
+        ),
         "q.low_confidence": "Não tenho certeza. É isso? Responda “sim” para registrar.",
         "confirm_request": "🤔 Entendi assim:\n{lines}\nEstá certo? Responda “sim” para registrar.",
         "nothing_to_confirm": "Não há nada esperando confirmação.",
@@ -65,6 +77,49 @@ _STRINGS: dict[str, dict[str, str]] = {
         "period.last_year": "no ano passado",
         "period.all": "no total",
         "q.amount_too_small": "Esse valor é menor que um centavo. Qual foi o valor exato?",
+        "heard": "🎙️ “{heard}”",
+        "items.one": "🧾 1 item guardado",
+        "items.many": "🧾 {n} itens guardados",
+        "q.voice_no_amount": (
+            "🎙️ Ouvi: “{heard}”. Não ouvi um valor — quanto foi? (responda só o valor, ex.: “8,50”)"
+        ),
+        "q.no_speech": (
+            "🎙️ Não consegui ouvir um valor nesse áudio (parece silêncio). Guardei; pode repetir "
+            "ou escrever o gasto?"
+        ),
+        "q.audio": (
+            "🎙️ Não consegui ouvir esse áudio: {why}. Guardei o arquivo; pode mandar de novo ou "
+            "escrever o gasto?"
+        ),
+        "q.receipt_no_total": (
+            "🧾 Li o recibo{merchant}, mas não achei o total. Quanto foi? (responda só o valor, ex.: “45,90”)"
+        ),
+        "q.receipt_not_a_receipt": (
+            "🧾 Essa foto não parece um recibo. Guardei; pode mandar a foto do recibo ou escrever o gasto?"
+        ),
+        "q.receipt_no_text": (
+            "🧾 Não consegui ler texto nessa foto. Guardei; pode mandar outra foto (mais perto, "
+            "com luz) ou escrever o gasto?"
+        ),
+        "q.image": (
+            "🖼️ Não consegui abrir essa imagem: {why}. Guardei o arquivo; pode mandar uma foto do "
+            "recibo (JPG ou PNG)?"
+        ),
+        "q.media_failed": (
+            "Não consegui ler esse arquivo. Guardei; pode escrever o gasto? (ex.: “mercado 45,90”)"
+        ),
+        "q.media_missing": "Perdi o acesso a esse arquivo. Pode mandar de novo?",
+        "why.corrupt_audio": "o arquivo está corrompido",
+        "why.empty_audio": "o arquivo está vazio",
+        "why.too_long": "é longo demais (até {max_minutes} minutos)",
+        "why.too_large": "o arquivo é grande demais (até 25 MB)",
+        "why.unsupported_audio": "não conheço esse formato de áudio",
+        "why.not_an_image": "não é uma imagem",
+        "why.too_many_pixels": "a imagem é grande demais em pixels",
+        "why.corrupt_image": "o arquivo está corrompido",
+        "why.unreadable_pdf": "não consegui ler esse PDF",
+        "why.empty": "o arquivo está vazio",
+        "why.unknown": "formato que não conheço",
     },
     "en": {
         "recorded_hint": "Wrong? /undo",
@@ -81,17 +136,30 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.no_amount": "I couldn't find an amount in that message. How much was it? (e.g. “groceries 45.90”)",
         "q.ambiguous_amount": "I see more than one possible amount. What was the exact amount?",
         "q.empty": "That message was empty. Tell me the expense, e.g. “lunch 12”.",
-        "q.unknown_currency": "I don't know the currency “{code}”. Could you use its ISO code (e.g. USD, EUR)?",
-        "q.not_understood": "I didn't get that. I kept your message; how much was it and where? (e.g. “uber 23”)",
-        "q.not_text": "Got it, but I can't read this kind of message yet. I kept it; could you type the expense?",
-        "q.query": "I can't answer questions in the chat yet; your entries are on the dashboard. I kept your question.",
+        "q.unknown_currency": (
+            "I don't know the currency “{code}”. Could you use its ISO code (e.g. USD, EUR)?"
+        ),
+        "q.not_understood": (
+            "I didn't get that. I kept your message; how much was it and where? (e.g. “uber 23”)"
+        ),
+        "q.not_text": (
+            "Got it, but I can't read this kind of message yet. I kept it; could you type the expense?"
+        ),
+        "q.query": (
+            "I can't answer questions in the chat yet; your entries are on the dashboard. I kept "
+            "your question."
+        ),
         "q.too_long": "That message is too long for me to read. I kept it; could you send just the expense?",
         "q.too_many_items": "That's too many amounts for one message. Could you send them in parts?",
         "q.unknown_command": "I don't know that command. /help shows what I can do.",
         "q.amount_out_of_range": "That amount looks too large. Could you confirm the exact amount?",
         "q.ambiguous_date": "I couldn't tell the date. When was it? (e.g. “yesterday”, “on the 5th”, “11/5”)",
-        "q.unknown_category": "I don't know that category. For example: groceries, restaurants, transport, health.",
-        "q.unsupported_period": "I answer for today, yesterday, this or last week, this or last month, and the year.",
+        "q.unknown_category": (
+            "I don't know that category. For example: groceries, restaurants, transport, health."
+        ),
+        "q.unsupported_period": (
+            "I answer for today, yesterday, this or last week, this or last month, and the year."
+        ),
         "q.low_confidence": "I'm not sure. Is that right? Reply “yes” to record it.",
         "confirm_request": "🤔 I read it as:\n{lines}\nIs that right? Reply “yes” to record it.",
         "nothing_to_confirm": "There is nothing waiting for confirmation.",
@@ -116,6 +184,52 @@ _STRINGS: dict[str, dict[str, str]] = {
         "period.last_year": "last year",
         "period.all": "in total",
         "q.amount_too_small": "That amount is less than a cent. What was the exact amount?",
+        "heard": "🎙️ “{heard}”",
+        "items.one": "🧾 1 item kept",
+        "items.many": "🧾 {n} items kept",
+        "q.voice_no_amount": (
+            "🎙️ I heard: “{heard}”. I couldn't hear an amount — how much was it? (reply with just "
+            "the amount, e.g. “8.50”)"
+        ),
+        "q.no_speech": (
+            "🎙️ I couldn't hear an amount in that voice note (it sounds silent). I kept it; could "
+            "you say it again or type it?"
+        ),
+        "q.audio": (
+            "🎙️ I couldn't play that voice note: {why}. I kept the file; could you send it again "
+            "or type the expense?"
+        ),
+        "q.receipt_no_total": (
+            "🧾 I read the receipt{merchant} but found no total. How much was it? (reply with just "
+            "the amount, e.g. “45.90”)"
+        ),
+        "q.receipt_not_a_receipt": (
+            "🧾 That photo doesn't look like a receipt. I kept it; could you send the receipt or "
+            "type the expense?"
+        ),
+        "q.receipt_no_text": (
+            "🧾 I couldn't read any text in that photo. I kept it; could you send a closer, "
+            "brighter photo or type the expense?"
+        ),
+        "q.image": (
+            "🖼️ I couldn't open that image: {why}. I kept the file; could you send a photo of the "
+            "receipt (JPG or PNG)?"
+        ),
+        "q.media_failed": (
+            "I couldn't read that file. I kept it; could you type the expense? (e.g. “groceries 45.90”)"
+        ),
+        "q.media_missing": "I lost access to that file. Could you send it again?",
+        "why.corrupt_audio": "the file is corrupt",
+        "why.empty_audio": "the file is empty",
+        "why.too_long": "it is too long (up to {max_minutes} minutes)",
+        "why.too_large": "the file is too large (up to 25 MB)",
+        "why.unsupported_audio": "I don't know that audio format",
+        "why.not_an_image": "it is not an image",
+        "why.too_many_pixels": "the image has too many pixels",
+        "why.corrupt_image": "the file is corrupt",
+        "why.unreadable_pdf": "I couldn't read that PDF",
+        "why.empty": "the file is empty",
+        "why.unknown": "a format I don't know",
     },
 }
 
@@ -156,6 +270,11 @@ def render_reply(reply: ReplyV1) -> str:
     s = _STRINGS.get(reply.language, _STRINGS["en"])
     if reply.kind is ReplyKind.RECORDED:
         lines = ["✅ " + _line(tx, reply.language) for tx in reply.transactions]
+        items = sum(tx.items for tx in reply.transactions)
+        if items:
+            lines.append(s["items.one"] if items == 1 else s["items.many"].format(n=items))
+        if reply.heard and reply.transactions and not items:
+            lines.append(s["heard"].format(heard=_quote(reply.heard)))
         return "\n".join([*lines, s["recorded_hint"]])
     if reply.kind is ReplyKind.UNDONE and reply.transactions:
         return s["undone"].format(line=_line(reply.transactions[0], reply.language))
@@ -182,5 +301,21 @@ def render_reply(reply: ReplyV1) -> str:
         return s["welcome"]
     problem = reply.problem or "not_understood"
     key, _, detail = problem.partition(":")
+    if key in ("audio", "image"):
+        why = s.get(f"why.{detail}", s["why.unknown"]).format(max_minutes=10)
+        return s[f"q.{key}"].format(why=why)
     template = s.get(f"q.{key}", s["q.not_understood"])
-    return "❓ " + template.format(code=detail)
+    heard = _quote(reply.heard or "")
+    if key == "voice_no_amount" and not heard:
+        template = s["q.no_speech"]
+    merchant = ""
+    if key == "receipt_no_total" and reply.heard:
+        merchant = f" ({_quote(reply.heard, 60)})"
+    text = template.format(code=detail, heard=heard, merchant=merchant)
+    return text if text.startswith(("🎙", "🧾", "🖼")) else "❓ " + text
+
+
+def _quote(text: str, limit: int = 200) -> str:
+    """Return ``text`` on one line, cut at ``limit`` characters with an ellipsis."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"

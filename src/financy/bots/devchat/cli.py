@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import mimetypes
 import os
 import sys
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,23 +23,52 @@ def _edge_url(args: argparse.Namespace) -> str:
     return url.rstrip("/")
 
 
+#: Largest file ``financy send --voice/--photo`` sends (the edge's own limit is in its settings).
+MAX_FILE_BYTES = 25 * 1024 * 1024
+
+
+def media_body(path: Path) -> dict[str, str]:
+    """Return the dev chat's ``media`` object for the file at ``path`` (base64, type from its name).
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: the file is larger than :data:`MAX_FILE_BYTES`.
+    """
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{path} is {size} bytes; the largest file Financy takes is {MAX_FILE_BYTES} bytes")
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return {
+        "data": base64.b64encode(path.read_bytes()).decode("ascii"),
+        "content_type": content_type,
+        "filename": path.name,
+    }
+
+
 def post_message(
-    client: httpx.Client, args: argparse.Namespace, text: str, message_id: str | None = None
+    client: httpx.Client,
+    args: argparse.Namespace,
+    text: str | None,
+    message_id: str | None = None,
+    media: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """POST one message to the edge's dev chat and return its JSON answer.
+    """POST one message (or a file with an optional caption) to the edge's dev chat; return its JSON answer.
 
     Raises:
         httpx.HTTPError: the edge is not reachable or answered with an error status.
     """
+    message_id = message_id or uuid.uuid4().hex
     body: dict[str, Any] = {
         "text": text,
         "user_id": args.user,
         "chat_id": args.chat or args.user,
-        "message_id": message_id or uuid.uuid4().hex,
+        "message_id": message_id,
         "wait": min(args.timeout, 30.0),
     }
     if args.name:
         body["name"] = args.name
+    if media is not None:
+        body["media"] = media
     response = client.post(f"{_edge_url(args)}/devchat/messages", json=body, timeout=args.timeout + 5)
     if response.status_code >= 400:
         raise httpx.HTTPStatusError(
@@ -44,6 +77,22 @@ def post_message(
             response=response,
         )
     result: dict[str, Any] = response.json()
+    deadline = time.monotonic() + args.timeout
+    chat_id = body["chat_id"]
+    while result.get("reply") is None and not result.get("duplicate") and time.monotonic() < deadline:
+        # Voice notes and photos can take longer than one wait: follow the chat's replies.
+        wait = max(1.0, min(30.0, deadline - time.monotonic()))
+        found = client.get(
+            f"{_edge_url(args)}/devchat/replies",
+            params={"chat_id": chat_id, "after": 0, "wait": wait},
+            timeout=wait + 5,
+        )
+        found.raise_for_status()
+        for reply in found.json().get("replies", ()):
+            if reply.get("in_reply_to") == message_id:
+                result["reply"] = {"seq": reply["seq"], "text": reply["text"], "kind": reply["kind"]}
+        if result.get("reply") is None:
+            time.sleep(0.2)
     return result
 
 
@@ -65,10 +114,24 @@ def _show(result: dict[str, Any], as_json: bool) -> int:
 
 
 def send(args: argparse.Namespace) -> int:
-    """Send ``args.text`` and print the reply; exit 1 if none came within ``args.timeout`` seconds."""
+    """Send ``args.text`` (or a ``--voice``/``--photo`` file, the text its caption) and print the reply.
+
+    Exits 1 if no reply came within ``args.timeout`` seconds, 2 if the edge or the file cannot be read.
+    """
+    path = getattr(args, "voice", None) or getattr(args, "photo", None)
+    media = None
+    if path:
+        try:
+            media = media_body(Path(path))
+        except (OSError, ValueError) as exc:
+            print(f"financy send: {exc}", file=sys.stderr)
+            return 2
+    elif args.text is None:
+        print("financy send: give a message, or --voice FILE / --photo FILE", file=sys.stderr)
+        return 2
     with httpx.Client() as client:
         try:
-            result = post_message(client, args, args.text, args.message_id)
+            result = post_message(client, args, args.text, args.message_id, media)
         except httpx.HTTPError as exc:
             print(
                 f"financy send: cannot reach the edge at {_edge_url(args)} ({exc}); is `financy up` running?",

@@ -1,6 +1,8 @@
 """Dev chat HTTP endpoints on the edge: talk to Financy as a chat user would, without a platform.
 
-``POST /devchat/messages``  body ``{"text", "user_id", "chat_id"?, "message_id"?, "name"?, "language"?, "wait"?}``
+``POST /devchat/messages``  body ``{"text", "user_id", "chat_id"?, "message_id"?, "name"?, "language"?, "wait"?,
+  "media"?: {"data": base64, "content_type"?, "filename"?}}`` (a voice note or photo; ``text`` is then
+  its caption and may be null)
   -> 200 ``{"idempotency_key", "accepted", "reply": {"seq", "text", "kind"}}`` once the core answered,
   or 202 with ``"reply": null`` if it did not within ``wait`` seconds (the message is kept and
   the reply shows up in ``GET /devchat/replies`` later). 400 for a malformed request.
@@ -10,6 +12,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import datetime as dt
 import json
 import uuid
@@ -20,11 +24,13 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-from financy.bots.common.message import InboundMessage, Intake
+from financy.bots.common.message import InboundMessage, Intake, MediaPayload
 from financy.bots.devchat.hub import DevchatHub
 
 MAX_WAIT_S = 30.0
 MAX_BODY_BYTES = 256 * 1024
+#: A body with a file: 25 MiB of media in base64 (4/3) plus the rest.
+MAX_MEDIA_BODY_BYTES = 36 * 1024 * 1024
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:
@@ -60,23 +66,58 @@ def _wait(value: Any, default: float) -> float:
     return seconds
 
 
+def _media(value: Any) -> MediaPayload | None:
+    """Return the ``media`` object of a request body as bytes (``None`` when absent).
+
+    Raises:
+        ValueError: not an object with base64 ``data`` (and optional string ``content_type``/``filename``).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("data"), str):
+        raise ValueError("media must be an object with base64 data")
+    try:
+        data = base64.b64decode(value["data"], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("media.data is not base64") from exc
+    content_type, filename = value.get("content_type"), value.get("filename")
+    if content_type is not None and not isinstance(content_type, str):
+        raise ValueError("media.content_type must be a string")
+    if filename is not None and not isinstance(filename, str):
+        raise ValueError("media.filename must be a string")
+    return MediaPayload(
+        data=data,
+        content_type=content_type[:100] if content_type else None,
+        filename=filename[:200] if filename else None,
+    )
+
+
 def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
     """Return the dev chat routes bound to the edge's ``intake`` and the reply ``hub``."""
     bp = Blueprint("devchat", url_prefix="/devchat")
 
     @bp.post("/messages")
     async def post_message(request: Request) -> HTTPResponse:
-        if len(request.body) > MAX_BODY_BYTES:
-            return _error(413, "too_large", f"body over {MAX_BODY_BYTES} bytes")
+        if len(request.body) > MAX_MEDIA_BODY_BYTES or (
+            len(request.body) > MAX_BODY_BYTES and b'"media"' not in request.body
+        ):
+            limit = MAX_MEDIA_BODY_BYTES if len(request.body) > MAX_MEDIA_BODY_BYTES else MAX_BODY_BYTES
+            return _error(413, "too_large", f"body over {limit} bytes")
         try:
             body = json.loads(request.body or b"null")
         except (ValueError, UnicodeDecodeError, RecursionError):
             return _error(400, "malformed_json", "the body is not JSON (or nests too deeply)")
         if not isinstance(body, dict):
             return _error(400, "malformed_request", "the body must be a JSON object")
+        try:
+            media = _media(body.get("media"))
+        except ValueError as exc:
+            return _error(400, "malformed_request", str(exc))
+        if media is None and len(request.body) > MAX_BODY_BYTES:
+            return _error(413, "too_large", f"body over {MAX_BODY_BYTES} bytes")
         text = body.get("text")
-        if not isinstance(text, str):
-            return _error(400, "malformed_request", "text must be a string")
+        if not isinstance(text, str) and not (media is not None and text is None):
+            return _error(400, "malformed_request", "text must be a string (or null with media)")
         try:
             user_id = _id(body.get("user_id"), "user_id")
             chat_id = _id(body.get("chat_id"), "chat_id", default=user_id)
@@ -95,10 +136,15 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
             text=text,
             sender_name=name[:200] if isinstance(name, str) and name else None,
             sender_language=language[:16] if isinstance(language, str) and language else None,
+            media_type="other" if media is not None else "text",
+            media=media,
         )
         waiter = hub.expect(chat_id, message_id)
         result = await intake(inbound)
         payload: dict[str, Any] = {"idempotency_key": result.idempotency_key, "accepted": result.accepted}
+        if result.unavailable:
+            hub.forget(chat_id, message_id)
+            return _error(503, "unavailable", "the edge cannot keep files right now; send it again shortly")
         if not result.accepted:
             hub.forget(chat_id, message_id)
             if result.conflict:

@@ -1,6 +1,7 @@
 """Relay: move captures from the edge outbox to the core's ``financy:captures`` stream.
 
-Woken at once when a capture is stored, and every second anyway. When the core's Redis is
+Woken at once when a capture is stored here, and every quarter second anyway (edge workers
+store the captures of voice notes and photos from their own processes). When the core's Redis is
 unreachable it backs off (up to ``backoff_max_s``) and keeps the captures on disk; they go out,
 in order, as soon as Redis answers again.
 """
@@ -79,7 +80,8 @@ class OutboxRelay:
                 log.info("relay.core_reachable_again", sent=sent)
             self.connected = True
             delay = 0.1
-            await self._pause(1.0, wakeable=True)
+            # Workers in other processes put media captures in the outbox file: look again soon.
+            await self._pause(0.25, wakeable=True)
 
     async def _pause(self, seconds: float, *, wakeable: bool = False) -> None:
         waiter = self._wake if wakeable else self._stopping

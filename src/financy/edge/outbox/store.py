@@ -7,6 +7,7 @@ webhook delivery is collapsed before it leaves the edge.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -27,7 +28,36 @@ CREATE TABLE IF NOT EXISTS replies_seen (
     reply_id TEXT PRIMARY KEY,
     seen_at REAL NOT NULL
 );
+-- Voice notes and photos between intake and their capture: the original is in the object store,
+-- a worker reads it (receiving -> queued -> done), and the capture lands in the outbox.
+CREATE TABLE IF NOT EXISTS media_jobs (
+    capture_id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS media_jobs_open ON media_jobs (updated_at) WHERE state != 'done';
 """
+
+#: States of a media job.
+RECEIVING, QUEUED, DONE = "receiving", "queued", "done"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaJobRow:
+    """One media job: its capture id, idempotency key, job JSON, original's sha256, state and starts."""
+
+    capture_id: str
+    idempotency_key: str
+    payload: str
+    sha256: str
+    state: str
+    attempts: int
+    updated_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +151,166 @@ class EdgeOutbox:
         with self._lock:
             self._db.execute("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", (cutoff,))
             self._db.execute("DELETE FROM replies_seen WHERE seen_at < ?", (cutoff,))
+            self._db.execute("DELETE FROM media_jobs WHERE state = ? AND updated_at < ?", (DONE, cutoff))
+
+    # --- media jobs -----------------------------------------------------------------------------
+
+    def claim_media(self, idempotency_key: str, capture_id: str, payload: str, sha256: str) -> str | None:
+        """Claim ``idempotency_key`` for a new media job in state ``receiving``.
+
+        Returns ``None`` when claimed, else the sha256 of the file first delivered under that key
+        (``""`` when the key belongs to a text capture): the delivery is a duplicate.
+        """
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT sha256 FROM media_jobs WHERE idempotency_key = ?", (idempotency_key,)
+                ).fetchone()
+                if (
+                    row is None
+                    and self._db.execute(
+                        "SELECT 1 FROM outbox WHERE idempotency_key = ?", (idempotency_key,)
+                    ).fetchone()
+                ):
+                    row = ("",)
+                if row is None:
+                    self._db.execute(
+                        "INSERT INTO media_jobs (capture_id, idempotency_key, payload, sha256, state,"
+                        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (capture_id, idempotency_key, payload, sha256, RECEIVING, now, now),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return None if row is None else str(row[0])
+
+    def media_stored(self, capture_id: str) -> None:
+        """Mark a claimed media job ``queued``: its original is in the object store."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE media_jobs SET state = ?, updated_at = ? WHERE capture_id = ? AND state = ?",
+                (QUEUED, time.time(), capture_id, RECEIVING),
+            )
+
+    def release_media(self, capture_id: str) -> None:
+        """Forget a claimed media job whose original could not be stored (the platform will resend)."""
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM media_jobs WHERE capture_id = ? AND state = ?", (capture_id, RECEIVING)
+            )
+
+    def media_job(self, capture_id: str) -> MediaJobRow | None:
+        """Return the media job of ``capture_id``, or ``None``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT capture_id, idempotency_key, payload, sha256, state, attempts, updated_at"
+                " FROM media_jobs WHERE capture_id = ?",
+                (capture_id,),
+            ).fetchone()
+        return None if row is None else MediaJobRow(*row)
+
+    def start_media(self, capture_id: str) -> int:
+        """Count one more start of a media job; return how many starts it has had."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE media_jobs SET attempts = attempts + 1, updated_at = ? WHERE capture_id = ?",
+                (time.time(), capture_id),
+            )
+            row = self._db.execute(
+                "SELECT attempts FROM media_jobs WHERE capture_id = ?", (capture_id,)
+            ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def finish_media(self, capture_id: str, idempotency_key: str, capture_payload: str) -> bool:
+        """Store the finished capture in the outbox and close its media job, in one transaction.
+
+        Returns ``False`` when the job was already done (a second run of the same job).
+        """
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._db.execute(
+                    "UPDATE media_jobs SET state = ?, updated_at = ? WHERE capture_id = ? AND state != ?",
+                    (DONE, now, capture_id, DONE),
+                )
+                if cur.rowcount == 1:
+                    self._db.execute(
+                        "INSERT INTO outbox (idempotency_key, payload, created_at) VALUES (?, ?, ?)"
+                        " ON CONFLICT (idempotency_key) DO NOTHING",
+                        (idempotency_key, capture_payload, now),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return cur.rowcount == 1
+
+    def stale_media(self, older_than_s: float) -> list[MediaJobRow]:
+        """Return unfinished media jobs untouched for ``older_than_s`` seconds (their worker may be gone)."""
+        cutoff = time.time() - older_than_s
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT capture_id, idempotency_key, payload, sha256, state, attempts, updated_at"
+                " FROM media_jobs WHERE state != ? AND updated_at < ? ORDER BY updated_at LIMIT 100",
+                (DONE, cutoff),
+            ).fetchall()
+        return [MediaJobRow(*row) for row in rows]
+
+    def touch_media(self, capture_id: str) -> None:
+        """Note that a media job was queued again now."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE media_jobs SET updated_at = ? WHERE capture_id = ?", (time.time(), capture_id)
+            )
+
+    def count_open_media(self) -> int:
+        """Return how many voice notes and photos wait for a worker."""
+        with self._lock:
+            row = self._db.execute("SELECT count(*) FROM media_jobs WHERE state != ?", (DONE,)).fetchone()
+        return int(row[0])
+
+    def last_capture_of(self, platform: str, chat_id: str, scan: int = 500) -> str | None:
+        """Return the CaptureV1 JSON of the most recent capture from ``chat_id`` (``None`` if not among
+        the last ``scan`` captures)."""
+        with self._lock:
+            rows = self._db.execute("SELECT payload FROM outbox ORDER BY id DESC LIMIT ?", (scan,)).fetchall()
+        for (payload,) in rows:
+            try:
+                data = json.loads(payload)
+            except ValueError:  # noqa: S112 - only our own JSON is here; a bad row is skipped
+                continue
+            if data.get("chat_id") == chat_id and data.get("platform") == platform:
+                return str(payload)
+        return None
+
+    def recent_merchants(self, chat_id: str, limit: int = 30) -> list[str]:
+        """Return merchants of this chat's recent captures still in the outbox, most recent first.
+
+        The speech model gets them as vocabulary: a family says the same shop names again.
+        """
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT payload FROM outbox ORDER BY id DESC LIMIT 500",
+            ).fetchall()
+        merchants: list[str] = []
+        for (payload,) in rows:
+            try:
+                data = json.loads(payload)
+            except ValueError:  # noqa: S112 - only our own JSON is here; a bad row is skipped
+                continue
+            if data.get("chat_id") != chat_id:
+                continue
+            for tx in (data.get("understanding") or {}).get("transactions") or ():
+                name = tx.get("merchant")
+                if isinstance(name, str) and name and name not in merchants:
+                    merchants.append(name)
+            if len(merchants) >= limit:
+                break
+        return merchants[:limit]
 
     def close(self) -> None:
         """Close the database file."""

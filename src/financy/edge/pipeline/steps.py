@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -30,6 +31,8 @@ class Draft:
     text_truncated: bool = False
     understanding: Understanding | None = None
     failures: list[str] = field(default_factory=list)
+    #: The earlier capture of this chat this message completes (see ``complete.CompleteMedia``).
+    completes: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,119 @@
+"""Pipeline step: a bare amount answering "how much?" completes the voice note or receipt it answers.
+
+A voice note without an amount ("eu quero uma coxinha de frango") or a receipt photo without a
+readable total is kept and answered with a question. When the chat's very next message is an
+amount and nothing else ("8,50"), this step joins the two: the transcript is read again with
+the amount, or the receipt's merchant, date and items are given the amount, and the capture
+names the one it completes (``CaptureV1.completes``) so the core closes that question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import ValidationError
+
+from financy.core.contracts.v1 import CaptureV1, Intent, ProposedTransaction, Understanding
+from financy.edge.outbox.store import EdgeOutbox
+from financy.edge.pipeline.steps import Draft, PipelineContext
+from financy.edge.pipeline.understand import Categorize, fill_categories, understand_text
+
+#: An answer counts for a question asked at most this long before it.
+ANSWER_WINDOW = dt.timedelta(minutes=30)
+#: Problems of media captures that a bare amount answers.
+ANSWERABLE = frozenset({"voice_no_amount", "receipt_no_total"})
+
+
+class CompleteMedia:
+    """Join a bare amount to the chat's previous voice note or receipt that lacked one."""
+
+    name = "complete_media"
+
+    def __init__(self, outbox: EdgeOutbox, categorize: Categorize | None = None) -> None:
+        self.outbox = outbox
+        self.categorize = categorize
+
+    def able_to_run(self, draft: Draft) -> bool:
+        """Run on a text read as exactly one transaction with an amount and nothing else."""
+        u = draft.understanding
+        if draft.inbound.media is not None or u is None or u.intent is not Intent.RECORD:
+            return False
+        if len(u.transactions) != 1:
+            return False
+        tx = u.transactions[0]
+        return tx.merchant is None and tx.description is None
+
+    async def run(self, draft: Draft, context: PipelineContext) -> None:
+        """Replace ``draft.understanding`` by the completed one when the previous capture asked for it."""
+        payload = self.outbox.last_capture_of(draft.inbound.platform, draft.inbound.chat_id)
+        if payload is None:
+            return
+        earlier = CaptureV1.model_validate_json(payload)
+        u = earlier.understanding
+        if earlier.media is None or u is None or u.problem not in ANSWERABLE:
+            return
+        if not dt.timedelta(0) <= draft.inbound.received_at - earlier.received_at <= ANSWER_WINDOW:
+            return
+        assert draft.understanding is not None
+        answer = draft.understanding.transactions[0]
+        completed: Understanding | None = None
+        if u.problem == "voice_no_amount" and earlier.provenance is not None and draft.text:
+            completed = self._voice(earlier.provenance.text, draft.text, answer, draft, context)
+        elif u.problem == "receipt_no_total" and earlier.receipt is not None:
+            completed = self._receipt(earlier, answer, draft.understanding)
+        if completed is not None:
+            draft.understanding = completed
+            draft.completes = earlier.capture_id
+
+    def _voice(
+        self, transcript: str, text: str, answer: ProposedTransaction, draft: Draft, context: PipelineContext
+    ) -> Understanding | None:
+        assert draft.understanding is not None
+        joined = f"{transcript.strip()} {text.strip()}"
+        reading = understand_text(
+            joined,
+            today=context.today(draft.inbound.received_at),
+            language_hint=draft.understanding.language,
+            currency=context.currency,
+        )
+        if self.categorize is not None:
+            reading = fill_categories(reading, joined, self.categorize)
+        if (
+            reading.intent is Intent.RECORD
+            and len(reading.transactions) == 1
+            and reading.transactions[0].amount == answer.amount
+        ):
+            return reading.model_copy(
+                update={"confidence": max(reading.confidence, draft.understanding.confidence)}
+            )
+        try:
+            tx = answer.model_copy(update={"description": transcript.strip()[:500] or None})
+        except ValidationError:
+            return None
+        return draft.understanding.model_copy(update={"transactions": (tx,)})
+
+    def _receipt(
+        self, earlier: CaptureV1, answer: ProposedTransaction, understanding: Understanding
+    ) -> Understanding | None:
+        receipt = earlier.receipt
+        assert receipt is not None
+        category = answer.category
+        if self.categorize is not None:
+            words = " ".join(
+                p for p in [receipt.merchant or "", *(i.description for i in receipt.items[:8])] if p
+            )
+            guess = self.categorize(words) if words else None
+            if guess is not None and guess[1] >= 0.35:
+                category = guess[0]
+        tx = ProposedTransaction(
+            kind=answer.kind,
+            amount=answer.amount,
+            currency=answer.currency or receipt.currency,
+            occurred_on=receipt.date or answer.occurred_on,
+            days_ago=None if receipt.date else answer.days_ago,
+            merchant=receipt.merchant,
+            category=category,
+            payment_method=answer.payment_method,
+            items=receipt.items,
+        )
+        return understanding.model_copy(update={"transactions": (tx,)})
