@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import time
 from decimal import Decimal
 
 import pytest
@@ -127,15 +126,6 @@ def test_analyse_returns_plain_spans_in_text_order() -> None:
         ("PAYMENT", "cartao de credito", "credit"),
         ("INSTALMENT", "em 3x", "3"),
     ]
-
-
-def test_analyse_is_fast() -> None:
-    texts = ["gastei 30 no pão de açúcar", "uber eats 35", "quanto gastei com mercado este mês?"] * 20
-    nlp.warm_up()
-    start = time.perf_counter()
-    for text in texts:
-        nlp.analyse(text, "pt")
-    assert (time.perf_counter() - start) / len(texts) < 0.001
 
 
 # --- what the reader takes from them ----------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -336,7 +335,6 @@ _JOINS = (" ", " ", "", "  ", "\u00a0", "\u202f")
 
 def test_fuzz_never_raises_and_never_records_an_impossible_item() -> None:
     rng = random.Random(20261128)
-    start = time.perf_counter()
     for _ in range(2000):
         text = "".join(rng.choice(_PIECES) + rng.choice(_JOINS) for _ in range(rng.randint(1, 12)))
         reading = read(
@@ -351,4 +349,3 @@ def test_fuzz_never_raises_and_never_records_an_impossible_item() -> None:
                 text
             )
             assert item.installments is None or 1 <= item.installments <= 72, text
-    assert time.perf_counter() - start < 2.0

@@ -590,9 +590,16 @@ def _is_approximate(tokens: Sequence[Token], start: int) -> bool:
 _CENTS_JOINERS: Final = frozenset({"and", "e", "com", "&", ","})
 
 
+#: Words after spoken cents that start where or what ("45 reais e 90 no mercado").
+_AFTER_CENTS: Final = frozenset(
+    {"no", "na", "nos", "nas", "de", "do", "da", "em", "pra", "pro", "para", "at", "for", "on", "in"}
+)
+
+
 def _spoken_cents(tokens: Sequence[Token], prev: Mention | None, mention: Mention) -> bool:
     """True for "3 reais e setenta e cinco": a currency word, "e"/"and", then a bare number
-    under 100 that ends the clause."""
+    under 100 that ends the clause, or is followed by where or what when nothing was named
+    before the amount ("quarenta e cinco reais e noventa no mercado", as speech comes out)."""
     if (
         prev is None
         or not prev.currency_word
@@ -605,7 +612,9 @@ def _spoken_cents(tokens: Sequence[Token], prev: Mention | None, mention: Mentio
     ):
         return False
     nxt = tokens[mention.end] if mention.end < len(tokens) else None
-    return nxt is None or nxt.kind is TokKind.NL or (nxt.kind is TokKind.PUNCT and nxt.text in ",;.!")
+    if nxt is None or nxt.kind is TokKind.NL or (nxt.kind is TokKind.PUNCT and nxt.text in ",;.!"):
+        return True
+    return nxt.text in _AFTER_CENTS and not _described_before(tokens, prev.start)
 
 
 def _is_clause_end(tok: Token | None) -> bool:
