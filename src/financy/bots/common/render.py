@@ -120,6 +120,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "why.unreadable_pdf": "não consegui ler esse PDF",
         "why.empty": "o arquivo está vazio",
         "why.unknown": "formato que não conheço",
+        "why.unsupported_language": "este servidor não reconhece fala nesse idioma",
     },
     "en": {
         "recorded_hint": "Wrong? /undo",
@@ -230,6 +231,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "why.unreadable_pdf": "I couldn't read that PDF",
         "why.empty": "the file is empty",
         "why.unknown": "a format I don't know",
+        "why.unsupported_language": "this server does not recognise speech in that language",
     },
 }
 

@@ -122,9 +122,18 @@ class MediaReader:
         self._image_error = image_error
 
     def language_of(self, job: MediaJob) -> Literal["pt", "en"]:
-        """Return the language to read ``job`` in: the sender's, else the edge's (pt or en)."""
+        """Return the language to answer and read text in: the sender's, else the edge's (pt or en)."""
         hint = (job.sender_language or "")[:2].lower() or self.language
         return "en" if hint == "en" else "pt"
+
+    def speech_language_of(self, job: MediaJob) -> str:
+        """Return the language a voice note is spoken in: the sender's (any ISO 639-1), else the edge's.
+
+        Whisper gets it as its language (it mistakes the language of short clips); a Vosk model
+        speaks one language and refuses another.
+        """
+        hint = (job.sender_language or "")[:2].lower()
+        return hint if hint.isalpha() and len(hint) == 2 else self.language
 
     def read(self, job: MediaJob, data: bytes, *, merchants: Sequence[str] = ()) -> CaptureV1:
         """Return the capture for ``job`` whose original is ``data`` (never raises for bad media)."""
@@ -203,7 +212,9 @@ class MediaReader:
             prompt = f"{', '.join(merchants[:20])}. {prompt}"
         started = time.perf_counter()
         try:
-            transcript = self.transcriber.transcribe(data, language=language, prompt=prompt)
+            transcript = self.transcriber.transcribe(
+                data, language=self.speech_language_of(job), prompt=prompt
+            )
         except Exception as exc:
             if self._audio_error is not None and isinstance(exc, self._audio_error):
                 code = str(getattr(exc, "code", "corrupt_audio"))
