@@ -301,12 +301,14 @@ class MediaSweeper:
         *,
         job_timeout_s: int,
         interval_s: float = 15.0,
+        margin_s: float = 5.0,
     ) -> None:
         self.outbox = outbox
         self.store = store
         self.queue = queue
         self.job_timeout_s = job_timeout_s
         self.interval_s = interval_s
+        self.margin_s = margin_s
         self.requeued = 0
         self._stopping = asyncio.Event()
 
@@ -317,7 +319,7 @@ class MediaSweeper:
     def sweep(self) -> int:
         """Queue stale jobs again (synchronous); return how many were queued."""
         count = 0
-        for row in self.outbox.stale_media(self.job_timeout_s + 5):
+        for row in self.outbox.stale_media(self.job_timeout_s + self.margin_s):
             job = MediaJob.model_validate_json(row.payload)
             if row.state == RECEIVING:
                 # The intake died between claiming and storing: keep the job only if the file made it.
