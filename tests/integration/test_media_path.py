@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -76,6 +77,14 @@ class MediaStack:
         response = httpx.post(f"{self.edge_url}/devchat/messages", json=body, timeout=wait + 15)
         assert response.status_code in (200, 202), response.text
         result: dict[str, Any] = response.json()
+        deadline = time.monotonic() + 120  # a loaded machine: models load on the first job
+        while result.get("reply") is None and not result.get("duplicate") and time.monotonic() < deadline:
+            replies = httpx.get(
+                f"{self.edge_url}/devchat/replies",
+                params={"chat_id": user, "after": 0, "wait": 10},
+                timeout=25,
+            ).json()["replies"]
+            result["reply"] = next((r for r in replies if r["in_reply_to"] == body["message_id"]), None)
         return result
 
 
@@ -137,7 +146,8 @@ def media_stack(
         yield stack
     finally:
         for name, proc in procs.items():
-            assert stop(proc) == 0, (tmp_path / f"{name}.log").read_text()[-3000:]
+            # A worker finishes the job in hand before it stops (RQ's warm shutdown).
+            assert stop(proc, 90) == 0, (tmp_path / f"{name}.log").read_text()[-3000:]
         if s3 is not None:
             s3.close()
 

@@ -260,8 +260,6 @@ def run_worker(settings: EdgeSettings, *, burst: bool = False) -> int:
     """Run one RQ worker for this edge's media queue until SIGTERM (or the queue is empty with ``burst``)."""
     from rq import Queue, SimpleWorker
 
-    # Tesseract's OpenMP threads fight each other when several workers share a few cores.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     client = sync_redis(settings.queue_url())
     runner = _PROCESS.runner = make_runner(settings)
     name = f"edge-{settings.edge.id}-{socket.gethostname()}-{os.getpid()}"
