@@ -282,6 +282,33 @@ def _pdf_of(photo: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _strip_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (30_000, 1)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _odd_wav() -> bytes:
+    wav = bytearray(silence_wav(1.0))
+    wav[20:22] = (0x1234).to_bytes(2, "little")  # a format tag no decoder knows
+    return bytes(wav)
+
+
+def test_a_caption_gives_the_amount_a_receipt_lacks(media_stack: MediaStack, engine: Engine) -> None:
+    user = f"r{uuid.uuid4().hex[:8]}"
+    photo = FIXTURES / "receipts" / "mmocr_wildreceipt_safeway_photo.jpg"  # its total is cut off
+    reply = media_stack.send(user=user, data=photo.read_bytes(), content_type="image/jpeg", caption="23,45")[
+        "reply"
+    ]
+    assert reply["kind"] == "recorded", reply
+    [tx] = _transactions(engine, user)
+    assert tx.amount == Decimal("23.4500")
+    assert tx.merchant is not None
+    assert "safeway" in tx.merchant.lower()
+
+
 def test_bad_media_gets_a_clear_answer_and_is_kept(media_stack: MediaStack, engine: Engine) -> None:
     ogg = VOICE_NOTE.read_bytes()
     cases: list[tuple[str, bytes, str, str]] = [
@@ -293,6 +320,8 @@ def test_bad_media_gets_a_clear_answer_and_is_kept(media_stack: MediaStack, engi
         ("not a receipt", cat_png(seed=3), "image/png", "foto"),
         ("too large", b"\xff\xd8\xff" + b"\x00" * (3 * 1024 * 1024 + 10), "image/jpeg", "grande"),
         ("unknown bytes", b"\x00\x01binary\x02" * 50, "application/octet-stream", "guardei"),
+        ("a 30000 x 1 strip", _strip_png(), "image/png", "imagem"),
+        ("a WAV of an unknown codec", _odd_wav(), "audio/wav", "áudio"),
     ]
     for what, data, content_type, words in cases:
         user = f"b{uuid.uuid4().hex[:8]}"
@@ -303,7 +332,10 @@ def test_bad_media_gets_a_clear_answer_and_is_kept(media_stack: MediaStack, engi
         kept = _capture(engine, user)
         assert kept.status == "needs_review", what
         assert _transactions(engine, user) == [], what
-        if what != "too large":
+        if what == "too large":
+            assert kept.media is None  # not kept, and the answer says so
+            assert "não o guardei" in reply["text"]
+        else:
             assert media_stack.store.get(kept.media["key"]) == data, what
     # A truncated voice note and a PDF receipt are read as far as they go.
     user = f"b{uuid.uuid4().hex[:8]}"

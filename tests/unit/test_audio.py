@@ -217,3 +217,9 @@ def test_video_without_sound(tmp_path: Path) -> None:
 
 def test_wav_without_samples() -> None:
     assert refused(wav_bytes(np.zeros(0, dtype="<i2"), 16000)).code == "empty_audio"
+
+
+def test_a_wav_of_an_unknown_codec_is_unsupported() -> None:
+    data = bytearray(wav_bytes(np.zeros(16000, dtype=np.int16), 16000))
+    data[20:22] = (0x1234).to_bytes(2, "little")  # format tag no decoder knows
+    assert refused(bytes(data)).code in ("unsupported_audio", "corrupt_audio")

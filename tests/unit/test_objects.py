@@ -358,7 +358,7 @@ def test_an_empty_store_lists_nothing(tmp_path: Path) -> None:
         ("image/png", ".png"),
         ("image/webp", ".webp"),
         ("application/pdf", ".pdf"),
-        ("video/mp4", ".bin"),
+        ("video/mp4", ".mp4"),
         ("application/octet-stream", ".bin"),
         ("not a type", ".bin"),
     ],
@@ -493,3 +493,17 @@ def test_the_store_follows_the_settings(tmp_path: Path) -> None:
     )
     assert isinstance(s3_store, S3Store)
     assert s3_store.describe() == "s3://originals@127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    ("head", "declared", "expected"),
+    [
+        (b"II*\x00" + b"\x00" * 12, None, "image/tiff"),
+        (b"MM\x00*" + b"\x00" * 12, "application/octet-stream", "image/tiff"),
+        (b"\x1a\x45\xdf\xa3" + b"\x00" * 12, "audio/webm", "audio/webm"),
+        (b"\x1a\x45\xdf\xa3" + b"\x00" * 12, None, "video/webm"),
+    ],
+)
+def test_tiff_and_webm_are_sniffed(head: bytes, declared: str | None, expected: str) -> None:
+    assert sniff_content_type(head, declared) == expected
+    assert original_key("e", "c", expected).endswith((".tiff", ".webm"))

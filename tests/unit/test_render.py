@@ -101,3 +101,44 @@ def test_every_problem_the_reader_names_has_a_question_in_both_languages() -> No
     problems |= {"ambiguous_date", "amount_too_small"}
     for language in ("pt", "en"):
         assert {f"q.{p}" for p in problems} <= set(_STRINGS[language])
+
+
+def test_media_questions_quote_what_was_heard_and_say_what_was_kept() -> None:
+    from financy.bots.common.render import _STRINGS
+
+    heard = reply(ReplyKind.QUESTION, problem="voice_no_amount").model_copy(
+        update={"heard": "Eu quero uma coxinha de frango."}
+    )
+    assert render_reply(heard) == (
+        "🎙️ Ouvi: “Eu quero uma coxinha de frango.”. Não ouvi um valor — quanto foi? "
+        "(responda só o valor, ex.: “8,50”)"
+    )
+    assert "no speech" in render_reply(reply(ReplyKind.QUESTION, "en", problem="voice_no_amount"))
+    assert render_reply(reply(ReplyKind.QUESTION, "en", problem="audio:too_long")).startswith(
+        "🎙️ I couldn't play that voice note: it is too long (up to 10 minutes)."
+    )
+    assert "o arquivo está corrompido" in render_reply(
+        reply(ReplyKind.QUESTION, problem="image:corrupt_image")
+    )
+    assert "não o guardei" in render_reply(reply(ReplyKind.QUESTION, problem="file_too_large"))
+    receipt = reply(ReplyKind.QUESTION, "en", problem="receipt_no_total").model_copy(
+        update={"heard": "SAFEWAY"}
+    )
+    assert render_reply(receipt).startswith("🧾 I read the receipt (SAFEWAY) but found no total.")
+    problems = {"voice_no_amount", "no_speech", "file_too_large", "receipt_no_total", "receipt_not_a_receipt"}
+    problems |= {"receipt_no_text", "media_failed", "media_missing"}
+    codes = {"corrupt_audio", "empty_audio", "too_long", "too_large", "unsupported_audio", "not_an_image"}
+    codes |= {"too_many_pixels", "corrupt_image", "unreadable_pdf", "empty", "unsupported_language"}
+    for language in ("pt", "en"):
+        assert {f"q.{p}" for p in problems} | {f"why.{c}" for c in codes} <= set(_STRINGS[language])
+
+
+def test_a_recorded_voice_note_quotes_it_and_a_receipt_counts_its_items() -> None:
+    spoken = reply(ReplyKind.RECORDED, "en", amount=Decimal("12"), currency="USD", merchant="lunch")
+    spoken = spoken.model_copy(update={"heard": "I paid $12 for lunch."})
+    assert render_reply(spoken) == "✅ $12.00 · lunch · 11/28\n🎙️ “I paid $12 for lunch.”\nWrong? /undo"
+    receipt = reply(ReplyKind.RECORDED, amount=Decimal("14.5"), currency="USD", merchant="Contoso")
+    tx = receipt.transactions[0].model_copy(update={"items": 2})
+    assert render_reply(receipt.model_copy(update={"transactions": (tx,)})) == (
+        "✅ US$ 14,50 · Contoso · 28/11\n🧾 2 itens guardados\nErrado? /desfazer"
+    )

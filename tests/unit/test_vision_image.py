@@ -317,3 +317,9 @@ def test_lab_tiff_is_converted_colorimetrically() -> None:
     assert abs(red - green) <= 2
     assert abs(green - blue) <= 2
     assert 110 <= red <= 130
+
+
+def test_a_strip_with_a_side_over_the_limit_is_refused() -> None:
+    buffer = io.BytesIO()
+    Image.new("1", (30_000, 1)).save(buffer, format="PNG")  # 30 000 pixels: under the pixel limit
+    assert _code(buffer.getvalue()) == "too_many_pixels"

@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import redis
@@ -19,6 +19,7 @@ import structlog
 
 from financy.bots.common.message import InboundMessage, IntakeResult
 from financy.core.contracts.v1 import (
+    MAX_TEXT_CHARS,
     CaptureV1,
     Intent,
     MediaRef,
@@ -70,19 +71,10 @@ class Intake:
         if inbound.media is not None and self.store is not None:
             return await self._media(inbound, key)
         draft = await self.pipeline.run(inbound)
-        capture = CaptureV1(
-            capture_id=uuid7(),
-            idempotency_key=key,
-            edge_id=self.edge_id,
-            platform=inbound.platform,
-            chat_id=inbound.chat_id,
-            message_id=inbound.message_id,
-            sender=Sender(
-                platform_user_id=inbound.sender_id,
-                display_name=inbound.sender_name[:200] if inbound.sender_name else None,
-                language_code=inbound.sender_language[:16] if inbound.sender_language else None,
-            ),
-            received_at=inbound.received_at,
+        capture = self._capture(
+            inbound,
+            key,
+            uuid7(),
             media_type=inbound.media_type,
             text=draft.text,
             text_truncated=draft.text_truncated,
@@ -126,7 +118,8 @@ class Intake:
             sender_name=inbound.sender_name[:200] if inbound.sender_name else None,
             sender_language=inbound.sender_language[:16] if inbound.sender_language else None,
             received_at=inbound.received_at,
-            caption=inbound.text[:10_000] if inbound.text else None,
+            caption=inbound.text[:MAX_TEXT_CHARS] if inbound.text else None,
+            caption_truncated=bool(inbound.text) and len(inbound.text or "") > MAX_TEXT_CHARS,
             kind=kind,
             media=MediaRef(
                 key=object_key,
@@ -168,9 +161,27 @@ class Intake:
         self, inbound: InboundMessage, key: str, capture_id: UUID, kind: str, size: int
     ) -> IntakeResult:
         """Keep the capture of a file over the edge's limit (without the file) and ask for a smaller one."""
-        prefix = "audio" if kind == "voice" else "image"
         language = "en" if (inbound.sender_language or "").lower().startswith("en") else "pt"
-        capture = CaptureV1(
+        capture = self._capture(
+            inbound,
+            key,
+            capture_id,
+            media_type="voice" if kind == "voice" else "photo" if kind == "photo" else "document",
+            text=inbound.text[:MAX_TEXT_CHARS] if inbound.text else None,
+            text_truncated=len(inbound.text or "") > MAX_TEXT_CHARS,
+            understanding=Understanding(
+                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="file_too_large"
+            ),
+        )
+        accepted = self.outbox.put(key, capture.model_dump_json())
+        log.warning("capture.media_too_large", idempotency_key=key, size=size, limit=self.max_media_bytes)
+        if accepted:
+            self._wake()
+        return IntakeResult(key, accepted=accepted)
+
+    def _capture(self, inbound: InboundMessage, key: str, capture_id: UUID, **fields: Any) -> CaptureV1:
+        """Return the v1 capture of ``inbound`` with ``fields`` (media type, text, understanding...)."""
+        return CaptureV1(
             capture_id=capture_id,
             idempotency_key=key,
             edge_id=self.edge_id,
@@ -183,14 +194,5 @@ class Intake:
                 language_code=inbound.sender_language[:16] if inbound.sender_language else None,
             ),
             received_at=inbound.received_at,
-            media_type="voice" if kind == "voice" else "photo" if kind == "photo" else "document",
-            text=inbound.text[:10_000] if inbound.text else None,
-            understanding=Understanding(
-                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=f"{prefix}:too_large"
-            ),
+            **fields,
         )
-        accepted = self.outbox.put(key, capture.model_dump_json())
-        log.warning("capture.media_too_large", idempotency_key=key, size=size, limit=self.max_media_bytes)
-        if accepted:
-            self._wake()
-        return IntakeResult(key, accepted=accepted)

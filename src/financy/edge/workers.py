@@ -88,9 +88,10 @@ class MediaRunner:
     def run(self, capture_id: str) -> str:
         """Read ``capture_id``'s original and put its capture in the outbox; return the outcome.
 
-        Outcomes: ``"done"``, ``"already_done"``, ``"unknown"`` (no such job), ``"gave_up"``.
-        Raises what the models raise unexpectedly while starts remain (RQ records the failure and
-        the sweeper queues it again).
+        Outcomes: ``"done"``, ``"already_done"``, ``"unknown"`` (no such job), ``"failed"`` (a reader
+        raised: the user is told at once), ``"gave_up"`` (started ``job_attempts`` times without
+        finishing: the worker died each time). Raises :class:`ObjectStoreError` when the store is
+        unavailable (RQ records the failure; the sweeper queues the job again).
         """
         row = self.outbox.media_job(capture_id)
         if row is None:
@@ -115,11 +116,10 @@ class MediaRunner:
             merchants = self.outbox.recent_merchants(job.chat_id)
             capture = self.reader.read(job, data, merchants=merchants)
         except Exception:
-            if starts >= self.settings.edge.job_attempts:
-                log.exception("media.failed", capture_id=capture_id, starts=starts)
-                self._finish(job, self.reader.failed(job))
-                return "gave_up"
-            raise
+            # A file the readers choke on does so every time: tell the user now, keep the original.
+            log.exception("media.read_failed", capture_id=capture_id, kind=job.kind)
+            self._finish(job, self.reader.failed(job))
+            return "failed"
         self._finish(job, capture)
         understanding = capture.understanding
         log.info(

@@ -218,6 +218,12 @@ _EXTENSIONS: dict[str, str] = {
     "image/png": ".png",
     "image/webp": ".webp",
     "image/heic": ".heic",
+    "image/gif": ".gif",
+    "image/tiff": ".tiff",
+    "image/avif": ".avif",
+    "audio/webm": ".webm",
+    "video/webm": ".webm",
+    "video/mp4": ".mp4",
     "application/pdf": ".pdf",
 }
 
@@ -267,8 +273,9 @@ def sniff_content_type(data: bytes, declared: str | None = None) -> str:
     audio/mpeg; ISO BMFF (``ftyp`` at offset 4): brands M4A/M4B/M4P -> audio/mp4, HEIF brands ->
     image/heic, other brands -> audio/mp4 when ``declared`` is audio/*, else video/mp4; RIFF
     ``WAVE`` -> audio/wav; ``fLaC`` -> audio/flac; JPEG ``FF D8 FF`` -> image/jpeg; PNG signature ->
-    image/png; RIFF ``WEBP`` -> image/webp; ``GIF87a``/``GIF89a`` -> image/gif; ``%PDF-`` ->
-    application/pdf. Magic bytes win over the declared type (a PNG sent as image/jpeg is image/png).
+    image/png; RIFF ``WEBP`` -> image/webp; ``GIF87a``/``GIF89a`` -> image/gif; ``II*\0``/``MM\0*``
+    -> image/tiff; EBML (Matroska/WebM) -> audio/webm when declared audio/*, else video/webm;
+    ``%PDF-`` -> application/pdf. Magic bytes win over the declared type (a PNG sent as image/jpeg is image/png).
     A declared type is returned as its lower-case ``type/subtype`` without parameters; a declared
     value that is not a media type counts as none.
     """
@@ -301,6 +308,10 @@ def sniff_content_type(data: bytes, declared: str | None = None) -> str:
             sniffed = "image/avif"
         else:
             sniffed = "audio/mp4" if (declared_essence or "").startswith("audio/") else "video/mp4"
+    elif head.startswith((b"II*\x00", b"MM\x00*")):
+        sniffed = "image/tiff"
+    elif head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska / WebM
+        sniffed = "audio/webm" if (declared_essence or "").startswith("audio/") else "video/webm"
     elif head.startswith(b"ID3") or _is_mpeg_audio_frame(head):
         sniffed = "audio/mpeg"
     return sniffed or declared_essence or _OCTET_STREAM

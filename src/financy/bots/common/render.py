@@ -84,8 +84,12 @@ _STRINGS: dict[str, dict[str, str]] = {
             "🎙️ Ouvi: “{heard}”. Não ouvi um valor — quanto foi? (responda só o valor, ex.: “8,50”)"
         ),
         "q.no_speech": (
-            "🎙️ Não consegui ouvir um valor nesse áudio (parece silêncio). Guardei; pode repetir "
+            "🎙️ Não consegui ouvir um valor nesse áudio (não ouvi fala). Guardei; pode repetir "
             "ou escrever o gasto?"
+        ),
+        "q.file_too_large": (
+            "📎 Esse arquivo é grande demais para mim (até 25 MB) e não o guardei. Pode mandar um "
+            "menor, ou escrever o gasto?"
         ),
         "q.audio": (
             "🎙️ Não consegui ouvir esse áudio: {why}. Guardei o arquivo; pode mandar de novo ou "
@@ -193,8 +197,12 @@ _STRINGS: dict[str, dict[str, str]] = {
             "the amount, e.g. “8.50”)"
         ),
         "q.no_speech": (
-            "🎙️ I couldn't hear an amount in that voice note (it sounds silent). I kept it; could "
+            "🎙️ I couldn't hear an amount in that voice note (I heard no speech). I kept it; could "
             "you say it again or type it?"
+        ),
+        "q.file_too_large": (
+            "📎 That file is too large for me (up to 25 MB) and I did not keep it. Could you send a "
+            "smaller one, or type the expense?"
         ),
         "q.audio": (
             "🎙️ I couldn't play that voice note: {why}. I kept the file; could you send it again "

@@ -151,7 +151,7 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
                 return _error(
                     409,
                     "message_id_reused",
-                    f"message_id {message_id!r} was already used in this chat for a different text",
+                    f"message_id {message_id!r} was already used in this chat for a different text or file",
                 )
             payload["reply"] = None
             payload["duplicate"] = True

@@ -542,12 +542,14 @@ def _confirm_pending(
     outcome.kind, outcome.transactions = ReplyKind.RECORDED, [_recorded(row, language) for row in rows]
 
 
-def _heard(capture: CaptureV1) -> str | None:
-    """Return what the edge heard (a transcript) or read (a receipt's merchant), short enough to quote."""
+def _heard(capture: CaptureV1, problem: str | None) -> str | None:
+    """Return what the edge heard (a transcript), or the merchant it read on a receipt it asks about,
+    short enough to quote in the reply."""
     if capture.provenance is None:
         return None
     if capture.provenance.source == "ocr":
-        return capture.receipt.merchant if capture.receipt is not None else None
+        asking = problem is not None and problem.startswith("receipt_")
+        return capture.receipt.merchant if asking and capture.receipt is not None else None
     text = " ".join(capture.provenance.text.split())
     if not text:
         return None
@@ -682,7 +684,7 @@ def ingest_capture(uow: UnitOfWork, capture: CaptureV1, defaults: ContextDefault
         transactions=tuple(outcome.transactions),
         problem=outcome.problem,
         answer=outcome.answer,
-        heard=_heard(capture),
+        heard=_heard(capture, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
     )
     uow.publish(replies_stream(capture.edge_id), reply.model_dump_json())

@@ -123,6 +123,26 @@ class TransactionPage:
         return {"items": [t.to_json() for t in self.items], "next_cursor": self.next_cursor}
 
 
+_TX = orm.transactions
+#: The columns a listed transaction shows (:class:`TransactionView`).
+_LISTED = (
+    _TX.c.id,
+    _TX.c.occurred_on,
+    _TX.c.kind,
+    _TX.c.amount,
+    _TX.c.currency,
+    _TX.c.merchant,
+    _TX.c.description,
+    _TX.c.category,
+    _TX.c.payment_method,
+    _TX.c.installments,
+    _TX.c.status,
+    _TX.c.source_channel,
+    _TX.c.author_id,
+    _TX.c.created_at,
+)
+
+
 def transactions(
     conn: Connection,
     context_id: uuid.UUID,
@@ -147,22 +167,7 @@ def transactions(
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     tx = orm.transactions
-    query = select(
-        tx.c.id,
-        tx.c.occurred_on,
-        tx.c.kind,
-        tx.c.amount,
-        tx.c.currency,
-        tx.c.merchant,
-        tx.c.description,
-        tx.c.category,
-        tx.c.payment_method,
-        tx.c.installments,
-        tx.c.status,
-        tx.c.source_channel,
-        tx.c.author_id,
-        tx.c.created_at,
-    ).where(tx.c.context_id == context_id)
+    query = select(*_LISTED).where(tx.c.context_id == context_id)
     if date_from is not None:
         query = query.where(tx.c.occurred_on >= date_from)
     if date_to is not None:
@@ -223,20 +228,7 @@ def transaction_detail(
     tx = orm.transactions
     row = conn.execute(
         select(
-            tx.c.id,
-            tx.c.occurred_on,
-            tx.c.kind,
-            tx.c.amount,
-            tx.c.currency,
-            tx.c.merchant,
-            tx.c.description,
-            tx.c.category,
-            tx.c.payment_method,
-            tx.c.installments,
-            tx.c.status,
-            tx.c.source_channel,
-            tx.c.author_id,
-            tx.c.created_at,
+            *_LISTED,
             tx.c.capture_id,
         ).where(tx.c.context_id == context_id, tx.c.id == transaction_id)
     ).first()

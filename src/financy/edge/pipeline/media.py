@@ -76,13 +76,14 @@ class MediaJob(BaseModel):
     sender_language: str | None = None
     received_at: dt.datetime
     caption: str | None = None
+    caption_truncated: bool = False
     kind: MediaKind
     media: MediaRef
 
 
 def media_kind(content_type: str) -> MediaKind:
     """Return the capture's media type for a sniffed ``content_type`` (audio -> voice, image -> photo)."""
-    if content_type.startswith("audio/") or content_type in ("video/ogg", "video/mp4"):
+    if content_type.startswith(("audio/", "video/")):  # a video note is heard by its sound track
         return "voice"
     if content_type.startswith("image/"):
         return "photo"
@@ -181,6 +182,7 @@ class MediaReader:
             received_at=job.received_at,
             media_type=job.kind,
             text=job.caption,
+            text_truncated=job.caption_truncated,
             understanding=understanding,
             media=job.media,
             provenance=provenance,
@@ -301,8 +303,9 @@ class MediaReader:
         if fields.problem or fields.total is None or fields.total <= 0:
             problem = f"receipt_{fields.problem or 'no_total'}"
             if caption is not None and caption.intent is Intent.RECORD and caption.transactions:
-                # The user typed the amount with the photo: the caption is the transaction.
-                return caption, provenance, receipt_v1
+                # The user typed the amount with the photo: the caption's amount, the receipt's
+                # merchant, date and lines.
+                return self._with_receipt(caption, fields, items), provenance, receipt_v1
             return (
                 Understanding(language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=problem[:80]),
                 provenance,
@@ -347,6 +350,30 @@ class MediaReader:
             language=language, intent=Intent.RECORD, transactions=(proposed,), confidence=confidence
         )
         return understanding, provenance, receipt_v1
+
+    def _with_receipt(
+        self, caption: Understanding, fields: Any, items: tuple[LineItem, ...]
+    ) -> Understanding:
+        """Return the caption's transaction completed with what the receipt says (one transaction only)."""
+        if len(caption.transactions) != 1:
+            return caption
+        tx = caption.transactions[0]
+        category = tx.category
+        if category is None and self.categorize is not None:
+            guess = self._receipt_category(fields.merchant, items, "", None)
+            category = guess[0] if guess is not None and guess[1] >= 0.35 else None
+        merged = tx.model_copy(
+            update={
+                "currency": tx.currency or fields.currency,
+                "occurred_on": tx.occurred_on or fields.date,
+                "days_ago": None if (tx.occurred_on or fields.date) else tx.days_ago,
+                "merchant": tx.merchant or (fields.merchant[:200] if fields.merchant else None),
+                "category": category,
+                "payment_method": tx.payment_method or _PAYMENT.get(fields.payment_method or ""),
+                "items": items,
+            }
+        )
+        return caption.model_copy(update={"transactions": (merged,)})
 
     def _receipt_category(
         self, merchant: str | None, items: Sequence[LineItem], text: str, caption: str | None

@@ -186,7 +186,12 @@ def decode_audio(data: bytes, *, limits: SpeechLimits = SpeechLimits()) -> Decod
                 "too_long",
                 f"the audio lasts {_clock(declared)}; at most {_clock(limits.max_duration_s)} is accepted",
             )
-        codec = stream.codec_context.name
+        context = stream.codec_context
+        if context is None or not context.name:
+            raise AudioError(
+                "unsupported_audio", f"the {demuxer} file's audio codec is not one we can decode"
+            )
+        codec = context.name
         container_name = "mp4" if demuxer == "mp4" else container.format.name.split(",")[0]
         max_samples = int(limits.max_duration_s * SAMPLE_RATE)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)

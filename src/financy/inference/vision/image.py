@@ -70,6 +70,8 @@ class ImageLimits:
     max_bytes: int = 25 * 1024 * 1024
     max_pixels: int = 40_000_000
     pdf_dpi: int = 200
+    #: Longest side (px): a 30 000 000 x 1 strip is no photo, and QR and OCR libraries cap a side at 65 535.
+    max_side: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,10 @@ def _load_raster(data: bytes, limits: ImageLimits) -> LoadedImage:
         fmt = img.format or "unknown"
         if width <= 0 or height <= 0:
             raise ImageError("corrupt_image", f"the image declares a size of {width}x{height}")
+        if width > limits.max_side or height > limits.max_side:
+            raise ImageError(
+                "too_many_pixels", f"{width}x{height} has a side over the limit of {limits.max_side} pixels"
+            )
         if width * height > limits.max_pixels:
             raise ImageError(
                 "too_many_pixels",

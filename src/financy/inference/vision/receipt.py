@@ -176,7 +176,11 @@ def _with_nfce(f: ReceiptFields, nfce: NfceInfo | None) -> ReceiptFields:
 
 
 def _find_nfce(pixels: Any, texts: Sequence[str]) -> NfceInfo | None:
-    for payload in decode_qr_codes(pixels):
+    try:
+        payloads = decode_qr_codes(pixels)
+    except (ValueError, RuntimeError):  # the QR code is a bonus: an image zxing refuses is still read
+        payloads = []
+    for payload in payloads:
         info = parse_nfce_qr(payload)
         if info is not None:
             return info
