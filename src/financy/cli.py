@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--chat", help="dev chat chat id (default: the user id)")
         p.add_argument("--name", help="display name of the user")
+        p.add_argument(
+            "--lang", choices=["pt", "en"], help="the user's language (as a chat platform tells it)"
+        )
         p.add_argument("--edge-url", help="edge base URL (default http://127.0.0.1:8081 or FINANCY_EDGE_URL)")
         p.add_argument(
             "--timeout", type=float, default=60.0, help="seconds to wait for the reply (default 60)"

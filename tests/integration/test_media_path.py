@@ -145,11 +145,13 @@ def media_stack(
         wait_http(f"{stack.edge_url}/readyz", 30, procs["edge"])
         yield stack
     finally:
-        for name, proc in procs.items():
-            # A worker finishes the job in hand before it stops (RQ's warm shutdown).
-            assert stop(proc, 90) == 0, (tmp_path / f"{name}.log").read_text()[-3000:]
+        # Every process is stopped before any exit code is judged (none is left running).
+        # A worker finishes the job in hand before it stops (RQ's warm shutdown).
+        codes = {name: stop(proc, 90) for name, proc in procs.items()}
         if s3 is not None:
             s3.close()
+        for name, code in codes.items():
+            assert code == 0, (tmp_path / f"{name}.log").read_text()[-3000:]
 
 
 def _capture(engine: Engine, chat: str, *, newest: bool = True) -> Any:
@@ -272,6 +274,12 @@ def test_receipt_photo_becomes_one_transaction_with_its_items(
     again = media_stack.send(user=user, data=data, content_type="image/jpeg", message_id=mid, wait=5)
     assert again["duplicate"] is True
     assert len(_transactions(engine, user)) == 1
+    # The same photo sent again as a new message is recognised, answered and kept, not recorded.
+    resent = media_stack.send(user=user, data=data, content_type="image/jpeg")["reply"]
+    assert resent["kind"] == "question"
+    assert "mesmo arquivo" in resent["text"]
+    assert len(_transactions(engine, user)) == 1
+    assert _capture(engine, user).problem == "duplicate_media"
 
 
 def _pdf_of(photo: Path) -> bytes:

@@ -81,9 +81,10 @@ def stack(database_url: str, redis_url: str, edge_id: str, tmp_path: Path) -> It
         wait_http(f"{s.edge_url}/readyz", 30, edge)
         yield s
     finally:
-        assert stop(s.edge) == 0, (tmp_path / "edge.log").read_text()[-3000:]
-        assert stop(s.ingest) == 0, (tmp_path / "ingest.log").read_text()[-3000:]
+        edge_code, ingest_code = stop(s.edge), stop(s.ingest)  # both stopped before either is judged
         proxy.close()
+        assert edge_code == 0, (tmp_path / "edge.log").read_text()[-3000:]
+        assert ingest_code == 0, (tmp_path / "ingest.log").read_text()[-3000:]
 
 
 def scalar(engine: Engine, sql: str, **params: object) -> object:

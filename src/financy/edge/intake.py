@@ -105,7 +105,12 @@ class Intake:
         capture_id = uuid7()
         kind = media_kind(content_type)
         if len(data) > self.max_media_bytes:
-            return self._too_large(inbound, key, capture_id, kind, len(data))
+            return self._refused(inbound, key, capture_id, kind, "file_too_large")
+        earlier = self.outbox.media_sent_before(inbound.chat_id, sha256)
+        if earlier is not None and earlier.idempotency_key != key:
+            # The same photo or voice note again (forwarded twice, sent from two phones): answered,
+            # kept as a capture, not recorded twice. The first one's original is the evidence.
+            return self._refused(inbound, key, capture_id, kind, "duplicate_media")
         object_key = original_key(self.edge_id, str(capture_id), content_type)
         job = MediaJob(
             capture_id=capture_id,
@@ -157,10 +162,11 @@ class Intake:
         )
         return IntakeResult(key, accepted=True)
 
-    def _too_large(
-        self, inbound: InboundMessage, key: str, capture_id: UUID, kind: str, size: int
+    def _refused(
+        self, inbound: InboundMessage, key: str, capture_id: UUID, kind: str, problem: str
     ) -> IntakeResult:
-        """Keep the capture of a file over the edge's limit (without the file) and ask for a smaller one."""
+        """Keep the capture of a file that is not read (over the limit, or sent before), without the
+        file, and answer why (``problem``)."""
         language = "en" if (inbound.sender_language or "").lower().startswith("en") else "pt"
         capture = self._capture(
             inbound,
@@ -170,11 +176,16 @@ class Intake:
             text=inbound.text[:MAX_TEXT_CHARS] if inbound.text else None,
             text_truncated=len(inbound.text or "") > MAX_TEXT_CHARS,
             understanding=Understanding(
-                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="file_too_large"
+                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=problem
             ),
         )
         accepted = self.outbox.put(key, capture.model_dump_json())
-        log.warning("capture.media_too_large", idempotency_key=key, size=size, limit=self.max_media_bytes)
+        log.warning(
+            "capture.media_refused",
+            idempotency_key=key,
+            problem=problem,
+            size=len(inbound.media.data) if inbound.media else 0,
+        )
         if accepted:
             self._wake()
         return IntakeResult(key, accepted=accepted)

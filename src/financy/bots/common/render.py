@@ -91,6 +91,9 @@ _STRINGS: dict[str, dict[str, str]] = {
             "📎 Esse arquivo é grande demais para mim (até 25 MB) e não o guardei. Pode mandar um "
             "menor, ou escrever o gasto?"
         ),
+        "q.duplicate_media": (
+            "📎 Você já me mandou esse mesmo arquivo; não registrei de novo. /desfazer apaga o primeiro."
+        ),
         "q.audio": (
             "🎙️ Não consegui ouvir esse áudio: {why}. Guardei o arquivo; pode mandar de novo ou "
             "escrever o gasto?"
@@ -203,6 +206,9 @@ _STRINGS: dict[str, dict[str, str]] = {
         "q.file_too_large": (
             "📎 That file is too large for me (up to 25 MB) and I did not keep it. Could you send a "
             "smaller one, or type the expense?"
+        ),
+        "q.duplicate_media": (
+            "📎 You already sent me this very file; I did not record it again. /undo removes the first."
         ),
         "q.audio": (
             "🎙️ I couldn't play that voice note: {why}. I kept the file; could you send it again "

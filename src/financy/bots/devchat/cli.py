@@ -67,6 +67,8 @@ def post_message(
     }
     if args.name:
         body["name"] = args.name
+    if getattr(args, "lang", None):
+        body["language"] = args.lang
     if media is not None:
         body["media"] = media
     response = client.post(f"{_edge_url(args)}/devchat/messages", json=body, timeout=args.timeout + 5)

@@ -187,6 +187,22 @@ class EdgeOutbox:
                 raise
         return None if row is None else str(row[0])
 
+    def media_sent_before(self, chat_id: str, sha256: str) -> MediaJobRow | None:
+        """Return the job of the same file (``sha256``) this chat sent before (kept 7 days), or ``None``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT capture_id, idempotency_key, payload, sha256, state, attempts, updated_at"
+                " FROM media_jobs WHERE sha256 = ? ORDER BY created_at",
+                (sha256,),
+            ).fetchall()
+        for row in rows:
+            try:
+                if json.loads(row[2]).get("chat_id") == chat_id:
+                    return MediaJobRow(*row)
+            except ValueError:  # noqa: S112 - only our own JSON is here; a bad row is skipped
+                continue
+        return None
+
     def media_stored(self, capture_id: str) -> None:
         """Mark a claimed media job ``queued``: its original is in the object store."""
         with self._lock:
