@@ -234,3 +234,28 @@ def test_a_voice_note_and_a_receipt_photo_from_the_dev_chat(box: Box) -> None:
     assert original.headers["content-type"] == "image/jpeg"
     assert original.content == photo.read_bytes()
     assert (box.data_dir / "objects" / detail["source"]["media"]["key"]).read_bytes() == photo.read_bytes()
+
+
+def test_what_was_not_recorded_is_listed_with_its_original(box: Box, tmp_path: Path) -> None:
+    from tests.support.media import cat_png
+
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(cat_png(seed=11))
+    sent = _send(box, "--photo", str(picture))
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.startswith("🧾")
+    headers = {"Authorization": f"Bearer {box.token()}"}
+    (context,) = httpx.get(f"{box.api}/api/v1/contexts", headers=headers).json()["items"]
+    url = f"{box.api}/api/v1/contexts/{context['id']}/captures"
+    waiting = httpx.get(url, params={"status": "needs_review", "limit": 5}, headers=headers).json()["items"]
+    newest = waiting[0]
+    assert (newest["media_type"], newest["status"], newest["problem"]) == (
+        "photo",
+        "needs_review",
+        "receipt_no_text",
+    )
+    assert newest["media"]["content_type"] == "image/png"
+    original = httpx.get(f"{url}/{newest['id']}/original", headers=headers)
+    assert original.status_code == 200
+    assert original.content == picture.read_bytes()
+    assert httpx.get(url, params={"status": "lost"}, headers=headers).status_code == 400

@@ -59,9 +59,11 @@ from financy.core.domain.errors import (
     InvalidCredentialsError,
     NotAMemberError,
 )
-from financy.core.domain.model import CATEGORY_BY_SLUG, TransactionStatus
+from financy.core.domain.model import CATEGORY_BY_SLUG, CaptureStatus, TransactionStatus
 from financy.core.service.users import authenticate
 from financy.core.settings import CoreSettings
+from financy.core.views.captures import MAX_LIMIT as CAPTURES_MAX
+from financy.core.views.captures import capture_original, captures
 from financy.core.views.contexts import context_of, contexts_of
 from financy.core.views.transactions import (
     DEFAULT_LIMIT,
@@ -710,6 +712,15 @@ async def get_transaction(
 )
 async def get_original(request: ApiRequest, context_id: uuid.UUID, transaction_id: uuid.UUID) -> HTTPResponse:
     """Return the original's bytes; 404 when the transaction came from a text or the file is gone."""
+    return await _serve_original(
+        request, context_id, lambda conn: original_of(conn, context_id, transaction_id)
+    )
+
+
+async def _serve_original(
+    request: ApiRequest, context_id: uuid.UUID, find: Callable[[Any], dict[str, Any] | None]
+) -> HTTPResponse:
+    """Stream the original that ``find(conn)`` names from the object store, as an attachment."""
     user_id = _current_user(request)
     app = request.app
 
@@ -717,12 +728,10 @@ async def get_original(request: ApiRequest, context_id: uuid.UUID, transaction_i
         with app.ctx.engine.connect() as conn:
             if context_of(conn, user_id, context_id) is None:
                 return False, None, None
-            media = original_of(conn, context_id, transaction_id)
-        if media is None:
-            return True, None, None
+            media = find(conn)
+        if media is None or app.ctx.objects is None:
+            return True, media, None
         try:
-            if app.ctx.objects is None:
-                return True, media, None
             return True, media, app.ctx.objects.get(str(media["key"]))
         except ObjectStoreError as exc:
             if exc.code == "not_found":
@@ -733,7 +742,7 @@ async def get_original(request: ApiRequest, context_id: uuid.UUID, transaction_i
     if not member:
         raise NotAMemberError(str(context_id))
     if media is None or data is None:
-        raise ApiError(404, "not_found", "this transaction has no original file")
+        raise ApiError(404, "not_found", "there is no original file for this")
     name = str(media.get("key", "original")).rsplit("/", 1)[-1]
     return raw(
         data,
@@ -744,6 +753,89 @@ async def get_original(request: ApiRequest, context_id: uuid.UUID, transaction_i
             "Content-Security-Policy": "sandbox",
             "Cache-Control": "private, max-age=3600",
         },
+    )
+
+
+@openapi.definition(
+    summary="What the context's members sent, newest first, recorded or not",
+    description="Voice notes, photos and messages, each with its status (recorded, needs_review, "
+    "command), the problem that kept it from being recorded, the transcript or OCR text, and the "
+    "original's reference. status=needs_review lists what is waiting for someone.",
+    tag="ledger",
+    secured=_SECURED,
+    parameter=[
+        openapi.definitions.Parameter("context_id", str, "path", description="context UUID", required=True),
+        openapi.definitions.Parameter(
+            "status", str, "query", description="recorded, needs_review or command"
+        ),
+        openapi.definitions.Parameter("before", str, "query", description="received before (ISO 8601)"),
+        openapi.definitions.Parameter("limit", int, "query", description=f"1..{CAPTURES_MAX}, default 50"),
+    ],
+    response=[
+        openapi.definitions.Response({"application/json": dict}, status=200),
+        openapi.definitions.Response({"application/json": ErrorOut}, status=400, description="bad parameter"),
+        *_ERRORS_4XX,
+        openapi.definitions.Response({"application/json": ErrorOut}, status=403, description="not a member"),
+    ],
+)
+async def list_captures(request: ApiRequest, context_id: uuid.UUID) -> HTTPResponse:
+    """Return ``{"items": [capture, ...]}``; 403 unless the user is a member."""
+    user_id = _current_user(request)
+    status_arg = _arg(request, "status")
+    try:
+        status = CaptureStatus(status_arg) if status_arg else None
+    except ValueError as exc:
+        raise _invalid("status", "status must be recorded, needs_review or command") from exc
+    before_arg = _arg(request, "before")
+    try:
+        before = dt.datetime.fromisoformat(before_arg) if before_arg else None
+    except ValueError as exc:
+        raise _invalid("before", "before must be an ISO 8601 date and time") from exc
+    if before is not None and before.tzinfo is None:
+        raise _invalid("before", "before needs a time zone, e.g. 2026-11-29T10:00:00Z")
+    limit_arg = _arg(request, "limit")
+    try:
+        limit = int(limit_arg) if limit_arg else 50
+    except ValueError as exc:
+        raise _invalid("limit", f"limit must be a whole number from 1 to {CAPTURES_MAX}") from exc
+    if not 1 <= limit <= CAPTURES_MAX:
+        raise _invalid("limit", f"limit must be a whole number from 1 to {CAPTURES_MAX}")
+    engine = request.app.ctx.engine
+
+    def load() -> list[dict[str, Any]] | None:
+        with engine.connect() as conn:
+            if context_of(conn, user_id, context_id) is None:
+                return None
+            return captures(conn, context_id, status=status, before=before, limit=limit)
+
+    items = await _in_thread(load)
+    if items is None:
+        raise NotAMemberError(str(context_id))
+    return json_response({"items": items})
+
+
+@openapi.definition(
+    summary="The original voice note, photo or document of a capture",
+    description="Streams the file kept in the object store (also for captures that were not recorded).",
+    tag="ledger",
+    secured=_SECURED,
+    parameter=[
+        openapi.definitions.Parameter("context_id", str, "path", description="context UUID", required=True),
+        openapi.definitions.Parameter("capture_id", str, "path", description="capture UUID", required=True),
+    ],
+    response=[
+        openapi.definitions.Response({"application/octet-stream": bytes}, status=200),
+        *_ERRORS_4XX,
+        openapi.definitions.Response({"application/json": ErrorOut}, status=403, description="not a member"),
+        openapi.definitions.Response({"application/json": ErrorOut}, status=404, description="no original"),
+    ],
+)
+async def get_capture_original(
+    request: ApiRequest, context_id: uuid.UUID, capture_id: uuid.UUID
+) -> HTTPResponse:
+    """Return a capture's original bytes; 404 for a text or a file that is gone."""
+    return await _serve_original(
+        request, context_id, lambda conn: capture_original(conn, context_id, capture_id)
     )
 
 
@@ -863,6 +955,15 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
         "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>/original",
         methods=["GET"],
         name="transaction_original",
+    )
+    app.add_route(
+        list_captures, "/api/v1/contexts/<context_id:uuid>/captures", methods=["GET"], name="captures"
+    )
+    app.add_route(
+        get_capture_original,
+        "/api/v1/contexts/<context_id:uuid>/captures/<capture_id:uuid>/original",
+        methods=["GET"],
+        name="capture_original",
     )
     app.add_route(dashboard, "/", methods=["GET"], name="dashboard")
     app.register_middleware(_start_timer, "request")
