@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from financy.edge.cli_files import InputFileError, fail, read_input
 from financy.inference.registry import ModelError, ModelRegistry
 from financy.inference.vision.image import ImageError, ImageLimits
 from financy.inference.vision.ocr import OcrError, make_engines
@@ -21,11 +22,7 @@ PROBLEM_NOTES = {
 
 
 def _fail(args: argparse.Namespace, code: str, message: str, status: int) -> int:
-    """Print one line to stderr (and the JSON error object on stdout with --json); return ``status``."""
-    print(f"financy receipt: {message} ({code})", file=sys.stderr)
-    if getattr(args, "json", False):
-        print(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
-    return status
+    return fail("receipt", args, code, message, status)
 
 
 def _summary(receipt: Receipt) -> str:
@@ -68,19 +65,9 @@ def receipt(args: argparse.Namespace) -> int:
     path = Path(args.image)
     limits = ImageLimits()
     try:
-        if path.is_dir():
-            return _fail(args, "unreadable_path", f"{path} is a directory, not an image", 2)
-        size = path.stat().st_size
-        if size > limits.max_bytes:  # refuse before reading a huge file into memory
-            return _fail(
-                args,
-                "too_large",
-                f"the file is {size / 1e6:.1f} MB; at most {limits.max_bytes / 1e6:.0f} MB is accepted",
-                1,
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        return _fail(args, "unreadable_path", f"cannot read {path}: {exc.strerror or exc}", 2)
+        data = read_input(path, "an image", limits.max_bytes)
+    except InputFileError as exc:
+        return _fail(args, exc.code, exc.message, exc.status)
 
     currency = getattr(args, "currency", None)
     if currency is not None:

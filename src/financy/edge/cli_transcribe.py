@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from financy.edge.cli_files import InputFileError, fail, read_input
 from financy.inference.registry import ModelError, ModelRegistry
 from financy.inference.speech import SpeechError, SpeechLimits, make_transcriber
 
@@ -16,11 +17,7 @@ DEFAULT_LANGUAGE = "pt"
 
 
 def _fail(args: argparse.Namespace, code: str, message: str, status: int) -> int:
-    """Print one line to stderr (and the JSON error object on stdout with --json); return ``status``."""
-    print(f"financy transcribe: {message} ({code})", file=sys.stderr)
-    if getattr(args, "json", False):
-        print(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
-    return status
+    return fail("transcribe", args, code, message, status)
 
 
 def transcribe(args: argparse.Namespace) -> int:
@@ -37,19 +34,9 @@ def transcribe(args: argparse.Namespace) -> int:
     path = Path(args.audio)
     limits = SpeechLimits()
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            return _fail(args, "unreadable_path", f"{path} is a directory, not an audio file", 2)
-        if size > limits.max_bytes:  # refuse before reading a huge file into memory
-            return _fail(
-                args,
-                "too_large",
-                f"the audio file is {size / 1e6:.1f} MB; at most {limits.max_bytes / 1e6:.1f} MB is accepted",
-                1,
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        return _fail(args, "unreadable_path", f"cannot read {path}: {exc.strerror or exc}", 2)
+        data = read_input(path, "an audio file", limits.max_bytes)
+    except InputFileError as exc:
+        return _fail(args, exc.code, exc.message, exc.status)
 
     backend = getattr(args, "backend", None) or "whisper"
     language: str | None = getattr(args, "lang", None)
