@@ -648,6 +648,14 @@ async def list_transactions(request: ApiRequest, context_id: uuid.UUID) -> HTTPR
     return json_response(page.to_json())
 
 
+_TRANSACTION_PATH: list[dict[str, Any] | openapi.definitions.Parameter | str] = [
+    openapi.definitions.Parameter("context_id", str, "path", description="context UUID", required=True),
+    openapi.definitions.Parameter(
+        "transaction_id", str, "path", description="transaction UUID", required=True
+    ),
+]
+
+
 @openapi.definition(
     summary="One transaction with its receipt lines and where it came from",
     description="The list's fields plus items (a receipt's lines) and source: the capture's media "
@@ -655,12 +663,7 @@ async def list_transactions(request: ApiRequest, context_id: uuid.UUID) -> HTTPR
     "that read it (provenance) and a receipt's fields.",
     tag="ledger",
     secured=_SECURED,
-    parameter=[
-        openapi.definitions.Parameter("context_id", str, "path", description="context UUID", required=True),
-        openapi.definitions.Parameter(
-            "transaction_id", str, "path", description="transaction UUID", required=True
-        ),
-    ],
+    parameter=_TRANSACTION_PATH,
     response=[
         openapi.definitions.Response({"application/json": dict}, status=200),
         *_ERRORS_4XX,
@@ -697,12 +700,7 @@ async def get_transaction(
     description="Streams the file kept in the object store, with its content type (as an attachment).",
     tag="ledger",
     secured=_SECURED,
-    parameter=[
-        openapi.definitions.Parameter("context_id", str, "path", description="context UUID", required=True),
-        openapi.definitions.Parameter(
-            "transaction_id", str, "path", description="transaction UUID", required=True
-        ),
-    ],
+    parameter=_TRANSACTION_PATH,
     response=[
         openapi.definitions.Response({"application/octet-stream": bytes}, status=200),
         *_ERRORS_4XX,
