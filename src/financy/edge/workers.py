@@ -113,7 +113,7 @@ class MediaRunner:
             raise
         started = time.perf_counter()
         try:
-            merchants = self.outbox.recent_merchants(job.chat_id)
+            merchants = self.outbox.recent_merchants(job.platform, job.chat_id)
             capture = self.reader.read(job, data, merchants=merchants)
         except Exception:
             # A file the readers choke on does so every time: tell the user now, keep the original.

@@ -11,8 +11,10 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS media_jobs (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS media_jobs_open ON media_jobs (updated_at) WHERE state != 'done';
+CREATE INDEX IF NOT EXISTS media_jobs_sha256 ON media_jobs (sha256);
 """
 
 #: States of a media job.
@@ -289,9 +292,8 @@ class EdgeOutbox:
             row = self._db.execute("SELECT count(*) FROM media_jobs WHERE state != ?", (DONE,)).fetchone()
         return int(row[0])
 
-    def last_capture_of(self, platform: str, chat_id: str, scan: int = 500) -> str | None:
-        """Return the CaptureV1 JSON of the most recent capture from ``chat_id`` (``None`` if not among
-        the last ``scan`` captures)."""
+    def _recent_of(self, platform: str, chat_id: str, scan: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield ``(payload, parsed)`` of ``chat_id``'s captures among the last ``scan`` ones, newest first."""
         with self._lock:
             rows = self._db.execute("SELECT payload FROM outbox ORDER BY id DESC LIMIT ?", (scan,)).fetchall()
         for (payload,) in rows:
@@ -300,26 +302,20 @@ class EdgeOutbox:
             except ValueError:  # noqa: S112 - only our own JSON is here; a bad row is skipped
                 continue
             if data.get("chat_id") == chat_id and data.get("platform") == platform:
-                return str(payload)
-        return None
+                yield str(payload), data
 
-    def recent_merchants(self, chat_id: str, limit: int = 30) -> list[str]:
+    def last_capture_of(self, platform: str, chat_id: str, scan: int = 500) -> str | None:
+        """Return the CaptureV1 JSON of the most recent capture from ``chat_id`` (``None`` if not among
+        the last ``scan`` captures)."""
+        return next((payload for payload, _ in self._recent_of(platform, chat_id, scan)), None)
+
+    def recent_merchants(self, platform: str, chat_id: str, limit: int = 30) -> list[str]:
         """Return merchants of this chat's recent captures still in the outbox, most recent first.
 
         The speech model gets them as vocabulary: a family says the same shop names again.
         """
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT payload FROM outbox ORDER BY id DESC LIMIT 500",
-            ).fetchall()
         merchants: list[str] = []
-        for (payload,) in rows:
-            try:
-                data = json.loads(payload)
-            except ValueError:  # noqa: S112 - only our own JSON is here; a bad row is skipped
-                continue
-            if data.get("chat_id") != chat_id:
-                continue
+        for _, data in self._recent_of(platform, chat_id, 500):
             for tx in (data.get("understanding") or {}).get("transactions") or ():
                 name = tx.get("merchant")
                 if isinstance(name, str) and name and name not in merchants:
