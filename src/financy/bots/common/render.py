@@ -59,6 +59,14 @@ _STRINGS: dict[str, dict[str, str]] = {
         "recategorized": "🏷️ Categoria alterada: {line}",
         "nothing_to_recategorize": "Ainda não há lançamento para mudar a categoria.",
         "small_talk": "😊 Estou aqui! Me conte um gasto, ex.: “almoço 35”.",
+        "not_a_member": (
+            "🔒 Você não é membro do livro de contas desta conversa: não li nem registrei nada nele. "
+            "Peça um convite a quem o administra."
+        ),
+        "forbidden": (
+            "🔒 Neste livro de contas seu papel só permite ver os lançamentos; não registrei nada. "
+            "Peça a quem o administra para mudar seu papel."
+        ),
         "answer_none": "Nenhum lançamento {what} {period}.",
         "answer": "💰 {what} {period}: {totals} ({count})",
         "answer.expense": "Gastos",
@@ -174,6 +182,14 @@ _STRINGS: dict[str, dict[str, str]] = {
         "recategorized": "🏷️ Category changed: {line}",
         "nothing_to_recategorize": "There is no entry yet to change the category of.",
         "small_talk": "😊 I'm here! Tell me an expense, e.g. “lunch 12”.",
+        "not_a_member": (
+            "🔒 You are not a member of this chat's ledger, so I neither read nor recorded anything "
+            "in it. Ask whoever runs it for an invite."
+        ),
+        "forbidden": (
+            "🔒 Your role in this ledger only lets you view entries; I recorded nothing. Ask an admin "
+            "to change your role."
+        ),
         "answer_none": "No entries {what} {period}.",
         "answer": "💰 {what} {period}: {totals} ({count})",
         "answer.expense": "Spent",
@@ -308,6 +324,8 @@ def render_reply(reply: ReplyV1) -> str:
         ReplyKind.NOTHING_TO_CONFIRM: "nothing_to_confirm",
         ReplyKind.NOTHING_TO_RECATEGORIZE: "nothing_to_recategorize",
         ReplyKind.SMALL_TALK: "small_talk",
+        ReplyKind.NOT_A_MEMBER: "not_a_member",
+        ReplyKind.FORBIDDEN: "forbidden",
     }
     if reply.kind in simple:
         return s[simple[reply.kind]]

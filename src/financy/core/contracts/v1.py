@@ -143,6 +143,11 @@ class ProposedTransaction(_Wire):
     installments: int | None = Field(default=None, ge=1, le=120)
     #: A receipt's lines (a voice note or a text has none).
     items: tuple[LineItem, ...] = Field(default=(), max_length=500)
+    #: The category model's next best slugs after ``category``, best first (for a "change
+    #: category" button); empty when the edge has no model.
+    category_guesses: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
+        default=(), max_length=3
+    )
 
 
 Period = Literal[
@@ -301,6 +306,10 @@ class RecordedTransaction(_Wire):
     category_name: str | None = None
     #: How many receipt lines the transaction keeps.
     items: int = Field(default=0, ge=0)
+    #: Other categories the edge's model thought likely, best first (``ProposedTransaction``).
+    category_guesses: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
+        default=(), max_length=3
+    )
 
 
 class ReplyKind(StrEnum):
@@ -319,6 +328,8 @@ class ReplyKind(StrEnum):
     CONFIRM_REQUEST = "confirm_request"  # "did you mean ...?": nothing recorded until "sim"
     NOTHING_TO_CONFIRM = "nothing_to_confirm"
     SMALL_TALK = "small_talk"
+    NOT_A_MEMBER = "not_a_member"  # the sender has no role in the chat's ledger: nothing read or written
+    FORBIDDEN = "forbidden"  # a member whose role does not allow it (a viewer recording, say)
 
 
 class QueryAnswer(_Wire):
@@ -357,8 +368,8 @@ class ReplyV1(_Wire):
 class ModelUpdatedV1(_Wire):
     """A new model artifact the edge should load (core -> edge ``control_stream(edge_id)``).
 
-    ``location`` is a path on a shared disk (single box) or a URL; the edge loads the file only
-    if its sha256 matches.
+    ``location`` is a file path on a disk the edge shares with the core (a single box); the edge
+    loads the file only if its sha256 matches. Edges on other machines do not read it.
     """
 
     schema_version: Literal[1] = SCHEMA_VERSION

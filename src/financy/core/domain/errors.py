@@ -25,6 +25,17 @@ class NotAMemberError(FinancyError):
     key = "not_a_member"
 
 
+class ForbiddenError(FinancyError):
+    """The user is a member of the context, but their role does not allow the action."""
+
+    key = "forbidden"
+
+    def __init__(self, role: str, action: str) -> None:
+        super().__init__(f"a {role} may not {action.replace('_', ' ')} in this context")
+        self.role = role
+        self.action = action
+
+
 class InvalidCredentialsError(FinancyError):
     """Username or password is wrong (never says which)."""
 
