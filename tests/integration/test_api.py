@@ -1,8 +1,8 @@
 """The core HTTP API, users and the dashboard on real PostgreSQL and Redis.
 
 Transactions are recorded the way production records them: captures from a dev chat identity
-linked to a login user go through ``ingest_capture``. Each test builds its own app (one app per
-test client: see STACK.md).
+linked to a login user go through the message bus, as the ingest consumer sends them. Each test
+builds its own app (one app per test client: see STACK.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -32,10 +31,11 @@ import pytest
 from argon2 import PasswordHasher
 from pydantic import SecretStr
 from redis import Redis
-from sqlalchemy import Engine, create_engine, func, insert, select, update
+from sqlalchemy import Engine, create_engine, insert, select, update
 
 from financy.core.adapters import orm
 from financy.core.adapters.passwords import needs_rehash
+from financy.core.adapters.repositories import SqlContexts
 from financy.core.contracts.v1 import (
     CaptureV1,
     Intent,
@@ -46,21 +46,12 @@ from financy.core.contracts.v1 import (
     idempotency_key,
 )
 from financy.core.domain.commands import CreateUser
-from financy.core.domain.errors import (
-    IdentityTakenError,
-    InvalidCredentialsError,
-    InvalidUsernameError,
-    UnknownCurrencyError,
-    UnknownTimeZoneError,
-    UsernameTakenError,
-    WeakPasswordError,
-)
 from financy.core.entrypoints.api import ApiApp, create_app, issue_token
-from financy.core.service.ingest import ContextDefaults, ingest_capture, personal_context_of
-from financy.core.service.unit_of_work import unit_of_work
-from financy.core.service.users import authenticate, create_user, ensure_admin
+from financy.core.service.bootstrap import bootstrap
+from financy.core.service.users import ensure_admin
 from financy.core.settings import CoreSettings, sqlalchemy_url
 from financy.runtime.ids import uuid7
+from tests.support.ledger import ingest
 
 pytestmark = pytest.mark.integration
 
@@ -109,21 +100,19 @@ def new_user(engine: Engine, *, locale: str = "pt-BR", currency: str = "BRL") ->
     """Create a login user linked to a fresh dev chat identity."""
     tag = uuid.uuid4().hex[:10]
     username, password, devchat_id = f"user{tag}", f"pw-{tag}-secret", f"dc{tag}"
-    with unit_of_work(engine) as uow:
-        user_id = create_user(
-            uow,
-            CreateUser(
-                username=username,
-                password=password,
-                display_name=f"User {tag}",
-                locale=locale,
-                base_currency=currency,
-                link_platform="devchat",
-                link_platform_user_id=devchat_id,
-            ),
+    user_id = bootstrap(engine=engine).handle(
+        CreateUser(
+            username=username,
+            password=password,
+            display_name=f"User {tag}",
+            locale=locale,
+            base_currency=currency,
+            link_platform="devchat",
+            link_platform_user_id=devchat_id,
         )
+    )
     with engine.connect() as conn:
-        context_id = personal_context_of(conn, user_id)
+        context_id = SqlContexts(conn).personal_context_of(user_id)
     assert context_id is not None
     return Member(user_id, username, password, devchat_id, context_id)
 
@@ -153,8 +142,7 @@ def chat(
         text="message",
         understanding=Understanding(language="pt", intent=intent, transactions=transactions, confidence=0.9),
     )
-    with unit_of_work(engine) as uow:
-        reply = ingest_capture(uow, capture, ContextDefaults())
+    reply = ingest(engine, capture)
     assert reply is not None
     return reply
 
@@ -699,124 +687,8 @@ async def test_dashboard_is_served_as_html_with_a_strict_csp(app: ApiApp) -> Non
 # --------------------------------------------------------------------------- users
 
 
-def test_create_user_rejects_a_taken_username_in_any_case(engine: Engine) -> None:
-    member = new_user(engine)
-    with pytest.raises(UsernameTakenError), unit_of_work(engine) as uow:
-        create_user(uow, CreateUser(username=f"  {member.username.upper()} ", password="another password"))
-
-
-@pytest.mark.parametrize(
-    ("cmd", "error"),
-    [
-        (CreateUser(username="has space", password="long enough"), InvalidUsernameError),
-        (CreateUser(username="", password="long enough"), InvalidUsernameError),
-        (CreateUser(username="x" * 65, password="long enough"), InvalidUsernameError),
-        (CreateUser(username="shortpw", password="1234567"), WeakPasswordError),
-        (CreateUser(username="badcur", password="long enough", base_currency="XYZ"), UnknownCurrencyError),
-        (
-            CreateUser(username="badtz", password="long enough", time_zone="Mars/Olympus"),
-            UnknownTimeZoneError,
-        ),
-    ],
-)
-def test_create_user_validates_its_command(engine: Engine, cmd: CreateUser, error: type[Exception]) -> None:
-    with pytest.raises(error), unit_of_work(engine) as uow:
-        create_user(uow, cmd)
-
-
-def test_create_user_does_not_take_a_linked_identity(engine: Engine) -> None:
-    member = new_user(engine)
-    name = f"thief{uuid.uuid4().hex[:8]}"
-    with pytest.raises(IdentityTakenError), unit_of_work(engine) as uow:
-        create_user(
-            uow,
-            CreateUser(
-                username=name,
-                password="long enough",
-                link_platform="devchat",
-                link_platform_user_id=member.devchat_id,
-            ),
-        )
-    with engine.connect() as conn:
-        assert conn.execute(select(orm.users.c.id).where(orm.users.c.username == name)).first() is None
-
-
-def test_create_user_records_events_without_the_password(engine: Engine) -> None:
-    member = new_user(engine)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(orm.events.c.name, orm.events.c.after).where(orm.events.c.actor_id == member.user_id)
-        ).all()
-    names = sorted(r.name for r in rows)
-    assert names == ["context.created", "identity.linked", "user.created"]
-    dumped = json.dumps([r.after for r in rows])
-    assert member.password not in dumped
-    assert "argon2" not in dumped
-
-
-def _admin_name() -> str:
-    return f"admin{uuid.uuid4().hex[:8]}"
-
-
-def test_ensure_admin_creates_once_and_links_dev_chat(engine: Engine) -> None:
-    name = _admin_name()
-    password = ensure_admin(engine, username=name, devchat_user_id=name, base_currency="EUR", locale="en")
-    assert password is not None
-    assert len(password) >= 16
-    with engine.begin() as conn:
-        user_id = authenticate(conn, name, password)
-        with pytest.raises(InvalidCredentialsError):
-            authenticate(conn, name, password + "!")
-        user = conn.execute(select(orm.users).where(orm.users.c.id == user_id)).one()
-        assert user.is_admin
-        linked = conn.execute(
-            select(orm.channel_identities.c.user_id).where(
-                orm.channel_identities.c.platform == "devchat",
-                orm.channel_identities.c.platform_user_id == name,
-            )
-        ).scalar_one()
-        assert linked == user_id
-        context_id = personal_context_of(conn, user_id)
-        assert context_id is not None
-        context = conn.execute(select(orm.contexts).where(orm.contexts.c.id == context_id)).one()
-        assert (context.base_currency, context.locale) == ("EUR", "en")
-    assert ensure_admin(engine, username=name, devchat_user_id=name) is None
-    assert ensure_admin(engine, username=name.upper(), devchat_user_id=name) is None
-
-
-def test_ensure_admin_does_not_steal_a_dev_chat_identity(engine: Engine) -> None:
-    member = new_user(engine)
-    name = _admin_name()
-    password = ensure_admin(engine, username=name, devchat_user_id=member.devchat_id)
-    assert password is not None
-    with engine.begin() as conn:
-        admin_id = authenticate(conn, name, password)
-        owner = conn.execute(
-            select(orm.channel_identities.c.user_id).where(
-                orm.channel_identities.c.platform == "devchat",
-                orm.channel_identities.c.platform_user_id == member.devchat_id,
-            )
-        ).scalar_one()
-        admin_identities = conn.execute(
-            select(func.count()).where(orm.channel_identities.c.user_id == admin_id)
-        ).scalar_one()
-    assert owner == member.user_id
-    assert admin_identities == 0
-
-
-def test_ensure_admin_is_safe_when_processes_race(engine: Engine) -> None:
-    name = _admin_name()
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(
-            pool.map(lambda _: ensure_admin(engine, username=name, devchat_user_id=name), range(4))
-        )
-    assert sum(r is not None for r in results) == 1
-    with engine.connect() as conn:
-        assert conn.execute(select(func.count()).where(orm.users.c.username == name)).scalar_one() == 1
-
-
 async def test_admin_password_logs_in_through_the_api(app: ApiApp, engine: Engine) -> None:
-    name = _admin_name()
+    name = f"admin{uuid.uuid4().hex[:8]}"
     password = ensure_admin(engine, username=name, devchat_user_id=name)
     assert password is not None
     _, response = await app.asgi_client.post(

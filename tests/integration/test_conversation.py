@@ -22,9 +22,8 @@ from financy.core.contracts.v1 import (
     Understanding,
     idempotency_key,
 )
-from financy.core.service.conversation import period_bounds
-from financy.core.service.ingest import ContextDefaults, ingest_capture
-from financy.core.service.unit_of_work import unit_of_work
+from financy.core.domain.model import period_bounds
+from tests.support.ledger import ingest
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +46,7 @@ def send(
         text=text_ or understanding.intent.value,
         understanding=understanding,
     )
-    with unit_of_work(engine) as uow:
-        reply = ingest_capture(uow, capture, ContextDefaults())
+    reply = ingest(engine, capture)
     assert reply is not None
     return reply
 

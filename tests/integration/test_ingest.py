@@ -19,8 +19,8 @@ from financy.core.contracts.v1 import (
     Understanding,
     idempotency_key,
 )
-from financy.core.service.ingest import ContextDefaults, ingest_capture
-from financy.core.service.unit_of_work import unit_of_work
+from financy.core.service.handlers.users import ContextDefaults
+from tests.support.ledger import ingest
 
 pytestmark = pytest.mark.integration
 
@@ -76,8 +76,7 @@ def test_record_is_dated_in_context_time_zone_and_replied(engine: Engine) -> Non
     """GIVEN 02:30 UTC on the 29th (23:30 on the 28th in São Paulo) WHEN "ontem" THEN the 27th."""
     user = f"u{uuid.uuid4().hex[:8]}"
     capture = make_capture(user, "gastei 45,90 no mercado ontem", record("45.90", days_ago=1))
-    with unit_of_work(engine) as uow:
-        reply = ingest_capture(uow, capture, DEFAULTS)
+    reply = ingest(engine, capture, DEFAULTS)
     assert reply is not None
     assert reply.kind is ReplyKind.RECORDED
     (tx,) = reply.transactions
@@ -104,10 +103,8 @@ def test_record_is_dated_in_context_time_zone_and_replied(engine: Engine) -> Non
 def test_same_capture_twice_records_once(engine: Engine) -> None:
     user = f"u{uuid.uuid4().hex[:8]}"
     capture = make_capture(user, "uber 23", record("23"))
-    with unit_of_work(engine) as uow:
-        first = ingest_capture(uow, capture, DEFAULTS)
-    with unit_of_work(engine) as uow:
-        second = ingest_capture(uow, capture, DEFAULTS)
+    first = ingest(engine, capture, DEFAULTS)
+    second = ingest(engine, capture, DEFAULTS)
     assert first is not None
     assert second is None
     assert count(engine, "transactions", "capture_id = :c", c=capture.capture_id) == 1
@@ -116,8 +113,7 @@ def test_same_capture_twice_records_once(engine: Engine) -> None:
 def test_unknown_currency_is_kept_and_asked(engine: Engine) -> None:
     user = f"u{uuid.uuid4().hex[:8]}"
     capture = make_capture(user, "paguei 10 XYZ", record("10", currency="XYZ"))
-    with unit_of_work(engine) as uow:
-        reply = ingest_capture(uow, capture, DEFAULTS)
+    reply = ingest(engine, capture, DEFAULTS)
     assert reply is not None
     assert reply.kind is ReplyKind.QUESTION
     assert reply.problem == "unknown_currency:XYZ"
@@ -136,8 +132,7 @@ def test_unknown_currency_is_kept_and_asked(engine: Engine) -> None:
 def test_not_understood_is_kept_and_asked(engine: Engine) -> None:
     user = f"u{uuid.uuid4().hex[:8]}"
     capture = make_capture(user, "\x00\x01 binary", None)
-    with unit_of_work(engine) as uow:
-        reply = ingest_capture(uow, capture, DEFAULTS)
+    reply = ingest(engine, capture, DEFAULTS)
     assert reply is not None
     assert reply.kind is ReplyKind.QUESTION
     with engine.connect() as conn:
@@ -151,11 +146,9 @@ def test_not_understood_is_kept_and_asked(engine: Engine) -> None:
 def test_undo_reverses_last_transaction_only(engine: Engine) -> None:
     user = f"u{uuid.uuid4().hex[:8]}"
     for amount in ("10", "20"):
-        with unit_of_work(engine) as uow:
-            ingest_capture(uow, make_capture(user, amount, record(amount)), DEFAULTS)
+        ingest(engine, make_capture(user, amount, record(amount)), DEFAULTS)
     undo = Understanding(language="pt", intent=Intent.UNDO, confidence=1.0)
-    with unit_of_work(engine) as uow:
-        reply = ingest_capture(uow, make_capture(user, "/desfazer", undo), DEFAULTS)
+    reply = ingest(engine, make_capture(user, "/desfazer", undo), DEFAULTS)
     assert reply is not None
     assert reply.kind is ReplyKind.UNDONE
     assert reply.transactions[0].amount == Decimal("20")
@@ -167,10 +160,8 @@ def test_undo_reverses_last_transaction_only(engine: Engine) -> None:
             .order_by(orm.transactions.c.amount)
         ).all()
     assert [(str(a.normalize()), s) for a, s in statuses] == [("1E+1", "recorded"), ("2E+1", "reversed")]
-    with unit_of_work(engine) as uow:
-        ingest_capture(uow, make_capture(user, "/desfazer", undo), DEFAULTS)
-    with unit_of_work(engine) as uow:
-        third = ingest_capture(uow, make_capture(user, "/desfazer", undo), DEFAULTS)
+    ingest(engine, make_capture(user, "/desfazer", undo), DEFAULTS)
+    third = ingest(engine, make_capture(user, "/desfazer", undo), DEFAULTS)
     assert third is not None
     assert third.kind is ReplyKind.NOTHING_TO_UNDO
 

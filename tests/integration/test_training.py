@@ -32,13 +32,15 @@ def trained(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def context_id(engine: Engine) -> uuid.UUID:
     """A user's personal context, made through the service layer."""
-    from financy.core.service.ingest import ContextDefaults, create_personal_context
-    from financy.core.service.unit_of_work import unit_of_work
+    from financy.core.adapters.unit_of_work import SqlAlchemyUnitOfWork
+    from financy.core.service.handlers.users import ContextDefaults, create_personal_context
 
     user_id = uuid.uuid4()
-    with unit_of_work(engine) as uow:
-        uow.conn.execute(insert(orm.users).values(id=user_id, display_name="trainer"))
-        return create_personal_context(uow, user_id, "Personal", ContextDefaults())
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        uow.users.add(user_id, display_name="trainer", locale="pt-BR")
+        context_id = create_personal_context(uow, user_id, "Personal", ContextDefaults())
+        uow.commit()
+    return context_id
 
 
 def test_a_trained_model_is_current_recorded_and_verified(trained: Path, engine: Engine) -> None:

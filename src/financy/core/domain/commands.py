@@ -1,13 +1,30 @@
-"""Commands: what someone asks the ledger to do. Handlers raise on failure."""
+"""Commands: what someone asks the ledger to do. Each has one handler; a failing handler raises.
+
+Chat commands (:class:`ChatCommand`) come from what a user sent a bot: the ingest entrypoint
+decodes the edge's capture and turns it into exactly one of them (``service.intake``), so a new
+thing users can say is a new command, a new handler module and one registration line.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from financy.core.domain.model import ReceiptLine
+
+
+class Command:
+    """Base of every command (the message bus dispatches on the concrete type)."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
-class CreateUser:
+class CreateUser(Command):
     """Create a login user with a personal context; ``password`` is hashed, never stored."""
 
     username: str
@@ -18,11 +35,147 @@ class CreateUser:
     base_currency: str = "BRL"
     link_platform: str | None = None
     link_platform_user_id: str | None = None
+    is_admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class UndoLast:
-    """Reverse the most recent recorded transaction a user made in a context."""
+class Authenticate(Command):
+    """Check a username and password; the handler returns the user's id (and rehashes old hashes)."""
 
-    user_id: uuid.UUID
-    context_id: uuid.UUID
+    username: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnsureAdmin(Command):
+    """Create the first-run admin (linked to the dev chat user ``devchat_user_id``) unless it exists."""
+
+    username: str = "admin"
+    devchat_user_id: str = "admin"
+    locale: str = "pt-BR"
+    time_zone: str = "America/Sao_Paulo"
+    base_currency: str = "BRL"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """The envelope of one thing a user sent a bot, as the edge captured it.
+
+    Ids are the platform's (strings); ``received_at`` is timezone-aware; ``language`` is "pt" or
+    "en" (what the edge read, else ``None`` for the context's). ``stored`` holds the JSON-ready
+    parts the capture row keeps as they came (understanding, media, provenance, receipt).
+    ``heard`` is the transcript or receipt merchant the reply may quote; ``completes`` names an
+    earlier capture of the chat this one answers ("how much?").
+    """
+
+    capture_id: uuid.UUID
+    idempotency_key: str
+    edge_id: str
+    platform: str
+    chat_id: str
+    message_id: str
+    sender_id: str
+    received_at: dt.datetime
+    intent: str
+    language: str | None = None
+    sender_name: str | None = None
+    sender_language: str | None = None
+    media_type: str = "text"
+    text: str | None = None
+    text_truncated: bool = False
+    completes: uuid.UUID | None = None
+    provenance_source: str | None = None
+    provenance_text: str | None = None
+    receipt_merchant: str | None = None
+    stored: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedEntry:
+    """One transaction the edge read, before the ledger records it.
+
+    ``amount`` is a positive Decimal; ``currency`` an ISO 4217 code as said, or ``None`` for the
+    context's base currency. The date is ``occurred_on`` (absolute), ``days_ago`` (relative to the
+    day received in the context's time zone) or neither (that day).
+    """
+
+    kind: str
+    amount: Decimal
+    currency: str | None = None
+    occurred_on: dt.date | None = None
+    days_ago: int | None = None
+    merchant: str | None = None
+    description: str | None = None
+    category: str | None = None
+    payment_method: str | None = None
+    installments: int | None = None
+    items: tuple[ReceiptLine, ...] = ()
+    category_guesses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerQuestion:
+    """ "How much did I spend on X in period P?": ``kind`` of money, a period name, maybe a category/merchant."""
+
+    kind: str = "expense"
+    period: str = "this_month"
+    category: str | None = None
+    merchant: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatCommand(Command):
+    """A command that came from a chat: every one is kept as a capture and answered."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTransactions(ChatCommand):
+    """Record ``entries`` read from one message with the reader's ``confidence`` (0..1)."""
+
+    entries: tuple[ProposedEntry, ...]
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class UndoLast(ChatCommand):
+    """Reverse the sender's most recent recorded transaction in the chat's context."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeCategory(ChatCommand):
+    """Move the sender's last transaction to ``category`` and remember the merchant's category."""
+
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmPending(ChatCommand):
+    """ "sim": record what the bot asked the sender to confirm, if still fresh."""
+
+
+@dataclass(frozen=True, slots=True)
+class AskLedger(ChatCommand):
+    """Answer ``question`` from the context's ledger."""
+
+    question: LedgerQuestion
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledge(ChatCommand):
+    """Answer without touching the ledger: ``reply`` is "help", "welcome" or "small_talk"."""
+
+    reply: str
+
+
+@dataclass(frozen=True, slots=True)
+class AskUser(ChatCommand):
+    """Keep the message and ask: ``problem`` says why ("no_amount", "not_understood", ...).
+
+    ``needs_review`` keeps the capture waiting for someone (a message that may hold an
+    expense); ``False`` for a question about a command (an unknown category in "muda pra X").
+    """
+
+    problem: str
+    needs_review: bool = True

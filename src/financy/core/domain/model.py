@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from financy.core.domain.errors import UnknownCurrencyError
 
@@ -139,11 +140,23 @@ class LedgerContext:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    """One line of a receipt kept with its transaction; figures the receipt does not show are ``None``."""
+
+    description: str
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    line_total: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Transaction:
     """One recorded movement of money in a context.
 
-    ``amount`` is positive; ``kind`` gives the direction. ``occurred_on`` is the calendar date
-    in the context's time zone.
+    ``money.amount`` is positive; ``kind`` ("expense", "income" or "transfer") gives the
+    direction. ``occurred_on`` is the calendar date in the context's time zone. ``items`` are a
+    receipt's lines; ``category_guesses`` the category model's next best slugs (not stored, shown
+    as buttons in the reply).
     """
 
     id: uuid.UUID
@@ -160,5 +173,60 @@ class Transaction:
     capture_id: uuid.UUID | None
     author_id: uuid.UUID
     confidence: float | None
-    status: TransactionStatus
-    created_at: dt.datetime
+    status: TransactionStatus = TransactionStatus.RECORDED
+    items: tuple[ReceiptLine, ...] = ()
+    category_guesses: tuple[str, ...] = ()
+
+    def fields(self) -> dict[str, Any]:
+        """Return the stored fields by column name (``amount`` and ``currency`` from ``money``)."""
+        return {
+            "id": self.id,
+            "context_id": self.context_id,
+            "kind": self.kind,
+            "amount": self.money.amount,
+            "currency": self.money.currency,
+            "occurred_on": self.occurred_on,
+            "merchant": self.merchant,
+            "description": self.description,
+            "payment_method": self.payment_method,
+            "installments": self.installments,
+            "category": self.category,
+            "source_channel": self.source_channel,
+            "capture_id": self.capture_id,
+            "author_id": self.author_id,
+            "confidence": self.confidence,
+            "status": self.status.value,
+        }
+
+
+def period_bounds(period: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """Return the inclusive date range of ``period`` as of ``today`` (weeks start on Monday).
+
+    Periods: ``today``, ``yesterday``, ``this_week``, ``last_week``, ``this_month``,
+    ``last_month``, ``this_year``, ``last_year``; ``"all"`` gives ``(None, None)``.
+
+    Raises:
+        ValueError: an unknown period.
+    """
+    if period == "today":
+        return today, today
+    if period == "yesterday":
+        day = today - dt.timedelta(days=1)
+        return day, day
+    if period == "this_week":
+        return today - dt.timedelta(days=today.weekday()), today
+    if period == "last_week":
+        start = today - dt.timedelta(days=today.weekday() + 7)
+        return start, start + dt.timedelta(days=6)
+    if period == "this_month":
+        return today.replace(day=1), today
+    if period == "last_month":
+        end = today.replace(day=1) - dt.timedelta(days=1)
+        return end.replace(day=1), end
+    if period == "this_year":
+        return today.replace(month=1, day=1), today
+    if period == "last_year":
+        return dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+    if period == "all":
+        return None, None
+    raise ValueError(f"unknown period {period!r}")

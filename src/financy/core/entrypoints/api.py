@@ -54,13 +54,15 @@ from sanic_ext import openapi
 from sqlalchemy import Engine, create_engine, text
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
+from financy.core.domain.commands import Authenticate
 from financy.core.domain.errors import (
     FinancyError,
     InvalidCredentialsError,
     NotAMemberError,
 )
 from financy.core.domain.model import CATEGORY_BY_SLUG, CaptureStatus, TransactionStatus
-from financy.core.service.users import authenticate
+from financy.core.service.bootstrap import bootstrap
+from financy.core.service.messagebus import MessageBus
 from financy.core.settings import CoreSettings
 from financy.core.views.captures import MAX_LIMIT as CAPTURES_MAX
 from financy.core.views.captures import capture_original, captures
@@ -169,6 +171,12 @@ class ApiContext:
     owns_resources: bool = False
     #: Where the originals of voice notes and photos are (a directory on a single box, or S3).
     objects: ObjectStore | None = None
+    #: The core's message bus (commands such as logging in go through it).
+    bus: MessageBus | None = None
+
+    def __post_init__(self) -> None:
+        if self.bus is None:
+            self.bus = bootstrap(engine=self.engine)
 
     def close(self) -> None:
         """Close the Redis client and the engine's pool (both reconnect if used again)."""
@@ -540,8 +548,9 @@ async def issue_token_route(request: ApiRequest) -> HTTPResponse:
     ctx = request.app.ctx
 
     def login() -> uuid.UUID:
-        with ctx.engine.begin() as conn:
-            return authenticate(conn, username, password)
+        assert ctx.bus is not None
+        user_id: uuid.UUID = ctx.bus.handle(Authenticate(username, password))
+        return user_id
 
     try:
         user_id = await _in_thread(login)

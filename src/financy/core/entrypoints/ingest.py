@@ -23,8 +23,10 @@ from sqlalchemy.exc import OperationalError
 
 from financy.core.adapters.outbox import mark_published, publish_pending, send_replies
 from financy.core.contracts.v1 import CAPTURES_STREAM, CaptureV1, ReplyV1, decode_capture
-from financy.core.service.ingest import ContextDefaults, ingest_capture
-from financy.core.service.unit_of_work import unit_of_work
+from financy.core.service.bootstrap import bootstrap
+from financy.core.service.handlers import command_for
+from financy.core.service.handlers.users import ContextDefaults
+from financy.core.service.messagebus import MessageBus
 from financy.core.settings import CoreSettings
 from financy.runtime.streams import ConsumerOptions, Entry, PoisonEntry, StreamConsumer, default_consumer_name
 
@@ -35,6 +37,9 @@ INGEST_GROUP = "core-ingest"
 
 class IngestConsumer(StreamConsumer):
     """Record each :class:`CaptureV1` from ``financy:captures`` and send the replies.
+
+    Each capture is decoded, turned into its command (``handlers.command_for``) and handled by
+    the message bus.
 
     A batch read from the stream is applied in ONE database transaction (one commit for many
     captures), then acknowledged, then its replies are sent straight to the edges and their
@@ -60,7 +65,7 @@ class IngestConsumer(StreamConsumer):
         )
         self.engine = engine
         self.relay_client = relay_client
-        self.defaults = defaults
+        self.bus: MessageBus = bootstrap(engine=engine, defaults=defaults)
 
         # Outbox ids whose replies were sent but not yet marked (guarded: threads share it).
         self._published: list[int] = []
@@ -99,25 +104,26 @@ class IngestConsumer(StreamConsumer):
 
     def _apply_and_reply(self, captures: Sequence[CaptureV1]) -> None:
         """Commit ``captures`` in one transaction, then send their replies at once (worker thread)."""
-        replies: list[ReplyV1] = []
         published = self._take_published()
         try:
-            with unit_of_work(self.engine) as uow:
-                # Rows whose replies went out after the previous commit are marked in this
-                # transaction, which saves them a commit of their own.
-                mark_published(uow.conn, published)
-                for capture in captures:
-                    reply = ingest_capture(uow, capture, self.defaults)
-                    if reply is not None:
-                        replies.append(reply)
-                    log.info(
-                        "capture.ingested",
-                        idempotency_key=capture.idempotency_key,
-                        reply=reply.kind.value if reply else "duplicate",
-                    )
+            # Rows whose replies went out after the previous commit are marked in this
+            # transaction, which saves them a commit of their own.
+            batch = self.bus.handle_many(
+                [command_for(capture) for capture in captures],
+                before_commit=lambda uow: uow.mark_published(published),
+            )
         except BaseException:
             self._add_published(published)
             raise
+        replies: list[ReplyV1] = []
+        for capture, reply in zip(captures, batch.results, strict=True):
+            if reply is not None:
+                replies.append(reply)
+            log.info(
+                "capture.ingested",
+                idempotency_key=capture.idempotency_key,
+                reply=reply.kind.value if reply else "duplicate",
+            )
         if not replies:
             return
         try:
@@ -125,7 +131,7 @@ class IngestConsumer(StreamConsumer):
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             log.warning("ingest.reply_send_deferred", error=str(exc), replies=len(replies))
             return
-        self._add_published(uow.outbox_ids)
+        self._add_published(batch.outbox_ids)
 
     def _take_published(self) -> list[int]:
         with self._published_lock:

@@ -1,105 +1,311 @@
-"""Unit of work: one database transaction holding state changes, their events and the outbox.
+"""The abstract unit of work and the repositories handlers see (the SQLAlchemy ones are in ``adapters``).
 
-Handlers write rows, :meth:`UnitOfWork.record` events and :meth:`UnitOfWork.publish` stream
-messages through one :class:`UnitOfWork`; :meth:`commit` makes all of them durable together,
-so a reply is never published for a change that was rolled back (transactional outbox).
+A handler reads and writes only through a :class:`AbstractUnitOfWork`: its repositories, the
+audit events it :meth:`~AbstractUnitOfWork.record`\\ s and the stream messages it
+:meth:`~AbstractUnitOfWork.publish`\\ es. Committing makes all of them durable together, so a
+reply is never published for a change that was rolled back (transactional outbox). Unit tests
+give handlers an in-memory unit of work; production gives them one PostgreSQL transaction.
 """
 
 from __future__ import annotations
 
+import abc
+import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, insert
-
-from financy.core.adapters import orm
+from financy.core.domain.commands import ChatMessage
 from financy.core.domain.events import Event
-from financy.runtime.ids import uuid7
+from financy.core.domain.model import LedgerContext, Role, Transaction
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (UUID, date, datetime)):
-        return str(value) if isinstance(value, UUID) else value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
+@dataclass(frozen=True, slots=True)
+class SenderScope:
+    """Who sent a chat message and the ledger their chat is bound to.
 
-
-_INSERT_EVENTS = insert(orm.events)
-_INSERT_OUTBOX = insert(orm.outbox).returning(orm.outbox.c.id)
-
-
-class UnitOfWork:
-    """A database transaction on ``conn`` with its pending events and outbox messages.
-
-    Events and outbox messages are buffered and written by :meth:`flush` (one multi-row insert
-    each); :func:`unit_of_work` flushes before it commits.
+    ``role`` is the sender's role in ``context`` (``None``: not a member);
+    ``remembers_merchants`` says whether the context has learned any merchant's category.
     """
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    user_id: uuid.UUID
+    context: LedgerContext
+    role: Role | None
+    remembers_merchants: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCapture:
+    """A capture the bot asked the user to confirm: when and where it came, and what was read."""
+
+    id: uuid.UUID
+    received_at: dt.datetime
+    platform: str
+    understanding: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The sum of a question's transactions in one currency, and how many there were."""
+
+    currency: str
+    total: Decimal
+    count: int
+
+
+class ContextsRepository(abc.ABC):
+    """Ledger contexts, their members and the chats bound to them."""
+
+    @abc.abstractmethod
+    def known_sender(self, platform: str, chat_id: str, platform_user_id: str) -> SenderScope | None:
+        """Return the sender and the chat's context when both exist (one look-up on the hot path)."""
+
+    @abc.abstractmethod
+    def user_of_identity(self, platform: str, platform_user_id: str) -> uuid.UUID | None:
+        """Return the user a chat identity belongs to, or ``None``."""
+
+    @abc.abstractmethod
+    def bound_context(self, platform: str, chat_id: str) -> tuple[LedgerContext, bool] | None:
+        """Return the context a chat is bound to and whether it remembers merchants, or ``None``."""
+
+    @abc.abstractmethod
+    def bind_chat(
+        self, binding_id: uuid.UUID, platform: str, chat_id: str, context_id: uuid.UUID, edge_id: str
+    ) -> None:
+        """Bind a chat to a context (the edge that serves the chat gets its replies)."""
+
+    @abc.abstractmethod
+    def add(self, context: LedgerContext, created_by: uuid.UUID) -> None:
+        """Add a context."""
+
+    @abc.abstractmethod
+    def add_member(self, context_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
+        """Give ``user_id`` ``role`` in the context."""
+
+    @abc.abstractmethod
+    def get(self, context_id: uuid.UUID) -> LedgerContext | None:
+        """Return a context by id, or ``None``."""
+
+    @abc.abstractmethod
+    def personal_context_of(self, user_id: uuid.UUID) -> uuid.UUID | None:
+        """Return the oldest personal context ``user_id`` owns, or ``None``."""
+
+    @abc.abstractmethod
+    def role_of(self, context_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
+        """Return the user's role in the context, or ``None`` when they are not a member."""
+
+
+class UsersRepository(abc.ABC):
+    """People: chat users and login users, and the chat identities that name them."""
+
+    @abc.abstractmethod
+    def add(
+        self,
+        user_id: uuid.UUID,
+        *,
+        display_name: str,
+        locale: str,
+        username: str | None = None,
+        password_hash: str | None = None,
+        is_admin: bool = False,
+    ) -> None:
+        """Add a user. Raises :class:`~financy.core.domain.errors.UsernameTakenError` on a taken name."""
+
+    @abc.abstractmethod
+    def id_of_username(self, username: str) -> uuid.UUID | None:
+        """Return the id of the user with the (normalised) ``username``, or ``None``."""
+
+    @abc.abstractmethod
+    def password_hash_of(self, username: str) -> tuple[uuid.UUID, str | None] | None:
+        """Return ``(user_id, password_hash)`` for ``username``, or ``None``."""
+
+    @abc.abstractmethod
+    def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
+        """Replace the user's password hash."""
+
+    @abc.abstractmethod
+    def link_identity(
+        self, identity_id: uuid.UUID, platform: str, platform_user_id: str, user_id: uuid.UUID, name: str
+    ) -> None:
+        """Bind a chat identity (platform + platform user id) to a user."""
+
+
+class CapturesRepository(abc.ABC):
+    """Everything users sent, recorded or not, claimed once by idempotency key."""
+
+    @abc.abstractmethod
+    def claim(
+        self,
+        message: ChatMessage,
+        *,
+        context_id: uuid.UUID,
+        author_id: uuid.UUID,
+        language: str,
+        status: str,
+        problem: str | None,
+    ) -> bool:
+        """Insert the capture unless its idempotency key is taken; return whether it was new."""
+
+    @abc.abstractmethod
+    def pending_confirmation(
+        self, context_id: uuid.UUID, author_id: uuid.UUID, problem: str, since: dt.datetime
+    ) -> PendingCapture | None:
+        """Return (and lock) the author's latest capture needing review for ``problem`` since ``since``."""
+
+    @abc.abstractmethod
+    def mark_recorded(self, capture_id: uuid.UUID) -> None:
+        """Set a capture's status to recorded and clear its problem."""
+
+    @abc.abstractmethod
+    def complete(
+        self, capture_id: uuid.UUID, *, context_id: uuid.UUID, author_id: uuid.UUID, chat_id: str
+    ) -> bool:
+        """Mark an earlier capture of the same chat, author and context that needs review as
+        recorded; return whether one was."""
+
+
+class TransactionsRepository(abc.ABC):
+    """Recorded transactions and their receipt lines."""
+
+    @abc.abstractmethod
+    def add(self, transactions: Sequence[Transaction]) -> None:
+        """Insert transactions and their items."""
+
+    @abc.abstractmethod
+    def last_recorded(self, context_id: uuid.UUID, author_id: uuid.UUID) -> Transaction | None:
+        """Return (and lock) the author's most recent transaction still recorded in the context."""
+
+    @abc.abstractmethod
+    def reverse(self, transaction_id: uuid.UUID) -> None:
+        """Mark a transaction reversed (it stays in the ledger for the audit)."""
+
+    @abc.abstractmethod
+    def set_category(self, transaction_id: uuid.UUID, category: str) -> None:
+        """Change a transaction's category."""
+
+    @abc.abstractmethod
+    def totals(
+        self,
+        context_id: uuid.UUID,
+        *,
+        kind: str,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        category: str | None,
+        merchant: str | None,
+    ) -> list[Totals]:
+        """Sum recorded transactions per currency, largest first (``merchant``: case-insensitive part)."""
+
+
+class CategoriesRepository(abc.ABC):
+    """A context's merchant -> category memory and the labelled examples corrections leave."""
+
+    @abc.abstractmethod
+    def remembered(self, context_id: uuid.UUID, merchant_keys: Sequence[str]) -> dict[str, str]:
+        """Return ``{merchant_key: category}`` the context remembers for ``merchant_keys``."""
+
+    @abc.abstractmethod
+    def remember(
+        self, context_id: uuid.UUID, merchant_key: str, category: str, transaction_id: uuid.UUID | None
+    ) -> None:
+        """Make the merchant mean ``category`` in this context from now on (upsert)."""
+
+    @abc.abstractmethod
+    def add_example(
+        self,
+        context_id: uuid.UUID,
+        *,
+        text: str,
+        category: str,
+        language: str,
+        transaction_id: uuid.UUID,
+        author_id: uuid.UUID,
+    ) -> None:
+        """Keep a labelled example for the next training of the category model."""
+
+
+class AbstractUnitOfWork(abc.ABC):
+    """One atomic piece of work: repositories, audit events and outbox messages, committed together.
+
+    Use as a context manager: leaving it without :meth:`commit` rolls back.
+    """
+
+    contexts: ContextsRepository
+    users: UsersRepository
+    captures: CapturesRepository
+    transactions: TransactionsRepository
+    categories: CategoriesRepository
+
+    def __init__(self) -> None:
         self.events: list[Event] = []
-        self._event_rows: list[dict[str, Any]] = []
-        self._outbox_rows: list[dict[str, Any]] = []
-        #: Outbox row ids written by :meth:`flush`, in order: the caller may publish them at once.
+        self._new_events: list[Event] = []
+        #: Outbox row ids written by the last commit, in order (the caller may publish them at once).
         self.outbox_ids: list[int] = []
 
-    def record(self, event: Event) -> None:
-        """Add ``event`` to the events table in this transaction (written at :meth:`flush`)."""
-        self.events.append(event)
-        self._event_rows.append(
-            {
-                "event_id": uuid7(),
-                "name": event.name,
-                "context_id": event.context_id,
-                "actor_id": event.actor_id,
-                "entity": event.entity,
-                "entity_id": event.entity_id,
-                "capture_id": event.capture_id,
-                "before": _jsonable(event.before),
-                "after": _jsonable(event.after),
-                "extra": _jsonable(event.extra),
-            }
-        )
+    def __enter__(self) -> Self:
+        return self
 
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.rollback()
+
+    def record(self, event: Event) -> None:
+        """Add ``event`` to the audit log in this unit of work; handlers of it run after commit."""
+        self.events.append(event)
+        self._new_events.append(event)
+        self._record(event)
+
+    def collect_new_events(self) -> list[Event]:
+        """Return and forget the events recorded since the last call (the bus dispatches them)."""
+        events, self._new_events = self._new_events, []
+        return events
+
+    @abc.abstractmethod
+    def _record(self, event: Event) -> None: ...
+
+    @abc.abstractmethod
+    def lock(self, key: str) -> None:
+        """Serialise with any other unit of work taking ``key`` until this one ends."""
+
+    @abc.abstractmethod
     def publish(self, stream: str, payload: str) -> None:
         """Queue ``payload`` (a JSON string) for ``stream``; it is sent only after commit."""
-        self._outbox_rows.append({"stream": stream, "payload": payload})
 
-    def flush(self) -> None:
-        """Write the buffered events and outbox messages (call before commit)."""
-        if self._event_rows:
-            self.conn.execute(_INSERT_EVENTS, self._event_rows)
-            self._event_rows = []
-        if self._outbox_rows:
-            ids = self.conn.execute(_INSERT_OUTBOX, self._outbox_rows).scalars().all()
-            self.outbox_ids.extend(int(i) for i in ids)
-            self._outbox_rows = []
+    @abc.abstractmethod
+    def mark_published(self, outbox_ids: Sequence[int]) -> None:
+        """Mark earlier outbox rows as sent, in this unit of work."""
 
-    def discard(self) -> None:
-        """Forget what was buffered since the last :meth:`flush` (after a rollback to a savepoint)."""
-        self._event_rows = []
-        self._outbox_rows = []
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Make everything durable; sets :attr:`outbox_ids`."""
+
+    @abc.abstractmethod
+    def rollback(self) -> None:
+        """Forget everything not committed (a no-op after :meth:`commit`)."""
 
 
-@contextmanager
-def unit_of_work(engine: Engine) -> Iterator[UnitOfWork]:
-    """Open a transaction on ``engine``; flush and commit on normal exit, roll back on an exception."""
-    with engine.begin() as conn:
-        uow = UnitOfWork(conn)
-        yield uow
-        uow.flush()
+def jsonable(value: Any) -> Any:
+    """Return ``value`` with Decimals, UUIDs and dates as strings, recursively (for JSON columns)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def dumps(value: Any) -> str:
     """Serialise ``value`` to JSON, writing Decimals, UUIDs and dates as strings."""
-    return json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True)
+    return json.dumps(jsonable(value), ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,518 @@
+"""SQLAlchemy repositories over one connection (the statements are compiled once, at import).
+
+The hot path of a chat message from a known sender in a bound chat is one look-up
+(:meth:`SqlContexts.known_sender`), one claim, one multi-row insert of transactions and the
+flush of events and outbox rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+
+from financy.core.adapters import orm
+from financy.core.domain.commands import ChatMessage
+from financy.core.domain.errors import UsernameTakenError
+from financy.core.domain.model import (
+    ContextType,
+    LedgerContext,
+    Money,
+    Role,
+    Transaction,
+    TransactionStatus,
+)
+from financy.core.service.unit_of_work import (
+    CapturesRepository,
+    CategoriesRepository,
+    ContextsRepository,
+    PendingCapture,
+    SenderScope,
+    Totals,
+    TransactionsRepository,
+    UsersRepository,
+)
+
+_IDENTITY = orm.channel_identities
+_BINDING = orm.chat_bindings
+_MEMBERS = orm.members
+_REMEMBERS = (
+    exists().where(orm.merchant_categories.c.context_id == orm.contexts.c.id).label("remembers_merchants")
+)
+_SELECT_IDENTITY = select(_IDENTITY.c.user_id).where(
+    _IDENTITY.c.platform == bindparam("platform"),
+    _IDENTITY.c.platform_user_id == bindparam("platform_user_id"),
+)
+_SELECT_BOUND_CONTEXT = (
+    select(orm.contexts, _REMEMBERS)
+    .join(_BINDING, _BINDING.c.context_id == orm.contexts.c.id)
+    .where(_BINDING.c.platform == bindparam("platform"), _BINDING.c.chat_id == bindparam("chat_id"))
+)
+# The common case in one round trip: a known sender in a bound chat, with their role there.
+_SELECT_KNOWN = (
+    select(_IDENTITY.c.user_id, orm.contexts, _REMEMBERS, _MEMBERS.c.role.label("member_role"))
+    .select_from(_IDENTITY)
+    .join(
+        _BINDING,
+        (_BINDING.c.platform == bindparam("platform")) & (_BINDING.c.chat_id == bindparam("chat_id")),
+    )
+    .join(orm.contexts, orm.contexts.c.id == _BINDING.c.context_id)
+    .outerjoin(
+        _MEMBERS,
+        and_(_MEMBERS.c.context_id == orm.contexts.c.id, _MEMBERS.c.user_id == _IDENTITY.c.user_id),
+    )
+    .where(
+        _IDENTITY.c.platform == bindparam("platform"),
+        _IDENTITY.c.platform_user_id == bindparam("platform_user_id"),
+    )
+)
+_SELECT_ROLE = select(_MEMBERS.c.role).where(
+    _MEMBERS.c.context_id == bindparam("context_id"), _MEMBERS.c.user_id == bindparam("user_id")
+)
+_CLAIM_CAPTURE = (
+    pg_insert(orm.captures)
+    .on_conflict_do_nothing(index_elements=[orm.captures.c.idempotency_key])
+    .returning(orm.captures.c.id)
+)
+_INSERT_TRANSACTIONS = insert(orm.transactions)
+_INSERT_ITEMS = insert(orm.transaction_items)
+
+
+def ledger_context(row: Row[Any]) -> LedgerContext:
+    """Return the domain context of a ``contexts`` row."""
+    return LedgerContext(
+        id=row.id,
+        name=row.name,
+        type=ContextType(row.type),
+        base_currency=row.base_currency,
+        time_zone=row.time_zone,
+        locale=row.locale,
+    )
+
+
+class SqlContexts(ContextsRepository):
+    """Contexts, members and chat bindings in PostgreSQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def known_sender(self, platform: str, chat_id: str, platform_user_id: str) -> SenderScope | None:
+        """See :meth:`ContextsRepository.known_sender`."""
+        row = self.conn.execute(
+            _SELECT_KNOWN, {"platform": platform, "chat_id": chat_id, "platform_user_id": platform_user_id}
+        ).first()
+        if row is None:
+            return None
+        return SenderScope(
+            user_id=row.user_id,
+            context=ledger_context(row),
+            role=Role(row.member_role) if row.member_role else None,
+            remembers_merchants=bool(row.remembers_merchants),
+        )
+
+    def user_of_identity(self, platform: str, platform_user_id: str) -> uuid.UUID | None:
+        """See :meth:`ContextsRepository.user_of_identity`."""
+        row = self.conn.execute(
+            _SELECT_IDENTITY, {"platform": platform, "platform_user_id": platform_user_id}
+        ).first()
+        return None if row is None else uuid.UUID(str(row.user_id))
+
+    def bound_context(self, platform: str, chat_id: str) -> tuple[LedgerContext, bool] | None:
+        """See :meth:`ContextsRepository.bound_context`."""
+        row = self.conn.execute(_SELECT_BOUND_CONTEXT, {"platform": platform, "chat_id": chat_id}).first()
+        return None if row is None else (ledger_context(row), bool(row.remembers_merchants))
+
+    def bind_chat(
+        self, binding_id: uuid.UUID, platform: str, chat_id: str, context_id: uuid.UUID, edge_id: str
+    ) -> None:
+        """See :meth:`ContextsRepository.bind_chat`."""
+        self.conn.execute(
+            insert(_BINDING).values(
+                id=binding_id, platform=platform, chat_id=chat_id, context_id=context_id, edge_id=edge_id
+            )
+        )
+
+    def add(self, context: LedgerContext, created_by: uuid.UUID) -> None:
+        """See :meth:`ContextsRepository.add`."""
+        self.conn.execute(
+            insert(orm.contexts).values(
+                id=context.id,
+                name=context.name,
+                type=context.type.value,
+                base_currency=context.base_currency,
+                time_zone=context.time_zone,
+                locale=context.locale,
+                created_by=created_by,
+            )
+        )
+
+    def add_member(self, context_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
+        """See :meth:`ContextsRepository.add_member`."""
+        self.conn.execute(insert(_MEMBERS).values(context_id=context_id, user_id=user_id, role=role.value))
+
+    def get(self, context_id: uuid.UUID) -> LedgerContext | None:
+        """See :meth:`ContextsRepository.get`."""
+        row = self.conn.execute(select(orm.contexts).where(orm.contexts.c.id == context_id)).first()
+        return None if row is None else ledger_context(row)
+
+    def personal_context_of(self, user_id: uuid.UUID) -> uuid.UUID | None:
+        """See :meth:`ContextsRepository.personal_context_of`."""
+        row = self.conn.execute(
+            select(orm.contexts.c.id)
+            .join(_MEMBERS, _MEMBERS.c.context_id == orm.contexts.c.id)
+            .where(
+                _MEMBERS.c.user_id == user_id,
+                _MEMBERS.c.role == Role.OWNER.value,
+                orm.contexts.c.type == ContextType.PERSONAL.value,
+            )
+            .order_by(orm.contexts.c.created_at, orm.contexts.c.id)
+            .limit(1)
+        ).first()
+        return None if row is None else uuid.UUID(str(row.id))
+
+    def role_of(self, context_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
+        """See :meth:`ContextsRepository.role_of`."""
+        role = self.conn.execute(_SELECT_ROLE, {"context_id": context_id, "user_id": user_id}).scalar()
+        return None if role is None else Role(role)
+
+
+class SqlUsers(UsersRepository):
+    """Users and chat identities in PostgreSQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(
+        self,
+        user_id: uuid.UUID,
+        *,
+        display_name: str,
+        locale: str,
+        username: str | None = None,
+        password_hash: str | None = None,
+        is_admin: bool = False,
+    ) -> None:
+        """See :meth:`UsersRepository.add` (a savepoint keeps the transaction usable on a taken name)."""
+        values = {
+            "id": user_id,
+            "username": username,
+            "password_hash": password_hash,
+            "display_name": display_name,
+            "locale": locale,
+            "is_admin": is_admin,
+        }
+        if username is None:
+            self.conn.execute(insert(orm.users).values(**values))
+            return
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(orm.users).values(**values))
+        except IntegrityError as exc:
+            raise UsernameTakenError(username) from exc
+
+    def id_of_username(self, username: str) -> uuid.UUID | None:
+        """See :meth:`UsersRepository.id_of_username`."""
+        found = self.conn.execute(select(orm.users.c.id).where(orm.users.c.username == username)).scalar()
+        return None if found is None else uuid.UUID(str(found))
+
+    def password_hash_of(self, username: str) -> tuple[uuid.UUID, str | None] | None:
+        """See :meth:`UsersRepository.password_hash_of`."""
+        row = self.conn.execute(
+            select(orm.users.c.id, orm.users.c.password_hash).where(orm.users.c.username == username)
+        ).first()
+        return None if row is None else (uuid.UUID(str(row.id)), row.password_hash)
+
+    def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
+        """See :meth:`UsersRepository.set_password_hash`."""
+        self.conn.execute(
+            update(orm.users).where(orm.users.c.id == user_id).values(password_hash=password_hash)
+        )
+
+    def link_identity(
+        self, identity_id: uuid.UUID, platform: str, platform_user_id: str, user_id: uuid.UUID, name: str
+    ) -> None:
+        """See :meth:`UsersRepository.link_identity`."""
+        self.conn.execute(
+            insert(_IDENTITY).values(
+                id=identity_id,
+                platform=platform,
+                platform_user_id=platform_user_id,
+                user_id=user_id,
+                display_name=name,
+            )
+        )
+
+
+class SqlCaptures(CapturesRepository):
+    """Captures in PostgreSQL, claimed with ``INSERT .. ON CONFLICT (idempotency_key) DO NOTHING``.
+
+    A concurrent delivery of the same capture waits on the unique index and then finds it taken.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def claim(
+        self,
+        message: ChatMessage,
+        *,
+        context_id: uuid.UUID,
+        author_id: uuid.UUID,
+        language: str,
+        status: str,
+        problem: str | None,
+    ) -> bool:
+        """See :meth:`CapturesRepository.claim`."""
+        stored = message.stored
+        claimed = self.conn.execute(
+            _CLAIM_CAPTURE,
+            {
+                "id": message.capture_id,
+                "idempotency_key": message.idempotency_key,
+                "context_id": context_id,
+                "author_id": author_id,
+                "edge_id": message.edge_id,
+                "platform": message.platform,
+                "chat_id": message.chat_id,
+                "message_id": message.message_id,
+                "media_type": message.media_type,
+                "text": message.text,
+                "text_truncated": message.text_truncated,
+                "understanding": stored.get("understanding"),
+                "language": language,
+                "intent": message.intent,
+                "status": status,
+                "problem": problem,
+                "received_at": message.received_at,
+                "media": stored.get("media"),
+                "provenance": stored.get("provenance"),
+                "receipt": stored.get("receipt"),
+            },
+        ).first()
+        return claimed is not None
+
+    def pending_confirmation(
+        self, context_id: uuid.UUID, author_id: uuid.UUID, problem: str, since: dt.datetime
+    ) -> PendingCapture | None:
+        """See :meth:`CapturesRepository.pending_confirmation`."""
+        cap = orm.captures
+        row = self.conn.execute(
+            select(cap.c.id, cap.c.received_at, cap.c.platform, cap.c.understanding)
+            .where(
+                cap.c.context_id == context_id,
+                cap.c.author_id == author_id,
+                cap.c.status == "needs_review",
+                cap.c.problem == problem,
+                cap.c.received_at > since,
+            )
+            .order_by(cap.c.received_at.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if row is None:
+            return None
+        return PendingCapture(row.id, row.received_at, row.platform, row.understanding)
+
+    def mark_recorded(self, capture_id: uuid.UUID) -> None:
+        """See :meth:`CapturesRepository.mark_recorded`."""
+        self.conn.execute(
+            update(orm.captures)
+            .where(orm.captures.c.id == capture_id)
+            .values(status="recorded", problem=None)
+        )
+
+    def complete(
+        self, capture_id: uuid.UUID, *, context_id: uuid.UUID, author_id: uuid.UUID, chat_id: str
+    ) -> bool:
+        """See :meth:`CapturesRepository.complete`."""
+        cap = orm.captures
+        done = self.conn.execute(
+            update(cap)
+            .where(
+                cap.c.id == capture_id,
+                cap.c.context_id == context_id,
+                cap.c.author_id == author_id,
+                cap.c.chat_id == chat_id,
+                cap.c.status == "needs_review",
+            )
+            .values(status="recorded", problem=None)
+            .returning(cap.c.id)
+        ).first()
+        return done is not None
+
+
+def _transaction(row: Row[Any]) -> Transaction:
+    return Transaction(
+        id=row.id,
+        context_id=row.context_id,
+        kind=row.kind,
+        money=Money(Decimal(row.amount), row.currency),
+        occurred_on=row.occurred_on,
+        merchant=row.merchant,
+        description=row.description,
+        payment_method=row.payment_method,
+        installments=row.installments,
+        category=row.category,
+        source_channel=row.source_channel,
+        capture_id=row.capture_id,
+        author_id=row.author_id,
+        confidence=row.confidence,
+        status=TransactionStatus(row.status),
+    )
+
+
+class SqlTransactions(TransactionsRepository):
+    """Transactions and receipt lines in PostgreSQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, transactions: Sequence[Transaction]) -> None:
+        """See :meth:`TransactionsRepository.add` (one multi-row insert each for rows and items)."""
+        if not transactions:
+            return
+        self.conn.execute(_INSERT_TRANSACTIONS, [tx.fields() for tx in transactions])
+        items = [
+            {
+                "transaction_id": tx.id,
+                "position": position,
+                "context_id": tx.context_id,
+                "description": item.description,
+                "quantity": item.quantity,
+                "unit_price": item.unit_price,
+                "line_total": item.line_total,
+            }
+            for tx in transactions
+            for position, item in enumerate(tx.items, start=1)
+        ]
+        if items:
+            self.conn.execute(_INSERT_ITEMS, items)
+
+    def last_recorded(self, context_id: uuid.UUID, author_id: uuid.UUID) -> Transaction | None:
+        """See :meth:`TransactionsRepository.last_recorded`."""
+        tx = orm.transactions
+        row = self.conn.execute(
+            select(tx)
+            .where(
+                tx.c.context_id == context_id,
+                tx.c.author_id == author_id,
+                tx.c.status == TransactionStatus.RECORDED.value,
+            )
+            .order_by(tx.c.created_at.desc(), tx.c.id.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if row is None:
+            return None
+        return _transaction(row)
+
+    def reverse(self, transaction_id: uuid.UUID) -> None:
+        """See :meth:`TransactionsRepository.reverse`."""
+        tx = orm.transactions
+        self.conn.execute(
+            update(tx)
+            .where(tx.c.id == transaction_id)
+            .values(status=TransactionStatus.REVERSED.value, updated_at=func.now())
+        )
+
+    def set_category(self, transaction_id: uuid.UUID, category: str) -> None:
+        """See :meth:`TransactionsRepository.set_category`."""
+        tx = orm.transactions
+        self.conn.execute(
+            update(tx).where(tx.c.id == transaction_id).values(category=category, updated_at=func.now())
+        )
+
+    def totals(
+        self,
+        context_id: uuid.UUID,
+        *,
+        kind: str,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        category: str | None,
+        merchant: str | None,
+    ) -> list[Totals]:
+        """See :meth:`TransactionsRepository.totals`."""
+        tx = orm.transactions
+        conditions = [
+            tx.c.context_id == context_id,
+            tx.c.status == TransactionStatus.RECORDED.value,
+            tx.c.kind == kind,
+        ]
+        if date_from is not None:
+            conditions.append(tx.c.occurred_on >= date_from)
+        if date_to is not None:
+            conditions.append(tx.c.occurred_on <= date_to)
+        if category:
+            conditions.append(tx.c.category == category)
+        if merchant:
+            conditions.append(func.lower(tx.c.merchant).contains(merchant.lower(), autoescape=True))
+        rows = self.conn.execute(
+            select(tx.c.currency, func.sum(tx.c.amount).label("total"), func.count().label("n"))
+            .where(*conditions)
+            .group_by(tx.c.currency)
+            .order_by(func.sum(tx.c.amount).desc())
+        ).all()
+        return [Totals(r.currency, Decimal(r.total), int(r.n)) for r in rows]
+
+
+class SqlCategories(CategoriesRepository):
+    """Merchant memory and labelled examples in PostgreSQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def remembered(self, context_id: uuid.UUID, merchant_keys: Sequence[str]) -> dict[str, str]:
+        """See :meth:`CategoriesRepository.remembered`."""
+        keys = sorted(set(merchant_keys) - {""})
+        if not keys:
+            return {}
+        mc = orm.merchant_categories
+        rows = self.conn.execute(
+            select(mc.c.merchant_key, mc.c.category).where(
+                mc.c.context_id == context_id, mc.c.merchant_key.in_(keys)
+            )
+        ).all()
+        return {r.merchant_key: r.category for r in rows}
+
+    def remember(
+        self, context_id: uuid.UUID, merchant_key: str, category: str, transaction_id: uuid.UUID | None
+    ) -> None:
+        """See :meth:`CategoriesRepository.remember`."""
+        stmt = pg_insert(orm.merchant_categories).values(
+            context_id=context_id, merchant_key=merchant_key, category=category, learned_from=transaction_id
+        )
+        self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[orm.merchant_categories.c.context_id, orm.merchant_categories.c.merchant_key],
+                set_={"category": category, "learned_from": transaction_id, "updated_at": func.now()},
+            )
+        )
+
+    def add_example(
+        self,
+        context_id: uuid.UUID,
+        *,
+        text: str,
+        category: str,
+        language: str,
+        transaction_id: uuid.UUID,
+        author_id: uuid.UUID,
+    ) -> None:
+        """See :meth:`CategoriesRepository.add_example`."""
+        self.conn.execute(
+            orm.category_examples.insert().values(
+                context_id=context_id,
+                text=text[:500],
+                category=category,
+                language=language,
+                transaction_id=transaction_id,
+                author_id=author_id,
+            )
+        )

@@ -1,0 +1,73 @@
+"""The command and event handlers of the core, one module per area, registered here.
+
+A new area (budgets, say) is a new module with its ``REGISTRATIONS`` (and ``EVENT_HANDLERS``)
+plus one line in :data:`MODULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+from financy.core.contracts.v1 import CaptureV1, Intent
+from financy.core.domain.commands import AskUser, ChatCommand, Command
+from financy.core.service.handlers import audit, categories, conversation, ledger, questions, users
+from financy.core.service.intake import chat_message
+from financy.core.service.registry import EventHandler, Registration, Translate
+
+MODULES: tuple[ModuleType, ...] = (users, ledger, categories, questions, conversation, audit)
+
+
+def registrations() -> list[Registration]:
+    """Return every module's registrations, in :data:`MODULES` order."""
+    return [r for module in MODULES for r in getattr(module, "REGISTRATIONS", ())]
+
+
+def command_handlers() -> dict[type[Command], Callable[..., Any]]:
+    """Return ``{command type: handler}``.
+
+    Raises:
+        ValueError: two modules register the same command or the same intent.
+    """
+    handlers: dict[type[Command], Callable[..., Any]] = {}
+    for r in registrations():
+        if r.command in handlers:
+            raise ValueError(f"{r.command.__name__} is registered twice")
+        handlers[r.command] = r.handler
+    return handlers
+
+
+def _translators() -> dict[Intent, Translate]:
+    found: dict[Intent, Translate] = {}
+    for r in registrations():
+        for intent, translate in r.intents.items():
+            if intent in found:
+                raise ValueError(f"intent {intent.value!r} is registered twice")
+            found[intent] = translate
+    return found
+
+
+def event_handlers() -> dict[str, list[EventHandler]]:
+    """Return ``{event name: [handler, ...]}`` (``"*"``: every event) in :data:`MODULES` order."""
+    found: dict[str, list[EventHandler]] = {}
+    for module in MODULES:
+        table: Mapping[str, Sequence[EventHandler]] = getattr(module, "EVENT_HANDLERS", {})
+        for name, handlers in table.items():
+            found.setdefault(name, []).extend(handlers)
+    return found
+
+
+TRANSLATORS = _translators()
+
+
+def command_for(capture: CaptureV1) -> ChatCommand:
+    """Return the command ``capture`` asks for: by its intent's registered translator, else
+    :class:`AskUser` (kept for review, the user asked), so nothing a user sent is dropped."""
+    message = chat_message(capture)
+    understanding = capture.understanding
+    if understanding is None:
+        return AskUser(message, "not_understood")
+    translate = TRANSLATORS.get(understanding.intent)
+    command = translate(message, understanding) if translate is not None else None
+    return command or AskUser(message, understanding.problem or "not_understood")

@@ -1,0 +1,300 @@
+"""Recording in the ledger from a chat: record, undo, confirm ("sim"), and completing a question.
+
+A merchant this context has a remembered category for gets that category whatever the edge
+proposed, so a correction applies to the very next transaction at that merchant. A reading
+below :data:`CONFIRM_BELOW` is shown and asked about instead of recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from financy.core.contracts.v1 import Intent, ReplyKind, ReplyV1, Understanding
+from financy.core.domain.authorization import Action
+from financy.core.domain.commands import (
+    ChatMessage,
+    ConfirmPending,
+    ProposedEntry,
+    RecordTransactions,
+    UndoLast,
+)
+from financy.core.domain.errors import UnknownCurrencyError
+from financy.core.domain.events import Event
+from financy.core.domain.model import (
+    CATEGORY_BY_SLUG,
+    CaptureStatus,
+    LedgerContext,
+    Money,
+    Transaction,
+    TransactionStatus,
+    merchant_key,
+    normalize_currency,
+)
+from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date, shown
+from financy.core.service.handlers.users import ContextDefaults
+from financy.core.service.intake import entries_of
+from financy.core.service.registry import Registration
+from financy.core.service.unit_of_work import AbstractUnitOfWork
+from financy.runtime.ids import uuid7
+
+#: A capture the bot asked to confirm can be confirmed for this long.
+CONFIRM_WINDOW = dt.timedelta(hours=24)
+#: Below this confidence a reading is not recorded: the bot shows it and asks "is that right?".
+CONFIRM_BELOW = 0.5
+LOW_CONFIDENCE = "low_confidence"
+
+
+def _occurred_on(entry: ProposedEntry, received_on: dt.date) -> dt.date:
+    if entry.occurred_on is not None:
+        return entry.occurred_on
+    if entry.days_ago is not None:
+        return received_on - dt.timedelta(days=entry.days_ago)
+    return received_on
+
+
+def plan_transactions(
+    uow: AbstractUnitOfWork,
+    *,
+    context: LedgerContext,
+    user_id: uuid.UUID,
+    entries: Sequence[ProposedEntry],
+    received_at: dt.datetime,
+    platform: str,
+    capture_id: uuid.UUID,
+    confidence: float,
+    remembers_merchants: bool = True,
+) -> list[Transaction]:
+    """Return the transactions ``entries`` become in ``context`` (nothing written).
+
+    Raises:
+        UnknownCurrencyError: an entry names a currency that is not ISO 4217.
+    """
+    received_on = local_date(received_at, context.time_zone)
+    remembered = (
+        uow.categories.remembered(context.id, [merchant_key(e.merchant) for e in entries if e.merchant])
+        if remembers_merchants
+        else {}
+    )
+    planned = []
+    for entry in entries:
+        category = entry.category if entry.category in CATEGORY_BY_SLUG else None
+        if entry.merchant:
+            category = remembered.get(merchant_key(entry.merchant), category)
+        currency = normalize_currency(entry.currency) if entry.currency else context.base_currency
+        planned.append(
+            Transaction(
+                id=uuid7(),
+                context_id=context.id,
+                kind=entry.kind,
+                money=Money(entry.amount, currency),
+                occurred_on=_occurred_on(entry, received_on),
+                merchant=entry.merchant,
+                description=entry.description,
+                payment_method=entry.payment_method,
+                installments=entry.installments,
+                category=category,
+                source_channel=platform,
+                capture_id=capture_id,
+                author_id=user_id,
+                confidence=confidence,
+                items=entry.items,
+                category_guesses=tuple(g for g in entry.category_guesses if g != category),
+            )
+        )
+    return planned
+
+
+def add_transactions(
+    uow: AbstractUnitOfWork, transactions: Sequence[Transaction], user_id: uuid.UUID, capture_id: uuid.UUID
+) -> None:
+    """Insert ``transactions`` with their receipt lines, one ``transaction.recorded`` event each."""
+    uow.transactions.add(transactions)
+    for tx in transactions:
+        after = tx.fields() | {
+            "items": [
+                {
+                    "description": item.description,
+                    "quantity": item.quantity,
+                    "unit_price": item.unit_price,
+                    "line_total": item.line_total,
+                }
+                for item in tx.items
+            ]
+        }
+        uow.record(
+            Event(
+                "transaction.recorded",
+                tx.context_id,
+                user_id,
+                "transaction",
+                tx.id,
+                after=after,
+                capture_id=capture_id,
+            )
+        )
+
+
+def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
+    message = cmd.message
+    try:
+        planned = plan_transactions(
+            uow,
+            context=scope.context,
+            user_id=scope.user_id,
+            entries=cmd.entries,
+            received_at=message.received_at,
+            platform=message.platform,
+            capture_id=message.capture_id,
+            confidence=cmd.confidence,
+            remembers_merchants=scope.remembers_merchants,
+        )
+    except UnknownCurrencyError as exc:
+        return Outcome(ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW, f"unknown_currency:{exc.code}")
+    transactions = [shown(tx, scope.language) for tx in planned]
+    if cmd.confidence < CONFIRM_BELOW:
+        return Outcome(
+            ReplyKind.CONFIRM_REQUEST, CaptureStatus.NEEDS_REVIEW, LOW_CONFIDENCE, transactions=transactions
+        )
+    return Outcome(ReplyKind.RECORDED, CaptureStatus.RECORDED, planned=planned, transactions=transactions)
+
+
+def _apply_record(
+    cmd: RecordTransactions, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork
+) -> None:
+    if not outcome.planned:
+        return
+    message = cmd.message
+    add_transactions(uow, outcome.planned, scope.user_id, message.capture_id)
+    if message.completes is not None:
+        _complete_earlier(uow, cmd, scope)
+
+
+def _complete_earlier(uow: AbstractUnitOfWork, cmd: RecordTransactions, scope: ChatScope) -> None:
+    """Close the earlier capture ``completes`` names (same chat and author, needing review).
+
+    The edge sets ``completes`` when a message answers the bot's "how much?" about a voice note
+    or a receipt without a total; the transaction is recorded from the answering capture, and the
+    question is closed here. A ``completes`` naming anything else changes nothing.
+    """
+    message = cmd.message
+    assert message.completes is not None
+    if uow.captures.complete(
+        message.completes, context_id=scope.context.id, author_id=scope.user_id, chat_id=message.chat_id
+    ):
+        uow.record(
+            Event(
+                "capture.completed",
+                scope.context.id,
+                scope.user_id,
+                "capture",
+                message.completes,
+                before={"status": CaptureStatus.NEEDS_REVIEW.value},
+                after={"status": CaptureStatus.RECORDED.value, "completed_by": str(message.capture_id)},
+                capture_id=message.capture_id,
+            )
+        )
+
+
+def record_transactions(
+    cmd: RecordTransactions, uow: AbstractUnitOfWork, defaults: ContextDefaults
+) -> ReplyV1 | None:
+    """Record what a message said was spent or received (or ask, when unsure); ``None`` for a duplicate."""
+    return handle_chat(cmd, uow, defaults, action=Action.RECORD, decide=_decide_record, apply=_apply_record)
+
+
+def _nothing_to_undo(cmd: UndoLast, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
+    return Outcome(ReplyKind.NOTHING_TO_UNDO)
+
+
+def _apply_undo(cmd: UndoLast, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
+    last = uow.transactions.last_recorded(scope.context.id, scope.user_id)
+    if last is None:
+        return
+    uow.transactions.reverse(last.id)
+    uow.record(
+        Event(
+            "transaction.reversed",
+            scope.context.id,
+            scope.user_id,
+            "transaction",
+            last.id,
+            before={"status": last.status.value},
+            after={"status": TransactionStatus.REVERSED.value},
+            capture_id=cmd.message.capture_id,
+        )
+    )
+    outcome.kind, outcome.transactions = ReplyKind.UNDONE, [shown(last, scope.language)]
+
+
+def undo_last(cmd: UndoLast, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> ReplyV1 | None:
+    """Reverse the sender's most recent recorded transaction in the chat's ledger."""
+    return handle_chat(cmd, uow, defaults, action=Action.RECORD, decide=_nothing_to_undo, apply=_apply_undo)
+
+
+def _nothing_to_confirm(cmd: ConfirmPending, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
+    return Outcome(ReplyKind.NOTHING_TO_CONFIRM)
+
+
+def _apply_confirm(cmd: ConfirmPending, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
+    message = cmd.message
+    pending = uow.captures.pending_confirmation(
+        scope.context.id, scope.user_id, LOW_CONFIDENCE, message.received_at - CONFIRM_WINDOW
+    )
+    if pending is None or not pending.understanding:
+        return
+    understood = Understanding.model_validate(pending.understanding)
+    try:
+        planned = plan_transactions(
+            uow,
+            context=scope.context,
+            user_id=scope.user_id,
+            entries=entries_of(understood),
+            received_at=pending.received_at,
+            platform=pending.platform,
+            capture_id=pending.id,
+            confidence=understood.confidence,
+        )
+    except UnknownCurrencyError:
+        return
+    add_transactions(uow, planned, scope.user_id, pending.id)
+    uow.captures.mark_recorded(pending.id)
+    uow.record(
+        Event(
+            "capture.confirmed",
+            scope.context.id,
+            scope.user_id,
+            "capture",
+            pending.id,
+            before={"status": CaptureStatus.NEEDS_REVIEW.value},
+            after={"status": CaptureStatus.RECORDED.value, "confirmed_by": str(message.capture_id)},
+            capture_id=message.capture_id,
+        )
+    )
+    outcome.kind = ReplyKind.RECORDED
+    outcome.transactions = [shown(tx, scope.language) for tx in planned]
+
+
+def confirm_pending(
+    cmd: ConfirmPending, uow: AbstractUnitOfWork, defaults: ContextDefaults
+) -> ReplyV1 | None:
+    """Record the sender's latest reading the bot asked about ("sim"), if under a day old."""
+    return handle_chat(
+        cmd, uow, defaults, action=Action.RECORD, decide=_nothing_to_confirm, apply=_apply_confirm
+    )
+
+
+def _record_command(message: ChatMessage, understanding: Understanding) -> RecordTransactions | None:
+    if not understanding.transactions:
+        return None
+    return RecordTransactions(message, entries_of(understanding), understanding.confidence)
+
+
+REGISTRATIONS = (
+    Registration(RecordTransactions, record_transactions, {Intent.RECORD: _record_command}),
+    Registration(UndoLast, undo_last, {Intent.UNDO: lambda message, _: UndoLast(message)}),
+    Registration(
+        ConfirmPending, confirm_pending, {Intent.CONFIRM: lambda message, _: ConfirmPending(message)}
+    ),
+)
