@@ -1,0 +1,344 @@
+"""An in-memory unit of work for driving the message bus without a database.
+
+It keeps the same promises as the SQLAlchemy one where handlers rely on them: a capture's
+idempotency key is claimed once, nothing is visible until commit, and events and outbox
+messages are committed together with the state.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from financy.core.domain.commands import ChatMessage
+from financy.core.domain.errors import UsernameTakenError
+from financy.core.domain.events import Event
+from financy.core.domain.model import LedgerContext, Role, Transaction, TransactionStatus
+from financy.core.service.unit_of_work import (
+    AbstractUnitOfWork,
+    CapturesRepository,
+    CategoriesRepository,
+    ContextsRepository,
+    PendingCapture,
+    SenderScope,
+    Totals,
+    TransactionsRepository,
+    UsersRepository,
+)
+
+
+@dataclass
+class Store:
+    """What a fake database holds (copied on begin, swapped in on commit)."""
+
+    contexts: dict[uuid.UUID, LedgerContext] = field(default_factory=dict)
+    context_created: dict[uuid.UUID, int] = field(default_factory=dict)
+    context_owner: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    members: dict[tuple[uuid.UUID, uuid.UUID], Role] = field(default_factory=dict)
+    identities: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    bindings: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    users: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    captures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transactions: list[Transaction] = field(default_factory=list)
+    merchants: dict[tuple[uuid.UUID, str], str] = field(default_factory=dict)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    outbox: list[tuple[int, str, str]] = field(default_factory=list)
+    published: set[int] = field(default_factory=set)
+
+
+class FakeContexts(ContextsRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def known_sender(self, platform: str, chat_id: str, platform_user_id: str) -> SenderScope | None:
+        user = self.s.identities.get((platform, platform_user_id))
+        context_id = self.s.bindings.get((platform, chat_id))
+        if user is None or context_id is None:
+            return None
+        remembers = any(c == context_id for c, _ in self.s.merchants)
+        return SenderScope(
+            user, self.s.contexts[context_id], self.s.members.get((context_id, user)), remembers
+        )
+
+    def user_of_identity(self, platform: str, platform_user_id: str) -> uuid.UUID | None:
+        return self.s.identities.get((platform, platform_user_id))
+
+    def bound_context(self, platform: str, chat_id: str) -> tuple[LedgerContext, bool] | None:
+        context_id = self.s.bindings.get((platform, chat_id))
+        if context_id is None:
+            return None
+        return self.s.contexts[context_id], any(c == context_id for c, _ in self.s.merchants)
+
+    def bind_chat(
+        self, binding_id: uuid.UUID, platform: str, chat_id: str, context_id: uuid.UUID, edge_id: str
+    ) -> None:
+        assert (platform, chat_id) not in self.s.bindings
+        self.s.bindings[(platform, chat_id)] = context_id
+
+    def add(self, context: LedgerContext, created_by: uuid.UUID) -> None:
+        self.s.contexts[context.id] = context
+        self.s.context_created[context.id] = len(self.s.context_created)
+        self.s.context_owner[context.id] = created_by
+
+    def add_member(self, context_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
+        self.s.members[(context_id, user_id)] = role
+
+    def get(self, context_id: uuid.UUID) -> LedgerContext | None:
+        return self.s.contexts.get(context_id)
+
+    def personal_context_of(self, user_id: uuid.UUID) -> uuid.UUID | None:
+        owned = [
+            c
+            for (c, u), role in self.s.members.items()
+            if u == user_id and role is Role.OWNER and self.s.contexts[c].type.value == "personal"
+        ]
+        return min(owned, key=self.s.context_created.__getitem__) if owned else None
+
+    def role_of(self, context_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
+        return self.s.members.get((context_id, user_id))
+
+
+class FakeUsers(UsersRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def add(
+        self,
+        user_id: uuid.UUID,
+        *,
+        display_name: str,
+        locale: str,
+        username: str | None = None,
+        password_hash: str | None = None,
+        is_admin: bool = False,
+    ) -> None:
+        if username is not None and self.id_of_username(username) is not None:
+            raise UsernameTakenError(username)
+        self.s.users[user_id] = {
+            "username": username,
+            "password_hash": password_hash,
+            "display_name": display_name,
+            "locale": locale,
+            "is_admin": is_admin,
+        }
+
+    def id_of_username(self, username: str) -> uuid.UUID | None:
+        return next((i for i, u in self.s.users.items() if u["username"] == username), None)
+
+    def password_hash_of(self, username: str) -> tuple[uuid.UUID, str | None] | None:
+        user_id = self.id_of_username(username)
+        return None if user_id is None else (user_id, self.s.users[user_id]["password_hash"])
+
+    def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
+        self.s.users[user_id]["password_hash"] = password_hash
+
+    def link_identity(
+        self, identity_id: uuid.UUID, platform: str, platform_user_id: str, user_id: uuid.UUID, name: str
+    ) -> None:
+        assert (platform, platform_user_id) not in self.s.identities
+        self.s.identities[(platform, platform_user_id)] = user_id
+
+
+class FakeCaptures(CapturesRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def claim(
+        self,
+        message: ChatMessage,
+        *,
+        context_id: uuid.UUID,
+        author_id: uuid.UUID,
+        language: str,
+        status: str,
+        problem: str | None,
+    ) -> bool:
+        if message.idempotency_key in self.s.captures:
+            return False
+        self.s.captures[message.idempotency_key] = {
+            "id": message.capture_id,
+            "context_id": context_id,
+            "author_id": author_id,
+            "chat_id": message.chat_id,
+            "platform": message.platform,
+            "status": status,
+            "problem": problem,
+            "received_at": message.received_at,
+            "understanding": message.stored.get("understanding"),
+            "text": message.text,
+        }
+        return True
+
+    def pending_confirmation(
+        self, context_id: uuid.UUID, author_id: uuid.UUID, problem: str, since: dt.datetime
+    ) -> PendingCapture | None:
+        rows = [
+            c
+            for c in self.s.captures.values()
+            if c["context_id"] == context_id
+            and c["author_id"] == author_id
+            and c["status"] == "needs_review"
+            and c["problem"] == problem
+            and c["received_at"] > since
+        ]
+        if not rows:
+            return None
+        row = max(rows, key=lambda c: c["received_at"])
+        return PendingCapture(row["id"], row["received_at"], row["platform"], row["understanding"])
+
+    def _by_id(self, capture_id: uuid.UUID) -> dict[str, Any] | None:
+        return next((c for c in self.s.captures.values() if c["id"] == capture_id), None)
+
+    def mark_recorded(self, capture_id: uuid.UUID) -> None:
+        row = self._by_id(capture_id)
+        assert row is not None
+        row.update(status="recorded", problem=None)
+
+    def complete(
+        self, capture_id: uuid.UUID, *, context_id: uuid.UUID, author_id: uuid.UUID, chat_id: str
+    ) -> bool:
+        row = self._by_id(capture_id)
+        if row is None or (row["context_id"], row["author_id"], row["chat_id"], row["status"]) != (
+            context_id,
+            author_id,
+            chat_id,
+            "needs_review",
+        ):
+            return False
+        row.update(status="recorded", problem=None)
+        return True
+
+
+class FakeTransactions(TransactionsRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def add(self, transactions: Sequence[Transaction]) -> None:
+        # Stored as the database keeps them: guesses are for the reply only.
+        self.s.transactions.extend(replace(tx, category_guesses=()) for tx in transactions)
+
+    def last_recorded(self, context_id: uuid.UUID, author_id: uuid.UUID) -> Transaction | None:
+        mine = [
+            tx
+            for tx in self.s.transactions
+            if tx.context_id == context_id
+            and tx.author_id == author_id
+            and tx.status is TransactionStatus.RECORDED
+        ]
+        return replace(mine[-1], items=()) if mine else None
+
+    def _replace(self, transaction_id: uuid.UUID, **changes: Any) -> None:
+        for i, tx in enumerate(self.s.transactions):
+            if tx.id == transaction_id:
+                self.s.transactions[i] = replace(tx, **changes)
+
+    def reverse(self, transaction_id: uuid.UUID) -> None:
+        self._replace(transaction_id, status=TransactionStatus.REVERSED)
+
+    def set_category(self, transaction_id: uuid.UUID, category: str) -> None:
+        self._replace(transaction_id, category=category)
+
+    def totals(
+        self,
+        context_id: uuid.UUID,
+        *,
+        kind: str,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        category: str | None,
+        merchant: str | None,
+    ) -> list[Totals]:
+        sums: dict[str, tuple[Decimal, int]] = {}
+        for tx in self.s.transactions:
+            if (
+                tx.context_id != context_id
+                or tx.status is not TransactionStatus.RECORDED
+                or tx.kind != kind
+                or (date_from is not None and tx.occurred_on < date_from)
+                or (date_to is not None and tx.occurred_on > date_to)
+                or (category and tx.category != category)
+                or (merchant and merchant.lower() not in (tx.merchant or "").lower())
+            ):
+                continue
+            total, n = sums.get(tx.money.currency, (Decimal(0), 0))
+            sums[tx.money.currency] = (total + tx.money.amount, n + 1)
+        return sorted((Totals(c, t, n) for c, (t, n) in sums.items()), key=lambda t: -t.total)
+
+
+class FakeCategories(CategoriesRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def remembered(self, context_id: uuid.UUID, merchant_keys: Sequence[str]) -> dict[str, str]:
+        return {
+            k: self.s.merchants[(context_id, k)] for k in merchant_keys if (context_id, k) in self.s.merchants
+        }
+
+    def remember(
+        self, context_id: uuid.UUID, merchant_key: str, category: str, transaction_id: uuid.UUID | None
+    ) -> None:
+        self.s.merchants[(context_id, merchant_key)] = category
+
+    def add_example(
+        self,
+        context_id: uuid.UUID,
+        *,
+        text: str,
+        category: str,
+        language: str,
+        transaction_id: uuid.UUID,
+        author_id: uuid.UUID,
+    ) -> None:
+        self.s.examples.append({"context_id": context_id, "text": text, "category": category})
+
+
+class FakeUnitOfWork(AbstractUnitOfWork):
+    """A unit of work over a shared :class:`Store`: changes are made on a copy and swapped in on commit."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.committed = False
+        self.locks: list[str] = []
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self.work = copy.deepcopy(self.store)
+        self.contexts = FakeContexts(self.work)
+        self.users = FakeUsers(self.work)
+        self.captures = FakeCaptures(self.work)
+        self.transactions = FakeTransactions(self.work)
+        self.categories = FakeCategories(self.work)
+        self._outbox: list[tuple[str, str]] = []
+        self.committed = False
+        self.events, self._new_events, self.outbox_ids = [], [], []
+        return self
+
+    def _record(self, event: Event) -> None:
+        self.work.events.append(event)
+
+    def lock(self, key: str) -> None:
+        self.locks.append(key)
+
+    def publish(self, stream: str, payload: str) -> None:
+        self._outbox.append((stream, payload))
+
+    def mark_published(self, outbox_ids: Sequence[int]) -> None:
+        self.work.published.update(outbox_ids)
+
+    def commit(self) -> None:
+        start = len(self.work.outbox)
+        self.work.outbox.extend((start + i + 1, s, p) for i, (s, p) in enumerate(self._outbox))
+        self.outbox_ids = [start + i + 1 for i in range(len(self._outbox))]
+        self._outbox = []
+        for name in vars(self.store):
+            setattr(self.store, name, getattr(self.work, name))
+        self.committed = True
+
+    def rollback(self) -> None:
+        self._outbox = []
