@@ -147,15 +147,12 @@ def _templates(name: str) -> tuple[str, ...]:
     return _lists("templates", "template")[name]
 
 
-# --- vocabularies: pt-BR -----------------------------------------------------------------------
+# --- vocabularies (data/vocabularies.tsv) --------------------------------------------------------
 
 PT: Final[dict[str, Vocab]] = _vocabularies("pt")
-
-# --- vocabularies: English ---------------------------------------------------------------------
-
 EN: Final[dict[str, Vocab]] = _vocabularies("en")
 
-# --- more merchants: well-known brands and chains, one line each ---------------------------------
+# --- more merchants: well-known brands and chains, one line each (data/brands.tsv) --------------
 
 BRANDS_BR: Final[dict[str, tuple[str, ...]]] = _by_category("brands", "country", "BR", "brand")
 
@@ -538,7 +535,7 @@ def _travel_context(builder: _Builder) -> None:
             builder.add(builder.noisy(text, language, chat=True), "travel", language, "template")
 
 
-#: Hand-written lines: ``category | language | text``.
+#: Hand-written lines (``data/handwritten.tsv``), one ``category|language|text`` a line.
 HANDWRITTEN: Final = "\n" + "".join(
     f"{row['category']}|{row['language']}|{row['text']}\n"
     for row in _table("handwritten", "category", "language", "text")
