@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import statistics
 import subprocess
 import sys
 import threading
@@ -275,18 +274,6 @@ def test_predict_many_keeps_order(model: CategoryModel) -> None:
     texts = ["netflix", "uber", "farmácia"]
     assert model.predict_many(texts) == [model.predict(text) for text in texts]
     assert model.predict_many([]) == []
-
-
-def test_predict_latency_p50_under_1ms(model: CategoryModel) -> None:
-    texts = ["gastei 45,90 no mercado ontem", "UBER *TRIP HELP.UBER.COM", "paid $12 for lunch", "farmácia"]
-    for text in texts:
-        model.predict(text)
-    timings = []
-    for i in range(400):
-        start = time.perf_counter()
-        model.predict(texts[i % len(texts)])
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.001
 
 
 def test_load_rejects_a_wrong_sha256(card: ModelCard) -> None:
