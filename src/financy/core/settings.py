@@ -6,6 +6,7 @@ Built once in each entrypoint and passed down; nothing reads the environment at 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,7 +15,7 @@ from financy.runtime.objects import S3Settings
 
 
 class CoreSettings(BaseSettings):
-    """Settings of every core process (api, ingest, worker, migrate)."""
+    """Settings of every core process (api, ingest, worker, beat, migrate)."""
 
     model_config = SettingsConfigDict(env_prefix="FINANCY_", env_nested_delimiter="__", extra="ignore")
 
@@ -35,6 +36,11 @@ class CoreSettings(BaseSettings):
     ingest_claim_idle_ms: int = 30_000
     ingest_max_deliveries: int = 5
     train_interval_s: float = 300.0
+    #: Celery pool of ``financy core worker``: threads (default), solo (one job at a time) or
+    #: prefork (one process per slot; the only pool that enforces time limits).
+    worker_pool: Literal["threads", "solo", "prefork"] = "threads"
+    #: Jobs the worker runs at once (a home box has two cores; training uses one).
+    worker_concurrency: int = 2
     default_locale: str = "pt-BR"
     default_time_zone: str = "America/Sao_Paulo"
     default_currency: str = "BRL"
