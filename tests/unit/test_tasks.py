@@ -32,7 +32,7 @@ def test_the_broker_url_is_the_redis_url_as_kombu_spells_it(redis_url: str, cele
 
 @pytest.mark.parametrize("url", ["postgresql://db/financy", "unix://", "127.0.0.1:6379"])
 def test_a_url_that_is_not_redis_is_refused(url: str) -> None:
-    with pytest.raises(ValueError, match="Redis URL|socket"):
+    with pytest.raises(ValueError, match=r"Redis URL|socket"):
         celery_broker_url(url)
 
 
