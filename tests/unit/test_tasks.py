@@ -97,3 +97,11 @@ def test_the_app_needs_a_redis_url() -> None:
 
 def test_beat_keeps_its_schedule_under_the_data_dir() -> None:
     assert beat_schedule_path(Path("/box")) == Path("/box/celery/beat-schedule")
+
+
+@pytest.mark.parametrize(
+    "overrides", [{"train_interval_s": 0}, {"worker_concurrency": 0}, {"worker_pool": "gevent"}]
+)
+def test_settings_refuse_a_schedule_or_pool_the_worker_cannot_run(overrides: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="validation error"):
+        settings(**overrides)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from financy.runtime.objects import S3Settings
@@ -35,12 +35,13 @@ class CoreSettings(BaseSettings):
     ingest_block_ms: int = 1000
     ingest_claim_idle_ms: int = 30_000
     ingest_max_deliveries: int = 5
-    train_interval_s: float = 300.0
+    #: Seconds between beat's runs of the category training (each retrains only after corrections).
+    train_interval_s: float = Field(default=300.0, gt=0)
     #: Celery pool of ``financy core worker``: threads (default), solo (one job at a time) or
     #: prefork (one process per slot; the only pool that enforces time limits).
     worker_pool: Literal["threads", "solo", "prefork"] = "threads"
     #: Jobs the worker runs at once (a home box has two cores; training uses one).
-    worker_concurrency: int = 2
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
     default_locale: str = "pt-BR"
     default_time_zone: str = "America/Sao_Paulo"
     default_currency: str = "BRL"
