@@ -206,4 +206,10 @@ def test_financy_core_worker_and_beat_train_the_first_model_then_on_schedule(
         assert stop(beat, timeout_s=30) == 0
     assert beat_schedule_path(data_dir).parent.is_dir()
     assert any(beat_schedule_path(data_dir).parent.iterdir())
-    assert '"worker.stopped"' in (logs / "worker.log").read_text()
+    events = [
+        json.loads(line) for line in (logs / "worker.log").read_text().splitlines() if line.startswith("{")
+    ]
+    published = [e for e in events if e["event"] == "worker.model_published"]
+    assert len(published) == 2
+    assert all(e["service"] == "core-worker" and e["job"] == TRAIN_CATEGORIES for e in published)
+    assert events[-1]["event"] == "worker.stopped"

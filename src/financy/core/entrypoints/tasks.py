@@ -180,8 +180,10 @@ def lock_name(job: Job) -> str:
     return LOCK_PREFIX + job.name
 
 
-def _task_body(job: Job, resources: JobResources) -> Callable[[], JobResult]:
+def _task_body(job: Job, resources: JobResources, log_context: dict[str, Any]) -> Callable[[], JobResult]:
     def body() -> JobResult:
+        # Pool threads do not inherit the process's log context (service, pid): give it to them.
+        structlog.contextvars.bind_contextvars(**log_context, job=job.name)
         if not job.exclusive:
             return job.run(resources)
         lock = resources.redis.lock(lock_name(job), timeout=job.hard_limit_s, blocking=False)
@@ -246,6 +248,7 @@ def create_app(
             if job.every_s is not None
         },
     )
+    log_context = structlog.contextvars.get_contextvars()
     for job in jobs:
         app.task(
             name=job.name,
@@ -254,7 +257,7 @@ def create_app(
             acks_late=True,
             # Not shared: a shared task is added to every Celery app made later in the process.
             shared=False,
-        )(_task_body(job, shared))
+        )(_task_body(job, shared, log_context))
     return app
 
 
