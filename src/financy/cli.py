@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=_up)
 
     core = sub.add_parser("core", help="run a core process")
-    core.add_argument("process", choices=["api", "ingest", "worker", "train", "migrate"])
+    core.add_argument("process", choices=["api", "ingest", "worker", "beat", "train", "migrate"])
     core.set_defaults(func=_core)
 
     edge = sub.add_parser("edge", help="run an edge process")

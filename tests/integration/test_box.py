@@ -8,6 +8,7 @@ its own), which is also the proof that switching needs no code change.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -206,9 +207,28 @@ def test_first_run_creates_the_admin_and_saves_its_password(box: Box) -> None:
     assert me.status_code == 200, me.text
     for sub in ("objects", "edge", "secrets", "logs"):
         assert (box.data_dir / sub).is_dir()
-    assert {"box.log", "api.log", "ingest.log", "edge.log"} <= {
+    assert {"box.log", "api.log", "ingest.log", "worker.log", "beat.log", "edge.log"} <= {
         p.name for p in (box.data_dir / "logs").iterdir()
     }
+
+
+def test_the_box_runs_the_core_worker_and_beat_and_trains_a_first_model(box: Box) -> None:
+    """GIVEN a fresh box WHEN it is up THEN `core worker` and `core beat` run as its children, logging to
+    worker.log and beat.log, and the worker trains the first category model soon after the start."""
+    commands = set()
+    for child in box.children():
+        with contextlib.suppress(psutil.Error):
+            commands.add(tuple(child.cmdline()[-2:]))
+    assert {("core", "worker"), ("core", "beat")} <= commands
+    manifest = box.data_dir / "models" / "categories" / "current.json"
+    deadline = time.monotonic() + 120
+    while not manifest.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert manifest.exists(), f"the worker trained no model:\n{box.log_tails()}"
+    logs = box.data_dir / "logs"
+    assert '"worker.model_published"' in (logs / "worker.log").read_text()
+    assert '"beat.started"' in (logs / "beat.log").read_text()
+    assert (box.data_dir / "celery").is_dir()
 
 
 def test_a_second_box_on_the_same_data_dir_exits_2(box: Box) -> None:

@@ -88,13 +88,22 @@ def test_child_env_keeps_what_the_user_set_but_the_box_decides_ports_and_dirs() 
     assert base["FINANCY_PORT"] == "9999"  # the caller's mapping is not changed
 
 
-def test_children_are_the_core_api_ingest_worker_and_edge_on_this_python() -> None:
+def test_children_are_the_core_api_ingest_worker_beat_and_edge_on_this_python() -> None:
     specs = box_children(edge_workers=2)
-    assert [s.name for s in specs] == ["api", "ingest", "worker", "edge", "edge-worker-1", "edge-worker-2"]
+    assert [s.name for s in specs] == [
+        "api",
+        "ingest",
+        "worker",
+        "beat",
+        "edge",
+        "edge-worker-1",
+        "edge-worker-2",
+    ]
     assert [s.argv[3:] for s in specs] == [
         ("core", "api"),
         ("core", "ingest"),
         ("core", "worker"),
+        ("core", "beat"),
         ("edge", "run"),
         ("edge", "worker"),
         ("edge", "worker"),
@@ -106,7 +115,7 @@ def test_edge_workers_follow_the_setting(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("FINANCY_EDGE__WORKERS", "3")
     assert [s.name for s in box_children()][-3:] == ["edge-worker-1", "edge-worker-2", "edge-worker-3"]
     monkeypatch.setenv("FINANCY_EDGE__WORKERS", "0")
-    assert [s.name for s in box_children()] == ["api", "ingest", "worker", "edge"]
+    assert [s.name for s in box_children()] == ["api", "ingest", "worker", "beat", "edge"]
 
 
 def test_local_host_reaches_wildcard_binds_through_loopback() -> None:

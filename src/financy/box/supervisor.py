@@ -8,9 +8,12 @@ One supervisor owns a data directory (default ``./var``) for as long as it runs:
     <data_dir>/objects/            the object store (unless FINANCY_S3__ENDPOINT is set)
     <data_dir>/edge/               the edge node's local state (outbox, dev chat)
     <data_dir>/secrets/            admin-password, jwt.key (mode 0700)
-    <data_dir>/logs/               box.log (this supervisor), api.log, ingest.log, edge.log
+    <data_dir>/celery/             beat-schedule (when each periodic job last ran)
+    <data_dir>/logs/               box.log (this supervisor), api.log, ingest.log, worker.log,
+                                   beat.log, edge.log, edge-worker-N.log
 
-It starts ``financy core api``, ``financy core ingest`` and ``financy edge run`` as child
+It starts ``financy core api``, ``financy core ingest``, ``financy core worker`` (Celery jobs),
+``financy core beat`` (their schedule), ``financy edge run`` and the edge workers as child
 processes, restarts a child that dies (exponential backoff, 1 s to 30 s), gives up when one
 crash-loops, and on SIGINT/SIGTERM stops the children, then Redis, then PostgreSQL.
 """
@@ -145,7 +148,7 @@ def box_lock(path: Path) -> Iterator[None]:
 
 def box_children(python: str | None = None, *, edge_workers: int | None = None) -> tuple[ChildSpec, ...]:
     """Return the box's processes on ``python``: ``core api``, ``core ingest``, ``core worker``,
-    ``edge run`` and ``edge_workers`` × ``edge worker`` (voice notes and photos; default
+    ``core beat``, ``edge run`` and ``edge_workers`` × ``edge worker`` (voice notes and photos; default
     ``FINANCY_EDGE__WORKERS`` or 2), each logging to ``<name>.log``.
     """
     exe = python or sys.executable
@@ -158,6 +161,7 @@ def box_children(python: str | None = None, *, edge_workers: int | None = None) 
         ChildSpec("api", (exe, "-m", "financy.cli", "core", "api")),
         ChildSpec("ingest", (exe, "-m", "financy.cli", "core", "ingest")),
         ChildSpec("worker", (exe, "-m", "financy.cli", "core", "worker")),
+        ChildSpec("beat", (exe, "-m", "financy.cli", "core", "beat")),
         ChildSpec("edge", (exe, "-m", "financy.cli", "edge", "run")),
         *(
             ChildSpec(f"edge-worker-{n}", (exe, "-m", "financy.cli", "edge", "worker"))

@@ -6,15 +6,16 @@ Built once in each entrypoint and passed down; nothing reads the environment at 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from financy.runtime.objects import S3Settings
 
 
 class CoreSettings(BaseSettings):
-    """Settings of every core process (api, ingest, worker, migrate)."""
+    """Settings of every core process (api, ingest, worker, beat, migrate)."""
 
     model_config = SettingsConfigDict(env_prefix="FINANCY_", env_nested_delimiter="__", extra="ignore")
 
@@ -34,7 +35,13 @@ class CoreSettings(BaseSettings):
     ingest_block_ms: int = 1000
     ingest_claim_idle_ms: int = 30_000
     ingest_max_deliveries: int = 5
-    train_interval_s: float = 300.0
+    #: Seconds between beat's runs of the category training (each retrains only after corrections).
+    train_interval_s: float = Field(default=300.0, gt=0)
+    #: Celery pool of ``financy core worker``: threads (default), solo (one job at a time) or
+    #: prefork (one process per slot; the only pool that enforces time limits).
+    worker_pool: Literal["threads", "solo", "prefork"] = "threads"
+    #: Jobs the worker runs at once (a home box has two cores; training uses one).
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
     default_locale: str = "pt-BR"
     default_time_zone: str = "America/Sao_Paulo"
     default_currency: str = "BRL"

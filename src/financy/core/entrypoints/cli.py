@@ -1,4 +1,4 @@
-"""``financy core api|ingest|migrate``: build the settings once, configure logs, run one process."""
+"""``financy core api|ingest|worker|beat|train|migrate``: build the settings once, configure logs, run one process."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from financy.runtime.logging import configure_logging
 
 
 def run(process: str) -> int:
-    """Run core ``process`` ("api", "ingest", "worker", "train" or "migrate") and return its exit status.
+    """Run core ``process`` ("api", "ingest", "worker", "beat", "train" or "migrate") and return its exit status.
 
     Raises:
         ValueError: unknown ``process``.
@@ -32,6 +32,10 @@ def run(process: str) -> int:
         from financy.core.entrypoints.worker import run_worker
 
         return run_worker(settings)
+    if process == "beat":
+        from financy.core.entrypoints.worker import run_beat
+
+        return run_beat(settings)
     if process == "train":
         from sqlalchemy import create_engine
 
@@ -43,4 +47,6 @@ def run(process: str) -> int:
         print(f"trained {model.name} {model.version} ({model.n_examples} examples) sha256 {model.sha256}")
         print(f"  {model.path}")
         return 0
-    raise ValueError(f"unknown core process {process!r}; expected api, ingest, worker, train or migrate")
+    raise ValueError(
+        f"unknown core process {process!r}; expected api, ingest, worker, beat, train or migrate"
+    )
