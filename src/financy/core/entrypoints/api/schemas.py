@@ -330,7 +330,26 @@ def component_schemas() -> dict[str, Any]:
 
     _, top = models_json_schema(_MODELS, ref_template=_REF)
     schemas: dict[str, Any] = _openapi30(top.get("$defs", {}))
-    return schemas
+    return {name: _inline_nullable_refs(schema, schemas) for name, schema in schemas.items()}
+
+
+def _inline_nullable_refs(node: Any, schemas: dict[str, Any]) -> Any:
+    """Return ``node`` with each nullable ``$ref`` replaced by a nullable copy of its target.
+
+    OpenAPI 3.0's ``nullable`` only widens a ``type`` of the same schema object, so
+    ``{"allOf": [{"$ref": ...}], "nullable": true}`` still refuses null; a copy does not.
+    """
+    if isinstance(node, list):
+        return [_inline_nullable_refs(item, schemas) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _inline_nullable_refs(value, schemas) for key, value in node.items()}
+    variants = out.get("allOf")
+    if out.get("nullable") and isinstance(variants, list) and len(variants) == 1 and "$ref" in variants[0]:
+        target = schemas[variants[0]["$ref"].rsplit("/", 1)[-1]]
+        del out["allOf"]
+        out = {**_inline_nullable_refs(target, schemas), **out}
+    return out
 
 
 def ref(model: type[BaseModel]) -> dict[str, str]:
