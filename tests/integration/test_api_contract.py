@@ -198,3 +198,14 @@ async def test_a_non_member_is_refused_before_parameters_are_read(
     )
     assert response.status == 403
     assert_error(response.json, "not_a_member")
+
+
+async def test_every_docs_page_is_served_without_the_internet(app: ApiApp) -> None:
+    """The docs routes sanic-ext adds answer from the box itself (its OAuth2 page would use a CDN)."""
+    for path in ("/docs", "/docs/swagger", "/docs/swagger-config", "/docs/oauth2-redirect.html"):
+        _, response = await app.asgi_client.get(path)
+        assert response.status == 200, path
+        assert "cdn" not in response.text.lower(), path
+    _, redirect = await app.asgi_client.get("/docs/oauth2-redirect.html")
+    assert redirect.headers["content-type"].startswith("text/html")
+    assert "oauth2" in redirect.text.lower()

@@ -102,6 +102,7 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
     for module in (health, auth, contexts, transactions, captures, web):
         app.blueprint(module.blueprint())
     app.register_middleware(_start_timer, "request")
+    app.register_middleware(web.offline_oauth2_redirect, "request")
     app.register_middleware(_observe, "response")
     if owns:
         app.register_listener(_close_resources, "after_server_stop")

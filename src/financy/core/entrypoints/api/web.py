@@ -2,13 +2,16 @@
 
 The docs themselves (``/docs``, ``/docs/openapi.json``) are sanic-ext's; their page is
 ``static/swagger.html``, which loads the UI from ``/static/swagger-ui`` (the swagger-ui-bundle
-package), never from a CDN, so they work on a box without internet.
+package), never from a CDN, so they work on a box without internet. sanic-ext's OAuth2 redirect
+page would be fetched from a CDN: :func:`offline_oauth2_redirect` answers it from the bundle.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sanic import Blueprint
-from sanic.response import HTTPResponse, raw
+from sanic.response import HTTPResponse, file, raw
 from sanic_ext import openapi
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
@@ -29,6 +32,17 @@ async def dashboard(request: ApiRequest) -> HTTPResponse:
             "Cache-Control": "no-cache",
         },
     )
+
+
+async def offline_oauth2_redirect(request: ApiRequest) -> HTTPResponse | None:
+    """Serve Swagger UI's OAuth2 redirect page from the bundle (request middleware; else ``None``).
+
+    sanic-ext's own handler downloads it from a CDN, which an offline box cannot reach.
+    """
+    config = request.app.config
+    if request.path != config.OAS_URL_PREFIX.rstrip("/") + config.OAS_UI_SWAGGER_OAUTH2_REDIRECT:
+        return None
+    return await file(Path(swagger_ui_path) / "oauth2-redirect.html", mime_type="text/html; charset=utf-8")
 
 
 def blueprint() -> Blueprint:
