@@ -46,7 +46,7 @@ PUBLIC = frozenset(
         "/docs/swagger",
         "/docs/openapi.json",
         "/docs/swagger-config",
-        # sanic-ext's OAuth2 redirect page; Swagger UI only opens it for OAuth2 flows, never for bearer.
+        # Swagger UI's OAuth2 redirect page (static, from the swagger-ui-bundle package).
         "/docs/oauth2-redirect.html",
         "/static/swagger-ui/<__file_uri__:path>",
     }

@@ -17,6 +17,7 @@ import uuid
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.json_schema import models_json_schema
 from sanic_ext.extensions.openapi.definitions import Parameter, Response
 from sanic_ext.extensions.openapi.types import Schema
 
@@ -44,7 +45,7 @@ class _Query(BaseModel):
 class _Body(BaseModel):
     """A request body; extra fields are ignored (OAuth2 password forms send ``grant_type``, ``scope``)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=False)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 _BodyT = TypeVar("_BodyT", bound=_Body)
@@ -326,8 +327,6 @@ def _openapi30(node: Any) -> Any:
 
 def component_schemas() -> dict[str, Any]:
     """Return ``components.schemas`` of the document: every model above and the ones they use."""
-    from pydantic.json_schema import models_json_schema
-
     _, top = models_json_schema(_MODELS, ref_template=_REF)
     schemas: dict[str, Any] = _openapi30(top.get("$defs", {}))
     return {name: _inline_nullable_refs(schema, schemas) for name, schema in schemas.items()}
