@@ -20,7 +20,6 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,23 +34,12 @@ from sqlalchemy import Engine, create_engine, insert, select, update
 
 from financy.core.adapters import orm
 from financy.core.adapters.passwords import needs_rehash
-from financy.core.adapters.repositories import SqlContexts
-from financy.core.contracts.v1 import (
-    CaptureV1,
-    Intent,
-    ProposedTransaction,
-    ReplyV1,
-    Sender,
-    Understanding,
-    idempotency_key,
-)
-from financy.core.domain.commands import CreateUser
+from financy.core.contracts.v1 import Intent
 from financy.core.entrypoints.api import ApiApp, create_app, issue_token
-from financy.core.service.bootstrap import bootstrap
 from financy.core.service.users import ensure_admin
 from financy.core.settings import CoreSettings, sqlalchemy_url
 from financy.runtime.ids import uuid7
-from tests.support.ledger import ingest
+from tests.support.api import Member, assert_error, bearer, chat, get_json, new_user, spend, token_for
 
 pytestmark = pytest.mark.integration
 
@@ -85,92 +73,6 @@ def redis_conn(redis_url: str) -> Iterator[Redis]:
 @pytest.fixture
 def app(settings: CoreSettings, engine: Engine, redis_conn: Redis) -> ApiApp:
     return create_app(settings, engine=engine, redis=redis_conn)
-
-
-@dataclass(frozen=True)
-class Member:
-    user_id: uuid.UUID
-    username: str
-    password: str
-    devchat_id: str
-    context_id: uuid.UUID
-
-
-def new_user(engine: Engine, *, locale: str = "pt-BR", currency: str = "BRL") -> Member:
-    """Create a login user linked to a fresh dev chat identity."""
-    tag = uuid.uuid4().hex[:10]
-    username, password, devchat_id = f"user{tag}", f"pw-{tag}-secret", f"dc{tag}"
-    user_id = bootstrap(engine=engine).handle(
-        CreateUser(
-            username=username,
-            password=password,
-            display_name=f"User {tag}",
-            locale=locale,
-            base_currency=currency,
-            link_platform="devchat",
-            link_platform_user_id=devchat_id,
-        )
-    )
-    with engine.connect() as conn:
-        context_id = SqlContexts(conn).personal_context_of(user_id)
-    assert context_id is not None
-    return Member(user_id, username, password, devchat_id, context_id)
-
-
-def spend(
-    amount: str, occurred_on: dt.date, category: str = "groceries", merchant: str = "mercado"
-) -> ProposedTransaction:
-    return ProposedTransaction(
-        amount=Decimal(amount), occurred_on=occurred_on, category=category, merchant=merchant
-    )
-
-
-def chat(
-    engine: Engine, member: Member, *transactions: ProposedTransaction, intent: Intent = Intent.RECORD
-) -> ReplyV1:
-    """Send one dev chat message from ``member``'s identity through the real ingest handler."""
-    mid = uuid.uuid4().hex
-    capture = CaptureV1(
-        capture_id=uuid.uuid4(),
-        idempotency_key=idempotency_key("devchat", member.devchat_id, mid),
-        edge_id="edge-api",
-        platform="devchat",
-        chat_id=member.devchat_id,
-        message_id=mid,
-        sender=Sender(platform_user_id=member.devchat_id),
-        received_at=dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC),
-        text="message",
-        understanding=Understanding(language="pt", intent=intent, transactions=transactions, confidence=0.9),
-    )
-    reply = ingest(engine, capture)
-    assert reply is not None
-    return reply
-
-
-async def token_for(app: ApiApp, member: Member) -> str:
-    _, response = await app.asgi_client.post(
-        "/api/v1/auth/token", json={"username": member.username, "password": member.password}
-    )
-    assert response.status == 200, response.text
-    token: str = response.json["access_token"]
-    return token
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def get_json(app: ApiApp, path: str, token: str) -> tuple[int, Any]:
-    _, response = await app.asgi_client.get(path, headers=bearer(token))
-    assert response.headers["content-type"].startswith("application/json")
-    return response.status, response.json
-
-
-def assert_error(body: Any, code: str) -> None:
-    assert set(body) >= {"error"}, body
-    assert body["error"]["code"] == code, body
-    assert isinstance(body["error"]["message"], str)
-    assert body["error"]["message"]
 
 
 # --------------------------------------------------------------------------- tokens

@@ -52,6 +52,7 @@ def app(settings: CoreSettings, engine: Engine) -> Iterator[Celery]:
 def bind_chat(engine: Engine, edge_id: str) -> None:
     """Give ``edge_id`` a chat here (a user, their personal context, a binding), so it is told of models."""
     from financy.core.service.ingest import ContextDefaults, create_personal_context
+
     from financy.core.service.unit_of_work import unit_of_work
 
     user_id = uuid.uuid4()

@@ -23,7 +23,7 @@ from financy.core.domain.errors import (
 )
 from financy.core.service.bootstrap import bootstrap
 from financy.core.service.users import ensure_admin
-from tests.integration.test_api import new_user
+from tests.support.api import new_user
 
 pytestmark = pytest.mark.integration
 

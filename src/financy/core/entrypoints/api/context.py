@@ -1,0 +1,122 @@
+"""What every request of the core API can reach: the typed app, its context and its request."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib.resources import files
+from types import SimpleNamespace
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
+from redis import Redis
+from sanic import Request, Sanic
+from sanic.config import Config
+from sqlalchemy import Engine
+
+from financy.core.service.bootstrap import bootstrap
+from financy.core.service.messagebus import MessageBus
+from financy.core.settings import CoreSettings
+from financy.runtime.objects import ObjectStore
+
+
+def static_file(name: str) -> str:
+    """Return the text of ``static/<name>`` (package data of ``financy.core.entrypoints``)."""
+    return files("financy.core.entrypoints").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def static_path(name: str) -> str:
+    """Return the file system path of ``static/<name>`` (sanic-ext opens the Swagger page by path)."""
+    return str(files("financy.core.entrypoints").joinpath("static", name))
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """The dashboard page and the Content-Security-Policy that allows exactly its inline code."""
+
+    body: bytes
+    csp: str
+
+    @classmethod
+    def load(cls) -> Dashboard:
+        """Read ``static/index.html`` and hash its inline ``<script>``/``<style>`` blocks for the CSP."""
+        page = static_file("index.html")
+
+        def hashes(tag: str) -> str:
+            blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", page, flags=re.DOTALL)
+            return " ".join(
+                "'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
+                for b in blocks
+            )
+
+        csp = (
+            f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; "
+            "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'"
+        )
+        return cls(body=page.encode("utf-8"), csp=csp)
+
+
+@dataclass
+class Metrics:
+    """Prometheus metrics of one app, on a registry of its own (several apps share a test process)."""
+
+    registry: CollectorRegistry
+    requests: Counter
+    latency: Histogram
+
+    @classmethod
+    def create(cls) -> Metrics:
+        """Return a fresh registry with request counter, latency histogram and process metrics."""
+        registry = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=registry)
+        return cls(
+            registry=registry,
+            requests=Counter(
+                "financy_http_requests",
+                "HTTP requests served, by method, route template and status code.",
+                ("method", "route", "status"),
+                registry=registry,
+            ),
+            latency=Histogram(
+                "financy_http_request_duration_seconds",
+                "Time from routing to response, by method and route template.",
+                ("method", "route"),
+                registry=registry,
+            ),
+        )
+
+
+# Not slots and not frozen: sanic-ext stores its own attributes on the app context.
+@dataclass
+class ApiContext:
+    """What every request handler of the API needs (``request.app.ctx``).
+
+    ``owns_resources`` is true when ``create_app`` built ``engine`` and ``redis`` itself
+    and must close them when the server stops.
+    """
+
+    settings: CoreSettings
+    engine: Engine
+    redis: Redis
+    jwt_key: str
+    metrics: Metrics = field(default_factory=Metrics.create)
+    dashboard: Dashboard = field(default_factory=Dashboard.load)
+    owns_resources: bool = False
+    #: Where the originals of voice notes and photos are (a directory on a single box, or S3).
+    objects: ObjectStore | None = None
+    #: The core's message bus on ``engine`` (commands such as logging in go through it).
+    bus: MessageBus = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bus = bootstrap(engine=self.engine)
+
+    def close(self) -> None:
+        """Close the Redis client and the engine's pool (both reconnect if used again)."""
+        self.redis.close()
+        self.engine.dispose()
+
+
+ApiApp = Sanic[Config, ApiContext]
+ApiRequest = Request[ApiApp, SimpleNamespace]

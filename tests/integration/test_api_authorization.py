@@ -1,0 +1,304 @@
+"""One authorization rule on every route, checked from the app's own router.
+
+The probe walks ``app.router.routes`` — whatever is registered, including routes added later —
+and calls each one twice: without a token, and with a valid token of a user who is not a member
+of the context in the path. The context is a real one of another user, and the other ids in the
+path are real rows of that context (a transaction and a capture with an original in the object
+store), so a refusal is the authorization speaking and not a 404 of a made-up id. Every route
+must refuse (401, 403 or 404, never 2xx); only the explicit allow-lists below are exempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from redis import Redis
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+from sqlalchemy import Engine, insert, select, update
+
+from financy.core.adapters import orm
+from financy.core.domain.authorization import Action
+from financy.core.entrypoints.api import ApiApp, ApiRequest, create_app, require
+from financy.core.settings import CoreSettings
+from tests.support.api import Member, assert_error, bearer, chat, new_user, spend, token_for
+
+pytestmark = pytest.mark.integration
+
+JWT_SECRET = "test-secret-" + "k" * 40
+
+#: Routes anyone may call: probes, the login, the dashboard page, the docs and their assets.
+PUBLIC = frozenset(
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/v1/auth/token",
+        "/",
+        "/docs",
+        "/docs/swagger",
+        "/docs/openapi.json",
+        "/docs/swagger-config",
+        # Swagger UI's OAuth2 redirect page (static, from the swagger-ui-bundle package).
+        "/docs/oauth2-redirect.html",
+        "/static/swagger-ui/<__file_uri__:path>",
+    }
+)
+#: Routes that need a token but show the caller only their own data (so any valid token gets 200).
+OWN_DATA = frozenset({"/api/v1/me", "/api/v1/contexts"})
+#: The context-scoped routes the API has today (the probe must find at least these).
+CONTEXT_ROUTES = frozenset(
+    {
+        "/api/v1/contexts/<context_id:uuid>/transactions",
+        "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>",
+        "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>/original",
+        "/api/v1/contexts/<context_id:uuid>/captures",
+        "/api/v1/contexts/<context_id:uuid>/captures/<capture_id:uuid>/original",
+    }
+)
+_PARAM = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)(?::([^>]+))?>")
+_ORIGINAL = b"\x89PNG\r\n\x1a\n" + b"original photo bytes" * 8
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, tmp_path: Path) -> CoreSettings:
+    return CoreSettings(
+        database_url=database_url,
+        redis_url=redis_url,
+        jwt_secret=SecretStr(JWT_SECRET),
+        jwt_ttl_s=600,
+        data_dir=tmp_path,
+    )
+
+
+@pytest.fixture
+def redis_conn(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def app(settings: CoreSettings, engine: Engine, redis_conn: Redis) -> ApiApp:
+    return create_app(settings, engine=engine, redis=redis_conn)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Another user's context with a transaction recorded from a photo that is in the object store."""
+
+    owner: Member
+    transaction_id: uuid.UUID
+    capture_id: uuid.UUID
+
+    def fill(self, template: str) -> str:
+        """Return ``template`` (a route path) with this ledger's ids; unknown uuids random, others 'x'."""
+        known = {
+            "context_id": self.owner.context_id,
+            "transaction_id": self.transaction_id,
+            "capture_id": self.capture_id,
+        }
+
+        def value(match: re.Match[str]) -> str:
+            name, kind = match.group(1), match.group(2) or "str"
+            if name in known:
+                return str(known[name])
+            return str(uuid.uuid4()) if kind == "uuid" else "x"
+
+        return _PARAM.sub(value, template)
+
+
+def record_a_photo(app: ApiApp, engine: Engine, owner: Member) -> Ledger:
+    """Record one transaction for ``owner`` and make its capture a photo kept in the app's store."""
+    chat(engine, owner, spend("45.90", dt.date(2026, 11, 28)))
+    tx = orm.transactions
+    with engine.begin() as conn:
+        transaction_id, capture_id = conn.execute(
+            select(tx.c.id, tx.c.capture_id).where(tx.c.context_id == owner.context_id)
+        ).one()
+        key = f"captures/edge-api/{capture_id}/original.png"
+        media = {"key": key, "content_type": "image/png", "size": len(_ORIGINAL), "sha256": "0" * 64}
+        conn.execute(
+            update(orm.captures)
+            .where(orm.captures.c.id == capture_id)
+            .values(media=media, media_type="photo")
+        )
+    assert app.ctx.objects is not None
+    app.ctx.objects.put(key, _ORIGINAL, "image/png")
+    return Ledger(owner=owner, transaction_id=transaction_id, capture_id=capture_id)
+
+
+def add_member(engine: Engine, ledger: Ledger, user: Member, role: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(orm.members).values(context_id=ledger.owner.context_id, user_id=user.user_id, role=role)
+        )
+
+
+# --------------------------------------------------------------------------- the probe
+
+
+@dataclass(frozen=True)
+class Leak:
+    """A route that answered a probe it should have refused."""
+
+    method: str
+    route: str
+    caller: str  # "no token" or "non-member"
+    status: int
+
+
+async def routes_of(app: ApiApp) -> dict[str, frozenset[str]]:
+    """Return every route template of the started app (``/`` + path) with its methods."""
+    await app.asgi_client.get("/healthz")  # start the app: sanic-ext adds its routes at startup
+    found: dict[str, set[str]] = {}
+    for route in app.router.routes:
+        found.setdefault("/" + route.path, set()).update(route.methods)
+    return {path: frozenset(methods) for path, methods in found.items()}
+
+
+async def probe(app: ApiApp, ledger: Ledger, outsider_token: str) -> list[Leak]:
+    """Call every non-public route without a token and as a non-member; return those that answered.
+
+    A refusal is 401, 403 or 404 with the JSON error shape. ``OPTIONS`` may answer 2xx, but only
+    without a body (a CORS preflight carries no data).
+    """
+    leaks: list[Leak] = []
+    for template, methods in sorted((await routes_of(app)).items()):
+        if template in PUBLIC:
+            continue
+        url = ledger.fill(template)
+        callers = (
+            {"no token": {}}
+            if template in OWN_DATA
+            else {"no token": {}, "non-member": bearer(outsider_token)}
+        )
+        for method in sorted(methods):
+            for caller, headers in callers.items():
+                kwargs: dict[str, object] = {"headers": headers}
+                if method in {"POST", "PUT", "PATCH"}:
+                    kwargs["json"] = {}
+                _, response = await app.asgi_client.request(method, url, **kwargs)
+                if method == "OPTIONS" and response.status < 300 and not response.body:
+                    continue
+                refused = response.status in {401, 403, 404}
+                if refused and method != "HEAD":
+                    refused = "error" in (response.json or {})
+                if not refused:
+                    leaks.append(Leak(method, template, caller, response.status))
+    return leaks
+
+
+# --------------------------------------------------------------------------- tests
+
+
+async def test_every_route_refuses_callers_without_a_token_or_membership(app: ApiApp, engine: Engine) -> None:
+    ledger = record_a_photo(app, engine, new_user(engine))
+    outsider = new_user(engine)
+    routes = await routes_of(app)
+    assert set(routes) >= CONTEXT_ROUTES | OWN_DATA | {"/healthz", "/api/v1/auth/token", "/"}
+    assert await probe(app, ledger, await token_for(app, outsider)) == []
+
+
+async def test_the_probe_uses_real_rows_members_can_read(app: ApiApp, engine: Engine) -> None:
+    """GIVEN the probe's ids WHEN the owner and a viewer call the context routes THEN they get 200.
+
+    So the non-member's refusal comes from the authorization, not from ids that do not exist.
+    """
+    ledger = record_a_photo(app, engine, new_user(engine))
+    viewer = new_user(engine)
+    add_member(engine, ledger, viewer, "viewer")
+    for member in (ledger.owner, viewer):
+        token = await token_for(app, member)
+        for template in sorted(CONTEXT_ROUTES):
+            _, response = await app.asgi_client.get(ledger.fill(template), headers=bearer(token))
+            assert response.status == 200, (template, response.text)
+            if template.endswith("/original"):
+                assert response.body == _ORIGINAL
+                assert response.headers["content-type"] == "image/png"
+            elif template.endswith("<transaction_id:uuid>"):
+                assert response.json["id"] == str(ledger.transaction_id)
+            else:
+                assert response.json["items"], template
+
+
+async def test_a_non_member_gets_the_same_answer_for_a_foreign_and_an_unknown_context(
+    app: ApiApp, engine: Engine
+) -> None:
+    ledger = record_a_photo(app, engine, new_user(engine))
+    token = await token_for(app, new_user(engine))
+    unknown = Ledger(
+        owner=Member(uuid.uuid4(), "", "", "", uuid.uuid4()),
+        transaction_id=uuid.uuid4(),
+        capture_id=uuid.uuid4(),
+    )
+    for template in sorted(CONTEXT_ROUTES):
+        answers = []
+        for target in (ledger, unknown):
+            _, response = await app.asgi_client.get(target.fill(template), headers=bearer(token))
+            assert response.status == 403, template
+            assert_error(response.json, "not_a_member")
+            answers.append(response.json)
+        assert answers[0] == answers[1]
+
+
+async def test_the_probe_reports_a_route_added_without_the_check(
+    settings: CoreSettings, engine: Engine, redis_conn: Redis
+) -> None:
+    """GIVEN a fresh app with two extra routes that skip the rule THEN the probe names both."""
+    fresh = create_app(settings, engine=engine, redis=redis_conn)
+
+    async def leak_context(request: ApiRequest, context_id: uuid.UUID) -> HTTPResponse:
+        return json_response({"context_id": str(context_id), "items": ["secret"]})
+
+    async def leak_totals(request: ApiRequest) -> HTTPResponse:
+        return json_response({"total": "123.45"})
+
+    fresh.add_route(leak_context, "/api/v1/contexts/<context_id:uuid>/export", methods=["GET"])
+    fresh.add_route(leak_totals, "/api/v1/totals", methods=["GET"])
+    ledger = record_a_photo(fresh, engine, new_user(engine))
+    leaks = await probe(fresh, ledger, await token_for(fresh, new_user(engine)))
+    assert {(leak.route, leak.caller) for leak in leaks if leak.method == "GET"} == {
+        ("/api/v1/contexts/<context_id:uuid>/export", "no token"),
+        ("/api/v1/contexts/<context_id:uuid>/export", "non-member"),
+        ("/api/v1/totals", "no token"),
+        ("/api/v1/totals", "non-member"),
+    }
+    assert {leak.route for leak in leaks} == {"/api/v1/contexts/<context_id:uuid>/export", "/api/v1/totals"}
+
+
+async def test_a_role_that_does_not_allow_the_action_is_403_forbidden(
+    settings: CoreSettings, engine: Engine, redis_conn: Redis
+) -> None:
+    """GIVEN a route that edits WHEN a viewer calls it THEN 403 forbidden; an editor passes."""
+    fresh = create_app(settings, engine=engine, redis=redis_conn)
+
+    async def edit(request: ApiRequest, context_id: uuid.UUID) -> HTTPResponse:
+        member = await require(request, context_id, Action.EDIT)
+        return json_response({"role": member.role.value})
+
+    fresh.add_route(edit, "/api/v1/contexts/<context_id:uuid>/edit", methods=["POST"])
+    ledger = record_a_photo(fresh, engine, new_user(engine))
+    viewer, editor = new_user(engine), new_user(engine)
+    add_member(engine, ledger, viewer, "viewer")
+    add_member(engine, ledger, editor, "editor")
+    url = f"/api/v1/contexts/{ledger.owner.context_id}/edit"
+    _, refused = await fresh.asgi_client.post(url, headers=bearer(await token_for(fresh, viewer)))
+    assert refused.status == 403
+    assert_error(refused.json, "forbidden")
+    assert "viewer" in refused.json["error"]["message"]
+    _, allowed = await fresh.asgi_client.post(url, headers=bearer(await token_for(fresh, editor)))
+    assert allowed.status == 200
+    assert allowed.json == {"role": "editor"}
