@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,6 @@ import httpx
 import jwt
 import pytest
 from argon2 import PasswordHasher
-from pydantic import SecretStr
 from redis import Redis
 from sqlalchemy import Engine, create_engine, insert, select, update
 
@@ -39,40 +37,24 @@ from financy.core.entrypoints.api import ApiApp, create_app, issue_token
 from financy.core.service.users import ensure_admin
 from financy.core.settings import CoreSettings, sqlalchemy_url
 from financy.runtime.ids import uuid7
-from tests.support.api import Member, assert_error, bearer, chat, get_json, new_user, spend, token_for
+from tests.support.api import (
+    JWT_SECRET,
+    Member,
+    assert_error,
+    bearer,
+    chat,
+    get_json,
+    new_user,
+    spend,
+    token_for,
+)
 
 pytestmark = pytest.mark.integration
 
-JWT_SECRET = "test-secret-" + "k" * 40
 REPO = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture
-def settings(database_url: str, redis_url: str, tmp_path: Path) -> CoreSettings:
-    return CoreSettings(
-        database_url=database_url,
-        redis_url=redis_url,
-        jwt_secret=SecretStr(JWT_SECRET),
-        jwt_ttl_s=600,
-        data_dir=tmp_path,
-    )
-
-
-@pytest.fixture
-def redis_conn(redis_url: str) -> Iterator[Redis]:
-    client = Redis.from_url(redis_url)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def app(settings: CoreSettings, engine: Engine, redis_conn: Redis) -> ApiApp:
-    return create_app(settings, engine=engine, redis=redis_conn)
 
 
 # --------------------------------------------------------------------------- tokens

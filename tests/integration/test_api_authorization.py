@@ -13,12 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from redis import Redis
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
@@ -32,7 +29,6 @@ from tests.support.api import Member, assert_error, bearer, chat, new_user, spen
 
 pytestmark = pytest.mark.integration
 
-JWT_SECRET = "test-secret-" + "k" * 40
 
 #: Routes anyone may call: probes, the login, the dashboard page, the docs and their assets.
 PUBLIC = frozenset(
@@ -68,31 +64,6 @@ _ORIGINAL = b"\x89PNG\r\n\x1a\n" + b"original photo bytes" * 8
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def settings(database_url: str, redis_url: str, tmp_path: Path) -> CoreSettings:
-    return CoreSettings(
-        database_url=database_url,
-        redis_url=redis_url,
-        jwt_secret=SecretStr(JWT_SECRET),
-        jwt_ttl_s=600,
-        data_dir=tmp_path,
-    )
-
-
-@pytest.fixture
-def redis_conn(redis_url: str) -> Iterator[Redis]:
-    client = Redis.from_url(redis_url)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def app(settings: CoreSettings, engine: Engine, redis_conn: Redis) -> ApiApp:
-    return create_app(settings, engine=engine, redis=redis_conn)
 
 
 @dataclass(frozen=True)

@@ -7,49 +7,26 @@ models that validate input (``financy.core.entrypoints.api.schemas``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
-from pydantic import SecretStr
-from redis import Redis
 from sqlalchemy import Engine
 
-from financy.core.entrypoints.api import ApiApp, create_app
-from financy.core.settings import CoreSettings
-from tests.support.api import Member, assert_error, bearer, chat, get_json, new_user, spend, token_for
+from financy.core.entrypoints.api import ApiApp
+from tests.support.api import (
+    Member,
+    assert_error,
+    bearer,
+    chat,
+    get_json,
+    new_user,
+    spend,
+    token_for,
+)
 
 pytestmark = pytest.mark.integration
-
-JWT_SECRET = "test-secret-" + "k" * 40
-
-
-@pytest.fixture
-def settings(database_url: str, redis_url: str, tmp_path: Path) -> CoreSettings:
-    return CoreSettings(
-        database_url=database_url,
-        redis_url=redis_url,
-        jwt_secret=SecretStr(JWT_SECRET),
-        jwt_ttl_s=600,
-        data_dir=tmp_path,
-    )
-
-
-@pytest.fixture
-def redis_conn(redis_url: str) -> Iterator[Redis]:
-    client = Redis.from_url(redis_url)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def app(settings: CoreSettings, engine: Engine, redis_conn: Redis) -> ApiApp:
-    return create_app(settings, engine=engine, redis=redis_conn)
 
 
 @pytest.fixture

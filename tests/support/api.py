@@ -29,6 +29,9 @@ from financy.core.entrypoints.api import ApiApp
 from financy.core.service.bootstrap import bootstrap
 from tests.support.ledger import ingest
 
+#: The key the API test apps sign tokens with.
+JWT_SECRET = "test-secret-" + "k" * 40
+
 
 @dataclass(frozen=True)
 class Member:
