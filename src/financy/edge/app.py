@@ -37,6 +37,7 @@ from financy.edge.intake import Intake
 from financy.edge.models import ControlConsumer, EdgeCategorizer
 from financy.edge.outbox.relay import OutboxRelay
 from financy.edge.outbox.store import EdgeOutbox
+from financy.edge.pipeline.categorize import CategorizeTransactions
 from financy.edge.pipeline.complete import CompleteMedia
 from financy.edge.pipeline.steps import Pipeline, PipelineContext
 from financy.edge.pipeline.understand import UnderstandText
@@ -126,7 +127,11 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     )
     categorizer = EdgeCategorizer(settings.models_dir)
     pipeline = Pipeline(
-        [UnderstandText(categorizer.categorize), CompleteMedia(outbox, categorizer.categorize)],
+        [
+            UnderstandText(),
+            CategorizeTransactions(categorizer.ranked),
+            CompleteMedia(outbox, categorizer.ranked),
+        ],
         PipelineContext(
             time_zone=settings.edge.time_zone,
             language=settings.edge.language,
