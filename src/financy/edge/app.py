@@ -30,9 +30,10 @@ from sanic.exceptions import SanicException
 from sanic.response import BaseHTTPResponse, raw
 from sanic.response import json as json_response
 
-from financy.bots.common.message import InboundMessage, IntakeResult, ReplySender
+from financy.bots.common.message import InboundMessage, IntakeResult
+from financy.bots.common.registry import ReplySenders
+from financy.bots.devchat.client import DevchatHub
 from financy.bots.devchat.handlers import devchat_blueprint
-from financy.bots.devchat.hub import DevchatHub
 from financy.edge.intake import Intake
 from financy.edge.models import ControlConsumer, EdgeCategorizer
 from financy.edge.outbox.relay import OutboxRelay
@@ -152,7 +153,8 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     )
     sweeper = MediaSweeper(outbox, store, queue, job_timeout_s=settings.edge.job_timeout_s)
     hub = DevchatHub()
-    senders: dict[str, ReplySender] = {"devchat": hub}
+    senders = ReplySenders()
+    senders.register("devchat", hub)
     replies = ReplyConsumer(
         client,
         edge_id=settings.edge.id,
@@ -178,7 +180,10 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         return result
 
     if settings.edge.devchat_enabled:
-        app.blueprint(devchat_blueprint(counted_intake, hub))
+        token = settings.edge.devchat_token
+        app.blueprint(
+            devchat_blueprint(counted_intake, hub, token=token.get_secret_value() if token else None)
+        )
 
     def task_ended(task: asyncio.Task[None]) -> None:
         if ctx.stopping:
