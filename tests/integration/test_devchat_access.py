@@ -8,6 +8,7 @@ test is skipped on a machine that has none.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -19,16 +20,14 @@ from sanic_testing.testing import SanicTestClient
 from financy.edge.app import create_app
 from financy.edge.settings import EdgeNode, EdgeSettings
 
-TOKEN = "s3cret-dev-chat-token"  # noqa: S105 - a test's token
+TOKEN = "s3cret-dev-chat-token"
 
 
 def _own_address() -> str | None:
     """Return an IPv4 address of this machine that is not loopback and can be bound, or None."""
     candidates: list[str] = []
-    try:
+    with contextlib.suppress(OSError):
         candidates += socket.gethostbyname_ex(socket.gethostname())[2]
-    except OSError:
-        pass
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.connect(("198.51.100.1", 9))  # no packet is sent: this only picks the outgoing interface
@@ -36,7 +35,7 @@ def _own_address() -> str | None:
     except OSError:
         pass
     for address in candidates:
-        if address.startswith("127.") or address == "0.0.0.0":  # noqa: S104 - compared, not bound
+        if address.startswith("127.") or address == "0.0.0.0":
             continue
         try:
             with socket.socket() as sock:
