@@ -137,10 +137,11 @@ def refusal(request: Request, token: bytes | None) -> HTTPResponse | None:
 def devchat_blueprint(intake: Intake, hub: DevchatHub, *, token: str | None = None) -> Blueprint:
     """Return the dev chat routes bound to the edge's ``intake`` and the reply ``hub``.
 
-    ``token``: the dev chat's Bearer token; ``None`` serves loopback callers only.
+    ``token``: the dev chat's Bearer token (surrounding spaces ignored); ``None`` or blank serves
+    loopback callers only.
     """
     bp = Blueprint("devchat", url_prefix="/devchat")
-    secret = token.encode("utf-8") if token else None
+    secret = token.strip().encode("utf-8") if token and token.strip() else None
 
     @bp.on_request
     async def guard(request: Request) -> HTTPResponse | None:
