@@ -105,3 +105,11 @@ def test_the_bots_category_names_are_the_taxonomys() -> None:
         assert CATEGORY_NAMES["pt"][category.slug][0] == category.name_pt
         assert CATEGORY_NAMES["en"][category.slug][0] == category.name_en
     assert set(CATEGORY_NAMES["pt"]) == set(CATEGORY_NAMES["en"]) == {c.slug for c in TAXONOMY}
+
+
+@pytest.mark.parametrize("language", ["pt", "en"])
+def test_not_a_member_and_forbidden_replies_have_their_text_and_no_buttons(language: str) -> None:
+    for kind in (ReplyKind.NOT_A_MEMBER, ReplyKind.FORBIDDEN):
+        rendered = render(_reply(kind, language))
+        assert rendered.text.startswith("🔒 ")
+        assert rendered.buttons == ()

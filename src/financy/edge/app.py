@@ -30,10 +30,9 @@ from sanic.exceptions import SanicException
 from sanic.response import BaseHTTPResponse, raw
 from sanic.response import json as json_response
 
+from financy.bots import devchat
 from financy.bots.common.message import InboundMessage, IntakeResult
 from financy.bots.common.registry import ReplySenders
-from financy.bots.devchat.client import DevchatHub
-from financy.bots.devchat.handlers import devchat_blueprint
 from financy.edge.intake import Intake
 from financy.edge.models import ControlConsumer, EdgeCategorizer
 from financy.edge.outbox.relay import OutboxRelay
@@ -102,7 +101,7 @@ class EdgeContext:
     redis: aioredis.Redis
     outbox: EdgeOutbox
     relay: OutboxRelay
-    hub: DevchatHub
+    senders: ReplySenders
     intake: Intake
     replies: ReplyConsumer
     control: ControlConsumer
@@ -152,9 +151,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         max_media_bytes=settings.edge.max_media_bytes,
     )
     sweeper = MediaSweeper(outbox, store, queue, job_timeout_s=settings.edge.job_timeout_s)
-    hub = DevchatHub()
     senders = ReplySenders()
-    senders.register("devchat", hub)
     replies = ReplyConsumer(
         client,
         edge_id=settings.edge.id,
@@ -169,7 +166,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         consumer=default_consumer_name(f"edge-{settings.edge.id}-control"),
     )
     metrics = EdgeMetrics()
-    ctx = EdgeContext(settings, client, outbox, relay, hub, intake, replies, control, metrics, sweeper)
+    ctx = EdgeContext(settings, client, outbox, relay, senders, intake, replies, control, metrics, sweeper)
     app: EdgeApp = Sanic(f"financy_edge_{next(_app_numbers)}", ctx=ctx)
     app.config.REQUEST_MAX_SIZE = 64 * 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 75
@@ -179,11 +176,12 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         metrics.captures.labels(inbound.platform, "accepted" if result.accepted else "duplicate").inc()
         return result
 
+    # Each channel adapter this edge runs: one registration per platform.
     if settings.edge.devchat_enabled:
         token = settings.edge.devchat_token
-        app.blueprint(
-            devchat_blueprint(counted_intake, hub, token=token.get_secret_value() if token else None)
-        )
+        senders.add(devchat.adapter(counted_intake, token=token.get_secret_value() if token else None))
+    for blueprint in senders.blueprints:
+        app.blueprint(blueprint)
 
     def task_ended(task: asyncio.Task[None]) -> None:
         if ctx.stopping:
