@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
 import redis
-from rq import Queue
 
 from financy.core.contracts.v1 import CaptureV1, MediaRef
 from financy.edge.outbox.store import DONE, QUEUED, EdgeOutbox
 from financy.edge.pipeline.media import MediaJob, MediaReader
 from financy.edge.settings import EdgeNode, EdgeSettings
-from financy.edge.workers import MediaQueue, MediaRunner, MediaSweeper, queue_name
+from financy.edge.workers import MediaQueue, MediaRunner, MediaSweeper, media_queue
 from financy.runtime.objects import DirectoryStore, original_key
 
 pytestmark = pytest.mark.integration
@@ -78,8 +79,8 @@ def test_a_job_whose_worker_died_is_queued_again(
     assert fresh.sweep() == 0  # not stale yet
     sweeper = MediaSweeper(outbox, store, queue, job_timeout_s=0, margin_s=0)
     assert sweeper.sweep() == 1
-    rq = Queue(queue_name(EDGE), connection=client)
-    assert [j.args for j in rq.get_jobs()] == [(str(job.capture_id),)]
+    rq = media_queue(client, EDGE)
+    assert [tuple(j.args) for j in rq.get_jobs()] == [(str(job.capture_id),)]
     row = outbox.media_job(str(job.capture_id))
     assert row is not None
     assert row.state == QUEUED
@@ -99,7 +100,7 @@ def test_an_intake_that_died_before_the_file_was_kept_releases_the_message(
     row = outbox.media_job(str(kept.capture_id))
     assert row is not None
     assert row.state == QUEUED
-    assert Queue(queue_name(EDGE), connection=client).count == 1
+    assert media_queue(client, EDGE).count == 1
 
 
 def _runner(outbox: EdgeOutbox, store: DirectoryStore, tmp_path: Path, attempts: int = 3) -> MediaRunner:
@@ -168,3 +169,21 @@ def test_finishing_twice_stores_one_capture(
     assert outbox.finish_media(str(job.capture_id), job.idempotency_key, payload) is True
     assert outbox.finish_media(str(job.capture_id), job.idempotency_key, payload) is False
     assert outbox.count_pending() == 1
+
+
+def test_media_jobs_are_json_on_the_queue_never_pickle(
+    parts: tuple[EdgeOutbox, DirectoryStore, MediaQueue, redis.Redis],
+) -> None:
+    """GIVEN a queued media job WHEN its hash is read from Redis THEN its payload is plain JSON."""
+    _outbox, _store, queue, client = parts
+    queue.enqueue("0190a7c2-0000-7000-8000-000000000001")
+    (job_id,) = media_queue(client, EDGE).job_ids
+    data = client.hget(f"rq:job:{job_id}", "data")
+    assert isinstance(data, bytes)
+    assert not data.startswith(b"\x80")  # pickle's protocol marker
+    func, _instance, args, kwargs = json.loads(zlib.decompress(data) if data[:1] == b"x" else data)
+    assert (func, args, kwargs) == (
+        "financy.edge.workers.process_media",
+        ["0190a7c2-0000-7000-8000-000000000001"],
+        {},
+    )

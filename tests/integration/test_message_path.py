@@ -371,3 +371,17 @@ def test_a_conversation_questions_corrections_confirmations(stack: Stack, engine
         u=user,
     )
     assert count == 3
+
+
+def test_a_recorded_reply_carries_its_buttons_and_pressing_undo_undoes(stack: Stack, engine: Engine) -> None:
+    """GIVEN a recorded expense WHEN its undo button's value is sent THEN the expense is undone."""
+    user = f"u{uuid.uuid4().hex[:8]}"
+    reply = stack.send("uber 23", user=user).json()["reply"]
+    assert reply["kind"] == "recorded"
+    assert reply["buttons"][0] == {"label": "↩️ Desfazer", "action": "undo", "value": "/desfazer"}
+    assert all(b["action"] == "change_category" for b in reply["buttons"][1:])
+    undone = stack.send(reply["buttons"][0]["value"], user=user).json()["reply"]
+    assert undone["kind"] == "undone"
+    assert undone["buttons"] == []
+    later = httpx.get(f"{stack.edge_url}/devchat/replies", params={"chat_id": user}, timeout=10).json()
+    assert [r["buttons"][:1] for r in later["replies"]] == [[reply["buttons"][0]], []]

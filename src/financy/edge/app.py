@@ -30,13 +30,14 @@ from sanic.exceptions import SanicException
 from sanic.response import BaseHTTPResponse, raw
 from sanic.response import json as json_response
 
-from financy.bots.common.message import InboundMessage, IntakeResult, ReplySender
-from financy.bots.devchat.handlers import devchat_blueprint
-from financy.bots.devchat.hub import DevchatHub
+from financy.bots import devchat
+from financy.bots.common.message import InboundMessage, IntakeResult
+from financy.bots.common.registry import ReplySenders
 from financy.edge.intake import Intake
 from financy.edge.models import ControlConsumer, EdgeCategorizer
 from financy.edge.outbox.relay import OutboxRelay
 from financy.edge.outbox.store import EdgeOutbox
+from financy.edge.pipeline.categorize import CategorizeTransactions
 from financy.edge.pipeline.complete import CompleteMedia
 from financy.edge.pipeline.steps import Pipeline, PipelineContext
 from financy.edge.pipeline.understand import UnderstandText
@@ -100,7 +101,7 @@ class EdgeContext:
     redis: aioredis.Redis
     outbox: EdgeOutbox
     relay: OutboxRelay
-    hub: DevchatHub
+    senders: ReplySenders
     intake: Intake
     replies: ReplyConsumer
     control: ControlConsumer
@@ -126,7 +127,11 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     )
     categorizer = EdgeCategorizer(settings.models_dir)
     pipeline = Pipeline(
-        [UnderstandText(categorizer.categorize), CompleteMedia(outbox, categorizer.categorize)],
+        [
+            UnderstandText(),
+            CategorizeTransactions(categorizer.ranked),
+            CompleteMedia(outbox, categorizer.ranked),
+        ],
         PipelineContext(
             time_zone=settings.edge.time_zone,
             language=settings.edge.language,
@@ -146,8 +151,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         max_media_bytes=settings.edge.max_media_bytes,
     )
     sweeper = MediaSweeper(outbox, store, queue, job_timeout_s=settings.edge.job_timeout_s)
-    hub = DevchatHub()
-    senders: dict[str, ReplySender] = {"devchat": hub}
+    senders = ReplySenders()
     replies = ReplyConsumer(
         client,
         edge_id=settings.edge.id,
@@ -162,7 +166,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         consumer=default_consumer_name(f"edge-{settings.edge.id}-control"),
     )
     metrics = EdgeMetrics()
-    ctx = EdgeContext(settings, client, outbox, relay, hub, intake, replies, control, metrics, sweeper)
+    ctx = EdgeContext(settings, client, outbox, relay, senders, intake, replies, control, metrics, sweeper)
     app: EdgeApp = Sanic(f"financy_edge_{next(_app_numbers)}", ctx=ctx)
     app.config.REQUEST_MAX_SIZE = 64 * 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 75
@@ -172,8 +176,12 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         metrics.captures.labels(inbound.platform, "accepted" if result.accepted else "duplicate").inc()
         return result
 
+    # Each channel adapter this edge runs: one registration per platform.
     if settings.edge.devchat_enabled:
-        app.blueprint(devchat_blueprint(counted_intake, hub))
+        token = settings.edge.devchat_token
+        senders.add(devchat.adapter(counted_intake, token=token.get_secret_value() if token else None))
+    for blueprint in senders.blueprints:
+        app.blueprint(blueprint)
 
     def task_ended(task: asyncio.Task[None]) -> None:
         if ctx.stopping:

@@ -87,6 +87,7 @@ class Intake:
             idempotency_key=key,
             intent=draft.understanding.intent.value if draft.understanding else None,
             failures=draft.failures or None,
+            steps=[(r.step, r.outcome.value, r.reason) for r in draft.results],
         )
         if accepted:
             self._wake()

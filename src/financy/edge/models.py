@@ -28,6 +28,8 @@ log = structlog.stdlib.get_logger(__name__)
 MANIFEST_RETRY_S = 10.0
 #: How many distinct normalised texts' answers the edge keeps (LRU).
 ANSWER_CACHE_SIZE = 4096
+#: How many answers the edge asks the model for: the category and three guesses after it.
+TOP_K = 4
 
 
 class EdgeCategorizer:
@@ -41,7 +43,7 @@ class EdgeCategorizer:
         self._next_look = 0.0  # monotonic time of the next look for a manifest while there is no model
         # Families say the same things again ("uber 23", "uber 18"): the model's normalisation maps
         # them to one text, so its answers are kept per normalised text for the loaded model.
-        self._answers: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._answers: OrderedDict[str, tuple[tuple[str, float], ...]] = OrderedDict()
 
     @property
     def model(self) -> CategoryModel | None:
@@ -78,6 +80,14 @@ class EdgeCategorizer:
 
     def categorize(self, text: str) -> tuple[str, float] | None:
         """Return the model's top ``(slug, probability)`` for ``text``, or ``None`` when there is no model."""
+        ranked = self.ranked(text)
+        return ranked[0] if ranked else None
+
+    def ranked(self, text: str) -> tuple[tuple[str, float], ...]:
+        """Return the model's :data:`TOP_K` best ``(slug, probability)`` for ``text``, best first.
+
+        Empty when there is no model (or no text).
+        """
         if self._model is None and time.monotonic() >= self._next_look:
             # No model yet (a new box trains its first within seconds): look again now and then.
             with self._lock:
@@ -87,20 +97,20 @@ class EdgeCategorizer:
                 self._from_manifest()
         model = self._model
         if model is None or not text.strip():
-            return None
+            return ()
         key = normalize(text)
         with self._lock:
             answer = self._answers.get(key)
             if answer is not None:
                 self._answers.move_to_end(key)
                 return answer
-        slug, probability = model.predict(text)[0]
+        answer = tuple((slug, float(probability)) for slug, probability in model.predict(text, TOP_K))
         with self._lock:
             if self._model is model:
-                self._answers[key] = (slug, probability)
+                self._answers[key] = answer
                 if len(self._answers) > ANSWER_CACHE_SIZE:
                     self._answers.popitem(last=False)
-        return slug, probability
+        return answer
 
 
 class ControlConsumer(StreamConsumer):

@@ -28,6 +28,8 @@ class EdgeNode(BaseModel):
     relay_batch: int = 100
     relay_backoff_max_s: float = 5.0
     devchat_enabled: bool = True
+    #: Bearer token of the dev chat (``/devchat``); unset: only loopback callers are served.
+    devchat_token: SecretStr | None = None
     models_dir: Path | None = None
     #: The edge's own Redis for its job queue (voice notes and photos); unset: the core's.
     queue_redis_url: str | None = None

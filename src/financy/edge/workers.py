@@ -9,6 +9,9 @@ original in the object store, so a job lost with its Redis (or a worker killed m
 queued again by the edge's sweeper (:class:`MediaSweeper`) and read again; the capture is put
 in the outbox exactly once (:meth:`EdgeOutbox.finish_media`). After ``job_attempts`` starts a
 job gives up and the user is told ("media_failed"), the original kept.
+
+Jobs are JSON on the queue (RQ's :class:`~rq.serializers.JSONSerializer` on both the queue and
+the workers): never pickle, so nothing in Redis can run code in a worker.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,8 @@ import structlog
 from financy.core.contracts.v1 import CaptureV1
 from financy.edge.outbox.store import DONE, RECEIVING, EdgeOutbox
 from financy.edge.pipeline.media import MediaJob, MediaReader
+from financy.edge.pipeline.steps import Outcome, RetryLater
+from financy.edge.pipeline.understand import RankCategories
 from financy.edge.settings import EdgeSettings
 from financy.runtime.objects import ObjectStore, ObjectStoreError, object_store_from_settings
 
@@ -55,13 +59,19 @@ def sync_redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=3)
 
 
+def media_queue(client: redis.Redis, edge_id: str) -> Any:
+    """Return ``edge_id``'s RQ media queue, its jobs serialised as JSON (never pickle)."""
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    return Queue(queue_name(edge_id), connection=client, serializer=JSONSerializer)
+
+
 class MediaQueue:
     """Puts media jobs on the edge's RQ queue (synchronous: call it from a thread in async code)."""
 
     def __init__(self, client: redis.Redis, edge_id: str, *, job_timeout_s: int) -> None:
-        from rq import Queue
-
-        self.queue = Queue(queue_name(edge_id), connection=client)
+        self.queue = media_queue(client, edge_id)
         self.job_timeout_s = job_timeout_s
 
     def enqueue(self, capture_id: str) -> None:
@@ -104,22 +114,33 @@ class MediaRunner:
             self._finish(job, self.reader.failed(job))
             log.error("media.gave_up", capture_id=capture_id, starts=starts)
             return "gave_up"
-        try:
-            data = self.store.get(job.media.key)
-        except ObjectStoreError as exc:
-            if exc.code == "not_found":
-                self._finish(job, self.reader.failed(job, "media_missing"))
-                return "gave_up"
-            raise
         started = time.perf_counter()
         try:
             merchants = self.outbox.recent_merchants(job.platform, job.chat_id)
-            capture = self.reader.read(job, data, merchants=merchants)
         except Exception:
+            log.exception("media.merchants_failed", capture_id=capture_id)
+            merchants = []
+        draft = self.reader.draft(job, merchants=merchants)
+        try:
+            asyncio.run(self.reader.read_draft(draft, self.store))
+        except RetryLater as exc:
+            if isinstance(exc.__cause__, ObjectStoreError):
+                raise exc.__cause__ from None
+            raise
+        steps = [
+            (r.step, r.outcome.value, r.reason) for r in draft.results if r.outcome is not Outcome.SKIPPED
+        ]
+        fetched = draft.result_of("fetch_media")
+        if fetched is not None and fetched.outcome is Outcome.STOPPED:
+            self._finish(job, self.reader.failed(job, "media_missing"))
+            log.warning("media.missing", capture_id=capture_id, key=job.media.key)
+            return "gave_up"
+        if draft.failures:
             # A file the readers choke on does so every time: tell the user now, keep the original.
-            log.exception("media.read_failed", capture_id=capture_id, kind=job.kind)
+            log.error("media.read_failed", capture_id=capture_id, kind=job.kind, steps=steps)
             self._finish(job, self.reader.failed(job))
             return "failed"
+        capture = self.reader.capture_of(draft)
         self._finish(job, capture)
         understanding = capture.understanding
         log.info(
@@ -129,6 +150,7 @@ class MediaRunner:
             seconds=round(time.perf_counter() - started, 3),
             intent=understanding.intent.value if understanding else None,
             problem=understanding.problem if understanding else None,
+            steps=steps,
         )
         return "done"
 
@@ -136,9 +158,7 @@ class MediaRunner:
         self.outbox.finish_media(str(job.capture_id), job.idempotency_key, capture.model_dump_json())
 
 
-def build_reader(
-    settings: EdgeSettings, categorize: Callable[[str], tuple[str, float] | None] | None
-) -> MediaReader:
+def build_reader(settings: EdgeSettings, categorize: RankCategories | None) -> MediaReader:
     """Return the media reader for ``settings``: speech backend, OCR engines and limits, models lazy."""
     from financy.inference.registry import ModelRegistry
     from financy.inference.speech import SpeechError, SpeechLimits, make_transcriber
@@ -212,7 +232,7 @@ def make_runner(settings: EdgeSettings) -> MediaRunner:
         settings=settings,
         outbox=EdgeOutbox(settings.edge_dir / "outbox.sqlite3"),
         store=object_store_from_settings(settings.s3, settings.objects_dir),
-        reader=build_reader(settings, categorizer.categorize),
+        reader=build_reader(settings, categorizer.ranked),
     )
 
 
@@ -258,7 +278,8 @@ def _publish_status(client: redis.Redis, edge_id: str, name: str, stop: threadin
 
 def run_worker(settings: EdgeSettings, *, burst: bool = False) -> int:
     """Run one RQ worker for this edge's media queue until SIGTERM (or the queue is empty with ``burst``)."""
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
 
     client = sync_redis(settings.queue_url())
     runner = _PROCESS.runner = make_runner(settings)
@@ -269,7 +290,7 @@ def run_worker(settings: EdgeSettings, *, burst: bool = False) -> int:
     )
     publisher.start()
     worker = SimpleWorker(
-        [Queue(queue_name(settings.edge.id), connection=client)], name=name, connection=client
+        [media_queue(client, settings.edge.id)], name=name, connection=client, serializer=JSONSerializer
     )
     log.info(
         "edge.worker_started", worker=name, queue=queue_name(settings.edge.id), store=runner.store.describe()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from financy.core.contracts.v1 import Platform, ReplyV1
+
+if TYPE_CHECKING:
+    from financy.bots.common.reply import Reply
 
 MediaType = Literal["text", "voice", "photo", "document", "other"]
 
@@ -67,5 +70,5 @@ Intake = Callable[[InboundMessage], Awaitable[IntakeResult]]
 class ReplySender(Protocol):
     """Sends the core's reply back on one platform."""
 
-    async def send(self, reply: ReplyV1, text: str) -> None:
-        """Deliver ``text`` (already rendered in the user's language) for ``reply``."""
+    async def send(self, reply: ReplyV1, rendered: Reply) -> None:
+        """Deliver ``rendered`` (text and buttons, already in the user's language) for ``reply``."""

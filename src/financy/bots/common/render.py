@@ -1,7 +1,9 @@
-"""Render the core's replies as chat text in the user's language (pt-BR or English).
+"""Render the core's replies as chat text and buttons in the user's language (pt-BR or English).
 
 Amounts are formatted by babel with CLDR currency patterns (e.g. ``R$ 45,90`` in pt-BR,
-``$12.00`` in en-US); dates as ``dd/mm`` (pt) or ``mm/dd`` (en).
+``$12.00`` in en-US); dates as ``dd/mm`` (pt) or ``mm/dd`` (en). :func:`render` adds the buttons:
+undo under a recorded transaction with one "change category" button per category guess, and
+confirm under a confirm request; each button's value is the message the text reader understands.
 """
 
 from __future__ import annotations
@@ -10,12 +12,68 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
+from financy.bots.common.reply import Button, ButtonAction, Reply
 from financy.core.contracts.v1 import QueryAnswer, RecordedTransaction, ReplyKind, ReplyV1
 
 _LOCALES = {"pt": "pt_BR", "en": "en_US"}
 
+#: The taxonomy's display names (DESIGN §4; the core's names, which bots cannot import), and the
+#: words a "change category" message names each category by (words the text reader knows).
+CATEGORY_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "pt": {
+        "groceries": ("Mercado", "mercado"),
+        "restaurants": ("Alimentação", "alimentação"),
+        "transport": ("Transporte", "transporte"),
+        "fuel": ("Combustível", "combustível"),
+        "housing": ("Moradia", "moradia"),
+        "utilities": ("Contas da casa", "contas da casa"),
+        "health": ("Saúde", "saúde"),
+        "education": ("Educação", "educação"),
+        "entertainment": ("Lazer", "lazer"),
+        "shopping": ("Compras", "compras"),
+        "travel": ("Viagem", "viagem"),
+        "subscriptions": ("Assinaturas", "assinaturas"),
+        "personal_care": ("Cuidados pessoais", "cuidados pessoais"),
+        "pets": ("Pets", "pets"),
+        "gifts_donations": ("Presentes e doações", "presentes e doações"),
+        "taxes_fees": ("Impostos e tarifas", "impostos e taxas"),
+        "salary": ("Salário", "salário"),
+        "other_income": ("Outras receitas", "outras receitas"),
+        "transfer": ("Transferência", "transferência"),
+        "other": ("Outros", "outros"),
+    },
+    "en": {
+        "groceries": ("Groceries", "groceries"),
+        "restaurants": ("Restaurants", "restaurants"),
+        "transport": ("Transport", "transport"),
+        "fuel": ("Fuel", "fuel"),
+        "housing": ("Housing", "housing"),
+        "utilities": ("Utilities", "utilities"),
+        "health": ("Health", "health"),
+        "education": ("Education", "education"),
+        "entertainment": ("Entertainment", "entertainment"),
+        "shopping": ("Shopping", "shopping"),
+        "travel": ("Travel", "travel"),
+        "subscriptions": ("Subscriptions", "subscriptions"),
+        "personal_care": ("Personal care", "personal care"),
+        "pets": ("Pets", "pets"),
+        "gifts_donations": ("Gifts & donations", "gifts and donations"),
+        "taxes_fees": ("Taxes & fees", "taxes and fees"),
+        "salary": ("Salary", "salary"),
+        "other_income": ("Other income", "other income"),
+        "transfer": ("Transfer", "transfer"),
+        "other": ("Other", "other"),
+    },
+}
+
 _STRINGS: dict[str, dict[str, str]] = {
     "pt": {
+        "button.undo": "↩️ Desfazer",
+        "button.undo.value": "/desfazer",
+        "button.confirm": "✅ Sim",
+        "button.confirm.value": "sim",
+        "button.category": "🏷️ {name}",
+        "button.category.value": "muda pra {word}",
         "recorded_hint": "Errado? /desfazer",
         "undone": "↩️ Desfeito: {line}",
         "nothing_to_undo": "Não há nada para desfazer.",
@@ -138,6 +196,12 @@ _STRINGS: dict[str, dict[str, str]] = {
         "why.unsupported_language": "este servidor não reconhece fala nesse idioma",
     },
     "en": {
+        "button.undo": "↩️ Undo",
+        "button.undo.value": "/undo",
+        "button.confirm": "✅ Yes",
+        "button.confirm.value": "yes",
+        "button.category": "🏷️ {name}",
+        "button.category.value": "change category to {word}",
         "recorded_hint": "Wrong? /undo",
         "undone": "↩️ Undone: {line}",
         "nothing_to_undo": "There is nothing to undo.",
@@ -295,6 +359,38 @@ def _answer(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
     totals = " + ".join(format_money(amount, currency, language) for currency, amount in answer.totals)
     count = s["answer.count.one"] if answer.count == 1 else s["answer.count.many"].format(n=answer.count)
     return s["answer"].format(what=what, period=period, totals=totals, count=count)
+
+
+def render(reply: ReplyV1) -> Reply:
+    """Return the text and buttons for ``reply`` in ``reply.language``."""
+    return Reply(render_reply(reply), buttons(reply))
+
+
+def buttons(reply: ReplyV1) -> tuple[Button, ...]:
+    """Return the buttons under ``reply``: undo and change category (recorded), confirm (confirm request)."""
+    language = reply.language if reply.language in _STRINGS else "en"
+    s = _STRINGS[language]
+    if reply.kind is ReplyKind.CONFIRM_REQUEST and reply.transactions:
+        return (Button(s["button.confirm"], ButtonAction.CONFIRM, s["button.confirm.value"]),)
+    if reply.kind is not ReplyKind.RECORDED or not reply.transactions:
+        return ()
+    out = [Button(s["button.undo"], ButtonAction.UNDO, s["button.undo.value"])]
+    if len(reply.transactions) == 1:
+        # "muda pra ..." changes the last transaction: offered only when there is just one.
+        tx = reply.transactions[0]
+        for slug in tx.category_guesses:
+            names = CATEGORY_NAMES[language].get(slug)
+            if names is None or slug == tx.category:
+                continue
+            label, word = names
+            out.append(
+                Button(
+                    s["button.category"].format(name=label),
+                    ButtonAction.CHANGE_CATEGORY,
+                    s["button.category.value"].format(word=word),
+                )
+            )
+    return tuple(out)
 
 
 def render_reply(reply: ReplyV1) -> str:

@@ -1,4 +1,8 @@
-"""``financy send`` and ``financy chat``: a terminal chat with the running box's edge."""
+"""``financy send`` and ``financy chat``: a terminal chat with the running box's edge.
+
+A reply's buttons are printed as one line under its text (``[↩️ Desfazer] [🏷️ Saúde]``). When
+``FINANCY_EDGE__DEVCHAT_TOKEN`` is set, it is sent as the dev chat's Bearer token.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,26 @@ from typing import Any
 
 import httpx
 
+from financy.bots.devchat import strings
+
 DEFAULT_EDGE_URL = "http://127.0.0.1:8081"
 
 
 def _edge_url(args: argparse.Namespace) -> str:
     url: str = args.edge_url or os.environ.get("FINANCY_EDGE_URL") or DEFAULT_EDGE_URL
     return url.rstrip("/")
+
+
+def auth_headers() -> dict[str, str]:
+    """Return the dev chat's ``Authorization`` header when ``FINANCY_EDGE__DEVCHAT_TOKEN`` is set."""
+    token = os.environ.get("FINANCY_EDGE__DEVCHAT_TOKEN", "").strip()
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def buttons_line(reply: dict[str, Any]) -> str | None:
+    """Return a reply's buttons as one line (``[↩️ Desfazer] [🏷️ Saúde]``), or ``None`` without buttons."""
+    labels = [str(b.get("label", "")) for b in reply.get("buttons") or () if isinstance(b, dict)]
+    return " ".join(f"[{label}]" for label in labels if label) or None
 
 
 #: Largest file ``financy send --voice/--photo`` sends (the edge's own limit is in its settings).
@@ -71,7 +89,9 @@ def post_message(
         body["language"] = args.lang
     if media is not None:
         body["media"] = media
-    response = client.post(f"{_edge_url(args)}/devchat/messages", json=body, timeout=args.timeout + 5)
+    response = client.post(
+        f"{_edge_url(args)}/devchat/messages", json=body, headers=auth_headers(), timeout=args.timeout + 5
+    )
     if response.status_code >= 400:
         raise httpx.HTTPStatusError(
             f"edge answered {response.status_code}: {response.text}",
@@ -87,12 +107,18 @@ def post_message(
         found = client.get(
             f"{_edge_url(args)}/devchat/replies",
             params={"chat_id": chat_id, "after": 0, "wait": wait},
+            headers=auth_headers(),
             timeout=wait + 5,
         )
         found.raise_for_status()
         for reply in found.json().get("replies", ()):
             if reply.get("in_reply_to") == message_id:
-                result["reply"] = {"seq": reply["seq"], "text": reply["text"], "kind": reply["kind"]}
+                result["reply"] = {
+                    "seq": reply["seq"],
+                    "text": reply["text"],
+                    "kind": reply["kind"],
+                    "buttons": reply.get("buttons", []),
+                }
         if result.get("reply") is None:
             time.sleep(0.2)
     return result
@@ -105,13 +131,14 @@ def _show(result: dict[str, Any], as_json: bool) -> int:
     reply = result.get("reply")
     if reply:
         print(reply["text"])
+        line = buttons_line(reply)
+        if line:
+            print(line)
         return 0
     if result.get("duplicate"):
-        print("(already received: that message id was sent before)")
+        print(strings.ALREADY_RECEIVED)
         return 0
-    print(
-        "(message kept; the answer has not arrived yet — is `financy core ingest` running?)", file=sys.stderr
-    )
+    print(strings.NO_ANSWER_YET, file=sys.stderr)
     return 1
 
 
@@ -129,25 +156,26 @@ def send(args: argparse.Namespace) -> int:
             print(f"financy send: {exc}", file=sys.stderr)
             return 2
     elif args.text is None:
-        print("financy send: give a message, or --voice FILE / --photo FILE", file=sys.stderr)
+        print(strings.NOTHING_TO_SEND, file=sys.stderr)
         return 2
     with httpx.Client() as client:
         try:
             result = post_message(client, args, args.text, args.message_id, media)
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code in (401, 403):
+                print(strings.REFUSED.format(error=exc), file=sys.stderr)
+            else:
+                print(strings.CANNOT_REACH.format(url=_edge_url(args), error=exc), file=sys.stderr)
+            return 2
         except httpx.HTTPError as exc:
-            print(
-                f"financy send: cannot reach the edge at {_edge_url(args)} ({exc}); is `financy up` running?",
-                file=sys.stderr,
-            )
+            print(strings.CANNOT_REACH.format(url=_edge_url(args), error=exc), file=sys.stderr)
             return 2
     return _show(result, args.json)
 
 
 def chat(args: argparse.Namespace) -> int:
     """Read lines from the terminal and send each one; Ctrl-D or /quit ends."""
-    print(
-        f"Talking to {_edge_url(args)} as {args.user!r}. Type an expense, /desfazer, /ajuda; Ctrl-D to leave."
-    )
+    print(strings.GREETING.format(url=_edge_url(args), user=args.user))
     with httpx.Client() as client:
         while True:
             try:
@@ -162,6 +190,6 @@ def chat(args: argparse.Namespace) -> int:
             try:
                 result = post_message(client, args, line)
             except httpx.HTTPError as exc:
-                print(f"(cannot reach the edge: {exc})", file=sys.stderr)
+                print(strings.CANNOT_REACH_CHAT.format(error=exc), file=sys.stderr)
                 continue
             _show(result, args.json)

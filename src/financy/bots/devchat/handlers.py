@@ -7,6 +7,13 @@
   or 202 with ``"reply": null`` if it did not within ``wait`` seconds (the message is kept and
   the reply shows up in ``GET /devchat/replies`` later). 400 for a malformed request.
 ``GET /devchat/replies?chat_id=&after=0&wait=0`` -> ``{"replies": [...]}`` (long-poll up to 30 s).
+A reply is ``{"seq", "text", "kind", "buttons": [{"label", "action", "value"}]}`` (``/replies`` adds
+``chat_id`` and ``in_reply_to``); a button's ``value`` is the message to send when it is pressed.
+
+Who may call: without a token (``FINANCY_EDGE__DEVCHAT_TOKEN`` unset) only this machine: a
+caller whose socket peer address is not loopback (127.0.0.0/8, ::1) gets 403 (forwarding headers
+are never trusted). With a token every caller must send ``Authorization: Bearer <token>``
+(compared in constant time): 401 when it is missing or wrong.
 """
 
 from __future__ import annotations
@@ -15,9 +22,10 @@ import asyncio
 import base64
 import binascii
 import datetime as dt
+import hmac
+import ipaddress
 import json
 import uuid
-from dataclasses import asdict
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -25,7 +33,8 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from financy.bots.common.message import InboundMessage, Intake, MediaPayload
-from financy.bots.devchat.hub import DevchatHub
+from financy.bots.devchat import strings
+from financy.bots.devchat.client import DevchatHub
 
 MAX_WAIT_S = 30.0
 MAX_BODY_BYTES = 256 * 1024
@@ -92,9 +101,51 @@ def _media(value: Any) -> MediaPayload | None:
     )
 
 
-def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
-    """Return the dev chat routes bound to the edge's ``intake`` and the reply ``hub``."""
+def is_loopback(address: str | None) -> bool:
+    """Return whether ``address`` (a socket peer's IP) is loopback: 127.0.0.0/8, ::1 or IPv4-mapped 127.x."""
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_loopback
+    return ip.is_loopback
+
+
+def refusal(request: Request, token: bytes | None) -> HTTPResponse | None:
+    """Return the error for a caller the dev chat does not serve, or ``None`` to serve it.
+
+    Without ``token`` only loopback peers (the socket's address, never X-Forwarded-For) are
+    served (403 otherwise); with one, every caller must send it as a Bearer token (401 otherwise).
+    """
+    if token is None:
+        peer = request.conn_info.client_ip if request.conn_info is not None else None
+        return None if is_loopback(peer) else _error(403, "forbidden", strings.NOT_LOOPBACK)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        response = _error(401, "unauthorized", strings.TOKEN_MISSING)
+    elif hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token):
+        return None
+    else:
+        response = _error(401, "unauthorized", strings.TOKEN_WRONG)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="devchat"'
+    return response
+
+
+def devchat_blueprint(intake: Intake, hub: DevchatHub, *, token: str | None = None) -> Blueprint:
+    """Return the dev chat routes bound to the edge's ``intake`` and the reply ``hub``.
+
+    ``token``: the dev chat's Bearer token (surrounding spaces ignored); ``None`` or blank serves
+    loopback callers only.
+    """
     bp = Blueprint("devchat", url_prefix="/devchat")
+    secret = token.strip().encode("utf-8") if token and token.strip() else None
+
+    @bp.on_request
+    async def guard(request: Request) -> HTTPResponse | None:
+        return refusal(request, secret)
 
     @bp.post("/messages")
     async def post_message(request: Request) -> HTTPResponse:
@@ -144,14 +195,12 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
         payload: dict[str, Any] = {"idempotency_key": result.idempotency_key, "accepted": result.accepted}
         if result.unavailable:
             hub.forget(chat_id, message_id)
-            return _error(503, "unavailable", "the edge cannot keep files right now; send it again shortly")
+            return _error(503, "unavailable", strings.UNAVAILABLE)
         if not result.accepted:
             hub.forget(chat_id, message_id)
             if result.conflict:
                 return _error(
-                    409,
-                    "message_id_reused",
-                    f"message_id {message_id!r} was already used in this chat for a different text or file",
+                    409, "message_id_reused", strings.MESSAGE_ID_REUSED.format(message_id=message_id)
                 )
             payload["reply"] = None
             payload["duplicate"] = True
@@ -163,7 +212,12 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
             return json_response(payload, status=202)
         finally:
             hub.forget(chat_id, message_id)
-        payload["reply"] = {"seq": reply.seq, "text": reply.text, "kind": reply.kind}
+        payload["reply"] = {
+            "seq": reply.seq,
+            "text": reply.text,
+            "kind": reply.kind,
+            "buttons": [b.as_json() for b in reply.buttons],
+        }
         return json_response(payload)
 
     @bp.get("/replies")
@@ -178,6 +232,6 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub) -> Blueprint:
         except ValueError:
             return _error(400, "malformed_request", "after must be a whole number (a reply's seq)")
         replies = await hub.wait_for_replies(chat_id, after, wait)
-        return json_response({"replies": [asdict(r) for r in replies]})
+        return json_response({"replies": [r.as_json() for r in replies]})
 
     return bp

@@ -9,14 +9,21 @@ names the one it completes (``CaptureV1.completes``) so the core closes that que
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from pydantic import ValidationError
 
 from financy.core.contracts.v1 import CaptureV1, Intent, ProposedTransaction, Understanding
 from financy.edge.outbox.store import EdgeOutbox
-from financy.edge.pipeline.steps import Draft, PipelineContext
-from financy.edge.pipeline.understand import Categorize, fill_categories, understand_text
+from financy.edge.pipeline.steps import RUN, Able, Draft, PipelineContext, SkipStep, skip
+from financy.edge.pipeline.understand import (
+    MODEL_AT_LEAST,
+    RankCategories,
+    fill_categories_ranked,
+    guesses_after,
+    understand_text,
+)
 
 #: An answer counts for a question asked at most this long before it.
 ANSWER_WINDOW = dt.timedelta(minutes=30)
@@ -29,41 +36,46 @@ class CompleteMedia:
 
     name = "complete_media"
 
-    def __init__(self, outbox: EdgeOutbox, categorize: Categorize | None = None) -> None:
+    def __init__(self, outbox: EdgeOutbox, categorize: RankCategories | None = None) -> None:
         self.outbox = outbox
         self.categorize = categorize
 
-    def able_to_run(self, draft: Draft) -> bool:
+    def able_to_run(self, draft: Draft) -> Able:
         """Run on a text read as exactly one transaction with an amount and nothing else."""
         u = draft.understanding
-        if draft.inbound.media is not None or u is None or u.intent is not Intent.RECORD:
-            return False
-        if len(u.transactions) != 1:
-            return False
+        if draft.inbound.media is not None or draft.job is not None:
+            return skip("not a text")
+        if u is None or u.intent is not Intent.RECORD or len(u.transactions) != 1:
+            return skip("not one transaction")
         tx = u.transactions[0]
-        return tx.merchant is None and tx.description is None
+        if tx.merchant is not None or tx.description is not None:
+            return skip("more than an amount")
+        return RUN
 
     async def run(self, draft: Draft, context: PipelineContext) -> None:
         """Replace ``draft.understanding`` by the completed one when the previous capture asked for it."""
         payload = self.outbox.last_capture_of(draft.inbound.platform, draft.inbound.chat_id)
         if payload is None:
-            return
+            raise SkipStep("no earlier capture in this chat")
         earlier = CaptureV1.model_validate_json(payload)
         u = earlier.understanding
         if earlier.media is None or u is None or u.problem not in ANSWERABLE:
-            return
+            raise SkipStep("the earlier capture asked for no amount")
         if not dt.timedelta(0) <= draft.inbound.received_at - earlier.received_at <= ANSWER_WINDOW:
-            return
+            raise SkipStep("the earlier question is too old")
         assert draft.understanding is not None
         answer = draft.understanding.transactions[0]
         completed: Understanding | None = None
         if u.problem == "voice_no_amount" and earlier.provenance is not None and draft.text:
-            completed = self._voice(earlier.provenance.text, draft.text, answer, draft, context)
+            completed = await asyncio.to_thread(
+                self._voice, earlier.provenance.text, draft.text, answer, draft, context
+            )
         elif u.problem == "receipt_no_total" and earlier.receipt is not None:
-            completed = self._receipt(earlier, answer, draft.understanding)
-        if completed is not None:
-            draft.understanding = completed
-            draft.completes = earlier.capture_id
+            completed = await asyncio.to_thread(self._receipt, earlier, answer, draft.understanding)
+        if completed is None:
+            raise SkipStep("the earlier capture cannot take this amount")
+        draft.understanding = completed
+        draft.completes = earlier.capture_id
 
     def _voice(
         self, transcript: str, text: str, answer: ProposedTransaction, draft: Draft, context: PipelineContext
@@ -77,7 +89,7 @@ class CompleteMedia:
             currency=context.currency,
         )
         if self.categorize is not None:
-            reading = fill_categories(reading, joined, self.categorize)
+            reading = fill_categories_ranked(reading, joined, self.categorize)
         if (
             reading.intent is Intent.RECORD
             and len(reading.transactions) == 1
@@ -97,14 +109,16 @@ class CompleteMedia:
     ) -> Understanding | None:
         receipt = earlier.receipt
         assert receipt is not None
-        category = answer.category
+        category, guesses = answer.category, answer.category_guesses
         if self.categorize is not None:
             words = " ".join(
                 p for p in [receipt.merchant or "", *(i.description for i in receipt.items[:8])] if p
             )
-            guess = self.categorize(words) if words else None
-            if guess is not None and guess[1] >= 0.35:
-                category = guess[0]
+            ranked = list(self.categorize(words)) if words else []
+            if ranked and ranked[0][1] >= MODEL_AT_LEAST:
+                category = ranked[0][0]
+            if ranked:
+                guesses = guesses_after(ranked, category, answer.kind.value)
         tx = ProposedTransaction(
             kind=answer.kind,
             amount=answer.amount,
@@ -115,5 +129,6 @@ class CompleteMedia:
             category=category,
             payment_method=answer.payment_method,
             items=receipt.items,
+            category_guesses=guesses,
         )
         return understanding.model_copy(update={"transactions": (tx,)})

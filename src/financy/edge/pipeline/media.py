@@ -1,9 +1,13 @@
 """Voice notes and receipt photos become what the text path understands: a transcript or a receipt.
 
 The heavy part (speech-to-text, OCR) runs in ``financy edge worker`` processes, never in the
-edge's HTTP process. This module is the reading itself, free of queues: :class:`MediaReader`
-turns a :class:`MediaJob` and the original's bytes into a finished :class:`CaptureV1` with its
-provenance (the transcript or OCR text, the models and their confidence).
+edge's HTTP process. This module holds the media steps of the pipeline, free of queues:
+:class:`FetchMedia` (the original from the object store), :class:`Transcribe` (speech-to-text),
+:class:`ReadReceipt` (OCR and receipt fields) and :class:`UnderstandReceipt`; the text steps
+(:class:`~financy.edge.pipeline.understand.UnderstandText`,
+:class:`~financy.edge.pipeline.categorize.CategorizeTransactions`) follow them. :class:`MediaReader`
+holds an edge's engines, lists the steps and turns the finished draft into a :class:`CaptureV1`
+with its provenance (the transcript or OCR text, the models and their confidence).
 
 What cannot be read is still a capture: a corrupt file, silence, a cat instead of a receipt or
 a receipt without a total each give an :class:`Understanding` with a ``problem`` the core turns
@@ -12,17 +16,17 @@ into a question, and the original stays in the object store.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import re
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from financy.bots.common.message import InboundMessage
 from financy.core.contracts.v1 import (
     CaptureV1,
     Intent,
@@ -37,12 +41,26 @@ from financy.core.contracts.v1 import (
     TransactionKind,
     Understanding,
 )
-from financy.edge.pipeline.understand import Categorize, fill_categories, understand_text
+from financy.edge.pipeline.categorize import CategorizeTransactions
+from financy.edge.pipeline.steps import (
+    RUN,
+    Able,
+    Draft,
+    Outcome,
+    Pipeline,
+    PipelineContext,
+    RetryLater,
+    Step,
+    StopPipeline,
+    skip,
+)
+from financy.edge.pipeline.understand import RankCategories, UnderstandText, understand_text
+
+if TYPE_CHECKING:
+    from financy.runtime.objects import ObjectStore
 
 MediaKind = Literal["voice", "photo", "document", "other"]
 
-#: A transcript this unsure is not recorded without the user's "sim" (the core asks under 0.5).
-TRANSCRIPT_SURE_FROM = 0.4
 #: Payment words of receipts mapped onto the text reader's payment methods.
 _PAYMENT = {
     "credit_card": "credit",
@@ -92,13 +110,273 @@ def media_kind(content_type: str) -> MediaKind:
     return "other"
 
 
+def media_language(sender_language: str | None, edge_language: str) -> Literal["pt", "en"]:
+    """Return the language to answer and read text in: the sender's, else the edge's (pt or en)."""
+    hint = (sender_language or "")[:2].lower() or edge_language
+    return "en" if hint == "en" else "pt"
+
+
+def _not_read(draft: Draft, problem: str) -> Understanding:
+    return Understanding(
+        language=draft.language or "pt", intent=Intent.UNKNOWN, confidence=0.0, problem=problem
+    )
+
+
+class FetchMedia:
+    """Fetch a media job's original from the object store."""
+
+    name = "fetch_media"
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+
+    def able_to_run(self, draft: Draft) -> Able:
+        """Run on a media job whose original is not in hand yet."""
+        if draft.job is None:
+            return skip("not a voice note or photo")
+        if draft.data is not None:
+            return skip("original already in hand")
+        return RUN
+
+    async def run(self, draft: Draft, context: PipelineContext) -> None:
+        """Set ``draft.data``; stop with ``media_missing`` when the original is gone.
+
+        Raises:
+            RetryLater: the object store is unavailable (its error is the cause).
+        """
+        from financy.runtime.objects import ObjectStoreError
+
+        assert draft.job is not None
+        try:
+            draft.data = await asyncio.to_thread(self.store.get, draft.job.media.key)
+        except ObjectStoreError as exc:
+            if exc.code == "not_found":
+                draft.understanding = _not_read(draft, "media_missing")
+                raise StopPipeline("media_missing") from exc
+            raise RetryLater(f"object store: {exc.code}") from exc
+
+
+class Transcribe:
+    """Speech-to-text of a voice note (the transcriber runs in a thread).
+
+    ``transcriber`` is a :class:`financy.inference.speech.Transcriber`-like object (``transcribe(data,
+    language=, prompt=) -> Transcript``); ``audio_error`` the error it raises for a file it cannot play.
+    """
+
+    name = "transcribe"
+
+    def __init__(
+        self, transcriber: Any | None, default_language: str, audio_error: type[Exception] | None
+    ) -> None:
+        self.transcriber = transcriber
+        self.default_language = default_language
+        self.audio_error = audio_error
+
+    def able_to_run(self, draft: Draft) -> Able:
+        """Run on a fetched voice note, on an edge with a speech engine."""
+        if draft.job is None or draft.job.kind != "voice":
+            return skip("not a voice note")
+        if self.transcriber is None:
+            return skip("no speech engine on this edge")
+        if draft.data is None:
+            return skip("original not fetched")
+        return RUN
+
+    def speech_language_of(self, job: MediaJob) -> str:
+        """Return the language a voice note is spoken in: the sender's (any ISO 639-1), else the edge's.
+
+        Whisper gets it as its language (it mistakes the language of short clips); a Vosk model
+        speaks one language and refuses another.
+        """
+        hint = (job.sender_language or "")[:2].lower()
+        return hint if hint.isalpha() and len(hint) == 2 else self.default_language
+
+    async def run(self, draft: Draft, context: PipelineContext) -> None:
+        """Set the transcript as ``draft.text`` (after the caption) and its provenance.
+
+        Stops with the understanding set when the audio cannot be played or holds no speech.
+        """
+        assert draft.job is not None
+        assert draft.data is not None
+        assert self.transcriber is not None
+        job, language = draft.job, draft.language or "pt"
+        prompt = _VOCABULARY["en" if language == "en" else "pt"]
+        if draft.merchants:
+            prompt = f"{', '.join(draft.merchants[:20])}. {prompt}"
+        started = time.perf_counter()
+        try:
+            transcript = await asyncio.to_thread(
+                self.transcriber.transcribe, draft.data, language=self.speech_language_of(job), prompt=prompt
+            )
+        except Exception as exc:
+            if self.audio_error is None or not isinstance(exc, self.audio_error):
+                raise
+            code = str(getattr(exc, "code", "corrupt_audio"))
+            draft.provenance = Provenance(
+                source="speech",
+                engine=str(getattr(self.transcriber, "name", "speech")),
+                seconds=time.perf_counter() - started,
+                problem=f"audio:{code}"[:80],
+            )
+            draft.understanding = _not_read(draft, f"audio:{code}"[:80])
+            raise StopPipeline(f"audio:{code}") from exc
+        draft.provenance = Provenance(
+            source="speech",
+            engine=str(getattr(self.transcriber, "name", "whisper")),
+            models=(ModelUse(name=transcript.model, version=transcript.model_version),),
+            text=transcript.text[:10_000],
+            language=transcript.language[:8] if transcript.language else language,
+            confidence=max(0.0, min(1.0, float(transcript.confidence))),
+            duration_s=max(0.0, float(transcript.duration_s)),
+            seconds=time.perf_counter() - started,
+        )
+        if not transcript.speech_found or not transcript.text.strip():
+            draft.understanding = _not_read(draft, "no_speech")
+            raise StopPipeline("no_speech")
+        caption = f"{job.caption} " if job.caption else ""
+        draft.text = caption + transcript.text
+
+
+class ReadReceipt:
+    """OCR of a receipt photo and its fields (``read_receipt(data, language, currency) -> Receipt``, in a thread)."""
+
+    name = "ocr"
+
+    def __init__(
+        self, read_receipt: Callable[[bytes, str, str], Any] | None, image_error: type[Exception] | None
+    ) -> None:
+        self.read_receipt = read_receipt
+        self.image_error = image_error
+
+    def able_to_run(self, draft: Draft) -> Able:
+        """Run on a fetched photo or document, on an edge with an OCR engine."""
+        if draft.job is None or draft.job.kind not in ("photo", "document"):
+            return skip("not a photo or document")
+        if self.read_receipt is None:
+            return skip("no OCR engine on this edge")
+        if draft.data is None:
+            return skip("original not fetched")
+        return RUN
+
+    async def run(self, draft: Draft, context: PipelineContext) -> None:
+        """Set ``draft.receipt_read``, ``draft.receipt`` and the provenance; stop when the image cannot be opened."""
+        assert self.read_receipt is not None
+        assert draft.data is not None
+        language = draft.language or "pt"
+        started = time.perf_counter()
+        try:
+            receipt = await asyncio.to_thread(self.read_receipt, draft.data, language, context.currency)
+        except Exception as exc:
+            if self.image_error is None or not isinstance(exc, self.image_error):
+                raise
+            code = str(getattr(exc, "code", "corrupt_image"))
+            draft.provenance = Provenance(
+                source="ocr", engine="ocr", seconds=time.perf_counter() - started, problem=f"image:{code}"
+            )
+            draft.understanding = _not_read(draft, f"image:{code}"[:80])
+            raise StopPipeline(f"image:{code}") from exc
+        fields = receipt.fields
+        draft.provenance = Provenance(
+            source="ocr",
+            engine=str(receipt.engine)[:64] or "ocr",
+            models=tuple(
+                ModelUse(name=name[:64], version=version[:64])
+                for name, version in _models_of(receipt.engine, receipt.model_version)
+            ),
+            text=str(receipt.text)[:10_000],
+            language=language,
+            confidence=max(0.0, min(1.0, float(receipt.ocr_confidence))),
+            seconds=time.perf_counter() - started,
+            problem=fields.problem,
+        )
+        draft.receipt_read = receipt
+        draft.receipt = _receipt_v1(receipt, _line_items(fields.items))
+
+
+class UnderstandReceipt:
+    """Turn a receipt's fields (and the caption typed with the photo) into the understanding."""
+
+    name = "understand_receipt"
+
+    def able_to_run(self, draft: Draft) -> Able:
+        """Run on a draft whose receipt was read."""
+        if draft.receipt_read is None:
+            return skip("no receipt read")
+        return RUN
+
+    async def run(self, draft: Draft, context: PipelineContext) -> None:
+        """Set ``draft.understanding``: the receipt's total, else the caption's amount, else a question."""
+        assert draft.job is not None
+        assert draft.receipt_read is not None
+        job, language = draft.job, draft.language or "pt"
+        fields = draft.receipt_read.fields
+        items = draft.receipt.items if draft.receipt is not None else _line_items(fields.items)
+        if job.caption:
+            draft.caption_understanding = await asyncio.to_thread(
+                understand_text,
+                job.caption,
+                today=context.today(job.received_at),
+                language_hint=language,
+                currency=context.currency,
+            )
+        caption = draft.caption_understanding
+        if fields.problem or fields.total is None or fields.total <= 0:
+            if caption is not None and caption.intent is Intent.RECORD and caption.transactions:
+                # The user typed the amount with the photo: the caption's amount, the receipt's
+                # merchant, date and lines.
+                draft.understanding = _with_receipt(caption, fields, items)
+                draft.read_from = "caption"
+                return
+            draft.understanding = _not_read(draft, f"receipt_{fields.problem or 'no_total'}"[:80])
+            return
+        description = job.caption.strip()[:500] if job.caption and job.caption.strip() else None
+        try:
+            proposed = ProposedTransaction(
+                kind=TransactionKind.EXPENSE,
+                amount=fields.total,
+                currency=fields.currency,
+                occurred_on=fields.date,
+                merchant=fields.merchant[:200] if fields.merchant else None,
+                description=description,
+                category=None,
+                payment_method=_PAYMENT.get(fields.payment_method or ""),
+                items=items,
+            )
+        except ValidationError:
+            draft.understanding = _not_read(draft, "amount_out_of_range")
+            return
+        confidence = max(0.0, min(0.95, float(fields.confidence)))
+        draft.understanding = Understanding(
+            language=language, intent=Intent.RECORD, transactions=(proposed,), confidence=confidence
+        )
+        draft.read_from = "receipt"
+
+
+def _with_receipt(caption: Understanding, fields: Any, items: tuple[LineItem, ...]) -> Understanding:
+    """Return the caption's transaction completed with what the receipt says (one transaction only)."""
+    if len(caption.transactions) != 1:
+        return caption
+    tx = caption.transactions[0]
+    merged = tx.model_copy(
+        update={
+            "currency": tx.currency or fields.currency,
+            "occurred_on": tx.occurred_on or fields.date,
+            "days_ago": None if (tx.occurred_on or fields.date) else tx.days_ago,
+            "merchant": tx.merchant or (fields.merchant[:200] if fields.merchant else None),
+            "payment_method": tx.payment_method or _PAYMENT.get(fields.payment_method or ""),
+            "items": items,
+        }
+    )
+    return caption.model_copy(update={"transactions": (merged,)})
+
+
 class MediaReader:
-    """Read a media job's original and return the finished capture.
+    """An edge's engines for reading media, the media steps over them, and the capture they make.
 
     ``transcriber`` is a :class:`financy.inference.speech.Transcriber`-like object (``transcribe(data,
     language=, prompt=) -> Transcript``), ``read_receipt`` a callable ``(data, language, currency) ->
     Receipt`` (see :mod:`financy.inference.vision.receipt`); both may be ``None`` on an edge that does
-    not read that kind. ``categorize`` is the edge's category model.
+    not read that kind. ``categorize`` is the edge's category model, as a ranker (best first).
     """
 
     def __init__(
@@ -109,13 +387,12 @@ class MediaReader:
         currency: str,
         transcriber: Any | None,
         read_receipt: Callable[[bytes, str, str], Any] | None,
-        categorize: Categorize | None,
+        categorize: RankCategories | None,
         audio_error: type[Exception] | None = None,
         image_error: type[Exception] | None = None,
     ) -> None:
-        self.time_zone = time_zone
+        self.context = PipelineContext(time_zone=time_zone, language=language, currency=currency)
         self.language = language
-        self.currency = currency
         self.transcriber = transcriber
         self.read_receipt = read_receipt
         self.categorize = categorize
@@ -124,32 +401,61 @@ class MediaReader:
 
     def language_of(self, job: MediaJob) -> Literal["pt", "en"]:
         """Return the language to answer and read text in: the sender's, else the edge's (pt or en)."""
-        hint = (job.sender_language or "")[:2].lower() or self.language
-        return "en" if hint == "en" else "pt"
+        return media_language(job.sender_language, self.language)
 
-    def speech_language_of(self, job: MediaJob) -> str:
-        """Return the language a voice note is spoken in: the sender's (any ISO 639-1), else the edge's.
+    def steps(self, store: ObjectStore | None = None) -> list[Step]:
+        """Return the media pipeline: fetch (with ``store``) -> transcribe | OCR -> understand -> categorize."""
+        steps: list[Step] = [] if store is None else [FetchMedia(store)]
+        return [
+            *steps,
+            Transcribe(self.transcriber, self.language, self._audio_error),
+            ReadReceipt(self.read_receipt, self._image_error),
+            UnderstandText(),
+            UnderstandReceipt(),
+            CategorizeTransactions(self.categorize),
+        ]
 
-        Whisper gets it as its language (it mistakes the language of short clips); a Vosk model
-        speaks one language and refuses another.
-        """
-        hint = (job.sender_language or "")[:2].lower()
-        return hint if hint.isalpha() and len(hint) == 2 else self.language
+    def draft(self, job: MediaJob, data: bytes | None = None, *, merchants: Sequence[str] = ()) -> Draft:
+        """Return the draft of ``job`` (its original ``data`` if already in hand)."""
+        inbound = InboundMessage(
+            platform=job.platform,
+            chat_id=job.chat_id,
+            message_id=job.message_id,
+            sender_id=job.sender_id,
+            received_at=job.received_at,
+            text=job.caption,
+            media_type=job.kind,
+            sender_name=job.sender_name,
+            sender_language=job.sender_language,
+        )
+        return Draft(
+            inbound=inbound,
+            text=None,
+            job=job,
+            data=data,
+            language=self.language_of(job),
+            merchants=tuple(merchants),
+        )
+
+    async def read_draft(self, draft: Draft, store: ObjectStore | None = None) -> Draft:
+        """Run the media steps over ``draft`` (raises only :class:`RetryLater`)."""
+        return await Pipeline(self.steps(store), self.context).run_draft(draft)
 
     def read(self, job: MediaJob, data: bytes, *, merchants: Sequence[str] = ()) -> CaptureV1:
-        """Return the capture for ``job`` whose original is ``data`` (never raises for bad media)."""
-        language = self.language_of(job)
-        if job.kind == "voice":
-            understanding, provenance = self._voice(job, data, language, merchants)
-            receipt = None
-        elif job.kind in ("photo", "document"):
-            understanding, provenance, receipt = self._photo(job, data, language)
-        else:
-            understanding = Understanding(
-                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="not_text"
-            )
-            provenance, receipt = None, None
-        return self.capture(job, understanding, provenance=provenance, receipt=receipt)
+        """Return the capture for ``job`` whose original is ``data`` (never raises for bad media).
+
+        Synchronous (it runs its own event loop): for workers and tools, not for async code.
+        """
+        draft = asyncio.run(self.read_draft(self.draft(job, data, merchants=merchants)))
+        if any(r.outcome is Outcome.FAILED for r in draft.results):
+            return self.failed(job)
+        return self.capture_of(draft)
+
+    def capture_of(self, draft: Draft) -> CaptureV1:
+        """Return the capture of a finished media draft (a kind nobody read is ``not_text``)."""
+        assert draft.job is not None
+        understanding = draft.understanding or _not_read(draft, "not_text")
+        return self.capture(draft.job, understanding, provenance=draft.provenance, receipt=draft.receipt)
 
     def failed(self, job: MediaJob, problem: str = "media_failed") -> CaptureV1:
         """Return the capture for a job that could not be read at all (the user is told; the original kept)."""
@@ -188,213 +494,6 @@ class MediaReader:
             provenance=provenance,
             receipt=receipt,
         )
-
-    # --- voice -------------------------------------------------------------------------------
-
-    def _today(self, job: MediaJob) -> dt.date:
-        return job.received_at.astimezone(ZoneInfo(self.time_zone)).date()
-
-    def _understand(self, text: str, job: MediaJob, language: str) -> Understanding:
-        understanding = understand_text(
-            text, today=self._today(job), language_hint=language, currency=self.currency
-        )
-        if self.categorize is not None:
-            understanding = fill_categories(understanding, text, self.categorize)
-        return understanding
-
-    def _voice(
-        self, job: MediaJob, data: bytes, language: Literal["pt", "en"], merchants: Sequence[str]
-    ) -> tuple[Understanding, Provenance | None]:
-        if self.transcriber is None:
-            return Understanding(
-                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="not_text"
-            ), None
-        prompt = _VOCABULARY[language]
-        if merchants:
-            prompt = f"{', '.join(merchants[:20])}. {prompt}"
-        started = time.perf_counter()
-        try:
-            transcript = self.transcriber.transcribe(
-                data, language=self.speech_language_of(job), prompt=prompt
-            )
-        except Exception as exc:
-            if self._audio_error is not None and isinstance(exc, self._audio_error):
-                code = str(getattr(exc, "code", "corrupt_audio"))
-                provenance = Provenance(
-                    source="speech",
-                    engine=str(getattr(self.transcriber, "name", "speech")),
-                    seconds=time.perf_counter() - started,
-                    problem=f"audio:{code}"[:80],
-                )
-                return Understanding(
-                    language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=f"audio:{code}"[:80]
-                ), provenance
-            raise
-        provenance = Provenance(
-            source="speech",
-            engine=str(getattr(self.transcriber, "name", "whisper")),
-            models=(ModelUse(name=transcript.model, version=transcript.model_version),),
-            text=transcript.text[:10_000],
-            language=transcript.language[:8] if transcript.language else language,
-            confidence=max(0.0, min(1.0, float(transcript.confidence))),
-            duration_s=max(0.0, float(transcript.duration_s)),
-            seconds=time.perf_counter() - started,
-        )
-        if not transcript.speech_found or not transcript.text.strip():
-            return Understanding(
-                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="no_speech"
-            ), provenance
-        caption = f"{job.caption} " if job.caption else ""
-        understanding = self._understand(caption + transcript.text, job, language)
-        if understanding.intent is Intent.UNKNOWN and understanding.problem in (None, "no_amount"):
-            understanding = understanding.model_copy(update={"problem": "voice_no_amount"})
-        if provenance.confidence < TRANSCRIPT_SURE_FROM and understanding.intent is Intent.RECORD:
-            # Unsure hearing: show what was heard and record only on "sim".
-            understanding = understanding.model_copy(
-                update={"confidence": min(understanding.confidence, 0.45)}
-            )
-        return understanding, provenance
-
-    # --- photos ------------------------------------------------------------------------------
-
-    def _photo(
-        self, job: MediaJob, data: bytes, language: Literal["pt", "en"]
-    ) -> tuple[Understanding, Provenance | None, ReceiptV1 | None]:
-        if self.read_receipt is None:
-            return (
-                Understanding(language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="not_text"),
-                None,
-                None,
-            )
-        started = time.perf_counter()
-        try:
-            receipt = self.read_receipt(data, language, self.currency)
-        except Exception as exc:
-            if self._image_error is not None and isinstance(exc, self._image_error):
-                code = str(getattr(exc, "code", "corrupt_image"))
-                provenance = Provenance(
-                    source="ocr", engine="ocr", seconds=time.perf_counter() - started, problem=f"image:{code}"
-                )
-                return (
-                    Understanding(
-                        language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=f"image:{code}"[:80]
-                    ),
-                    provenance,
-                    None,
-                )
-            raise
-        fields = receipt.fields
-        provenance = Provenance(
-            source="ocr",
-            engine=str(receipt.engine)[:64] or "ocr",
-            models=tuple(
-                ModelUse(name=name[:64], version=version[:64])
-                for name, version in _models_of(receipt.engine, receipt.model_version)
-            ),
-            text=str(receipt.text)[:10_000],
-            language=language,
-            confidence=max(0.0, min(1.0, float(receipt.ocr_confidence))),
-            seconds=time.perf_counter() - started,
-            problem=fields.problem,
-        )
-        items = _line_items(fields.items)
-        receipt_v1 = _receipt_v1(receipt, items)
-        caption = self._understand(job.caption, job, language) if job.caption else None
-        if fields.problem or fields.total is None or fields.total <= 0:
-            problem = f"receipt_{fields.problem or 'no_total'}"
-            if caption is not None and caption.intent is Intent.RECORD and caption.transactions:
-                # The user typed the amount with the photo: the caption's amount, the receipt's
-                # merchant, date and lines.
-                return self._with_receipt(caption, fields, items), provenance, receipt_v1
-            return (
-                Understanding(language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=problem[:80]),
-                provenance,
-                receipt_v1,
-            )
-        currency = fields.currency
-        description = job.caption.strip()[:500] if job.caption and job.caption.strip() else None
-        try:
-            proposed = ProposedTransaction(
-                kind=TransactionKind.EXPENSE,
-                amount=fields.total,
-                currency=currency,
-                occurred_on=fields.date,
-                merchant=fields.merchant[:200] if fields.merchant else None,
-                description=description,
-                category=None,
-                payment_method=_PAYMENT.get(fields.payment_method or ""),
-                items=items,
-            )
-        except ValidationError:
-            return (
-                Understanding(
-                    language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="amount_out_of_range"
-                ),
-                provenance,
-                receipt_v1,
-            )
-        if self.categorize is not None:
-            guess = self._receipt_category(fields.merchant, items, receipt.text, job.caption)
-            if caption is not None:
-                caption_category = next((t.category for t in caption.transactions if t.category), None)
-                if caption_category:
-                    guess = (caption_category, 1.0)
-            if (
-                guess is not None
-                and guess[1] >= 0.35
-                and guess[0] not in ("salary", "other_income", "transfer")
-            ):
-                proposed = proposed.model_copy(update={"category": guess[0]})
-        confidence = max(0.0, min(0.95, float(fields.confidence)))
-        understanding = Understanding(
-            language=language, intent=Intent.RECORD, transactions=(proposed,), confidence=confidence
-        )
-        return understanding, provenance, receipt_v1
-
-    def _with_receipt(
-        self, caption: Understanding, fields: Any, items: tuple[LineItem, ...]
-    ) -> Understanding:
-        """Return the caption's transaction completed with what the receipt says (one transaction only)."""
-        if len(caption.transactions) != 1:
-            return caption
-        tx = caption.transactions[0]
-        category = tx.category
-        if category is None and self.categorize is not None:
-            guess = self._receipt_category(fields.merchant, items, "", None)
-            category = guess[0] if guess is not None and guess[1] >= 0.35 else None
-        merged = tx.model_copy(
-            update={
-                "currency": tx.currency or fields.currency,
-                "occurred_on": tx.occurred_on or fields.date,
-                "days_ago": None if (tx.occurred_on or fields.date) else tx.days_ago,
-                "merchant": tx.merchant or (fields.merchant[:200] if fields.merchant else None),
-                "category": category,
-                "payment_method": tx.payment_method or _PAYMENT.get(fields.payment_method or ""),
-                "items": items,
-            }
-        )
-        return caption.model_copy(update={"transactions": (merged,)})
-
-    def _receipt_category(
-        self, merchant: str | None, items: Sequence[LineItem], text: str, caption: str | None
-    ) -> tuple[str, float] | None:
-        """Return the category of a receipt: its merchant when the model knows it, a served meal when
-        the receipt has a tip or table service, else the model's reading of merchant and items."""
-        assert self.categorize is not None
-        known = self.categorize(merchant) if merchant else None
-        if known is not None and known[1] >= 0.5:
-            return known
-        if _SERVED.search(text or ""):
-            return ("restaurants", 0.9)
-        words = [merchant or "", *(item.description for item in items[:8])]
-        source = " ".join(w for w in words if w) or (caption or "")
-        return self.categorize(source) if source else None
-
-
-#: Lines only a served meal's bill has (a tip, table service, a waiter, a cover charge).
-_SERVED = re.compile(
-    r"(?im)^\W*(tip|gratuity|gorjeta|table|mesa|server|gar[cç]om|couvert|taxa de servi[cç]o|servi[cç]o \(?10)\b"
-)
 
 
 def _models_of(engine: str, version: str) -> list[tuple[str, str]]:

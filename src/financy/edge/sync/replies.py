@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import redis.asyncio as aioredis
 import structlog
 from pydantic import ValidationError
 
-from financy.bots.common.message import ReplySender
-from financy.bots.common.render import render_reply
+from financy.bots.common.registry import ReplySenders
+from financy.bots.common.render import render
 from financy.core.contracts.v1 import decode_reply, replies_stream
 from financy.edge.outbox.store import EdgeOutbox
 from financy.runtime.streams import ConsumerOptions, PoisonEntry, StreamConsumer
@@ -18,7 +16,7 @@ log = structlog.stdlib.get_logger(__name__)
 
 
 class ReplyConsumer(StreamConsumer):
-    """Render each :class:`ReplyV1` in the user's language and hand it to the platform's sender.
+    """Render each :class:`ReplyV1` in the user's language and hand it to its platform's registered sender.
 
     A reply seen before (the core relays at least once) is acknowledged and not sent twice.
     """
@@ -29,7 +27,7 @@ class ReplyConsumer(StreamConsumer):
         *,
         edge_id: str,
         outbox: EdgeOutbox,
-        senders: Mapping[str, ReplySender],
+        senders: ReplySenders,
         consumer: str,
         options: ConsumerOptions | None = None,
     ) -> None:
@@ -56,5 +54,5 @@ class ReplyConsumer(StreamConsumer):
         if self.outbox.was_sent(reply_id):
             log.info("reply.duplicate", reply_id=reply_id)
             return
-        await sender.send(reply, render_reply(reply))
+        await sender.send(reply, render(reply))
         self.outbox.mark_sent_reply(reply_id)

@@ -1,23 +1,41 @@
-"""The dev chat's reply side: replies kept per chat, and callers waiting for a given message's reply."""
+"""The dev chat's client: its "platform" is this process, so sending a reply is keeping it for the chat.
+
+Replies are kept per chat (text and buttons), and callers waiting for a given message's reply are
+woken (``POST /devchat/messages`` waits; ``GET /devchat/replies`` long-polls).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import Any
 
+from financy.bots.common.reply import Button, Reply
 from financy.core.contracts.v1 import ReplyV1
 
 
 @dataclass(frozen=True, slots=True)
 class DevchatReply:
-    """A rendered reply in a dev chat: sequence number, text, message it answers, and its kind."""
+    """A rendered reply in a dev chat: sequence number, text, message it answers, its kind and buttons."""
 
     seq: int
     chat_id: str
     in_reply_to: str
     text: str
     kind: str
+    buttons: tuple[Button, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the reply as the dev chat's JSON (buttons as ``{"label", "action", "value"}``)."""
+        return {
+            "seq": self.seq,
+            "chat_id": self.chat_id,
+            "in_reply_to": self.in_reply_to,
+            "text": self.text,
+            "kind": self.kind,
+            "buttons": [b.as_json() for b in self.buttons],
+        }
 
 
 class DevchatHub:
@@ -57,10 +75,12 @@ class DevchatHub:
         self._waiting.pop(key, None)
         self._waiters.pop(key, None)
 
-    async def send(self, reply: ReplyV1, text: str) -> None:
+    async def send(self, reply: ReplyV1, rendered: Reply) -> None:
         """Deliver a rendered reply: keep it in the chat's history and wake its waiter."""
         self._seq += 1
-        item = DevchatReply(self._seq, reply.chat_id, reply.in_reply_to, text, reply.kind.value)
+        item = DevchatReply(
+            self._seq, reply.chat_id, reply.in_reply_to, rendered.text, reply.kind.value, rendered.buttons
+        )
         self._history[reply.chat_id].append(item)
         key = (reply.chat_id, reply.in_reply_to)
         future = self._waiters.pop(key, None)

@@ -1,0 +1,40 @@
+"""What a bot sends back: the reply's text and the buttons under it (confirm, undo, change category).
+
+A button's ``value`` is the very message the user would otherwise type ("sim", "/desfazer",
+"muda pra saúde"): a platform sends it back as the user's message when the button is pressed
+(Telegram's callback data, WhatsApp's reply id), so the edge reads it like any other text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ButtonAction(StrEnum):
+    """What pressing a button does."""
+
+    CONFIRM = "confirm"  # "sim"/"yes" to a confirm request
+    UNDO = "undo"  # /desfazer, /undo
+    CHANGE_CATEGORY = "change_category"  # "muda pra <category>" / "change category to <category>"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One button under a reply: its label, what it does, and the message it sends."""
+
+    label: str
+    action: ButtonAction
+    value: str
+
+    def as_json(self) -> dict[str, str]:
+        """Return the button as a JSON object (``label``, ``action``, ``value``)."""
+        return {"label": self.label, "action": self.action.value, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A rendered reply: the text in the user's language and its buttons, in order."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
