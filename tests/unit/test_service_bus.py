@@ -338,3 +338,35 @@ def test_a_batch_is_one_unit_of_work(store: Store) -> None:
     with pytest.raises(UnhandledCommandError):
         bus.handle_many(broken)  # type: ignore[list-item]
     assert len(store.transactions) == 3
+
+
+def test_a_new_area_is_a_module_and_one_registration(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN a module declaring a command, its handler and an event reaction (as budgets would)
+    WHEN it is added to handlers.MODULES THEN bootstrap wires it, with its dependencies."""
+    import types
+    from dataclasses import dataclass
+
+    from financy.core.domain.commands import Command
+    from financy.core.service.handlers.users import ContextDefaults
+    from financy.core.service.registry import Registration
+    from financy.core.service.unit_of_work import AbstractUnitOfWork
+
+    @dataclass(frozen=True, slots=True)
+    class SetBudget(Command):
+        amount: Decimal
+
+    reacted: list[str] = []
+
+    def set_budget(cmd: SetBudget, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> str:
+        uow.record(Event("budget.set", None, None, "budget", uuid.uuid4(), after={"amount": cmd.amount}))
+        return f"{cmd.amount} {defaults.base_currency}"
+
+    budgets = types.ModuleType("budgets")
+    budgets.REGISTRATIONS = (Registration(SetBudget, set_budget),)  # type: ignore[attr-defined]
+    budgets.EVENT_HANDLERS = {"budget.set": (lambda e: reacted.append(e.name),)}  # type: ignore[attr-defined]
+    monkeypatch.setattr(handlers, "MODULES", (*handlers.MODULES, budgets))
+
+    bus = bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
+    assert bus.handle(SetBudget(Decimal(800))) == "800 BRL"
+    assert reacted == ["budget.set"]
+    assert [e.name for e in store.events] == ["budget.set"]
