@@ -112,8 +112,16 @@ async def test_wrong_password_and_unknown_user_get_the_same_401(app: ApiApp, eng
         {"json": ["someone", "password"]},
         {"content": b"{not json", "headers": {"content-type": "application/json"}},
         {"data": {"username": "someone"}},
+        {"content": b"garbage", "headers": {"content-type": "multipart/form-data"}},
     ],
-    ids=["missing-password", "password-not-string", "not-an-object", "bad-json", "form-missing-password"],
+    ids=[
+        "missing-password",
+        "password-not-string",
+        "not-an-object",
+        "bad-json",
+        "form-missing-password",
+        "multipart-without-boundary",
+    ],
 )
 async def test_token_request_without_credentials_is_400(app: ApiApp, kwargs: dict[str, Any]) -> None:
     _, response = await app.asgi_client.post("/api/v1/auth/token", **kwargs)

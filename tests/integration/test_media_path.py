@@ -59,10 +59,12 @@ class MediaStack:
         message_id: str | None = None,
         wait: float = 30.0,
         language: str | None = None,
+        chat: str | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "text": caption,
             "user_id": user,
+            "chat_id": chat or user,
             "message_id": message_id or uuid.uuid4().hex,
             "wait": wait,
         }
@@ -81,7 +83,7 @@ class MediaStack:
         while result.get("reply") is None and not result.get("duplicate") and time.monotonic() < deadline:
             replies = httpx.get(
                 f"{self.edge_url}/devchat/replies",
-                params={"chat_id": user, "after": 0, "wait": 10},
+                params={"chat_id": chat or user, "after": 0, "wait": 10},
                 timeout=25,
             ).json()["replies"]
             result["reply"] = next((r for r in replies if r["in_reply_to"] == body["message_id"]), None)
@@ -204,6 +206,12 @@ def test_voice_note_without_amount_is_asked_about_then_completed(
     assert media["sha256"] == hashlib.sha256(data).hexdigest()
     assert media_stack.store.get(media["key"]) == data
 
+    # Someone else's bare amount in this chat completes nothing of the owner's (and reads nothing).
+    stranger = media_stack.send(user=f"x{user}", chat=user, caption="8,50")["reply"]
+    assert stranger["kind"] == "not_a_member", stranger
+    assert "coxinha" not in stranger["text"].lower()
+    assert _capture(engine, user, newest=False).status == "needs_review"
+
     answered = media_stack.send(user=user, caption="8,50")["reply"]
     assert answered["kind"] == "recorded", answered
     assert answered["text"].startswith("✅ R$ 8,50")
@@ -302,6 +310,22 @@ def _odd_wav() -> bytes:
     wav = bytearray(silence_wav(1.0))
     wav[20:22] = (0x1234).to_bytes(2, "little")  # a format tag no decoder knows
     return bytes(wav)
+
+
+def test_a_strangers_copy_of_a_photo_does_not_block_the_members_own(
+    media_stack: MediaStack, engine: Engine
+) -> None:
+    """GIVEN a photo sent first into Ana's chat by someone who is not a member WHEN Ana sends the
+    same photo THEN hers is recorded (a duplicate only counts from the same sender)."""
+    ana = f"a{uuid.uuid4().hex[:8]}"
+    assert media_stack.send(user=ana, caption="oi")["reply"] is not None  # the chat is Ana's
+    data = CAFE.read_bytes()
+    stranger = media_stack.send(user=f"x{ana}", chat=ana, data=data, content_type="image/jpeg")["reply"]
+    assert stranger["kind"] == "not_a_member", stranger
+    assert _transactions(engine, ana) == []
+    own = media_stack.send(user=ana, data=data, content_type="image/jpeg")["reply"]
+    assert own["kind"] == "recorded", own
+    assert len(_transactions(engine, ana)) == 1
 
 
 def test_a_caption_gives_the_amount_a_receipt_lacks(media_stack: MediaStack, engine: Engine) -> None:

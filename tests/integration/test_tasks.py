@@ -51,23 +51,15 @@ def app(settings: CoreSettings, engine: Engine) -> Iterator[Celery]:
 
 def bind_chat(engine: Engine, edge_id: str) -> None:
     """Give ``edge_id`` a chat here (a user, their personal context, a binding), so it is told of models."""
-    from financy.core.service.ingest import ContextDefaults, create_personal_context
-
-    from financy.core.service.unit_of_work import unit_of_work
+    from financy.core.adapters.unit_of_work import SqlAlchemyUnitOfWork
+    from financy.core.service.handlers.users import ContextDefaults, create_personal_context
 
     user_id = uuid.uuid4()
-    with unit_of_work(engine) as uow:
-        uow.conn.execute(insert(orm.users).values(id=user_id, display_name="celery"))
+    with SqlAlchemyUnitOfWork(engine) as uow:
+        uow.users.add(user_id, display_name="celery", locale="pt-BR")
         context_id = create_personal_context(uow, user_id, "Personal", ContextDefaults())
-        uow.conn.execute(
-            insert(orm.chat_bindings).values(
-                id=uuid.uuid4(),
-                platform="devchat",
-                chat_id=f"celery-{edge_id}",
-                context_id=context_id,
-                edge_id=edge_id,
-            )
-        )
+        uow.contexts.bind_chat(uuid.uuid4(), "devchat", f"celery-{edge_id}", context_id, edge_id)
+        uow.commit()
 
 
 def correct(engine: Engine, text: str, category: str) -> None:

@@ -107,9 +107,9 @@ class Intake:
         kind = media_kind(content_type)
         if len(data) > self.max_media_bytes:
             return self._refused(inbound, key, capture_id, kind, "file_too_large")
-        earlier = self.outbox.media_sent_before(inbound.chat_id, sha256)
+        earlier = self.outbox.media_sent_before(inbound.chat_id, inbound.sender_id, sha256)
         if earlier is not None and earlier.idempotency_key != key:
-            # The same photo or voice note again (forwarded twice, sent from two phones): answered,
+            # The same photo or voice note again from the same sender (forwarded twice): answered,
             # kept as a capture, not recorded twice. The first one's original is the evidence.
             return self._refused(inbound, key, capture_id, kind, "duplicate_media")
         object_key = original_key(self.edge_id, str(capture_id), content_type)

@@ -116,7 +116,7 @@ class MediaRunner:
             return "gave_up"
         started = time.perf_counter()
         try:
-            merchants = self.outbox.recent_merchants(job.platform, job.chat_id)
+            merchants = self.outbox.recent_merchants(job.platform, job.chat_id, job.sender_id)
         except Exception:
             log.exception("media.merchants_failed", capture_id=capture_id)
             merchants = []

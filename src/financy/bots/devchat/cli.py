@@ -174,7 +174,10 @@ def send(args: argparse.Namespace) -> int:
 
 
 def chat(args: argparse.Namespace) -> int:
-    """Read lines from the terminal and send each one; Ctrl-D or /quit ends."""
+    """Read lines from the terminal and send each one; Ctrl-D or /quit ends (exit 0).
+
+    Exits 2 at once when the edge refuses the caller (401/403: a dev chat token is missing or wrong).
+    """
     print(strings.GREETING.format(url=_edge_url(args), user=args.user))
     with httpx.Client() as client:
         while True:
@@ -189,6 +192,13 @@ def chat(args: argparse.Namespace) -> int:
                 continue
             try:
                 result = post_message(client, args, line)
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code in (401, 403):
+                    # Every line would be refused the same way: say why and stop.
+                    print(strings.REFUSED.format(error=exc), file=sys.stderr)
+                    return 2
+                print(strings.CANNOT_REACH_CHAT.format(error=exc), file=sys.stderr)
+                continue
             except httpx.HTTPError as exc:
                 print(strings.CANNOT_REACH_CHAT.format(error=exc), file=sys.stderr)
                 continue

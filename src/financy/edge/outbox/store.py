@@ -190,8 +190,9 @@ class EdgeOutbox:
                 raise
         return None if row is None else str(row[0])
 
-    def media_sent_before(self, chat_id: str, sha256: str) -> MediaJobRow | None:
-        """Return the job of the same file (``sha256``) this chat sent before (kept 7 days), or ``None``."""
+    def media_sent_before(self, chat_id: str, sender_id: str, sha256: str) -> MediaJobRow | None:
+        """Return the job of the same file (``sha256``) this sender sent in this chat before (kept
+        7 days), or ``None``. Another sender's copy never counts: it may not be in this chat's ledger."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT capture_id, idempotency_key, payload, sha256, state, attempts, updated_at"
@@ -200,7 +201,8 @@ class EdgeOutbox:
             ).fetchall()
         for row in rows:
             try:
-                if json.loads(row[2]).get("chat_id") == chat_id:
+                job = json.loads(row[2])
+                if job.get("chat_id") == chat_id and job.get("sender_id") == sender_id:
                     return MediaJobRow(*row)
             except ValueError:  # noqa: S112 - only our own JSON is here; a bad row is skipped
                 continue
@@ -292,8 +294,11 @@ class EdgeOutbox:
             row = self._db.execute("SELECT count(*) FROM media_jobs WHERE state != ?", (DONE,)).fetchone()
         return int(row[0])
 
-    def _recent_of(self, platform: str, chat_id: str, scan: int) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Yield ``(payload, parsed)`` of ``chat_id``'s captures among the last ``scan`` ones, newest first."""
+    def _recent_of(
+        self, platform: str, chat_id: str, scan: int, sender_id: str | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield ``(payload, parsed)`` of ``chat_id``'s captures among the last ``scan`` ones, newest
+        first (only ``sender_id``'s when given)."""
         with self._lock:
             rows = self._db.execute("SELECT payload FROM outbox ORDER BY id DESC LIMIT ?", (scan,)).fetchall()
         for (payload,) in rows:
@@ -301,21 +306,26 @@ class EdgeOutbox:
                 data = json.loads(payload)
             except ValueError:  # noqa: S112 - only our own JSON is here; a bad row is skipped
                 continue
-            if data.get("chat_id") == chat_id and data.get("platform") == platform:
+            if data.get("chat_id") != chat_id or data.get("platform") != platform:
+                continue
+            if sender_id is None or (data.get("sender") or {}).get("platform_user_id") == sender_id:
                 yield str(payload), data
 
-    def last_capture_of(self, platform: str, chat_id: str, scan: int = 500) -> str | None:
-        """Return the CaptureV1 JSON of the most recent capture from ``chat_id`` (``None`` if not among
-        the last ``scan`` captures)."""
-        return next((payload for payload, _ in self._recent_of(platform, chat_id, scan)), None)
+    def last_capture_of(self, platform: str, chat_id: str, sender_id: str, scan: int = 500) -> str | None:
+        """Return the CaptureV1 JSON of ``sender_id``'s most recent capture in ``chat_id`` (``None`` if
+        not among the last ``scan`` captures). Only the sender's own: an answer to the bot's "how
+        much?" completes the question it was asked, never someone else's in the same chat."""
+        return next((payload for payload, _ in self._recent_of(platform, chat_id, scan, sender_id)), None)
 
-    def recent_merchants(self, platform: str, chat_id: str, limit: int = 30) -> list[str]:
-        """Return merchants of this chat's recent captures still in the outbox, most recent first.
+    def recent_merchants(self, platform: str, chat_id: str, sender_id: str, limit: int = 30) -> list[str]:
+        """Return merchants of the sender's recent captures in this chat still in the outbox, most
+        recent first.
 
-        The speech model gets them as vocabulary: a family says the same shop names again.
+        The speech model gets them as vocabulary: people say the same shop names again. Only the
+        sender's own: what another sender in the chat bought is not theirs to read.
         """
         merchants: list[str] = []
-        for _, data in self._recent_of(platform, chat_id, 500):
+        for _, data in self._recent_of(platform, chat_id, 500, sender_id):
             for tx in (data.get("understanding") or {}).get("transactions") or ():
                 name = tx.get("merchant")
                 if isinstance(name, str) and name and name not in merchants:

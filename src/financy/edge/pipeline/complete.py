@@ -54,9 +54,10 @@ class CompleteMedia:
 
     async def run(self, draft: Draft, context: PipelineContext) -> None:
         """Replace ``draft.understanding`` by the completed one when the previous capture asked for it."""
-        payload = self.outbox.last_capture_of(draft.inbound.platform, draft.inbound.chat_id)
+        inbound = draft.inbound
+        payload = self.outbox.last_capture_of(inbound.platform, inbound.chat_id, inbound.sender_id)
         if payload is None:
-            raise SkipStep("no earlier capture in this chat")
+            raise SkipStep("no earlier capture of this sender in this chat")
         earlier = CaptureV1.model_validate_json(payload)
         u = earlier.understanding
         if earlier.media is None or u is None or u.problem not in ANSWERABLE:

@@ -28,7 +28,10 @@ _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def _login_fields(request: ApiRequest) -> Any:
     """Return the login fields of a form or a JSON body (whatever JSON decodes to)."""
-    if request.headers.get("content-type", "").startswith(_FORMS):
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(_FORMS):
+        if content_type.startswith("multipart/") and "boundary=" not in content_type:
+            raise ApiError(400, "bad_request", "a multipart form needs a boundary in its Content-Type")
         form = request.get_form()
         return {k: form.get(k) for k in ("username", "password") if form.get(k) is not None} if form else {}
     try:

@@ -10,7 +10,7 @@ with the parameter's name quoted in the message (``"'limit': ..."``); of request
 from __future__ import annotations
 
 from sanic import Request
-from sanic.exceptions import SanicException
+from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
@@ -39,6 +39,10 @@ _CODES = {
     416: "range_not_satisfiable",
     503: "unavailable",
 }
+
+
+#: Status logged for a request whose client closed the connection before the answer (nginx's 499).
+CLIENT_CLOSED = 499
 
 
 class ApiError(SanicException):
@@ -92,6 +96,10 @@ class JsonErrorHandler(ErrorHandler):
             status, code, message = 403, exception.key, str(exception)
         elif isinstance(exception, FinancyError):
             status, code, message = 400, exception.key, str(exception)
+        elif isinstance(exception, RequestCancelled):
+            # The client went away mid-request: nothing to answer, nothing broken on our side.
+            log.info("api.request_cancelled", method=request.method, path=request.path)
+            status, code, message = CLIENT_CLOSED, "client_closed_request", "the client closed the request"
         elif isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code
             code = _CODES.get(status, "client_error")
