@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,8 +19,25 @@ def _up(args: argparse.Namespace) -> int:
 
 def _core(args: argparse.Namespace) -> int:
     from financy.core.entrypoints.cli import run
+    from financy.core.settings import MissingSettingError
 
-    return run(args.process)
+    if args.data_dir is not None:
+        os.environ["FINANCY_DATA_DIR"] = str(Path(args.data_dir).resolve())
+        if not os.environ.get("FINANCY_DATABASE_URL"):
+            from financy.box.services import ServiceError, running_box_urls
+
+            try:
+                found = running_box_urls(Path(args.data_dir))
+            except ServiceError as exc:
+                print(f"financy core {args.process}: {exc}", file=sys.stderr)
+                return 2
+            for name, value in found.items():
+                os.environ.setdefault(name, value)
+    try:
+        return run(args.process)
+    except MissingSettingError as exc:
+        print(f"financy core {args.process}: {exc}; beside a single box add --data-dir DIR", file=sys.stderr)
+        return 2
 
 
 def _edge(args: argparse.Namespace) -> int:
@@ -83,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     core = sub.add_parser("core", help="run a core process")
     core.add_argument("process", choices=["api", "ingest", "worker", "beat", "train", "migrate"])
+    core.add_argument(
+        "--data-dir",
+        default=None,
+        help="a running single box's data directory: use its embedded PostgreSQL and Redis "
+        "(when FINANCY_DATABASE_URL is not set), e.g. financy core train --data-dir var",
+    )
     core.set_defaults(func=_core)
 
     edge = sub.add_parser("edge", help="run an edge process")

@@ -259,3 +259,19 @@ def test_what_was_not_recorded_is_listed_with_its_original(box: Box, tmp_path: P
     assert original.status_code == 200
     assert original.content == picture.read_bytes()
     assert httpx.get(url, params={"status": "lost"}, headers=headers).status_code == 400
+
+
+def test_core_train_runs_beside_the_box_on_its_data_dir(box: Box) -> None:
+    """``financy core train --data-dir DIR`` finds the running box's database and models by itself."""
+    result = subprocess.run(
+        [sys.executable, "-m", "financy.cli", "core", "train", "--data-dir", str(box.data_dir)],
+        env=box.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("trained categories ")
+    manifest = json.loads((box.data_dir / "models" / "categories" / "current.json").read_text())
+    assert manifest["version"] in result.stdout

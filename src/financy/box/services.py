@@ -259,3 +259,27 @@ def ensure_database(server_url: str, name: str) -> str:
     except psycopg.Error as exc:
         raise ServiceError(f"could not create database {name!r}: {exc}") from exc
     return url
+
+
+def running_box_urls(data_dir: Path) -> dict[str, str]:
+    """Return the ``FINANCY_*`` service settings of the single box running on ``data_dir``.
+
+    For the ``financy core`` commands run beside a box (``financy core train --data-dir var``):
+    the embedded PostgreSQL's socket in ``<data_dir>/postgres`` (database ``financy``), the
+    embedded Redis's socket, and the data directory itself.
+
+    Raises:
+        ServiceError: no box's embedded PostgreSQL or Redis answers on ``data_dir``.
+    """
+    pgdata = EmbeddedPostgres(data_dir).pgdata
+    redis_server = EmbeddedRedis(data_dir)
+    if not (pgdata / ".s.PGSQL.5432").exists() or not redis_server._ping():
+        raise ServiceError(
+            f"no box is running on {data_dir}: start it (financy up --data-dir {data_dir}) "
+            "or set FINANCY_DATABASE_URL and FINANCY_REDIS_URL"
+        )
+    return {
+        "FINANCY_DATABASE_URL": f"postgresql://postgres:@/financy?host={pgdata}",
+        "FINANCY_REDIS_URL": redis_server.url,
+        "FINANCY_DATA_DIR": str(data_dir.resolve()),
+    }

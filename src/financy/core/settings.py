@@ -14,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from financy.runtime.objects import S3Settings
 
 
+class MissingSettingError(RuntimeError):
+    """A URL a core process needs is not set (``FINANCY_DATABASE_URL``, ``FINANCY_REDIS_URL``)."""
+
+
 class CoreSettings(BaseSettings):
     """Settings of every core process (api, ingest, worker, beat, migrate)."""
 
@@ -50,16 +54,16 @@ class CoreSettings(BaseSettings):
         """Return the SQLAlchemy URL (``postgresql+psycopg://``) or raise if none is set.
 
         Raises:
-            RuntimeError: no ``FINANCY_DATABASE_URL``; ``financy up`` sets it for the single box.
+            MissingSettingError: no ``FINANCY_DATABASE_URL``; ``financy up`` sets it for the single box.
         """
         if not self.database_url:
-            raise RuntimeError("FINANCY_DATABASE_URL is not set (run `financy up` for the single box)")
+            raise MissingSettingError("FINANCY_DATABASE_URL is not set (run `financy up` for the single box)")
         return sqlalchemy_url(self.database_url)
 
     def require_redis_url(self) -> str:
-        """Return the Redis URL or raise ``RuntimeError`` if none is set."""
+        """Return the Redis URL or raise :class:`MissingSettingError` if none is set."""
         if not self.redis_url:
-            raise RuntimeError("FINANCY_REDIS_URL is not set (run `financy up` for the single box)")
+            raise MissingSettingError("FINANCY_REDIS_URL is not set (run `financy up` for the single box)")
         return self.redis_url
 
     def jwt_key(self) -> str:
