@@ -224,6 +224,22 @@ def test_voice_note_without_amount_is_asked_about_then_completed(
             text("SELECT status FROM captures WHERE id = :id"), {"id": asked.id}
         ).scalar_one()
     assert status == "recorded"
+    # The transaction's source is the voice note (its transcript and file), answered by "8,50".
+    from financy.core.views.transactions import original_of, transaction_detail
+
+    with engine.connect() as conn:
+        context_id = conn.execute(
+            text("SELECT context_id FROM transactions WHERE id = :id"), {"id": tx.id}
+        ).scalar_one()
+        detail = transaction_detail(conn, context_id, tx.id)
+        original = original_of(conn, context_id, tx.id)
+    assert detail is not None
+    source = detail["source"]
+    assert (source["capture_id"], source["media_type"]) == (str(asked.id), "voice")
+    assert "coxinha" in source["provenance"]["text"].lower()
+    assert source["answer"] == {"capture_id": str(tx.capture_id), "text": "8,50"}
+    assert original is not None
+    assert original["key"] == media["key"]
 
 
 def test_spoken_expense_with_an_amount_is_recorded(

@@ -195,6 +195,8 @@ events = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Index(None, "context_id", "id"),
     Index(None, "entity", "entity_id"),
+    # What a capture caused (migration 0004): the voice note or photo an answer completed.
+    Index(None, "capture_id"),
 )
 
 outbox = Table(

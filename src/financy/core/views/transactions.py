@@ -250,11 +250,19 @@ def transaction_detail(
     out["source"] = None
     if row.capture_id is not None:
         cap = orm.captures
+        columns = (cap.c.id, cap.c.media_type, cap.c.text, cap.c.media, cap.c.provenance, cap.c.receipt)
         capture = conn.execute(
-            select(
-                cap.c.id, cap.c.media_type, cap.c.text, cap.c.media, cap.c.provenance, cap.c.receipt
-            ).where(cap.c.id == row.capture_id, cap.c.context_id == context_id)
+            select(*columns).where(cap.c.id == row.capture_id, cap.c.context_id == context_id)
         ).first()
+        answered = _completed_by(conn, context_id, row.capture_id) if capture and not capture.media else None
+        if answered is not None:
+            # "8,50" answered the bot's "how much?" about a voice note or photo: that one is the source.
+            note = conn.execute(
+                select(*columns).where(cap.c.id == answered, cap.c.context_id == context_id)
+            ).first()
+            capture, answer = (note, capture) if note is not None else (capture, None)
+        else:
+            answer = None
         if capture is not None:
             out["source"] = {
                 "capture_id": str(capture.id),
@@ -264,16 +272,38 @@ def transaction_detail(
                 "provenance": capture.provenance,
                 "receipt": capture.receipt,
             }
+            if answer is not None:
+                out["source"]["answer"] = {"capture_id": str(answer.id), "text": answer.text}
     return out
+
+
+def _completed_by(conn: Connection, context_id: uuid.UUID, capture_id: uuid.UUID) -> uuid.UUID | None:
+    """Return the earlier capture (a voice note or photo) that ``capture_id`` completed, or ``None``."""
+    ev = orm.events
+    found = conn.execute(
+        select(ev.c.entity_id).where(
+            ev.c.capture_id == capture_id,
+            ev.c.context_id == context_id,
+            ev.c.name == "capture.completed",
+        )
+    ).first()
+    return None if found is None else uuid.UUID(str(found.entity_id))
 
 
 def original_of(conn: Connection, context_id: uuid.UUID, transaction_id: uuid.UUID) -> dict[str, Any] | None:
     """Return the object-store reference (``{"key", "content_type", "size", "sha256", "filename"}``) of
     the voice note or photo a transaction of ``context_id`` was recorded from, or ``None``."""
     tx, cap = orm.transactions, orm.captures
-    media = conn.execute(
-        select(cap.c.media)
+    found = conn.execute(
+        select(cap.c.id, cap.c.media)
         .join(tx, tx.c.capture_id == cap.c.id)
         .where(tx.c.context_id == context_id, tx.c.id == transaction_id, cap.c.context_id == context_id)
-    ).scalar_one_or_none()
+    ).first()
+    if found is None:
+        return None
+    media = found.media
+    if not media and (answered := _completed_by(conn, context_id, found.id)) is not None:
+        media = conn.execute(
+            select(cap.c.media).where(cap.c.id == answered, cap.c.context_id == context_id)
+        ).scalar_one_or_none()
     return media if isinstance(media, dict) else None

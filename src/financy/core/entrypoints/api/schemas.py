@@ -203,8 +203,16 @@ class ReceiptLineOut(_Out):
     line_total: str | None
 
 
+class AnswerOut(_Out):
+    """The message that answered the bot's "how much?" about a voice note or photo."""
+
+    capture_id: uuid.UUID
+    text: str | None
+
+
 class SourceOut(_Out):
-    """The capture a transaction was recorded from."""
+    """The capture a transaction was recorded from: the voice note or photo itself when a later
+    message only gave its amount (that message is then ``answer``)."""
 
     capture_id: uuid.UUID
     media_type: str | None
@@ -214,6 +222,9 @@ class SourceOut(_Out):
         description="how it was read: source, engine, models, text, language, confidence, duration_s"
     )
     receipt: dict[str, Any] | None = Field(description="a receipt's fields (merchant, date, total, ...)")
+    answer: AnswerOut | None = Field(
+        default=None, description="the message that gave the amount this voice note or photo lacked"
+    )
 
 
 class TransactionDetailOut(TransactionOut):
