@@ -9,12 +9,11 @@ slugs (``category_guesses``) for the bot's "change category" buttons. The model 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 
 from financy.core.contracts.v1 import LineItem, ProposedTransaction, Understanding
-from financy.edge.pipeline.steps import RUN, Able, Draft, PipelineContext, skip
+from financy.edge.pipeline.steps import RUN, Able, Draft, PipelineContext, off_loop, skip
 from financy.edge.pipeline.understand import (
     MODEL_AT_LEAST,
     RankCategories,
@@ -66,9 +65,7 @@ class CategorizeTransactions:
         """Set categories and guesses on ``draft.understanding`` (the model runs in a thread)."""
         assert self.rank is not None
         assert draft.understanding is not None
-        draft.understanding = await asyncio.to_thread(
-            self._categorized, draft, draft.understanding, self.rank
-        )
+        draft.understanding = await off_loop(self._categorized, draft, draft.understanding, self.rank)
 
     @staticmethod
     def _categorized(draft: Draft, understanding: Understanding, rank: RankCategories) -> Understanding:

@@ -9,14 +9,13 @@ names the one it completes (``CaptureV1.completes``) so the core closes that que
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 from pydantic import ValidationError
 
 from financy.core.contracts.v1 import CaptureV1, Intent, ProposedTransaction, Understanding
 from financy.edge.outbox.store import EdgeOutbox
-from financy.edge.pipeline.steps import RUN, Able, Draft, PipelineContext, SkipStep, skip
+from financy.edge.pipeline.steps import RUN, Able, Draft, PipelineContext, SkipStep, off_loop, skip
 from financy.edge.pipeline.understand import (
     MODEL_AT_LEAST,
     RankCategories,
@@ -68,11 +67,11 @@ class CompleteMedia:
         answer = draft.understanding.transactions[0]
         completed: Understanding | None = None
         if u.problem == "voice_no_amount" and earlier.provenance is not None and draft.text:
-            completed = await asyncio.to_thread(
+            completed = await off_loop(
                 self._voice, earlier.provenance.text, draft.text, answer, draft, context
             )
         elif u.problem == "receipt_no_total" and earlier.receipt is not None:
-            completed = await asyncio.to_thread(self._receipt, earlier, answer, draft.understanding)
+            completed = await off_loop(self._receipt, earlier, answer, draft.understanding)
         if completed is None:
             raise SkipStep("the earlier capture cannot take this amount")
         draft.understanding = completed

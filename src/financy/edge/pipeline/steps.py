@@ -12,12 +12,16 @@ raises :class:`RetryLater`, which the pipeline passes on (paperless-ngx's consum
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -212,3 +216,27 @@ class Pipeline:
 
 def _since(started: float) -> float:
     return time.perf_counter() - started
+
+
+_T = TypeVar("_T")
+_reader: ThreadPoolExecutor | None = None
+_reader_lock = threading.Lock()
+
+
+def _reader_thread() -> ThreadPoolExecutor:
+    global _reader  # noqa: PLW0603 - one reader thread per process, made on first use
+    with _reader_lock:
+        if _reader is None:
+            _reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="financy-reader")
+        return _reader
+
+
+async def off_loop(func: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+    """Run CPU-bound ``func(*args, **kwargs)`` in the process's one reader thread and return its result.
+
+    The readers (spaCy, lingua, ONNX Runtime, Whisper, OCR) hold the GIL for most of their work, so
+    more threads would only take turns with each other and with the event loop; one thread keeps
+    them in a queue and leaves the loop free to serve requests between them.
+    """
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_reader_thread(), functools.partial(func, *args, **kwargs))

@@ -7,14 +7,13 @@ thread) for each transaction's category and its next best guesses.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
 from financy.core.contracts.v1 import Intent, LedgerQuery, ProposedTransaction, TransactionKind, Understanding
-from financy.edge.pipeline.steps import RUN, Able, Draft, PipelineContext, skip
+from financy.edge.pipeline.steps import RUN, Able, Draft, PipelineContext, off_loop, skip
 from financy.inference.text.reader import Reading, read_message
 
 
@@ -190,7 +189,7 @@ class UnderstandText:
     async def run(self, draft: Draft, context: PipelineContext) -> None:
         """Set ``draft.understanding`` from the text (the reader runs in a thread)."""
         assert draft.text is not None
-        understanding = await asyncio.to_thread(
+        understanding = await off_loop(
             understand_text,
             draft.text,
             today=context.today(draft.inbound.received_at),
