@@ -52,6 +52,7 @@ from financy.edge.pipeline.steps import (
     RetryLater,
     Step,
     StopPipeline,
+    off_loop,
     skip,
 )
 from financy.edge.pipeline.understand import RankCategories, UnderstandText, understand_text
@@ -205,7 +206,7 @@ class Transcribe:
             prompt = f"{', '.join(draft.merchants[:20])}. {prompt}"
         started = time.perf_counter()
         try:
-            transcript = await asyncio.to_thread(
+            transcript = await off_loop(
                 self.transcriber.transcribe, draft.data, language=self.speech_language_of(job), prompt=prompt
             )
         except Exception as exc:
@@ -265,7 +266,7 @@ class ReadReceipt:
         language = draft.language or "pt"
         started = time.perf_counter()
         try:
-            receipt = await asyncio.to_thread(self.read_receipt, draft.data, language, context.currency)
+            receipt = await off_loop(self.read_receipt, draft.data, language, context.currency)
         except Exception as exc:
             if self.image_error is None or not isinstance(exc, self.image_error):
                 raise
@@ -312,7 +313,7 @@ class UnderstandReceipt:
         fields = draft.receipt_read.fields
         items = draft.receipt.items if draft.receipt is not None else _line_items(fields.items)
         if job.caption:
-            draft.caption_understanding = await asyncio.to_thread(
+            draft.caption_understanding = await off_loop(
                 understand_text,
                 job.caption,
                 today=context.today(job.received_at),

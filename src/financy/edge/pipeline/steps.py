@@ -236,7 +236,11 @@ async def off_loop(func: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
 
     The readers (spaCy, lingua, ONNX Runtime, Whisper, OCR) hold the GIL for most of their work, so
     more threads would only take turns with each other and with the event loop; one thread keeps
-    them in a queue and leaves the loop free to serve requests between them.
+    them in a queue and leaves the loop free to serve requests between them. It also keeps
+    CTranslate2's and ONNX Runtime's OpenMP pools to one per process: each calling thread gets a
+    team of its own, and idle teams spinning in a second worker process halved its throughput
+    (media jobs benchmark, 2 workers: 0.36-0.49 jobs/s from the default pool's threads, against
+    0.64-0.69 when one thread calls them).
     """
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_reader_thread(), functools.partial(func, *args, **kwargs))
