@@ -7,7 +7,6 @@ capture, no merchant memory); his messages are kept in his own ledger.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -22,31 +21,16 @@ from financy.core.contracts.v1 import (
     LedgerQuery,
     ProposedTransaction,
     ReplyKind,
-    Sender,
     Understanding,
-    idempotency_key,
 )
+from tests.support.captures import dev_capture
 from tests.support.ledger import ingest
 
 pytestmark = pytest.mark.integration
 
-NOW = dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC)
-
 
 def message(sender: str, chat: str, understanding: Understanding, message_id: str | None = None) -> CaptureV1:
-    mid = message_id or uuid.uuid4().hex
-    return CaptureV1(
-        capture_id=uuid.uuid4(),
-        idempotency_key=idempotency_key("devchat", chat, mid),
-        edge_id="edge-m",
-        platform="devchat",
-        chat_id=chat,
-        message_id=mid,
-        sender=Sender(platform_user_id=sender),
-        received_at=NOW,
-        text="…",
-        understanding=understanding,
-    )
+    return dev_capture(sender, understanding, chat=chat, message_id=message_id, edge_id="edge-m")
 
 
 def spend(amount: str, merchant: str = "mercado") -> Understanding:

@@ -21,9 +21,7 @@ from financy.core.contracts.v1 import (
     ProposedTransaction,
     ReplyKind,
     ReplyV1,
-    Sender,
     Understanding,
-    idempotency_key,
 )
 from financy.core.domain.authorization import ALLOWED, Action, allows, authorize
 from financy.core.domain.commands import (
@@ -43,9 +41,8 @@ from financy.core.service import handlers
 from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
 from financy.core.service.messagebus import MessageBus, UnhandledCommandError
+from tests.support.captures import NOW, dev_capture
 from tests.unit.fakes import FakeUnitOfWork, Store
-
-NOW = dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC)
 
 
 def capture(
@@ -56,20 +53,7 @@ def capture(
     message_id: str | None = None,
     at: dt.datetime = NOW,
 ) -> CaptureV1:
-    chat_id = chat or sender
-    mid = message_id or uuid.uuid4().hex
-    return CaptureV1(
-        capture_id=uuid.uuid4(),
-        idempotency_key=idempotency_key("devchat", chat_id, mid),
-        edge_id="edge-t",
-        platform="devchat",
-        chat_id=chat_id,
-        message_id=mid,
-        sender=Sender(platform_user_id=sender, display_name=sender.title()),
-        received_at=at,
-        text="…",
-        understanding=understanding,
-    )
+    return dev_capture(sender, understanding, chat=chat, message_id=message_id, at=at, name=sender.title())
 
 
 def spend(
