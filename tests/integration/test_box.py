@@ -226,7 +226,15 @@ def test_the_box_runs_the_core_worker_and_beat_and_trains_a_first_model(box: Box
         time.sleep(0.5)
     assert manifest.exists(), f"the worker trained no model:\n{box.log_tails()}"
     logs = box.data_dir / "logs"
-    assert '"worker.model_published"' in (logs / "worker.log").read_text()
+
+    def published() -> bool:
+        # The manifest is written before the edges are told and the line is logged.
+        return '"worker.model_published"' in (logs / "worker.log").read_text()
+
+    deadline = time.monotonic() + 30
+    while not published() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert published(), box.log_tails()
     assert '"beat.started"' in (logs / "beat.log").read_text()
     assert (box.data_dir / "celery").is_dir()
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import financy.edge.pipeline.understand as understand_module
 from financy.bots.common.message import InboundMessage
 from financy.core.contracts.v1 import Intent, MediaRef
 from financy.edge.pipeline.categorize import CategorizeTransactions
@@ -103,31 +104,23 @@ class _Ranker:
         return self.answers
 
 
-def test_the_text_is_read_and_categorised_off_the_event_loop_with_guesses() -> None:
+def test_the_text_is_read_and_categorised_off_the_event_loop_with_guesses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     rank = _Ranker(
         [("health", 0.7), ("salary", 0.1), ("shopping", 0.08), ("groceries", 0.05), ("pets", 0.01)]
     )
-    reader_threads: set[int] = set()
+    reader_threads: set[str] = set()
+    real_reader = understand_module.understand_text
 
-    class ThreadNotingUnderstand(UnderstandText):
-        async def run(self, draft: Draft, context: PipelineContext) -> None:
-            original = asyncio.to_thread
+    def noting(*args: Any, **kwargs: Any) -> Any:
+        reader_threads.add(threading.current_thread().name)
+        return real_reader(*args, **kwargs)
 
-            async def noting(func: Any, /, *args: Any, **kwargs: Any) -> Any:
-                def call() -> Any:
-                    reader_threads.add(threading.get_ident())
-                    return func(*args, **kwargs)
-
-                return await original(call)
-
-            asyncio.to_thread = noting  # type: ignore[assignment]
-            try:
-                await super().run(draft, context)
-            finally:
-                asyncio.to_thread = original
+    monkeypatch.setattr(understand_module, "understand_text", noting)
 
     async def go() -> tuple[Draft, int]:
-        pipeline = Pipeline([ThreadNotingUnderstand(), CategorizeTransactions(rank)], CONTEXT)
+        pipeline = Pipeline([UnderstandText(), CategorizeTransactions(rank)], CONTEXT)
         return await pipeline.run(_inbound("gastei 40 na drogasil")), threading.get_ident()
 
     draft, loop_thread = asyncio.run(go())
@@ -137,9 +130,11 @@ def test_the_text_is_read_and_categorised_off_the_event_loop_with_guesses() -> N
     assert tx.category == "health"
     assert tx.category_guesses == ("shopping", "groceries", "pets")  # a salary never fits an expense
     assert [r.outcome for r in draft.results] == [Outcome.RAN, Outcome.RAN]
-    assert reader_threads
-    assert loop_thread not in reader_threads
-    assert rank.threads
+    # Both ran in the process's one reader thread, never on the event loop's.
+    assert len(reader_threads) == 1
+    assert next(iter(reader_threads)).startswith("financy-reader")
+    assert loop_thread not in rank.threads
+    assert len(rank.threads) == 1
     assert loop_thread not in rank.threads
 
 
