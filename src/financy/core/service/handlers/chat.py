@@ -212,7 +212,7 @@ def _refuse(
     uow.record(
         Event(
             "chat.refused",
-            scope.context.id,
+            own,  # in the sender's own log: nothing is written in the ledger they are not part of
             scope.user_id,
             "capture",
             message.capture_id,
