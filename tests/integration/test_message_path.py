@@ -376,10 +376,25 @@ def test_a_conversation_questions_corrections_confirmations(stack: Stack, engine
 def test_a_recorded_reply_carries_its_buttons_and_pressing_undo_undoes(stack: Stack, engine: Engine) -> None:
     """GIVEN a recorded expense WHEN its undo button's value is sent THEN the expense is undone."""
     user = f"u{uuid.uuid4().hex[:8]}"
-    reply = stack.send("uber 23", user=user).json()["reply"]
+    sent = stack.send("uber 23", user=user).json()
+    reply = sent["reply"]
     assert reply["kind"] == "recorded"
-    assert reply["buttons"][0] == {"label": "↩️ Desfazer", "action": "undo", "value": "/desfazer"}
+    recorded_id = str(
+        scalar(
+            engine,
+            "SELECT t.id FROM transactions t JOIN captures c ON c.id = t.capture_id"
+            " WHERE c.idempotency_key = :key",
+            key=sent["idempotency_key"],
+        )
+    )
+    assert reply["buttons"][0] == {
+        "label": "↩️ Desfazer",
+        "action": "undo",
+        "value": "/desfazer",
+        "transaction_id": recorded_id,
+    }
     assert all(b["action"] == "change_category" for b in reply["buttons"][1:])
+    assert all(b["transaction_id"] == recorded_id for b in reply["buttons"][1:])
     undone = stack.send(reply["buttons"][0]["value"], user=user).json()["reply"]
     assert undone["kind"] == "undone"
     assert undone["buttons"] == []

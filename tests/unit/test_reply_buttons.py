@@ -55,12 +55,14 @@ def _read(text: str, language: str) -> tuple[str, str | None]:
 
 
 def test_a_recorded_transaction_gets_undo_and_one_button_per_guess_in_portuguese() -> None:
-    rendered = render(_reply(ReplyKind.RECORDED, "pt", _tx(guesses=("health", "shopping"))))
+    tx = _tx(guesses=("health", "shopping"))
+    rendered = render(_reply(ReplyKind.RECORDED, "pt", tx))
     assert rendered.text == "✅ R$ 40,00 · drogasil · Mercado · 28/11\nErrado? /desfazer"
+    target = str(tx.transaction_id)
     assert rendered.buttons == (
-        Button("↩️ Desfazer", ButtonAction.UNDO, "/desfazer"),
-        Button("🏷️ Saúde", ButtonAction.CHANGE_CATEGORY, "muda pra saúde"),
-        Button("🏷️ Compras", ButtonAction.CHANGE_CATEGORY, "muda pra compras"),
+        Button("↩️ Desfazer", ButtonAction.UNDO, "/desfazer", target),
+        Button("🏷️ Saúde", ButtonAction.CHANGE_CATEGORY, "muda pra saúde", target),
+        Button("🏷️ Compras", ButtonAction.CHANGE_CATEGORY, "muda pra compras", target),
     )
     assert buttons_line({"buttons": [b.as_json() for b in rendered.buttons]}) == (
         "[↩️ Desfazer] [🏷️ Saúde] [🏷️ Compras]"
@@ -78,6 +80,8 @@ def test_english_buttons_and_a_guess_equal_to_the_category_is_not_offered() -> N
 def test_several_transactions_get_undo_only_and_a_confirm_request_gets_confirm() -> None:
     two = render(_reply(ReplyKind.RECORDED, "pt", _tx(guesses=("health",)), _tx(guesses=("pets",))))
     assert [b.action for b in two.buttons] == [ButtonAction.UNDO]
+    # Undo under several transactions undoes the message's last one: no single transaction to name.
+    assert [b.transaction_id for b in two.buttons] == [None]
     confirm = render(_reply(ReplyKind.CONFIRM_REQUEST, "en", _tx()))
     assert confirm.buttons == (Button("✅ Yes", ButtonAction.CONFIRM, "yes"),)
     assert render(_reply(ReplyKind.NOTHING_TO_UNDO, "pt")).buttons == ()

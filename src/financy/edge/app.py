@@ -35,6 +35,7 @@ from financy.bots.common.message import InboundMessage, IntakeResult
 from financy.bots.common.registry import ReplySenders
 from financy.edge.intake import Intake
 from financy.edge.models import ControlConsumer, EdgeCategorizer
+from financy.edge.outbox.bots import EdgeBotState
 from financy.edge.outbox.relay import OutboxRelay
 from financy.edge.outbox.store import EdgeOutbox
 from financy.edge.pipeline.categorize import CategorizeTransactions
@@ -43,6 +44,7 @@ from financy.edge.pipeline.steps import Pipeline, PipelineContext
 from financy.edge.pipeline.understand import UnderstandText
 from financy.edge.settings import EdgeSettings
 from financy.edge.sync.replies import ReplyConsumer
+from financy.edge.sync.updates import DeliveryLoop, UpdateDrain
 from financy.edge.workers import MediaQueue, MediaSweeper, sync_redis, workers_key
 from financy.inference.text import warm_up
 from financy.runtime.objects import object_store_from_settings
@@ -107,7 +109,12 @@ class EdgeContext:
     control: ControlConsumer
     metrics: EdgeMetrics
     sweeper: MediaSweeper
+    bots: EdgeBotState
+    updates: UpdateDrain
+    deliveries: DeliveryLoop
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    #: The adapters' own loops (Telegram long polling): cancelled at stop, not watched.
+    background: list[asyncio.Task[None]] = field(default_factory=list)
     stopping: bool = False
     #: Name of a background task that ended on its own; the edge then reports not ready and exits 1.
     broken: str | None = None
@@ -152,13 +159,17 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     )
     sweeper = MediaSweeper(outbox, store, queue, job_timeout_s=settings.edge.job_timeout_s)
     senders = ReplySenders()
+    bots = EdgeBotState(settings.edge_dir / "bots.sqlite3")
     replies = ReplyConsumer(
         client,
         edge_id=settings.edge.id,
         outbox=outbox,
         senders=senders,
         consumer=default_consumer_name(f"edge-{settings.edge.id}"),
+        bots=bots,
     )
+    updates = UpdateDrain(bots, senders)
+    deliveries = DeliveryLoop(bots, senders)
     control = ControlConsumer(
         client,
         edge_id=settings.edge.id,
@@ -166,7 +177,21 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         consumer=default_consumer_name(f"edge-{settings.edge.id}-control"),
     )
     metrics = EdgeMetrics()
-    ctx = EdgeContext(settings, client, outbox, relay, senders, intake, replies, control, metrics, sweeper)
+    ctx = EdgeContext(
+        settings,
+        client,
+        outbox,
+        relay,
+        senders,
+        intake,
+        replies,
+        control,
+        metrics,
+        sweeper,
+        bots,
+        updates,
+        deliveries,
+    )
     app: EdgeApp = Sanic(f"financy_edge_{next(_app_numbers)}", ctx=ctx)
     app.config.REQUEST_MAX_SIZE = 64 * 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 75
@@ -176,7 +201,8 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         metrics.captures.labels(inbound.platform, "accepted" if result.accepted else "duplicate").inc()
         return result
 
-    # Each channel adapter this edge runs: one registration per platform.
+    # Each channel adapter this edge runs: one registration per platform. An adapter's webhook
+    # stores the raw update in ``bots`` and answers; ``updates`` hands it to ``adapter.process``.
     if settings.edge.devchat_enabled:
         token = settings.edge.devchat_token
         senders.add(devchat.adapter(counted_intake, token=token.get_secret_value() if token else None))
@@ -200,9 +226,16 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
             asyncio.create_task(app.ctx.replies.run(), name="replies"),
             asyncio.create_task(app.ctx.control.run(), name="control"),
             asyncio.create_task(app.ctx.sweeper.run(), name="media_sweeper"),
+            asyncio.create_task(app.ctx.updates.run(), name="updates"),
+            asyncio.create_task(app.ctx.deliveries.run(), name="deliveries"),
         ]
         for task in app.ctx.tasks:
             task.add_done_callback(task_ended)
+        for adapter in senders.adapters:
+            if adapter.start is not None:
+                await adapter.start()
+            for loop in adapter.background:
+                app.ctx.background.append(asyncio.create_task(loop(), name=f"{adapter.platform}_background"))
         log.info("edge.started", edge_id=settings.edge.id, outbox=str(outbox.path))
 
     @app.before_server_stop
@@ -212,6 +245,16 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         app.ctx.replies.stop()
         app.ctx.control.stop()
         app.ctx.sweeper.stop()
+        app.ctx.updates.stop()
+        app.ctx.deliveries.stop()
+        for task in app.ctx.background:
+            task.cancel()
+        for adapter in senders.adapters:
+            if adapter.stop is not None:
+                try:
+                    await asyncio.wait_for(adapter.stop(), timeout=5)
+                except Exception:
+                    log.exception("edge.adapter_stop_failed", platform=adapter.platform)
         if app.ctx.tasks:
             _done, pending = await asyncio.wait(app.ctx.tasks, timeout=10)
             for task in pending:
@@ -219,6 +262,7 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         await app.ctx.redis.aclose()
         queue_client.close()
         app.ctx.outbox.close()
+        app.ctx.bots.close()
         log.info("edge.stopped", edge_id=settings.edge.id)
 
     async def start_timer(request: Request) -> None:

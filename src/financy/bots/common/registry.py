@@ -9,8 +9,9 @@ edge's code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from sanic import Blueprint
 
@@ -20,11 +21,25 @@ from financy.core.contracts.v1 import Platform
 
 @dataclass(frozen=True, slots=True)
 class ChannelAdapter:
-    """One platform's adapter as the edge runs it: its reply sender and its HTTP routes, if any."""
+    """One platform's adapter as the edge runs it.
+
+    * ``sender``: sends the core's replies on the platform;
+    * ``blueprint``: its HTTP routes (a webhook stores the raw update with
+      :meth:`~financy.bots.common.message.BotState.accept_update` and answers at once);
+    * ``process``: turns one stored update (its raw bytes) into inbound messages for the edge's
+      intake; the edge calls it after the webhook was answered, again if it raised;
+    * ``start`` / ``stop``: run when the edge starts and stops (register the webhook and the
+      command menu; delete it);
+    * ``background``: long-running loops (Telegram long polling), cancelled at stop.
+    """
 
     platform: Platform
     sender: ReplySender
     blueprint: Blueprint | None = None
+    process: Callable[[bytes], Awaitable[None]] | None = None
+    start: Callable[[], Awaitable[None]] | None = None
+    stop: Callable[[], Awaitable[None]] | None = None
+    background: tuple[Callable[[], Coroutine[Any, Any, None]], ...] = field(default=())
 
 
 class ReplySenders:
@@ -38,6 +53,15 @@ class ReplySenders:
         """Register ``adapter``'s sender for its platform and keep its routes for :attr:`blueprints`."""
         self.register(adapter.platform, adapter.sender)
         self._adapters.append(adapter)
+
+    @property
+    def adapters(self) -> list[ChannelAdapter]:
+        """Return the adapters added, in order."""
+        return list(self._adapters)
+
+    def adapter(self, platform: str) -> ChannelAdapter | None:
+        """Return the adapter of ``platform``, or ``None``."""
+        return next((a for a in self._adapters if a.platform == platform), None)
 
     @property
     def blueprints(self) -> list[Blueprint]:

@@ -374,8 +374,10 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
         return (Button(s["button.confirm"], ButtonAction.CONFIRM, s["button.confirm.value"]),)
     if reply.kind is not ReplyKind.RECORDED or not reply.transactions:
         return ()
-    out = [Button(s["button.undo"], ButtonAction.UNDO, s["button.undo.value"])]
-    if len(reply.transactions) == 1:
+    single = len(reply.transactions) == 1
+    target = str(reply.transactions[0].transaction_id) if single else None
+    out = [Button(s["button.undo"], ButtonAction.UNDO, s["button.undo.value"], target)]
+    if single:
         # "muda pra ..." changes the last transaction: offered only when there is just one.
         tx = reply.transactions[0]
         for slug in tx.category_guesses:
@@ -388,6 +390,7 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
                     s["button.category"].format(name=label),
                     ButtonAction.CHANGE_CATEGORY,
                     s["button.category.value"].format(word=word),
+                    target,
                 )
             )
     return tuple(out)

@@ -3,6 +3,9 @@
 A button's ``value`` is the very message the user would otherwise type ("sim", "/desfazer",
 "muda pra saúde"): a platform sends it back as the user's message when the button is pressed
 (Telegram's callback data, WhatsApp's reply id), so the edge reads it like any other text.
+``transaction_id`` names the transaction the button acts on (undo, change category, "I paid"):
+the adapter carries it in the button's data, so pressing an old message's button acts on that
+message's transaction, not on the sender's latest one.
 """
 
 from __future__ import annotations
@@ -26,10 +29,14 @@ class Button:
     label: str
     action: ButtonAction
     value: str
+    transaction_id: str | None = None
 
     def as_json(self) -> dict[str, str]:
-        """Return the button as a JSON object (``label``, ``action``, ``value``)."""
-        return {"label": self.label, "action": self.action.value, "value": self.value}
+        """Return the button as a JSON object (``label``, ``action``, ``value``, and ``transaction_id`` when set)."""
+        out = {"label": self.label, "action": self.action.value, "value": self.value}
+        if self.transaction_id is not None:
+            out["transaction_id"] = self.transaction_id
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """Dev chat HTTP endpoints on the edge: talk to Financy as a chat user would, without a platform.
 
 ``POST /devchat/messages``  body ``{"text", "user_id", "chat_id"?, "message_id"?, "name"?, "language"?, "wait"?,
-  "media"?: {"data": base64, "content_type"?, "filename"?}}`` (a voice note or photo; ``text`` is then
-  its caption and may be null)
+  "media"?: {"data": base64, "content_type"?, "filename"?}, "transaction_id"?, "chat_type"?}`` (a voice
+  note or photo; ``text`` is then its caption and may be null; ``transaction_id``: the transaction
+  of the button pressed; ``chat_type``: "private" (default) or "group", a chat whose ledger is shared)
   -> 200 ``{"idempotency_key", "accepted", "reply": {"seq", "text", "kind"}}`` once the core answered,
   or 202 with ``"reply": null`` if it did not within ``wait`` seconds (the message is kept and
   the reply shows up in ``GET /devchat/replies`` later). 400 for a malformed request.
@@ -176,6 +177,16 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub, *, token: str | None = No
             wait = _wait(body.get("wait"), 10.0)
         except ValueError as exc:
             return _error(400, "malformed_request", str(exc))
+        target = body.get("transaction_id")
+        chat_type = body.get("chat_type", "private")
+        if chat_type not in ("private", "group"):
+            return _error(400, "malformed_request", 'chat_type must be "private" or "group"')
+        try:
+            target_transaction = uuid.UUID(target) if isinstance(target, str) else None
+        except ValueError:
+            target_transaction = None
+        if target is not None and target_transaction is None:
+            return _error(400, "malformed_request", "transaction_id must be a UUID")
         name = body.get("name")
         language = body.get("language")
         inbound = InboundMessage(
@@ -189,6 +200,8 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub, *, token: str | None = No
             sender_language=language[:16] if isinstance(language, str) and language else None,
             media_type="other" if media is not None else "text",
             media=media,
+            chat_type="group" if chat_type == "group" else "private",
+            target_transaction=target_transaction,
         )
         waiter = hub.expect(chat_id, message_id)
         result = await intake(inbound)

@@ -100,8 +100,29 @@ chat_bindings = Table(
     Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
     Column("edge_id", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    #: "private": a one-to-one chat; "group": a group whose ledger is shared by who writes in it.
+    Column("chat_type", String(16), nullable=False, server_default="private"),
+    #: False once the bot left the group; adding it again binds the same ledger.
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("title", String(200), nullable=True),
     UniqueConstraint("platform", "chat_id"),
     Index(None, "context_id"),
+    CheckConstraint("chat_type in ('private','group')", name="chat_type"),
+)
+
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    #: sha256 hex of the normalised code; the code itself is shown once and never stored.
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("used_by_platform", String(16), nullable=True),
+    Column("used_by_platform_user_id", String(128), nullable=True),
+    Index(None, "user_id"),
 )
 
 categories = Table(
@@ -120,7 +141,8 @@ captures = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("idempotency_key", String(300), nullable=False, unique=True),
     Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
-    Column("author_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    #: Null when no person sent it (a channel or an anonymous group administrator).
+    Column("author_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=True),
     Column("edge_id", String(64), nullable=False),
     Column("platform", String(16), nullable=False),
     Column("chat_id", String(128), nullable=False),
@@ -162,7 +184,10 @@ transactions = Table(
     Column("category", String(40), ForeignKey("categories.slug"), nullable=True),
     Column("source_channel", String(16), nullable=False),
     Column("capture_id", UUID(as_uuid=True), ForeignKey("captures.id"), nullable=True),
-    Column("author_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    #: Who recorded it; null when no person sent it (a channel or an anonymous group administrator).
+    Column("author_id", UUID(as_uuid=True), ForeignKey("users.id"), nullable=True),
+    #: Who paid; null while unknown (the bot asked "who paid?").
+    Column("paid_by", UUID(as_uuid=True), ForeignKey("users.id"), nullable=True),
     Column("confidence", Float, nullable=True),
     Column("status", String(16), nullable=False, server_default="recorded"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),

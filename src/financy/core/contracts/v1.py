@@ -33,6 +33,10 @@ MAX_TEXT_CHARS = 10_000
 
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Platform = Literal["devchat", "telegram", "whatsapp"]
+#: What kind of chat a message came from: a one-to-one chat with the bot, or a group. A group's
+#: chat is bound to a shared ledger; a private chat to the sender's personal ledger (or the one
+#: they switched to with /contexto).
+ChatType = Literal["private", "group"]
 
 
 def replies_stream(edge_id: str) -> str:
@@ -95,6 +99,11 @@ class Intent(StrEnum):
     RECATEGORIZE = "recategorize"  # "muda pra saúde": the last transaction's category changes
     CONFIRM = "confirm"  # "sim": record what the bot asked to confirm
     SMALL_TALK = "small_talk"  # "obrigado!": answered politely, nothing recorded
+    CONTEXTS = "contexts"  # "/contexto": list the sender's ledgers, or switch to ``context_choice``
+    SUMMARY = "summary"  # "/resumo": this month by category (with budget status when there are budgets)
+    CATEGORIES = "categories"  # "/categoria" with no category: the list of categories
+    CLAIM_PAYER = "claim_payer"  # "/eu", "fui eu": I paid the transaction the bot asked "who paid?" about
+    LINK = "link"  # "/start CODE" or a bare link code: link this chat identity to an account
     UNKNOWN = "unknown"
 
 
@@ -189,14 +198,49 @@ class Understanding(_Wire):
     problem: str | None = Field(default=None, max_length=80)
     query: LedgerQuery | None = None
     category: str | None = Field(default=None, max_length=40)
+    #: The one-time link code of :attr:`Intent.LINK` (as typed; the core normalises and checks it).
+    link_code: str | None = Field(default=None, max_length=32)
+    #: What follows "/contexto" (a number from the list, or a ledger's name); ``None``: list them.
+    context_choice: str | None = Field(default=None, max_length=200)
 
 
 class Sender(_Wire):
-    """Who sent a capture, as the chat platform names them."""
+    """Who sent a capture, as the chat platform names them.
+
+    ``is_person`` is ``False`` for ids that are not people: a channel posting in a group, an
+    anonymous group administrator, a message sent "on behalf of" a channel. The core then records
+    the payer as unknown and asks who paid; it never makes a user or member of such an id.
+    ``is_chat_admin``: the platform says this person administers the group (they become an
+    admin of its ledger).
+    """
 
     platform_user_id: str = Field(min_length=1, max_length=128)
     display_name: str | None = Field(default=None, max_length=200)
     language_code: str | None = Field(default=None, max_length=16)
+    is_person: bool = True
+    is_chat_admin: bool = False
+
+
+ChatEventKind = Literal["bot_added", "bot_removed", "migrated"]
+
+
+class ChatEventV1(_Wire):
+    """A change to a chat itself rather than a message in it (carried by a :class:`CaptureV1`).
+
+    * ``bot_added``: the bot was added to a group (or made a member again). The core binds the
+      group to a shared ledger (a new ``family`` ledger named ``chat_title``, or the one it was
+      bound to before): the capture's sender (who added the bot) is its owner, ``admins`` (the
+      group's administrators, people only) are admins.
+    * ``bot_removed``: the bot left or was removed; the binding is made inactive (the ledger and
+      its members stay; adding the bot again binds the same ledger).
+    * ``migrated``: a group became a supergroup with the new id ``migrate_to_chat_id``; the
+      ledger follows it.
+    """
+
+    kind: ChatEventKind
+    chat_title: str | None = Field(default=None, max_length=200)
+    admins: tuple[Sender, ...] = Field(default=(), max_length=200)
+    migrate_to_chat_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
 class MediaRef(_Wire):
@@ -291,6 +335,17 @@ class CaptureV1(_Wire):
     #: The earlier capture of this chat that this one completes (e.g. the amount for a voice note
     #: the bot asked "how much?" about); the core records them as one.
     completes: UUID | None = None
+    #: A private chat, or a group (whose chat is bound to a shared ledger).
+    chat_type: ChatType = "private"
+    #: The transaction this message acts on: the one under the button pressed, or the one of the
+    #: bot's message the user replied to. ``None``: the sender's last one, as before. The core
+    #: acts on it only if it belongs to the chat's ledger.
+    target_transaction: UUID | None = None
+    #: For an edited message: the platform id of the message it edits. The core amends the
+    #: transactions that message recorded (their amount, date, merchant and category).
+    amends: str | None = Field(default=None, min_length=1, max_length=128)
+    #: A change to the chat itself (bot added or removed, group migrated); ``text`` is then ``None``.
+    chat_event: ChatEventV1 | None = None
 
 
 class RecordedTransaction(_Wire):
@@ -330,6 +385,21 @@ class ReplyKind(StrEnum):
     SMALL_TALK = "small_talk"
     NOT_A_MEMBER = "not_a_member"  # the sender has no role in the chat's ledger: nothing read or written
     FORBIDDEN = "forbidden"  # a member whose role does not allow it (a viewer recording, say)
+    CONTEXTS = "contexts"  # the sender's ledgers (``contexts``), the chat's marked current
+    CONTEXT_SWITCHED = "context_switched"  # this private chat now records into ``contexts[0]``
+    UNKNOWN_CONTEXT = "unknown_context"  # "/contexto X" named no ledger of the sender's
+    SUMMARY = "summary"  # ``summary``: this month by category
+    CATEGORIES = "categories"  # the list of categories (the bot renders its own names)
+    WHO_PAID = "who_paid"  # recorded with the payer unknown (a channel or anonymous admin sent it)
+    PAYER_SET = "payer_set"  # "/eu": the sender is now the payer of ``transactions``
+    NOTHING_TO_CLAIM = "nothing_to_claim"
+    LINKED = "linked"  # this chat identity now belongs to the account that made the link code
+    LINK_INVALID = "link_invalid"  # the code is unknown, used or expired (``problem`` says which)
+    GROUP_BOUND = "group_bound"  # the bot was added to a group: ``contexts[0]`` is its ledger
+    GROUP_UNBOUND = "group_unbound"  # the bot left the group (no message is sent for it)
+    CHAT_MIGRATED = "chat_migrated"  # the group's ledger follows it to its new id (no message sent)
+    AMENDED = "amended"  # an edited message changed the transactions it had recorded
+    RESEND = "resend"  # a message kind the platform could not give us: the user is asked to resend
 
 
 class QueryAnswer(_Wire):
@@ -343,8 +413,49 @@ class QueryAnswer(_Wire):
     category_name: str | None = None
 
 
+class ContextChoice(_Wire):
+    """One ledger in a :attr:`ReplyKind.CONTEXTS` list: its id, name, type, the sender's role, and
+    whether this chat records into it."""
+
+    context_id: UUID
+    name: str = Field(max_length=200)
+    type: Literal["personal", "family", "project", "travel"]
+    role: Literal["owner", "admin", "editor", "viewer"]
+    current: bool = False
+
+
+class SummaryRow(_Wire):
+    """One category's spending in a :class:`SummaryV1` (``total`` in ``currency``).
+
+    ``budget`` and ``budget_left`` are set when the ledger has a budget for the category.
+    """
+
+    category: str | None = Field(default=None, max_length=40)
+    category_name: str | None = Field(default=None, max_length=80)
+    currency: CurrencyCode
+    total: Decimal
+    count: int = Field(ge=0)
+    budget: Decimal | None = None
+    budget_left: Decimal | None = None
+
+
+class SummaryV1(_Wire):
+    """This month's expenses (and income) of a ledger by category, from ``date_from`` to ``date_to``."""
+
+    context_name: str = Field(max_length=200)
+    date_from: dt.date
+    date_to: dt.date
+    rows: tuple[SummaryRow, ...] = Field(default=(), max_length=100)
+    expense_totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
+    income_totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
+
+
 class ReplyV1(_Wire):
-    """The core's answer to one capture (core -> edge ``replies_stream(edge_id)``)."""
+    """The core's answer to one capture (core -> edge ``replies_stream(edge_id)``).
+
+    ``silent`` replies (a group unbound or migrated) are not sent to the chat: the edge only
+    notes them.
+    """
 
     schema_version: Literal[1] = SCHEMA_VERSION
     reply_id: UUID
@@ -363,6 +474,10 @@ class ReplyV1(_Wire):
     #: so the answer can quote it ("I heard: ...").
     heard: str | None = Field(default=None, max_length=500)
     created_at: dt.datetime
+    #: The ledgers of a :attr:`ReplyKind.CONTEXTS` list, or the one switched to / bound.
+    contexts: tuple[ContextChoice, ...] = Field(default=(), max_length=100)
+    summary: SummaryV1 | None = None
+    silent: bool = False
 
 
 class ModelUpdatedV1(_Wire):

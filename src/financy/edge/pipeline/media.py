@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from financy.bots.common.message import InboundMessage
 from financy.core.contracts.v1 import (
     CaptureV1,
+    ChatType,
     Intent,
     LineItem,
     MediaRef,
@@ -98,6 +99,10 @@ class MediaJob(BaseModel):
     caption_truncated: bool = False
     kind: MediaKind
     media: MediaRef
+    sender_is_person: bool = True
+    sender_is_admin: bool = False
+    chat_type: ChatType = "private"
+    target_transaction: UUID | None = None
 
 
 def media_kind(content_type: str) -> MediaKind:
@@ -485,8 +490,12 @@ class MediaReader:
                 platform_user_id=job.sender_id,
                 display_name=job.sender_name,
                 language_code=job.sender_language,
+                is_person=job.sender_is_person,
+                is_chat_admin=job.sender_is_admin,
             ),
             received_at=job.received_at,
+            chat_type=job.chat_type,
+            target_transaction=job.target_transaction,
             media_type=job.kind,
             text=job.caption,
             text_truncated=job.caption_truncated,
