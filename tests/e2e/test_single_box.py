@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,62 +22,18 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.conftest import FIXTURES, create_database, drop_database
-from tests.support.processes import financy_env, free_port, stop, wait_http
+from tests.conftest import FIXTURES
+from tests.support.box import Box, running_box
 
 pytestmark = pytest.mark.e2e
 
 MESSAGES = FIXTURES / "messages" / "expense_messages.jsonl"
 
 
-@dataclass
-class Box:
-    """A running single box."""
-
-    api: str
-    edge: str
-    data_dir: Path
-    env: dict[str, str]
-    proc: subprocess.Popen[bytes]
-
-    def token(self) -> str:
-        password = (self.data_dir / "secrets" / "admin-password").read_text().strip()
-        response = httpx.post(
-            f"{self.api}/api/v1/auth/token", json={"username": "admin", "password": password}
-        )
-        assert response.status_code == 200, response.text
-        token: str = response.json()["access_token"]
-        return token
-
-
 @pytest.fixture(scope="module")
 def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Box]:
-    data_dir = tmp_path_factory.mktemp("box") / "var"
-    port, edge_port = free_port(), free_port()
-    overrides: dict[str, str] = {}
-    server_url = os.environ.get("FINANCY_TEST_DATABASE_URL")
-    database_url = create_database(server_url) if server_url else None
-    if database_url:
-        overrides["FINANCY_DATABASE_URL"] = database_url
-    if os.environ.get("FINANCY_TEST_REDIS_URL"):
-        overrides["FINANCY_REDIS_URL"] = os.environ["FINANCY_TEST_REDIS_URL"].rsplit("/", 1)[0] + "/15"
-    env = financy_env(**overrides)
-    log = (data_dir.parent / "up.log").open("wb")
-    cmd = [sys.executable, "-m", "financy.cli", "up", "--data-dir", str(data_dir), "--port", str(port)]
-    proc = subprocess.Popen(
-        [*cmd, "--edge-port", str(edge_port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    b = Box(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{edge_port}", data_dir, env, proc)
-    try:
-        wait_http(f"{b.api}/readyz", 120, proc)
-        wait_http(f"{b.edge}/readyz", 60, proc)
+    with running_box(tmp_path_factory.mktemp("box")) as b:
         yield b
-    finally:
-        code = stop(proc, 40)
-        log.close()
-        if server_url and database_url:
-            drop_database(server_url, database_url)
-        assert code == 0, (data_dir.parent / "up.log").read_text()[-4000:]
 
 
 def expected(row: dict[str, object]) -> tuple[Decimal, str] | None:
