@@ -448,7 +448,9 @@ def _command(
     argument = command_argument(prepared.fold)
     rest = prepared.clean[argument[0] : argument[1]] if argument is not None else None
     if command == "contexts":
-        return Reading(language, command, (), 1.0, None, context_choice=rest[:MAX_CONTEXT_CHOICE] if rest else None)
+        return Reading(
+            language, command, (), 1.0, None, context_choice=rest[:MAX_CONTEXT_CHOICE] if rest else None
+        )
     if command == "categories" and argument is not None:
         change = Correction(argument[0], argument[1], strong=True)
         slug = _new_category(change, nlp.analyse(prepared.fold, language), tokens, language)
@@ -471,7 +473,9 @@ def _conversation(prepared: Text, tokens: Sequence[Token], today: dt.date, langu
         return Reading(said or language, intent, (), PHRASE_CONFIDENCE, None)
     ledgers = context_request(fold)
     if ledgers is not None:
-        return Reading(ledgers.language, "contexts", (), PHRASE_CONFIDENCE, None, context_choice=ledgers.choice)
+        return Reading(
+            ledgers.language, "contexts", (), PHRASE_CONFIDENCE, None, context_choice=ledgers.choice
+        )
     phrase = phrase_intent(fold)
     if phrase in ("claim_payer", "summary"):
         return Reading(request_language(fold), phrase, (), PHRASE_CONFIDENCE, None)
