@@ -327,3 +327,14 @@ def test_an_amended_transaction_and_a_message_to_resend() -> None:
         "📩 The platform didn't give me what was in that message. I kept a note of it; could you "
         "send it again as text, a voice note or a photo?"
     )
+
+
+def test_help_names_the_chat_commands() -> None:
+    assert render_reply(_reply(ReplyKind.HELP)).endswith(
+        "/desfazer apaga o último lançamento. /resumo mostra o mês, /categoria as categorias e "
+        "/contexto seus livros de contas."
+    )
+    assert render_reply(_reply(ReplyKind.HELP, "en")).endswith(
+        "/undo removes the last entry. /summary shows the month, /category the categories and "
+        "/context your ledgers."
+    )

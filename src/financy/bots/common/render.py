@@ -122,7 +122,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Exemplos: “gastei 45,90 no mercado ontem” · “uber 23 e almoço 35” · “recebi 3000 de salário” · "
-            "“20 dólares no jantar”. /desfazer apaga o último lançamento."
+            "“20 dólares no jantar”. /desfazer apaga o último lançamento. /resumo mostra o mês, "
+            "/categoria as categorias e /contexto seus livros de contas."
         ),
         "q.no_amount": "Não encontrei um valor nessa mensagem. Quanto foi? (ex.: “mercado 45,90”)",
         "q.ambiguous_amount": "Entendi mais de um valor possível. Qual foi o valor exato?",
@@ -312,7 +313,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Examples: “paid $12 for lunch yesterday” · “groceries 45.90” · “got paid 3000 salary”. "
-            "/undo removes the last entry."
+            "/undo removes the last entry. /summary shows the month, /category the categories and "
+            "/context your ledgers."
         ),
         "q.no_amount": "I couldn't find an amount in that message. How much was it? (e.g. “groceries 45.90”)",
         "q.ambiguous_amount": "I see more than one possible amount. What was the exact amount?",
