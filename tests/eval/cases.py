@@ -269,6 +269,8 @@ def _m2_intent(row: dict[str, Any], has_amount: bool) -> str:
         if norm == "income" and "clinc" in row["source"]:
             return "query"  # CLINC "income": "how much do i earn" asks about the ledger
         return "unknown"  # nothing to record without an amount ("pay my card", "pedi no ifood")
+    if source.startswith("REPORT"):
+        return "summary"  # "resumo mês": the month's summary by category (/resumo), not one sum
     if norm == "query":
         return "query"
     if norm == "other":

@@ -393,7 +393,13 @@ def test_a_recorded_reply_carries_its_buttons_and_pressing_undo_undoes(stack: St
         "value": "/desfazer",
         "transaction_id": recorded_id,
     }
-    assert all(b["action"] == "change_category" for b in reply["buttons"][1:])
+    assert all(b["action"] == "change_category" for b in reply["buttons"][1:-1])
+    assert reply["buttons"][-1] == {
+        "label": "➕ Categorias",
+        "action": "more_categories",
+        "value": "/categoria",
+        "transaction_id": recorded_id,
+    }
     assert all(b["transaction_id"] == recorded_id for b in reply["buttons"][1:])
     undone = stack.send(reply["buttons"][0]["value"], user=user).json()["reply"]
     assert undone["kind"] == "undone"

@@ -62,7 +62,6 @@ def query(text: str, **kwargs: Any) -> QuerySpec:
         ("quanto ganhei de salário este ano", "pt", QuerySpec("income", "this_year", "salary")),
         ("meus gastos da semana", "pt", QuerySpec("expense", "this_week")),
         ("gastos de hoje", "pt", QuerySpec("expense", "today")),
-        ("resumo do mês", "pt", QuerySpec("expense", "this_month")),
         ("how much have I spent this month?", "en", QuerySpec("expense", "this_month")),
         ("How much money did I make last year?", "en", QuerySpec("income", "last_year")),
         ("what did I earn last month?", "en", QuerySpec("income", "last_month")),

@@ -1,5 +1,6 @@
-"""Buttons under replies: undo and change category under a recorded transaction, confirm under a
-confirm request; each button's value is a message the text reader understands as that action."""
+"""Buttons under replies: undo, change category and more categories under a recorded transaction,
+confirm under a confirm request, "I paid" under a "who paid?"; each button's value is a message the
+text reader understands as that action."""
 
 from __future__ import annotations
 
@@ -63,9 +64,10 @@ def test_a_recorded_transaction_gets_undo_and_one_button_per_guess_in_portuguese
         Button("↩️ Desfazer", ButtonAction.UNDO, "/desfazer", target),
         Button("🏷️ Saúde", ButtonAction.CHANGE_CATEGORY, "muda pra saúde", target),
         Button("🏷️ Compras", ButtonAction.CHANGE_CATEGORY, "muda pra compras", target),
+        Button("➕ Categorias", ButtonAction.MORE_CATEGORIES, "/categoria", target),
     )
     assert buttons_line({"buttons": [b.as_json() for b in rendered.buttons]}) == (
-        "[↩️ Desfazer] [🏷️ Saúde] [🏷️ Compras]"
+        "[↩️ Desfazer] [🏷️ Saúde] [🏷️ Compras] [➕ Categorias]"
     )
 
 
@@ -74,6 +76,7 @@ def test_english_buttons_and_a_guess_equal_to_the_category_is_not_offered() -> N
     assert [(b.label, b.action.value, b.value) for b in rendered.buttons] == [
         ("↩️ Undo", "undo", "/undo"),
         ("🏷️ Gifts & donations", "change_category", "change category to gifts and donations"),
+        ("➕ Categories", "more_categories", "/category"),
     ]
 
 
@@ -94,6 +97,57 @@ def test_undo_and_confirm_values_are_read_as_undo_and_confirm(language: str) -> 
     confirm = render(_reply(ReplyKind.CONFIRM_REQUEST, language, _tx())).buttons[0]
     assert _read(undo.value, language)[0] == "undo"
     assert _read(confirm.value, language)[0] == "confirm"
+
+
+@pytest.mark.parametrize("language", ["pt", "en"])
+def test_more_categories_and_i_paid_values_are_read_as_categories_and_claim_payer(language: str) -> None:
+    more = render(_reply(ReplyKind.RECORDED, language, _tx())).buttons[-1]
+    claim = render(_reply(ReplyKind.WHO_PAID, language, _tx())).buttons[0]
+    assert (more.action, claim.action) == (ButtonAction.MORE_CATEGORIES, ButtonAction.CLAIM_PAYER)
+    assert _read(more.value, language) == ("categories", None)
+    assert _read(claim.value, language) == ("claim_payer", None)
+    # the reply keeps the user's language: the value's command word is in it
+    assert read_message(more.value, today=TODAY).language == language
+    assert read_message(claim.value, today=TODAY).language == language
+
+
+@pytest.mark.parametrize("language", ["pt", "en"])
+def test_every_button_value_is_read_as_its_action(language: str) -> None:
+    read_as = {
+        ButtonAction.CONFIRM: "confirm",
+        ButtonAction.UNDO: "undo",
+        ButtonAction.CHANGE_CATEGORY: "recategorize",
+        ButtonAction.CLAIM_PAYER: "claim_payer",
+        ButtonAction.MORE_CATEGORIES: "categories",
+    }
+    seen: set[ButtonAction] = set()
+    for kind in (ReplyKind.RECORDED, ReplyKind.CONFIRM_REQUEST, ReplyKind.WHO_PAID):
+        for button in render(_reply(kind, language, _tx(guesses=("health",)))).buttons:
+            assert _read(button.value, language)[0] == read_as[button.action], button
+            seen.add(button.action)
+    assert seen == set(ButtonAction)
+
+
+def test_who_paid_offers_i_paid_for_each_transaction_up_to_three() -> None:
+    one = _tx()
+    assert render(_reply(ReplyKind.WHO_PAID, "pt", one)).buttons == (
+        Button("🙋 Fui eu", ButtonAction.CLAIM_PAYER, "/eu", str(one.transaction_id)),
+    )
+    four = [_tx() for _ in range(4)]
+    rendered = render(_reply(ReplyKind.WHO_PAID, "en", *four))
+    assert rendered.buttons == tuple(
+        Button(f"🙋 I paid ({n})", ButtonAction.CLAIM_PAYER, "/me", str(tx.transaction_id))
+        for n, tx in enumerate(four[:3], start=1)
+    )
+    assert render(_reply(ReplyKind.WHO_PAID, "pt")).buttons == ()
+
+
+def test_only_a_single_recorded_transaction_gets_more_categories() -> None:
+    two = render(_reply(ReplyKind.RECORDED, "pt", _tx(), _tx()))
+    assert ButtonAction.MORE_CATEGORIES not in {b.action for b in two.buttons}
+    for kind in ReplyKind:
+        if kind not in (ReplyKind.RECORDED, ReplyKind.CONFIRM_REQUEST, ReplyKind.WHO_PAID):
+            assert render(_reply(kind, "pt", _tx())).buttons == (), kind
 
 
 @pytest.mark.parametrize("language", ["pt", "en"])

@@ -2,18 +2,30 @@
 
 Amounts are formatted by babel with CLDR currency patterns (e.g. ``R$ 45,90`` in pt-BR,
 ``$12.00`` in en-US); dates as ``dd/mm`` (pt) or ``mm/dd`` (en). :func:`render` adds the buttons:
-undo under a recorded transaction with one "change category" button per category guess, and
-confirm under a confirm request; each button's value is the message the text reader understands.
+undo under a recorded transaction with one "change category" button per category guess and "➕
+Categorias", confirm under a confirm request, "🙋 Fui eu" under a "who paid?"; each button's value
+is the message the text reader understands. Every :class:`ReplyKind` has a text in both
+languages, also when its optional body (``contexts``, ``summary``) is missing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from babel.numbers import format_currency
 
 from financy.bots.common.reply import Button, ButtonAction, Reply
-from financy.core.contracts.v1 import QueryAnswer, RecordedTransaction, ReplyKind, ReplyV1
+from financy.core.contracts.v1 import (
+    ContextChoice,
+    QueryAnswer,
+    RecordedTransaction,
+    ReplyKind,
+    ReplyV1,
+    SummaryRow,
+    SummaryV1,
+)
 
 _LOCALES = {"pt": "pt_BR", "en": "en_US"}
 
@@ -66,6 +78,33 @@ CATEGORY_NAMES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+#: The emoji before a category's name in a summary ("🛒 Mercado: R$ 450,00 (12)").
+CATEGORY_EMOJI: dict[str, str] = {
+    "groceries": "🛒",
+    "restaurants": "🍽️",
+    "transport": "🚌",
+    "fuel": "⛽",
+    "housing": "🏠",
+    "utilities": "💡",
+    "health": "💊",
+    "education": "🎓",
+    "entertainment": "🎬",
+    "shopping": "🛍️",
+    "travel": "✈️",
+    "subscriptions": "🔁",
+    "personal_care": "💇",
+    "pets": "🐾",
+    "gifts_donations": "🎁",
+    "taxes_fees": "🧾",
+    "salary": "💼",
+    "other_income": "💰",
+    "transfer": "🔄",
+    "other": "📦",
+}
+
+#: At most this many "🙋 Fui eu" buttons under a "who paid?" (one per transaction).
+MAX_CLAIM_BUTTONS = 3
+
 _STRINGS: dict[str, dict[str, str]] = {
     "pt": {
         "button.undo": "↩️ Desfazer",
@@ -83,7 +122,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Exemplos: “gastei 45,90 no mercado ontem” · “uber 23 e almoço 35” · “recebi 3000 de salário” · "
-            "“20 dólares no jantar”. /desfazer apaga o último lançamento."
+            "“20 dólares no jantar”. /desfazer apaga o último lançamento. /resumo mostra o mês, "
+            "/categoria as categorias e /contexto seus livros de contas."
         ),
         "q.no_amount": "Não encontrei um valor nessa mensagem. Quanto foi? (ex.: “mercado 45,90”)",
         "q.ambiguous_amount": "Entendi mais de um valor possível. Qual foi o valor exato?",
@@ -194,6 +234,68 @@ _STRINGS: dict[str, dict[str, str]] = {
         "why.empty": "o arquivo está vazio",
         "why.unknown": "formato que não conheço",
         "why.unsupported_language": "este servidor não reconhece fala nesse idioma",
+        "button.more_categories": "➕ Categorias",
+        "button.more_categories.value": "/categoria",
+        "button.claim": "🙋 Fui eu",
+        "button.claim.numbered": "🙋 Fui eu ({n})",
+        "button.claim.value": "/eu",
+        "type.personal": "pessoal",
+        "type.family": "família",
+        "type.project": "projeto",
+        "type.travel": "viagem",
+        "role.owner": "dono",
+        "role.admin": "administrador",
+        "role.editor": "editor",
+        "role.viewer": "leitor",
+        "contexts": "📒 Seus livros de contas:",
+        "contexts.hint": "Troque com /contexto {n}",
+        "contexts.none": "📒 Você ainda não tem livros de contas.",
+        "context_switched": "🔀 Agora esta conversa registra em: {name} ({type}).",
+        "context_switched.bare": "🔀 Livro de contas trocado.",
+        "unknown_context": "❓ Não achei esse livro de contas. /contexto lista os seus.",
+        "summary": "📊 Resumo de {name} · {period}",
+        "summary.bare": "📊 Ainda não há resumo para mostrar.",
+        "summary.none": "Nenhum lançamento neste período ainda.",
+        "summary.expense": "Gastos: {totals}",
+        "summary.income": "Receitas: {totals}",
+        "summary.left": " — restam {left} de {budget}",
+        "summary.over": " — ⚠️ {over} acima do orçamento de {budget}",
+        "summary.uncategorized": "Sem categoria",
+        "categories": "🏷️ Categorias: {names}.",
+        "categories.hint": "Para mudar a do último lançamento: /categoria {word} ou “muda pra {word}”.",
+        "who_paid": "🤷 Quem pagou?\n{lines}\nQuem pagou toca em “🙋 Fui eu” ou responde /eu.",
+        "who_paid.bare": "🤷 Quem pagou? Quem pagou responde /eu.",
+        "payer_set": "🙋 Anotado, você pagou:\n{lines}",
+        "payer_set.bare": "🙋 Anotado, você pagou.",
+        "nothing_to_claim": "Não há lançamento esperando saber quem pagou.",
+        "linked": (
+            "🔗 Pronto! Esta conversa está ligada à sua conta: os mesmos livros de contas aqui e no painel."
+        ),
+        "link.link_unknown": (
+            "🔗 Não reconheci esse código. Confira e mande de novo, ou gere um novo no painel."
+        ),
+        "link.link_used": "🔗 Esse código já foi usado. Gere um novo no painel e mande aqui.",
+        "link.link_expired": "🔗 Esse código expirou. Gere um novo no painel e mande aqui.",
+        "group_bound": (
+            "👋 Olá, grupo! Este grupo agora é o livro de contas compartilhado “{name}”: tudo que "
+            "vocês escreverem aqui entra nele. Exemplos: “mercado 45,90”, “uber 23 e almoço 35”. "
+            "/resumo mostra o mês; /desfazer apaga o último."
+        ),
+        "group_bound.bare": (
+            "👋 Olá, grupo! Este grupo agora é um livro de contas compartilhado: tudo que vocês "
+            "escreverem aqui entra nele. Exemplos: “mercado 45,90”, “uber 23 e almoço 35”. "
+            "/resumo mostra o mês; /desfazer apaga o último."
+        ),
+        "group_unbound": "👋 Saí do grupo; o livro de contas “{name}” continua guardado.",
+        "group_unbound.bare": "👋 Saí do grupo; o livro de contas continua guardado.",
+        "chat_migrated": "🔁 O grupo mudou de endereço; o livro de contas veio junto.",
+        "amended": "✏️ Atualizado: {line}",
+        "amended.bare": "✏️ Atualizado.",
+        "resend": (
+            "📩 A plataforma não me entregou o conteúdo dessa mensagem. Guardei o aviso; pode mandar "
+            "de novo como texto, áudio ou foto?"
+        ),
+        "duplicate": "📎 Você já me mandou isso; não registrei de novo.",
     },
     "en": {
         "button.undo": "↩️ Undo",
@@ -211,7 +313,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Examples: “paid $12 for lunch yesterday” · “groceries 45.90” · “got paid 3000 salary”. "
-            "/undo removes the last entry."
+            "/undo removes the last entry. /summary shows the month, /category the categories and "
+            "/context your ledgers."
         ),
         "q.no_amount": "I couldn't find an amount in that message. How much was it? (e.g. “groceries 45.90”)",
         "q.ambiguous_amount": "I see more than one possible amount. What was the exact amount?",
@@ -326,6 +429,66 @@ _STRINGS: dict[str, dict[str, str]] = {
         "why.empty": "the file is empty",
         "why.unknown": "a format I don't know",
         "why.unsupported_language": "this server does not recognise speech in that language",
+        "button.more_categories": "➕ Categories",
+        "button.more_categories.value": "/category",
+        "button.claim": "🙋 I paid",
+        "button.claim.numbered": "🙋 I paid ({n})",
+        "button.claim.value": "/me",
+        "type.personal": "personal",
+        "type.family": "family",
+        "type.project": "project",
+        "type.travel": "travel",
+        "role.owner": "owner",
+        "role.admin": "admin",
+        "role.editor": "editor",
+        "role.viewer": "viewer",
+        "contexts": "📒 Your ledgers:",
+        "contexts.hint": "Switch with /context {n}",
+        "contexts.none": "📒 You have no ledgers yet.",
+        "context_switched": "🔀 This chat now records into: {name} ({type}).",
+        "context_switched.bare": "🔀 Ledger switched.",
+        "unknown_context": "❓ I couldn't find that ledger. /context lists yours.",
+        "summary": "📊 Summary of {name} · {period}",
+        "summary.bare": "📊 There is no summary to show yet.",
+        "summary.none": "No entries in this period yet.",
+        "summary.expense": "Spent: {totals}",
+        "summary.income": "Received: {totals}",
+        "summary.left": " — {left} left of {budget}",
+        "summary.over": " — ⚠️ {over} over the {budget} budget",
+        "summary.uncategorized": "Uncategorised",
+        "categories": "🏷️ Categories: {names}.",
+        "categories.hint": "To change the last entry's: /category {word} or “change it to {word}”.",
+        "who_paid": "🤷 Who paid?\n{lines}\nWhoever paid, tap “🙋 I paid” or reply /me.",
+        "who_paid.bare": "🤷 Who paid? Whoever paid, reply /me.",
+        "payer_set": "🙋 Noted, you paid:\n{lines}",
+        "payer_set.bare": "🙋 Noted, you paid.",
+        "nothing_to_claim": "There is no entry waiting to know who paid.",
+        "linked": "🔗 Done! This chat is now linked to your account: the same ledgers here and on the dashboard.",
+        "link.link_unknown": (
+            "🔗 I don't recognise that code. Check it and send it again, or get a new one from the dashboard."
+        ),
+        "link.link_used": "🔗 That code was already used. Get a new one from the dashboard and send it here.",
+        "link.link_expired": "🔗 That code has expired. Get a new one from the dashboard and send it here.",
+        "group_bound": (
+            "👋 Hi, everyone! This group is now the shared ledger “{name}”: whatever you write here is "
+            "recorded in it. Examples: “groceries 45.90”, “uber 23 and lunch 12”. /summary shows the "
+            "month; /undo removes the last entry."
+        ),
+        "group_bound.bare": (
+            "👋 Hi, everyone! This group is now a shared ledger: whatever you write here is recorded "
+            "in it. Examples: “groceries 45.90”, “uber 23 and lunch 12”. /summary shows the month; "
+            "/undo removes the last entry."
+        ),
+        "group_unbound": "👋 I left the group; the ledger “{name}” is kept.",
+        "group_unbound.bare": "👋 I left the group; its ledger is kept.",
+        "chat_migrated": "🔁 The group moved to a new address; its ledger moved with it.",
+        "amended": "✏️ Updated: {line}",
+        "amended.bare": "✏️ Updated.",
+        "resend": (
+            "📩 The platform didn't give me what was in that message. I kept a note of it; could you "
+            "send it again as text, a voice note or a photo?"
+        ),
+        "duplicate": "📎 You already sent me this; I did not record it again.",
     },
 }
 
@@ -361,17 +524,120 @@ def _answer(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
     return s["answer"].format(what=what, period=period, totals=totals, count=count)
 
 
+def _period(date_from: dt.date, date_to: dt.date, language: str) -> str:
+    pattern = "%d/%m" if language == "pt" else "%m/%d"
+    return f"{date_from.strftime(pattern)}–{date_to.strftime(pattern)}"
+
+
+def _totals(totals: Sequence[tuple[str, Decimal]], language: str) -> str:
+    return " + ".join(format_money(amount, currency, language) for currency, amount in totals)
+
+
+def _category_label(slug: str | None, name: str | None, language: str, s: dict[str, str]) -> str:
+    """ "🛒 Mercado": the bot's own name for a taxonomy slug, else the core's name, else "uncategorised"."""
+    names = CATEGORY_NAMES[language].get(slug or "")
+    label = names[0] if names is not None else name or s["summary.uncategorized"]
+    return f"{CATEGORY_EMOJI.get(slug or '', '❔')} {label}"
+
+
+def _summary_row(row: SummaryRow, language: str, s: dict[str, str]) -> str:
+    line = (
+        f"{_category_label(row.category, row.category_name, language, s)}: "
+        f"{format_money(row.total, row.currency, language)} ({row.count})"
+    )
+    if row.budget is not None:
+        left = row.budget_left if row.budget_left is not None else row.budget - row.total
+        budget = format_money(row.budget, row.currency, language)
+        if left >= 0:
+            line += s["summary.left"].format(left=format_money(left, row.currency, language), budget=budget)
+        else:
+            line += s["summary.over"].format(over=format_money(-left, row.currency, language), budget=budget)
+    return line
+
+
+def _summary(summary: SummaryV1 | None, language: str, s: dict[str, str]) -> str:
+    if summary is None:
+        return s["summary.bare"]
+    lines = [
+        s["summary"].format(
+            name=summary.context_name, period=_period(summary.date_from, summary.date_to, language)
+        )
+    ]
+    lines.extend(_summary_row(row, language, s) for row in summary.rows)
+    if summary.expense_totals:
+        lines.append(s["summary.expense"].format(totals=_totals(summary.expense_totals, language)))
+    if summary.income_totals:
+        lines.append(s["summary.income"].format(totals=_totals(summary.income_totals, language)))
+    if len(lines) == 1:
+        lines.append(s["summary.none"])
+    return "\n".join(lines)
+
+
+def _context_line(number: int, choice: ContextChoice, s: dict[str, str]) -> str:
+    mark = " ✅" if choice.current else ""
+    return f"{number}. {choice.name} ({s[f'type.{choice.type}']} · {s[f'role.{choice.role}']}){mark}"
+
+
+def _contexts(contexts: Sequence[ContextChoice], s: dict[str, str]) -> str:
+    if not contexts:
+        return s["contexts.none"]
+    lines = [s["contexts"], *(_context_line(n, c, s) for n, c in enumerate(contexts, start=1))]
+    other = next((n for n, c in enumerate(contexts, start=1) if not c.current), None)
+    if other is not None:
+        lines.append(s["contexts.hint"].format(n=other))
+    return "\n".join(lines)
+
+
+def _categories(language: str, s: dict[str, str]) -> str:
+    names = ", ".join(label for label, _word in CATEGORY_NAMES[language].values())
+    example = CATEGORY_NAMES[language]["health"][1]
+    return "\n".join([s["categories"].format(names=names), s["categories.hint"].format(word=example)])
+
+
+def _with_lines(
+    reply: ReplyV1, key: str, s: dict[str, str], *, bullet: str = "• ", numbered: bool = False
+) -> str:
+    """``s[key]`` with one line per transaction, or ``s[key + ".bare"]`` when there are none."""
+    if not reply.transactions:
+        return s[f"{key}.bare"]
+    lines = [
+        (f"{n}. " if numbered else bullet) + _line(tx, reply.language)
+        for n, tx in enumerate(reply.transactions, start=1)
+    ]
+    return s[key].format(lines="\n".join(lines))
+
+
 def render(reply: ReplyV1) -> Reply:
     """Return the text and buttons for ``reply`` in ``reply.language``."""
     return Reply(render_reply(reply), buttons(reply))
 
 
 def buttons(reply: ReplyV1) -> tuple[Button, ...]:
-    """Return the buttons under ``reply``: undo and change category (recorded), confirm (confirm request)."""
+    """Return the buttons under ``reply``.
+
+    * recorded: undo, then with one transaction a "change category" button per guess and
+      "➕ Categorias" (``MORE_CATEGORIES``, value "/categoria"), each naming the transaction;
+    * confirm request: confirm;
+    * who paid: "🙋 Fui eu" (``CLAIM_PAYER``, value "/eu"), one per transaction (at most
+      :data:`MAX_CLAIM_BUTTONS`, numbered as the text's lines when there are several).
+    """
     language = reply.language if reply.language in _STRINGS else "en"
     s = _STRINGS[language]
     if reply.kind is ReplyKind.CONFIRM_REQUEST and reply.transactions:
         return (Button(s["button.confirm"], ButtonAction.CONFIRM, s["button.confirm.value"]),)
+    if reply.kind is ReplyKind.WHO_PAID and reply.transactions:
+        if len(reply.transactions) == 1:
+            tx_id = str(reply.transactions[0].transaction_id)
+            return (Button(s["button.claim"], ButtonAction.CLAIM_PAYER, s["button.claim.value"], tx_id),)
+        return tuple(
+            Button(
+                s["button.claim.numbered"].format(n=n),
+                ButtonAction.CLAIM_PAYER,
+                s["button.claim.value"],
+                str(tx.transaction_id),
+            )
+            for n, tx in enumerate(reply.transactions[:MAX_CLAIM_BUTTONS], start=1)
+        )
     if reply.kind is not ReplyKind.RECORDED or not reply.transactions:
         return ()
     single = len(reply.transactions) == 1
@@ -393,6 +659,14 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
                     target,
                 )
             )
+        out.append(
+            Button(
+                s["button.more_categories"],
+                ButtonAction.MORE_CATEGORIES,
+                s["button.more_categories.value"],
+                target,
+            )
+        )
     return tuple(out)
 
 
@@ -419,15 +693,24 @@ def render_reply(reply: ReplyV1) -> str:
         return s["recategorized"].format(line=_line(reply.transactions[0], reply.language))
     if reply.kind is ReplyKind.ANSWER and reply.answer is not None:
         return _answer(reply.answer, reply.language, s)
+    special = _render_chat_reply(reply, s)
+    if special is not None:
+        return special
     simple = {
         ReplyKind.NOTHING_TO_CONFIRM: "nothing_to_confirm",
         ReplyKind.NOTHING_TO_RECATEGORIZE: "nothing_to_recategorize",
         ReplyKind.SMALL_TALK: "small_talk",
         ReplyKind.NOT_A_MEMBER: "not_a_member",
         ReplyKind.FORBIDDEN: "forbidden",
+        ReplyKind.NOTHING_TO_CLAIM: "nothing_to_claim",
+        ReplyKind.LINKED: "linked",
+        ReplyKind.CHAT_MIGRATED: "chat_migrated",
+        ReplyKind.RESEND: "resend",
     }
     if reply.kind in simple:
         return s[simple[reply.kind]]
+    if reply.kind is ReplyKind.DUPLICATE and reply.problem is None:
+        return s["duplicate"]
     if reply.kind is ReplyKind.HELP:
         return s["help"]
     if reply.kind is ReplyKind.WELCOME:
@@ -446,6 +729,43 @@ def render_reply(reply: ReplyV1) -> str:
         merchant = f" ({_quote(reply.heard, 60)})"
     text = template.format(code=detail, heard=heard, merchant=merchant)
     return text if text.startswith(("🎙", "🧾", "🖼")) else "❓ " + text
+
+
+def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
+    """The text of the replies about ledgers, summaries, payers, links and chat events, or None
+    for the other kinds. Missing bodies (no ``contexts``, no ``summary``) get a general text."""
+    language = reply.language if reply.language in _STRINGS else "en"
+    kind = reply.kind
+    first = reply.contexts[0] if reply.contexts else None
+    if kind is ReplyKind.CONTEXTS:
+        return _contexts(reply.contexts, s)
+    if kind is ReplyKind.CONTEXT_SWITCHED:
+        if first is None:
+            return s["context_switched.bare"]
+        return s["context_switched"].format(name=first.name, type=s[f"type.{first.type}"])
+    if kind is ReplyKind.UNKNOWN_CONTEXT:
+        return "\n".join(
+            [s["unknown_context"], _contexts(reply.contexts, s)] if reply.contexts else [s["unknown_context"]]
+        )
+    if kind is ReplyKind.SUMMARY:
+        return _summary(reply.summary, language, s)
+    if kind is ReplyKind.CATEGORIES:
+        return _categories(language, s)
+    if kind is ReplyKind.WHO_PAID:
+        return _with_lines(reply, "who_paid", s, numbered=len(reply.transactions) > 1)
+    if kind is ReplyKind.PAYER_SET:
+        return _with_lines(reply, "payer_set", s)
+    if kind is ReplyKind.AMENDED:
+        if not reply.transactions:
+            return s["amended.bare"]
+        return "\n".join(s["amended"].format(line=_line(tx, language)) for tx in reply.transactions)
+    if kind is ReplyKind.LINK_INVALID:
+        return s.get(f"link.{reply.problem}", s["link.link_unknown"])
+    if kind is ReplyKind.GROUP_BOUND:
+        return s["group_bound"].format(name=first.name) if first is not None else s["group_bound.bare"]
+    if kind is ReplyKind.GROUP_UNBOUND:
+        return s["group_unbound"].format(name=first.name) if first is not None else s["group_unbound.bare"]
+    return None
 
 
 def _quote(text: str, limit: int = 200) -> str:

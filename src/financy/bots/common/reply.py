@@ -1,4 +1,5 @@
-"""What a bot sends back: the reply's text and the buttons under it (confirm, undo, change category).
+"""What a bot sends back: the reply's text and the buttons under it (confirm, undo, change category,
+more categories, "I paid").
 
 A button's ``value`` is the very message the user would otherwise type ("sim", "/desfazer",
 "muda pra saúde"): a platform sends it back as the user's message when the button is pressed
@@ -20,6 +21,8 @@ class ButtonAction(StrEnum):
     CONFIRM = "confirm"  # "sim"/"yes" to a confirm request
     UNDO = "undo"  # /desfazer, /undo
     CHANGE_CATEGORY = "change_category"  # "muda pra <category>" / "change category to <category>"
+    CLAIM_PAYER = "claim_payer"  # /eu, /me: "I paid" the transaction the bot asked "who paid?" about
+    MORE_CATEGORIES = "more_categories"  # /categoria: every category (the adapter may list them itself)
 
 
 @dataclass(frozen=True, slots=True)

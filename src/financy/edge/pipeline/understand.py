@@ -71,6 +71,8 @@ def to_understanding(reading: Reading) -> Understanding:
         problem=reading.problem,
         query=query,
         category=reading.category,
+        link_code=reading.link_code[:32] if reading.link_code else None,
+        context_choice=reading.context_choice[:200] if reading.context_choice else None,
     )
 
 

@@ -26,15 +26,21 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
+    "ContextRequest",
     "Correction",
     "chat_intent",
     "chatter_spans",
+    "command_argument",
     "command_intent",
     "command_language",
     "command_mention",
+    "context_request",
     "correction",
+    "link_code",
     "phrase_intent",
     "plain",
+    "request_language",
+    "start_payload",
 ]
 
 _COMMAND_RE: Final = re.compile(r"^\s*/(?P<cmd>[a-z_]+)(?P<bot>@\w+)?(?:\s|$)")
@@ -57,7 +63,29 @@ _COMMANDS: Final[dict[str, str]] = {
     "registrar": "record",
     "receita": "record",
     "income": "record",
+    # the chat's ledgers: list them, or switch to the one named after the command
+    "contexto": "contexts",
+    "contextos": "contexts",
+    "context": "contexts",
+    "contexts": "contexts",
+    "ledger": "contexts",
+    "ledgers": "contexts",
+    # this month by category
+    "resumo": "summary",
+    "summary": "summary",
+    # the list of categories; with a category after it, a category change ("/categoria saúde")
+    "categoria": "categories",
+    "categorias": "categories",
+    "category": "categories",
+    "categories": "categories",
+    # "I paid" the transaction the bot asked "who paid?" about
+    "eu": "claim_payer",
+    "me": "claim_payer",
+    "paguei": "claim_payer",
 }
+# Commands that read the rest of the message as a transaction when there is one ("/paguei 50
+# mercado"), and mean their own intent when alone ("/paguei": I paid).
+_RECORD_WITH_TEXT: Final = frozenset({"paguei"})
 
 _UNDO_RE: Final = re.compile(
     r"^(?:por favor |please )?(?:"
@@ -104,6 +132,21 @@ _COMMAND_LANGUAGE: Final[dict[str, str]] = {
     "despesa": "pt",
     "registrar": "pt",
     "receita": "pt",
+    "contexto": "pt",
+    "contextos": "pt",
+    "context": "en",
+    "contexts": "en",
+    "ledger": "en",
+    "ledgers": "en",
+    "resumo": "pt",
+    "summary": "en",
+    "categoria": "pt",
+    "categorias": "pt",
+    "category": "en",
+    "categories": "en",
+    "eu": "pt",
+    "me": "en",
+    "paguei": "pt",
 }
 
 
@@ -128,21 +171,166 @@ def command_intent(fold: str) -> str | None:
     m = _COMMAND_RE.match(fold)
     if m is None:
         return None
-    return _COMMANDS.get(m.group("cmd"), "unknown_command")
+    command = m.group("cmd")
+    if command in _RECORD_WITH_TEXT and fold[m.end() :].strip():
+        return "record"
+    return _COMMANDS.get(command, "unknown_command")
+
+
+def command_argument(fold: str) -> tuple[int, int] | None:
+    """Return the characters ``[start, end)`` of what follows the slash command the folded text
+    starts with, without surrounding blanks ("/contexto 2" -> the "2"), or None when there is no
+    command or nothing after it."""
+    m = _COMMAND_RE.match(fold)
+    if m is None:
+        return None
+    start, end = m.end(), len(fold)
+    while start < end and fold[start].isspace():
+        start += 1
+    while end > start and fold[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
 
 
 def phrase_intent(fold: str) -> str | None:
-    """Return "undo" or "help" when the whole folded message is such a request, "query" when it
-    asks about the ledger rather than telling a transaction, else None."""
+    """Return "undo", "help", "summary" ("resumo do mês", "monthly summary") or "claim_payer"
+    ("fui eu", "eu paguei", "i paid", "it was me") when the whole folded message is such a
+    request, "query" when it asks about the ledger rather than telling a transaction, else None."""
     if len(fold) <= 80:
-        text = _SPACES_RE.sub(" ", _NOT_WORD_RE.sub(" ", fold)).strip()
+        text = _words_only(fold)
         if _UNDO_RE.match(text):
             return "undo"
         if _HELP_RE.match(text):  # before questions: "what can you do" asks for help
             return "help"
+        if _SUMMARY_RE.match(text):  # before questions: "show me my summary" is no query
+            return "summary"
+        if _CLAIM_RE.match(text):
+            return "claim_payer"
     if _QUERY_RE.match(fold.strip()):
         return "query"
     return None
+
+
+def _words_only(fold: str) -> str:
+    """The folded text's words and digits, one space between them."""
+    return _SPACES_RE.sub(" ", _NOT_WORD_RE.sub(" ", fold)).strip()
+
+
+# --- the chat's ledgers, the month's summary, "I paid", link codes ------------------------------
+
+_SUMMARY_RE: Final = re.compile(
+    r"^(?:(?:(?:me |por favor )?(?:mostra|mostre|manda|mande|envia|envie|ver|veja|quero|quero ver|qual|cade)"
+    r"(?: (?:o|meu|a|um))? )?(?:meu |o )?resumo"
+    r"(?: (?:do mes|deste mes|desse mes|este mes|esse mes|mes|mensal|do mes atual|por categoria|dos gastos"
+    r"|de gastos|do mes por categoria))?"
+    r"|(?:(?:show|send|give|get)(?: me)?(?: (?:the|my|a))? )?(?:my |the )?"
+    r"(?:monthly |month s |this month s |months |month )?summary"
+    r"(?: (?:for this month|of this month|this month|by category|for the month|of the month))?"
+    r")(?: (?:por favor|pfv|pf|please|pls))?$"
+)
+_CLAIM_RE: Final = re.compile(
+    r"^(?:(?:sim|ah|opa|ops|oi|yes|oh|hey) )?(?:"
+    r"eu|fui eu|foi eu|eu mesmo|eu mesma|fui eu mesmo|fui eu mesma|eu paguei|paguei eu|eu que paguei"
+    r"|fui eu que paguei|quem pagou fui eu|quem pagou foi eu|eu quem paguei|fui eu quem pagou"
+    r"|me|it was me|that was me|was me|i paid|i paid it|i paid for it|i paid for that|i paid this"
+    r"|i paid that|me i paid|i did|i did it"
+    r")(?: (?:por favor|pfv|pf|please|pls))?$"
+)
+_ENGLISH_REQUEST_RE: Final = re.compile(
+    r"\b(?:me|it|that|was|i|paid|did|yes|hey|oh|please|pls|summary|monthly|month|show|send|give|get|my|the)\b"
+)
+_PORTUGUESE_REQUEST_RE: Final = re.compile(r"\b(?:resumo|eu|fui|foi|paguei|mostra|mostre|meu|mes)\b")
+_CONTEXT_RE: Final = re.compile(
+    r"^(?:(?:(?:quero |vamos |por favor )?(?:trocar|troca|troque|mudar|muda|mude|alternar|alterna|alterne"
+    r"|escolher|escolhe|escolha|usar|usa|use|ver|veja|mostra|mostre|listar|lista|liste)"
+    r"(?: (?:de|o|os|meu|meus|para|pra|pro|p))* )?(?:(?:meus|meu|os|o) )?"
+    r"(?:contexto|contextos|livro de contas|livros de contas)"
+    r"|(?:(?:please )?(?:switch|change|select|choose|use|show|list)(?: (?:the|my|to|me))* )?(?:(?:my|the) )?"
+    r"(?:context|contexts|ledger|ledgers)"
+    r")(?: (?:para|pra|pro|numero|n|to|number|no))*(?: (?P<choice>[1-9][0-9]?))?$"
+)
+_CONTEXT_LANGUAGE_RE: Final = re.compile(r"\b(?:context|contexts|ledger|ledgers)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRequest:
+    """A whole message asking for the chat's ledgers ("trocar contexto", "switch ledger"), or to
+    switch to the one numbered ``choice`` ("contexto 2"; None: list them); ``language`` is the
+    language of the message's words."""
+
+    choice: str | None
+    language: str
+
+
+def context_request(fold: str) -> ContextRequest | None:
+    """Return the ledger request the whole folded message is ("contextos", "trocar contexto 2",
+    "my ledgers"), or None."""
+    if len(fold) > 80:
+        return None
+    m = _CONTEXT_RE.match(_words_only(fold))
+    if m is None:
+        return None
+    language = "en" if _CONTEXT_LANGUAGE_RE.search(m.group()) else "pt"
+    return ContextRequest(m.group("choice"), language)
+
+
+def request_language(fold: str) -> str:
+    """Return the language of a "summary" or "claim_payer" phrase ("fui eu", "resumo do mês":
+    "pt"; "it was me", "monthly summary": "en"). "me" is English: "/me", "me!"."""
+    text = _words_only(fold)
+    if _PORTUGUESE_REQUEST_RE.search(text):
+        return "pt"
+    return "en" if _ENGLISH_REQUEST_RE.search(text) else "pt"
+
+
+# Crockford's base32 (digits and letters but I, L, O, U), plus I, L and O, which people type for
+# 1, 1 and 0 (the core reads them so): four characters, an optional dash or space, four more.
+_CODE_CHAR: Final = "[0-9A-TV-Za-tv-z]"
+_LINK_CODE_RE: Final = re.compile(
+    rf"^\s*(?:(?P<cue>(?:(?:o |meu |my |the )?(?:codigo|code|link)(?: (?:e|eh|is|de acesso))?)\s*:?\s+))?"
+    rf"(?P<code>(?P<a>{_CODE_CHAR}{{4}})(?P<sep>[- ]?)(?P<b>{_CODE_CHAR}{{4}}))\s*$"
+)
+_START_PAYLOAD_RE: Final = re.compile(r"^[0-9A-Za-z_-]{4,32}$")
+_LETTERS_RE: Final = re.compile(r"[a-z]", re.IGNORECASE)
+_DIGITS_RE: Final = re.compile(r"[0-9]")
+_RUN_RE: Final = re.compile(r"[0-9]+|[a-z]+", re.IGNORECASE)
+
+
+def link_code(clean: str, fold: str) -> tuple[int, int] | None:
+    """Return the characters ``[start, end)`` of the link code the whole message is ("K7QM-2XPD",
+    "k7qm2xpd", "código: K7QM-2XPD"), or None.
+
+    ``clean`` is the message with its case (an upper-case "ABCD-EFGH" is a code, "reco-reco" is
+    not) and ``fold`` the same text folded (same length). To keep ordinary words and numbers out,
+    a code must hold a letter and: with a dash, a digit too, or be typed in capitals; with a space,
+    letters and digits in at least one half ("room 1204", "taxi 1500" are no codes); with
+    nothing between, at least three runs of letters or digits ("k7qm2xpd"; "padaria1" and
+    "uber2345" are no codes). After a cue ("código:", "my code is") any eight such characters do.
+    """
+    m = _LINK_CODE_RE.match(fold)
+    if m is None:
+        return None
+    start, end = m.span("code")
+    code, sep = clean[start:end], m.group("sep")
+    halves = (m.group("a"), m.group("b"))
+    has_letter, has_digit = _LETTERS_RE.search(code) is not None, _DIGITS_RE.search(code) is not None
+    if m.group("cue") is not None:
+        sure = True
+    elif not has_letter:
+        sure = False
+    elif sep == "-":
+        sure = has_digit or code.upper() == code
+    elif sep == " ":
+        sure = any(_LETTERS_RE.search(h) and _DIGITS_RE.search(h) for h in halves)
+    else:
+        sure = len(_RUN_RE.findall(code)) >= 3
+    return (start, end) if sure else None
+
+
+def start_payload(clean: str) -> bool:
+    """True when ``clean`` (what follows "/start") is one word a deep link can carry (4 to 32
+    letters, digits, "-" or "_"): a link code, perhaps mistyped, for the core to check."""
+    return _START_PAYLOAD_RE.match(clean) is not None
 
 
 # --- plain text -------------------------------------------------------------------------------

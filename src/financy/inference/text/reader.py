@@ -12,10 +12,14 @@ How a message is read, in order:
    ("empty"), longer than :data:`MAX_CHARS` ("too_long", not read at all).
 2. Language ("pt"/"en"): a keyword score weighed with lingua for texts of two words or more;
    ``language_hint`` is the prior for short texts and decides near-ties (see ``language``).
-3. Commands: "/start", "/help" "/ajuda", "/undo" "/desfazer"; "/add 5.50 coffee" is read as a
-   transaction. Then whole-message phrases (see ``intents``): confirmations ("sim", "ok", "👍":
-   "confirm"), small talk ("oi", "obrigado", "kkkk", emoji: "small_talk"), "desfazer"/"undo",
-   "ajuda"/"help", category changes ("muda pra saúde", "that was health": "recategorize" with
+3. Commands: "/start" ("/start CODE": "link"), "/help" "/ajuda", "/undo" "/desfazer",
+   "/contexto [escolha]" "/context", "/resumo" "/summary", "/categoria [categoria]" "/category",
+   "/eu" "/me" "/paguei"; "/add 5.50 coffee" is read as a transaction. Then a message that is
+   just a link code ("K7QM-2XPD": "link") and whole-message phrases (see ``intents``):
+   confirmations ("sim", "ok", "👍": "confirm"), small talk ("oi", "obrigado", "kkkk", emoji:
+   "small_talk"), "trocar contexto"/"my ledgers" ("contexts"), "desfazer"/"undo",
+   "ajuda"/"help", "resumo do mês"/"monthly summary" ("summary"), "fui eu"/"i paid"
+   ("claim_payer"), category changes ("muda pra saúde", "that was health": "recategorize" with
    ``category``), and questions: a sum asked of the ledger ("quanto gastei com mercado este
    mês?") is "query" with a :class:`QuerySpec` (see ``queries``); other questions ("qual meu
    saldo?") record nothing ("query" problem).
@@ -84,11 +88,16 @@ from financy.inference.text.intents import (
     Correction,
     chat_intent,
     chatter_spans,
+    command_argument,
     command_intent,
     command_language,
     command_mention,
+    context_request,
     correction,
+    link_code,
     phrase_intent,
+    request_language,
+    start_payload,
 )
 from financy.inference.text.language import base_language, detect_language
 from financy.inference.text.language import warm_up as _warm_up_language
@@ -137,6 +146,8 @@ LOW_CONFIDENCE: Final = 0.45
 PHRASE_CONFIDENCE: Final = 0.9
 #: Confidence of a category change whose word names no category ("muda pra xyz").
 UNKNOWN_CATEGORY_CONFIDENCE: Final = 0.3
+#: What follows "/contexto" is kept up to this many characters (a ledger's name is at most 200).
+MAX_CONTEXT_CHOICE: Final = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +192,10 @@ class Reading:
         intent: "record" (``items`` is not empty), "undo", "help", "start", "query" (a sum asked
             of the ledger: see ``query``), "recategorize" (the last transaction's category is to
             change: see ``category``), "confirm" ("sim", "ok", "👍": record what the bot asked
-            about), "small_talk" (greetings, thanks, emoji: nothing to record) or "unknown".
+            about), "small_talk" (greetings, thanks, emoji: nothing to record), "contexts"
+            ("/contexto": list the ledgers, or switch to ``context_choice``), "summary" ("/resumo",
+            "resumo do mês"), "categories" ("/categoria" alone), "claim_payer" ("/eu", "fui eu",
+            "i paid"), "link" ("/start CODE" or a bare link code: see ``link_code``) or "unknown".
         items: the transactions, in the order written (empty unless ``intent`` is "record").
         confidence: 0..1; for "record" the lowest item confidence (>= 0.8 with an amount and a
             merchant or category, about 0.6 for a bare number, at most 0.45 for an amount with 3
@@ -199,6 +213,11 @@ class Reading:
             intent "recategorize": "unknown_category"; None otherwise.
         query: what a "query" asks (None for any other intent, and with "unsupported_period").
         category: the new category slug of a "recategorize" (None when unknown).
+        link_code: the one-time code of a "link" ("/start K7QM-2XPD", or a message that is just
+            the code), as typed; the core normalises and checks it. None for any other intent.
+        context_choice: what follows "/contexto" ("2", "Viagem"), as typed and at most
+            :data:`MAX_CONTEXT_CHOICE` characters, or the number in "trocar contexto 2"; None to
+            list the ledgers, and for any other intent.
     """
 
     language: str
@@ -208,6 +227,8 @@ class Reading:
     problem: str | None
     query: QuerySpec | None = None
     category: str | None = None
+    link_code: str | None = None
+    context_choice: str | None = None
 
 
 def read_message(
@@ -259,8 +280,19 @@ def read_message(
     if command == "unknown_command":
         return _nothing(language, "unknown_command")
     if command is not None and command != "record":
-        return Reading(language, command, (), 1.0, None)
+        return _command(command, prepared, tokens, language, fallback_language if language_hint else None)
     if command is None:
+        code = link_code(prepared.clean, fold)
+        if code is not None:
+            # a code says nothing of the language: the chat's, when known
+            return Reading(
+                fallback_language if language_hint else language,
+                "link",
+                (),
+                PHRASE_CONFIDENCE,
+                None,
+                link_code=prepared.clean[code[0] : code[1]],
+            )
         conversation = _conversation(prepared, tokens, today, language)
         if conversation is not None:
             return conversation
@@ -403,15 +435,50 @@ def _nothing(language: str, problem: str) -> Reading:
     return Reading(language, "unknown", (), 0.0, problem)
 
 
+def _command(
+    command: str, prepared: Text, tokens: Sequence[Token], language: str, chat_language: str | None
+) -> Reading:
+    """Read a slash command other than "/add"-like ones; ``language`` is its word's (or the
+    message's), ``chat_language`` the chat's when the caller knows it.
+
+    What follows the command matters for three: "/contexto 2" switches to ledger "2" (the text as
+    typed, ``context_choice``), "/categoria saúde" changes the category, "/start CODE" links the
+    chat to an account (``link_code``, as typed); the others ignore it.
+    """
+    argument = command_argument(prepared.fold)
+    rest = prepared.clean[argument[0] : argument[1]] if argument is not None else None
+    if command == "contexts":
+        return Reading(
+            language, command, (), 1.0, None, context_choice=rest[:MAX_CONTEXT_CHOICE] if rest else None
+        )
+    if command == "categories" and argument is not None:
+        change = Correction(argument[0], argument[1], strong=True)
+        slug = _new_category(change, nlp.analyse(prepared.fold, language), tokens, language)
+        if slug is None:
+            return Reading(language, "recategorize", (), UNKNOWN_CATEGORY_CONFIDENCE, "unknown_category")
+        return Reading(language, "recategorize", (), 1.0, None, category=slug)
+    if command == "start" and rest is not None and start_payload(rest):
+        return Reading(chat_language or language, "link", (), 1.0, None, link_code=rest)
+    return Reading(language, command, (), 1.0, None)
+
+
 def _conversation(prepared: Text, tokens: Sequence[Token], today: dt.date, language: str) -> Reading | None:
     """Read a message that is no transaction: a confirmation, small talk, an undo or help phrase,
-    a category change or a question; None when it is none of these."""
+    a ledger request ("trocar contexto"), a summary request ("resumo do mês"), "fui eu", a
+    category change or a question; None when it is none of these."""
     fold = prepared.fold
     chat = chat_intent(fold)
     if chat is not None:
         intent, said = chat
         return Reading(said or language, intent, (), PHRASE_CONFIDENCE, None)
+    ledgers = context_request(fold)
+    if ledgers is not None:
+        return Reading(
+            ledgers.language, "contexts", (), PHRASE_CONFIDENCE, None, context_choice=ledgers.choice
+        )
     phrase = phrase_intent(fold)
+    if phrase in ("claim_payer", "summary"):
+        return Reading(request_language(fold), phrase, (), PHRASE_CONFIDENCE, None)
     if phrase is not None and phrase != "query":
         return Reading(language, phrase, (), PHRASE_CONFIDENCE, None)
     change = correction(fold)

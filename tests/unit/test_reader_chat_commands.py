@@ -1,0 +1,254 @@
+"""Chat commands for ledgers, the month's summary, categories, who paid and link codes, as the
+reader reads them and as the edge maps them onto the contract's ``Understanding``.
+
+``TODAY`` is Saturday 28 November 2026.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from financy.core.contracts.v1 import Intent
+from financy.edge.pipeline.understand import understand_text
+from financy.inference.text import Reading, read_message
+from financy.inference.text.intents import link_code
+
+TODAY = dt.date(2026, 11, 28)
+
+
+def read(text: str, **kwargs: Any) -> Reading:
+    return read_message(text, today=TODAY, **kwargs)
+
+
+# --- /contexto -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "language", "choice", "confidence"),
+    [
+        ("/contexto", "en", "pt", None, 1.0),
+        ("/contextos", "en", "pt", None, 1.0),
+        ("/context", "pt", "en", None, 1.0),
+        ("/contexts", "pt", "en", None, 1.0),
+        ("/ledger", "pt", "en", None, 1.0),
+        ("/ledgers", "pt", "en", None, 1.0),
+        ("/contexto 2", "en", "pt", "2", 1.0),
+        ("/contexto   Viagem Europa  ", "pt", "pt", "Viagem Europa", 1.0),
+        ("/context@financy_bot Família Silva", "pt", "en", "Família Silva", 1.0),
+        ("/ledgers 3", "pt", "en", "3", 1.0),
+        ("contexto", "pt", "pt", None, 0.9),
+        ("contextos", "en", "pt", None, 0.9),
+        ("meus contextos", "pt", "pt", None, 0.9),
+        ("trocar contexto", "pt", "pt", None, 0.9),
+        ("Trocar de contexto!", "pt", "pt", None, 0.9),
+        ("trocar contexto 2", "pt", "pt", "2", 0.9),
+        ("muda pra contexto 2", "pt", "pt", "2", 0.9),
+        ("switch context", "pt", "en", None, 0.9),
+        ("switch ledger", "pt", "en", None, 0.9),
+        ("my ledgers", "pt", "en", None, 0.9),
+        ("switch to ledger 2", "pt", "en", "2", 0.9),
+    ],
+)
+def test_ledger_requests_list_or_switch(
+    text: str, hint: str, language: str, choice: str | None, confidence: float
+) -> None:
+    reading = read(text, language_hint=hint)
+    assert reading == Reading(language, "contexts", (), confidence, None, context_choice=choice)
+
+
+def test_the_choice_after_contexto_is_cut_to_two_hundred_characters() -> None:
+    reading = read("/contexto " + "x" * 300)
+    assert reading.context_choice == "x" * 200
+
+
+@pytest.mark.parametrize("text", ["contexto 500 livro", "livro 50", "ledger 45.90 notebook"])
+def test_a_ledger_word_with_an_amount_is_still_a_transaction(text: str) -> None:
+    reading = read(text, language_hint="en" if "ledger" in text else "pt")
+    assert reading.intent == "record", reading
+
+
+# --- /resumo -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "language", "confidence"),
+    [
+        ("/resumo", "en", "pt", 1.0),
+        ("/summary", "pt", "en", 1.0),
+        ("/resumo@financy_bot", "en", "pt", 1.0),
+        ("resumo", "en", "pt", 0.9),
+        ("Resumo do mês", "pt", "pt", 0.9),
+        ("resumo do mes", "pt", "pt", 0.9),
+        ("resumo mês", "pt", "pt", 0.9),
+        ("me mostra o resumo", "pt", "pt", 0.9),
+        ("summary", "pt", "en", 0.9),
+        ("monthly summary", "pt", "en", 0.9),
+        ("show me my summary", "pt", "en", 0.9),
+        ("summary please", "pt", "en", 0.9),
+    ],
+)
+def test_summary_requests(text: str, hint: str, language: str, confidence: float) -> None:
+    assert read(text, language_hint=hint) == Reading(language, "summary", (), confidence, None)
+
+
+def test_a_sum_asked_of_the_month_is_still_a_query() -> None:
+    assert read("quanto gastei este mês?").intent == "query"
+
+
+# --- /categoria ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("/categoria", "pt"), ("/categorias", "pt"), ("/category", "en"), ("/categories@financy_bot", "en")],
+)
+def test_a_category_command_alone_asks_for_the_list(text: str, language: str) -> None:
+    hint = "en" if language == "pt" else "pt"
+    assert read(text, language_hint=hint) == Reading(language, "categories", (), 1.0, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "slug"),
+    [
+        ("/categoria saúde", "pt", "health"),
+        ("/categoria saude", "pt", "health"),
+        ("/categoria cuidados pessoais", "pt", "personal_care"),
+        ("/categoria mercado", "pt", "groceries"),
+        ("/category health", "en", "health"),
+        ("/category@financy_bot groceries", "en", "groceries"),
+        ("/categories gifts and donations", "en", "gifts_donations"),
+    ],
+)
+def test_a_category_command_with_a_category_changes_it(text: str, language: str, slug: str) -> None:
+    reading = read(text)
+    assert reading == Reading(language, "recategorize", (), 1.0, None, category=slug)
+
+
+def test_a_category_command_with_an_unknown_category_asks() -> None:
+    assert read("/categoria xyzzy") == Reading("pt", "recategorize", (), 0.3, "unknown_category")
+    assert read("/category blorp").problem == "unknown_category"
+
+
+# --- /eu, "fui eu" ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "confidence"),
+    [
+        ("/eu", "pt", 1.0),
+        ("/me", "en", 1.0),
+        ("/paguei", "pt", 1.0),
+        ("/eu@financy_bot", "pt", 1.0),
+        ("fui eu", "pt", 0.9),
+        ("Fui eu!", "pt", 0.9),
+        ("eu paguei", "pt", 0.9),
+        ("eu que paguei", "pt", 0.9),
+        ("eu", "pt", 0.9),
+        ("i paid", "en", 0.9),
+        ("I paid it", "en", 0.9),
+        ("it was me", "en", 0.9),
+        ("me", "en", 0.9),
+        ("Me!", "en", 0.9),
+    ],
+)
+def test_claiming_to_have_paid(text: str, language: str, confidence: float) -> None:
+    for hint in ("pt", "en"):
+        assert read(text, language_hint=hint) == Reading(language, "claim_payer", (), confidence, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("/paguei 50 mercado", Decimal(50)),
+        ("eu paguei 30 no uber", Decimal(30)),
+        ("i paid 12 for lunch", Decimal(12)),
+    ],
+)
+def test_paying_with_an_amount_is_a_transaction(text: str, amount: Decimal) -> None:
+    reading = read(text)
+    assert reading.intent == "record"
+    assert [item.amount for item in reading.items] == [amount]
+
+
+# --- link codes ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("/start K7QM-2XPD", "K7QM-2XPD"),
+        ("/start k7qm2xpd", "k7qm2xpd"),
+        ("/start@financy_bot K7QM2XPD", "K7QM2XPD"),
+        ("/start K7QM-2XP", "K7QM-2XP"),  # mistyped: the core says it is unknown
+    ],
+)
+def test_start_with_a_code_links(text: str, code: str) -> None:
+    assert read(text, language_hint="en") == Reading("en", "link", (), 1.0, None, link_code=code)
+
+
+def test_start_alone_or_with_words_stays_start() -> None:
+    assert read("/start").intent == "start"
+    assert read("/start hello there").intent == "start"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("K7QM-2XPD", "K7QM-2XPD"),
+        ("k7qm-2xpd", "k7qm-2xpd"),
+        ("k7qm2xpd", "k7qm2xpd"),
+        (" K7QM 2XPD ", "K7QM 2XPD"),
+        ("ABCD-EFGH", "ABCD-EFGH"),  # capitals and a dash: a code even without digits
+        ("código: K7QM-2XPD", "K7QM-2XPD"),
+        ("my code is K7QM-2XPD", "K7QM-2XPD"),
+    ],
+)
+def test_a_message_that_is_just_a_code_links(text: str, code: str) -> None:
+    assert read(text, language_hint="pt") == Reading("pt", "link", (), 0.9, None, link_code=code)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PADARIA1", "padaria1", "uber2345", "taxi 1500", "room 1204", "reco-reco", "2023-2024", "mercado 45"],
+)
+def test_ordinary_messages_are_no_link_codes(text: str) -> None:
+    assert link_code(text, text.lower()) is None
+    assert read(text).intent != "link"
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("PADARIA1", Decimal(1)), ("uber2345", Decimal(2345)), ("taxi 1500", Decimal(1500))],
+)
+def test_code_shaped_transactions_stay_transactions(text: str, amount: Decimal) -> None:
+    reading = read(text)
+    assert reading.intent == "record"
+    assert [item.amount for item in reading.items] == [amount]
+
+
+# --- the contract ----------------------------------------------------------------------------------
+
+
+def test_the_edge_carries_the_code_and_the_choice_into_the_understanding() -> None:
+    linked = understand_text("/start K7QM-2XPD", today=TODAY, language_hint="pt", currency="BRL")
+    assert (linked.intent, linked.link_code, linked.language) == (Intent.LINK, "K7QM-2XPD", "pt")
+    switch = understand_text("/contexto Viagem", today=TODAY, language_hint="en", currency="BRL")
+    assert (switch.intent, switch.context_choice, switch.language) == (Intent.CONTEXTS, "Viagem", "pt")
+    for text, intent in [
+        ("/resumo", Intent.SUMMARY),
+        ("/categorias", Intent.CATEGORIES),
+        ("fui eu", Intent.CLAIM_PAYER),
+        ("/contexto", Intent.CONTEXTS),
+    ]:
+        understanding = understand_text(text, today=TODAY, language_hint="pt", currency="BRL")
+        assert (understanding.intent, understanding.link_code, understanding.context_choice) == (
+            intent,
+            None,
+            None,
+        )
+    change = understand_text("/categoria saúde", today=TODAY, language_hint="pt", currency="BRL")
+    assert (change.intent, change.category) == (Intent.RECATEGORIZE, "health")

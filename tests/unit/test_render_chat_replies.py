@@ -1,0 +1,340 @@
+"""Replies about ledgers, the month's summary, categories, who paid, link codes and chat events,
+rendered in pt-BR and English; every reply kind has a text in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from financy.bots.common.render import CATEGORY_EMOJI, CATEGORY_NAMES, render, render_reply
+from financy.core.contracts.v1 import (
+    ContextChoice,
+    RecordedTransaction,
+    ReplyKind,
+    ReplyV1,
+    SummaryRow,
+    SummaryV1,
+    TransactionKind,
+)
+
+TODAY = dt.date(2026, 11, 28)
+
+
+def _tx(merchant: str = "padaria", amount: str = "12.50") -> RecordedTransaction:
+    return RecordedTransaction(
+        transaction_id=uuid.uuid4(),
+        kind=TransactionKind.EXPENSE,
+        amount=Decimal(amount),
+        currency="BRL",
+        occurred_on=TODAY,
+        merchant=merchant,
+        category="groceries",
+        category_name="Mercado",
+    )
+
+
+def _reply(kind: ReplyKind, language: str = "pt", **fields: Any) -> ReplyV1:
+    return ReplyV1(
+        reply_id=uuid.uuid4(),
+        capture_id=uuid.uuid4(),
+        idempotency_key="telegram:1:2",
+        edge_id="local",
+        platform="telegram",
+        chat_id="1",
+        in_reply_to="2",
+        language=language,
+        kind=kind,
+        created_at=dt.datetime.now(dt.UTC),
+        **fields,
+    )
+
+
+PERSONAL = ContextChoice(context_id=uuid.uuid4(), name="Pessoal", type="personal", role="owner", current=True)
+FAMILY = ContextChoice(context_id=uuid.uuid4(), name="Família Silva", type="family", role="editor")
+SUMMARY = SummaryV1(
+    context_name="Família Silva",
+    date_from=dt.date(2026, 11, 1),
+    date_to=TODAY,
+    rows=(
+        SummaryRow(
+            category="groceries",
+            category_name="Mercado",
+            currency="BRL",
+            total=Decimal("450"),
+            count=12,
+            budget=Decimal("800"),
+            budget_left=Decimal("350"),
+        ),
+        SummaryRow(
+            category="restaurants", currency="BRL", total=Decimal("920.5"), count=3, budget=Decimal("800")
+        ),
+        SummaryRow(category=None, currency="BRL", total=Decimal("10"), count=1),
+    ),
+    expense_totals=(("BRL", Decimal("1380.5")),),
+    income_totals=(("BRL", Decimal("3000")),),
+)
+
+
+# --- every kind, both languages ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["pt", "en"])
+@pytest.mark.parametrize("kind", list(ReplyKind))
+def test_every_reply_kind_has_a_text_in_both_languages(kind: ReplyKind, language: str) -> None:
+    bare = render(_reply(kind, language))  # no transactions, contexts, summary or problem
+    full = render(
+        _reply(
+            kind,
+            language,
+            transactions=(_tx(),),
+            contexts=(PERSONAL, FAMILY),
+            summary=SUMMARY,
+            silent=kind in (ReplyKind.GROUP_UNBOUND, ReplyKind.CHAT_MIGRATED),
+        )
+    )
+    for rendered in (bare, full):
+        assert rendered.text.strip(), kind
+        assert "{" not in rendered.text, rendered.text  # every placeholder filled
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [k for k in ReplyKind if k not in (ReplyKind.QUESTION, ReplyKind.DUPLICATE, ReplyKind.ANSWER)],
+)
+def test_the_new_kinds_read_differently_in_each_language(kind: ReplyKind) -> None:
+    fields: dict[str, Any] = {"transactions": (_tx(),), "contexts": (PERSONAL,), "summary": SUMMARY}
+    assert render_reply(_reply(kind, "pt", **fields)) != render_reply(_reply(kind, "en", **fields))
+
+
+# --- ledgers -------------------------------------------------------------------------------------
+
+
+def test_the_ledgers_are_numbered_with_the_current_one_marked() -> None:
+    assert render_reply(_reply(ReplyKind.CONTEXTS, contexts=(PERSONAL, FAMILY))) == (
+        "📒 Seus livros de contas:\n"
+        "1. Pessoal (pessoal · dono) ✅\n"
+        "2. Família Silva (família · editor)\n"
+        "Troque com /contexto 2"
+    )
+    assert render_reply(
+        _reply(
+            ReplyKind.CONTEXTS,
+            "en",
+            contexts=(
+                FAMILY.model_copy(update={"current": True}),
+                PERSONAL.model_copy(update={"current": False}),
+            ),
+        )
+    ) == (
+        "📒 Your ledgers:\n"
+        "1. Família Silva (family · editor) ✅\n"
+        "2. Pessoal (personal · owner)\n"
+        "Switch with /context 2"
+    )
+    assert render_reply(_reply(ReplyKind.CONTEXTS, contexts=(PERSONAL,))) == (
+        "📒 Seus livros de contas:\n1. Pessoal (pessoal · dono) ✅"
+    )
+    assert render_reply(_reply(ReplyKind.CONTEXTS, "en")) == "📒 You have no ledgers yet."
+
+
+def test_a_switch_names_the_ledger_and_an_unknown_one_lists_them() -> None:
+    assert render_reply(_reply(ReplyKind.CONTEXT_SWITCHED, contexts=(FAMILY,))) == (
+        "🔀 Agora esta conversa registra em: Família Silva (família)."
+    )
+    assert render_reply(_reply(ReplyKind.CONTEXT_SWITCHED, "en", contexts=(FAMILY,))) == (
+        "🔀 This chat now records into: Família Silva (family)."
+    )
+    assert render_reply(_reply(ReplyKind.UNKNOWN_CONTEXT, "en")) == (
+        "❓ I couldn't find that ledger. /context lists yours."
+    )
+    listed = render_reply(_reply(ReplyKind.UNKNOWN_CONTEXT, contexts=(PERSONAL, FAMILY)))
+    assert listed.startswith(
+        "❓ Não achei esse livro de contas. /contexto lista os seus.\n📒 Seus livros de contas:\n"
+    )
+    assert "2. Família Silva (família · editor)" in listed
+
+
+# --- the month's summary -------------------------------------------------------------------------
+
+
+def test_the_summary_in_portuguese_with_budgets() -> None:
+    assert render_reply(_reply(ReplyKind.SUMMARY, summary=SUMMARY)) == (
+        "📊 Resumo de Família Silva · 01/11–28/11\n"
+        "🛒 Mercado: R$ 450,00 (12) — restam R$ 350,00 de R$ 800,00\n"
+        "🍽️ Alimentação: R$ 920,50 (3) — ⚠️ R$ 120,50 acima do orçamento de R$ 800,00\n"
+        "❔ Sem categoria: R$ 10,00 (1)\n"
+        "Gastos: R$ 1.380,50\n"
+        "Receitas: R$ 3.000,00"
+    )
+
+
+def test_the_summary_in_english() -> None:
+    assert render_reply(_reply(ReplyKind.SUMMARY, "en", summary=SUMMARY)) == (
+        "📊 Summary of Família Silva · 11/01–11/28\n"
+        "🛒 Groceries: R$450.00 (12) — R$350.00 left of R$800.00\n"
+        "🍽️ Restaurants: R$920.50 (3) — ⚠️ R$120.50 over the R$800.00 budget\n"
+        "❔ Uncategorised: R$10.00 (1)\n"
+        "Spent: R$1,380.50\n"
+        "Received: R$3,000.00"
+    )
+
+
+def test_an_empty_month_and_a_missing_summary() -> None:
+    empty = SummaryV1(context_name="Pessoal", date_from=dt.date(2026, 11, 1), date_to=TODAY)
+    assert render_reply(_reply(ReplyKind.SUMMARY, summary=empty)) == (
+        "📊 Resumo de Pessoal · 01/11–28/11\nNenhum lançamento neste período ainda."
+    )
+    assert render_reply(_reply(ReplyKind.SUMMARY, "en", summary=empty)).endswith(
+        "No entries in this period yet."
+    )
+    assert render_reply(_reply(ReplyKind.SUMMARY)) == "📊 Ainda não há resumo para mostrar."
+
+
+def test_a_custom_category_keeps_the_cores_name_and_several_currencies_are_added_up() -> None:
+    summary = SummaryV1(
+        context_name="Viagem",
+        date_from=dt.date(2026, 11, 1),
+        date_to=TODAY,
+        rows=(
+            SummaryRow(
+                category="souvenirs",
+                category_name="Lembrancinhas",
+                currency="EUR",
+                total=Decimal(30),
+                count=2,
+            ),
+        ),
+        expense_totals=(("BRL", Decimal(100)), ("EUR", Decimal(30))),
+    )
+    assert render_reply(_reply(ReplyKind.SUMMARY, summary=summary)).split("\n")[1:] == [
+        "❔ Lembrancinhas: € 30,00 (2)",
+        "Gastos: R$ 100,00 + € 30,00",
+    ]
+
+
+def test_every_category_has_an_emoji() -> None:
+    assert set(CATEGORY_EMOJI) == set(CATEGORY_NAMES["pt"])
+
+
+# --- categories, who paid ------------------------------------------------------------------------
+
+
+def test_the_categories_are_listed_in_the_reply_language_with_how_to_change_one() -> None:
+    pt = render_reply(_reply(ReplyKind.CATEGORIES))
+    assert pt.startswith("🏷️ Categorias: Mercado, Alimentação, Transporte, Combustível,")
+    assert pt.endswith("Outros.\nPara mudar a do último lançamento: /categoria saúde ou “muda pra saúde”.")
+    en = render_reply(_reply(ReplyKind.CATEGORIES, "en"))
+    for label, _word in CATEGORY_NAMES["en"].values():
+        assert label in en
+    assert en.endswith("\nTo change the last entry's: /category health or “change it to health”.")
+
+
+def test_who_paid_lists_the_transactions() -> None:
+    assert render_reply(_reply(ReplyKind.WHO_PAID, transactions=(_tx(),))) == (
+        "🤷 Quem pagou?\n• R$ 12,50 · padaria · Mercado · 28/11\nQuem pagou toca em “🙋 Fui eu” ou responde /eu."
+    )
+    assert render_reply(_reply(ReplyKind.WHO_PAID, "en", transactions=(_tx(), _tx("uber", "23")))) == (
+        "🤷 Who paid?\n"
+        "1. R$12.50 · padaria · Mercado · 11/28\n"
+        "2. R$23.00 · uber · Mercado · 11/28\n"
+        "Whoever paid, tap “🙋 I paid” or reply /me."
+    )
+
+
+def test_payer_set_and_nothing_to_claim() -> None:
+    assert render_reply(_reply(ReplyKind.PAYER_SET, transactions=(_tx(),))) == (
+        "🙋 Anotado, você pagou:\n• R$ 12,50 · padaria · Mercado · 28/11"
+    )
+    assert render_reply(_reply(ReplyKind.PAYER_SET, "en")) == "🙋 Noted, you paid."
+    assert render_reply(_reply(ReplyKind.NOTHING_TO_CLAIM)) == "Não há lançamento esperando saber quem pagou."
+    assert (
+        render_reply(_reply(ReplyKind.NOTHING_TO_CLAIM, "en"))
+        == "There is no entry waiting to know who paid."
+    )
+
+
+# --- links ---------------------------------------------------------------------------------------
+
+
+def test_linked_and_each_invalid_link_problem() -> None:
+    assert render_reply(_reply(ReplyKind.LINKED)).startswith(
+        "🔗 Pronto! Esta conversa está ligada à sua conta"
+    )
+    assert render_reply(_reply(ReplyKind.LINKED, "en")).startswith(
+        "🔗 Done! This chat is now linked to your account"
+    )
+    texts = {
+        (language, problem): render_reply(_reply(ReplyKind.LINK_INVALID, language, problem=problem))
+        for language in ("pt", "en")
+        for problem in ("link_unknown", "link_used", "link_expired")
+    }
+    assert texts["pt", "link_unknown"] == (
+        "🔗 Não reconheci esse código. Confira e mande de novo, ou gere um novo no painel."
+    )
+    assert texts["pt", "link_used"] == "🔗 Esse código já foi usado. Gere um novo no painel e mande aqui."
+    assert texts["en", "link_expired"] == (
+        "🔗 That code has expired. Get a new one from the dashboard and send it here."
+    )
+    assert len(set(texts.values())) == 6
+    assert all("painel" in t for (lang, _), t in texts.items() if lang == "pt")
+    assert all("dashboard" in t for (lang, _), t in texts.items() if lang == "en")
+    # no or an unexpected problem: the unknown code's text
+    assert render_reply(_reply(ReplyKind.LINK_INVALID)) == texts["pt", "link_unknown"]
+    assert render_reply(_reply(ReplyKind.LINK_INVALID, "en", problem="other")) == texts["en", "link_unknown"]
+
+
+# --- groups, edits, lost messages ----------------------------------------------------------------
+
+
+def test_a_group_is_welcomed_with_its_ledgers_name() -> None:
+    family = FAMILY.model_copy(update={"role": "owner", "current": True})
+    assert render_reply(_reply(ReplyKind.GROUP_BOUND, contexts=(family,))) == (
+        "👋 Olá, grupo! Este grupo agora é o livro de contas compartilhado “Família Silva”: tudo que "
+        "vocês escreverem aqui entra nele. Exemplos: “mercado 45,90”, “uber 23 e almoço 35”. "
+        "/resumo mostra o mês; /desfazer apaga o último."
+    )
+    english = render_reply(_reply(ReplyKind.GROUP_BOUND, "en", contexts=(family,)))
+    assert english.startswith("👋 Hi, everyone! This group is now the shared ledger “Família Silva”")
+    assert english.endswith("/summary shows the month; /undo removes the last entry.")
+    assert "/resumo" in render_reply(_reply(ReplyKind.GROUP_BOUND))
+
+
+def test_silent_chat_events_still_have_a_short_text() -> None:
+    unbound = _reply(ReplyKind.GROUP_UNBOUND, contexts=(FAMILY,), silent=True)
+    assert render_reply(unbound) == "👋 Saí do grupo; o livro de contas “Família Silva” continua guardado."
+    assert render(unbound).buttons == ()
+    assert render_reply(_reply(ReplyKind.CHAT_MIGRATED, "en", silent=True)) == (
+        "🔁 The group moved to a new address; its ledger moved with it."
+    )
+
+
+def test_an_amended_transaction_and_a_message_to_resend() -> None:
+    assert render_reply(_reply(ReplyKind.AMENDED, transactions=(_tx("padaria", "15"),))) == (
+        "✏️ Atualizado: R$ 15,00 · padaria · Mercado · 28/11"
+    )
+    assert render_reply(_reply(ReplyKind.AMENDED, "en", transactions=(_tx(),))) == (
+        "✏️ Updated: R$12.50 · padaria · Mercado · 11/28"
+    )
+    assert render_reply(_reply(ReplyKind.RESEND)) == (
+        "📩 A plataforma não me entregou o conteúdo dessa mensagem. Guardei o aviso; pode mandar "
+        "de novo como texto, áudio ou foto?"
+    )
+    assert render_reply(_reply(ReplyKind.RESEND, "en")) == (
+        "📩 The platform didn't give me what was in that message. I kept a note of it; could you "
+        "send it again as text, a voice note or a photo?"
+    )
+
+
+def test_help_names_the_chat_commands() -> None:
+    assert render_reply(_reply(ReplyKind.HELP)).endswith(
+        "/desfazer apaga o último lançamento. /resumo mostra o mês, /categoria as categorias e "
+        "/contexto seus livros de contas."
+    )
+    assert render_reply(_reply(ReplyKind.HELP, "en")).endswith(
+        "/undo removes the last entry. /summary shows the month, /category the categories and "
+        "/context your ledgers."
+    )
