@@ -47,6 +47,8 @@ class GraphStandIn:
     token: str
     calls: list[Call] = field(default_factory=list)
     media: dict[str, _Media] = field(default_factory=dict)
+    #: ``(to, wamid)`` of every message the stand-in accepted, in order.
+    accepted: list[tuple[str, str]] = field(default_factory=list)
     _answers: deque[tuple[int, Any]] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -81,6 +83,7 @@ class GraphStandIn:
         """Forget the calls, media and queued answers."""
         with self._lock:
             self.calls.clear()
+            self.accepted.clear()
             self.media.clear()
             self._answers.clear()
 
@@ -88,6 +91,11 @@ class GraphStandIn:
         """Return the ``POST .../messages`` calls so far."""
         with self._lock:
             return [c for c in self.calls if c.method == "POST" and c.path.endswith("/messages")]
+
+    def wamids_to(self, to: str) -> list[str]:
+        """Return the wamids of the messages accepted for ``to``, in order."""
+        with self._lock:
+            return [wamid for recipient, wamid in self.accepted if recipient == to]
 
     def wait_for(self, predicate: Callable[[list[Call]], bool], timeout_s: float = 20.0) -> list[Call]:
         """Wait until ``predicate(calls)`` holds; return the calls (raises TimeoutError with them)."""
@@ -136,6 +144,7 @@ class GraphStandIn:
                     status, answer = self._answers.popleft()
                     return status, "application/json", json.dumps(answer).encode()
                 wamid = f"wamid.sent{next(self._ids)}"
+                self.accepted.append((str((body or {}).get("to")), wamid))
                 answer = {
                     "messaging_product": "whatsapp",
                     "contacts": [{"input": (body or {}).get("to"), "wa_id": (body or {}).get("to")}],
