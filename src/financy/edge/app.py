@@ -30,9 +30,11 @@ from sanic.exceptions import SanicException
 from sanic.response import BaseHTTPResponse, raw
 from sanic.response import json as json_response
 
-from financy.bots import devchat, whatsapp
+from financy.bots import devchat
 from financy.bots.common.message import InboundMessage, IntakeResult
 from financy.bots.common.registry import ReplySenders
+from financy.bots.whatsapp import GraphConfig as WhatsAppGraph
+from financy.bots.whatsapp import adapter as whatsapp_adapter
 from financy.edge.intake import Intake
 from financy.edge.models import ControlConsumer, EdgeCategorizer
 from financy.edge.outbox.bots import EdgeBotState
@@ -212,10 +214,10 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         if not wa.phone_number_id:
             raise RuntimeError("FINANCY_WHATSAPP__PHONE_NUMBER_ID is required with FINANCY_WHATSAPP__TOKEN")
         senders.add(
-            whatsapp.adapter(
+            whatsapp_adapter(
                 counted_intake,
                 bots,
-                whatsapp.GraphConfig(
+                WhatsAppGraph(
                     token=wa.token.get_secret_value().strip(),
                     phone_number_id=wa.phone_number_id,
                     api_base_url=wa.api_base_url,
