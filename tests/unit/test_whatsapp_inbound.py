@@ -276,3 +276,29 @@ async def test_statuses_are_logged_and_make_no_capture(graph: GraphStandIn, stat
         await setup.feed(sample(name))
     assert setup.intake.messages == []
     assert state.count_deliveries("pending") == 0
+
+
+async def test_odd_units_are_logged_not_raised(graph: GraphStandIn, state: EdgeBotState) -> None:
+    setup = Setup(graph, state)
+    for raw in (b"not json", b"[1]", b'{"kind": "other"}', b'{"kind": "status", "status": 3}'):
+        await setup.inbound.process(raw)
+    odd_messages: list[dict[str, Any]] = [
+        {"id": "wamid.1", "from": WA_ID, "type": "text", "text": "plain string", "timestamp": "soon"},
+        {"id": "wamid.2", "from": WA_ID, "type": "interactive", "interactive": []},
+        {"id": "wamid.3", "from": WA_ID, "type": "image", "image": "x"},
+        {"id": "wamid.4", "type": "text", "text": {"body": "no sender"}},
+        {"id": "wamid.5", "from": WA_ID, "type": "button", "button": {"payload": "undo:::"}},
+        {"id": "wamid.6", "from": WA_ID, "type": "edit", "edit": {"message": {"type": "image", "image": {}}}},
+    ]
+    for message in odd_messages:
+        unit = {"v": 1, "kind": "message", "contact": None, "message": message}
+        await setup.inbound.process(json.dumps(unit).encode())
+    await setup.client.aclose()
+    assert [(m.message_id, m.text, m.media_type, m.problem) for m in setup.intake.messages] == [
+        ("wamid.1", "", "text", None),
+        ("wamid.2", None, "other", "not_text"),
+        ("wamid.3", None, "photo", "media_missing"),
+        ("wamid.5", ":", "text", None),  # ours in form: action undo, no transaction, text ":"
+        ("wamid.6", "", "text", None),
+    ]
+    assert graph.calls == []

@@ -68,3 +68,36 @@ def test_a_message_without_an_id_gets_a_stable_key() -> None:
     ((key, _unit),) = split_units(body)[0]
     assert key.startswith("noid:")
     assert split_units(body)[0][0][0] == key
+
+
+def test_odd_shapes_are_noted_never_raised() -> None:
+    odd: list[Any] = [
+        {"entry": "x"},
+        {"entry": [None, 1, {"changes": "x"}, {"changes": [None, {"field": "messages", "value": []}]}]},
+        {
+            "entry": [
+                {"changes": [{"field": "messages", "value": {"messages": 5, "statuses": "s", "contacts": 3}}]}
+            ]
+        },
+        {
+            "entry": [
+                {"changes": [{"field": "messages", "value": {"messages": [1, {"id": 7}], "statuses": [{}]}}]}
+            ]
+        },
+        {
+            "entry": [
+                {
+                    "changes": [
+                        {"field": "messages", "value": {"metadata": [], "contacts": [{"wa_id": 1}, "x"]}}
+                    ]
+                }
+            ]
+        },
+    ]
+    for body in odd:
+        units, notes = split_units(body)
+        assert all(isinstance(key, str) and isinstance(unit, bytes) for key, unit in units)
+        assert units or notes, body
+    units, notes = split_units(odd[3])
+    assert [key[:5] for key, _ in units] == ["noid:"]
+    assert notes == [{"note": "malformed_message"}, {"note": "malformed_status"}]
