@@ -148,7 +148,7 @@ def test_a_rendered_recorded_reply_with_guesses_becomes_a_list_or_buttons() -> N
         if body["interactive"]["type"] == "list"
         else [b["reply"]["id"] for b in body["interactive"]["action"]["buttons"]]
     )
-    assert len(ids) == len(rendered.buttons) == 4
+    assert len(ids) == len(rendered.buttons) >= 4  # undo and three guesses (and any newer button)
     assert body["interactive"]["type"] == "list"
     assert ids[0] == f"undo:{tx_id}:/desfazer"
     assert ids[1] == f"change_category:{tx_id}:muda pra alimentação"
