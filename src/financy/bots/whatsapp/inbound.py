@@ -44,7 +44,7 @@ log = structlog.stdlib.get_logger(__name__)
 #: Message kinds that are acknowledged and logged, never a capture.
 IGNORED = frozenset({"reaction", "sticker", "revoke", "system", "request_welcome", "ephemeral"})
 #: Message kinds kept as a capture the core answers with "I can't read this kind of message".
-NOT_READ = frozenset({"unsupported", "location", "contacts", "order", "nfm_reply"})
+NOT_READ = frozenset({"unsupported", "location", "contacts", "order"})
 #: Media kinds: the message key holding the media object, and the capture's media type.
 MEDIA: dict[str, MediaType] = {"audio": "voice", "video": "voice", "image": "photo", "document": "document"}
 #: Problems handed to the core (reply problem keys the renderer knows).
