@@ -33,6 +33,8 @@ from sanic.response import json as json_response
 from financy.bots import devchat
 from financy.bots.common.message import InboundMessage, IntakeResult
 from financy.bots.common.registry import ReplySenders
+from financy.bots.whatsapp import GraphConfig as WhatsAppGraph
+from financy.bots.whatsapp import adapter as whatsapp_adapter
 from financy.edge.intake import Intake
 from financy.edge.models import ControlConsumer, EdgeCategorizer
 from financy.edge.outbox.bots import EdgeBotState
@@ -206,6 +208,27 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     if settings.edge.devchat_enabled:
         token = settings.edge.devchat_token
         senders.add(devchat.adapter(counted_intake, token=token.get_secret_value() if token else None))
+    # WhatsApp Cloud API: runs when FINANCY_WHATSAPP__TOKEN is set.
+    wa = settings.whatsapp
+    if wa.token is not None and wa.token.get_secret_value().strip():
+        if not wa.phone_number_id:
+            raise RuntimeError("FINANCY_WHATSAPP__PHONE_NUMBER_ID is required with FINANCY_WHATSAPP__TOKEN")
+        senders.add(
+            whatsapp_adapter(
+                counted_intake,
+                bots,
+                WhatsAppGraph(
+                    token=wa.token.get_secret_value().strip(),
+                    phone_number_id=wa.phone_number_id,
+                    api_base_url=wa.api_base_url,
+                ),
+                app_secret=wa.app_secret.get_secret_value() if wa.app_secret else None,
+                verify_token=wa.verify_token.get_secret_value() if wa.verify_token else None,
+                queue=bots,
+                wake=updates.wake,
+                max_media_bytes=settings.edge.max_media_bytes,
+            )
+        )
     for blueprint in senders.blueprints:
         app.blueprint(blueprint)
 

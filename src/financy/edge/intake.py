@@ -68,6 +68,8 @@ class Intake:
         if inbound.text is not None:
             # NUL and lone surrogates cannot be stored; the rest is kept exactly as sent.
             inbound = dataclasses.replace(inbound, text=clean_text(inbound.text))
+        if inbound.problem is not None and inbound.media is None:
+            return self._unread(inbound, key, inbound.problem)
         if inbound.media is not None and self.store is not None:
             return await self._media(inbound, key)
         draft = await self.pipeline.run(inbound)
@@ -190,6 +192,35 @@ class Intake:
             idempotency_key=key,
             problem=problem,
             size=len(inbound.media.data) if inbound.media else 0,
+        )
+        if accepted:
+            self._wake()
+        return IntakeResult(key, accepted=accepted)
+
+    def _unread(self, inbound: InboundMessage, key: str, problem: str) -> IntakeResult:
+        """Keep the capture of a message the adapter could not hand over (``inbound.problem``:
+        an unsupported kind, a file too large to fetch), unread, and answer why."""
+        hint = (inbound.sender_language or "")[:2].lower() or self.pipeline.context.language
+        capture = self._capture(
+            inbound,
+            key,
+            uuid7(),
+            media_type=inbound.media_type,
+            text=inbound.text[:MAX_TEXT_CHARS] if inbound.text else None,
+            text_truncated=len(inbound.text or "") > MAX_TEXT_CHARS,
+            understanding=Understanding(
+                language="en" if hint == "en" else "pt",
+                intent=Intent.UNKNOWN,
+                confidence=0.0,
+                problem=problem,
+            ),
+        )
+        accepted = self.outbox.put(key, capture.model_dump_json())
+        log.info(
+            "capture.accepted" if accepted else "capture.duplicate",
+            idempotency_key=key,
+            problem=problem,
+            media_type=inbound.media_type,
         )
         if accepted:
             self._wake()

@@ -61,11 +61,19 @@ class TelegramSettings(BaseModel):
 
 
 class WhatsAppSettings(BaseModel):
-    """WhatsApp Cloud API access (DESIGN §6)."""
+    """WhatsApp Cloud API access (DESIGN §6): ``FINANCY_WHATSAPP__*``.
+
+    ``token``: the (system user) access token, sent as a Bearer token on every Graph API call;
+    the adapter runs when it is set. ``app_secret``: the Meta app's secret, which signs webhook
+    bodies (X-Hub-Signature-256). ``verify_token``: the string typed in the app's webhook setup,
+    echoed back on Meta's subscription check. ``phone_number_id``: the business number replies
+    are sent from. ``api_base_url``: the Graph API root with its version.
+    """
 
     token: SecretStr | None = None
     app_secret: SecretStr | None = None
     verify_token: SecretStr | None = None
+    phone_number_id: str | None = None
     api_base_url: str = "https://graph.facebook.com/v21.0"
 
 

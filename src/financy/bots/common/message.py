@@ -42,6 +42,11 @@ class InboundMessage:
     transaction a pressed button or a reply to the bot's message acts on; ``amends`` the platform
     id of the message an edit changes (``message_id`` is then the edit's own, unique id);
     ``chat_event`` a change to the chat itself (bot added or removed, group migrated).
+    ``problem`` says why the adapter could not hand over what was sent (a reply problem key the
+    core answers with: ``"not_text"`` for a kind of message no reader handles, such as WhatsApp's
+    ``unsupported`` type or a location; ``"file_too_large"`` for a file refused before download;
+    ``"media_missing"`` for a file the platform no longer serves): the edge keeps the capture with
+    that problem instead of reading it.
     """
 
     platform: Platform
@@ -60,6 +65,7 @@ class InboundMessage:
     target_transaction: UUID | None = None
     amends: str | None = None
     chat_event: ChatEventV1 | None = None
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,6 +182,19 @@ class EdgeBotState:
                 (reply_id, platform, chat_id, payload, error[:500], time.time()),
             )
 
+    def requeue_reply(
+        self, reply_id: str, platform: str, chat_id: str, payload: str, *, retry_in_s: float, error: str
+    ) -> None:
+        """Send a reply again in ``retry_in_s`` seconds, even one sent before (the platform later
+        reported that its message failed); a held or pending one is rescheduled."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO deliveries (reply_id, platform, chat_id, payload, attempts, next_at, error, created_at)"
+                " VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (reply_id) DO UPDATE SET state = 'pending',"
+                " attempts = deliveries.attempts + 1, next_at = excluded.next_at, error = excluded.error",
+                (reply_id, platform, chat_id, payload, time.time() + retry_in_s, error[:500], time.time()),
+            )
+
     def due_deliveries(self, limit: int = 50, now: float | None = None) -> list[Delivery]:
         """Return pending deliveries whose next try is due, oldest first."""
         with self._lock:
