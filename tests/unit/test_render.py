@@ -120,7 +120,9 @@ def test_media_questions_quote_what_was_heard_and_say_what_was_kept() -> None:
     assert "o arquivo está corrompido" in render_reply(
         reply(ReplyKind.QUESTION, problem="image:corrupt_image")
     )
-    assert "não o guardei" in render_reply(reply(ReplyKind.QUESTION, problem="file_too_large"))
+    too_large = render_reply(reply(ReplyKind.QUESTION, problem="file_too_large"))
+    assert too_large.startswith("📎 Esse arquivo é grande demais")  # its own emoji, no "❓" before it
+    assert "não o guardei" in too_large
     receipt = reply(ReplyKind.QUESTION, "en", problem="receipt_no_total").model_copy(
         update={"heard": "SAFEWAY"}
     )

@@ -728,7 +728,7 @@ def render_reply(reply: ReplyV1) -> str:
     if key == "receipt_no_total" and reply.heard:
         merchant = f" ({_quote(reply.heard, 60)})"
     text = template.format(code=detail, heard=heard, merchant=merchant)
-    return text if text.startswith(("🎙", "🧾", "🖼")) else "❓ " + text
+    return text if text.startswith(("🎙", "🧾", "🖼", "📎")) else "❓ " + text
 
 
 def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
