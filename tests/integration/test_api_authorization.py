@@ -48,7 +48,7 @@ PUBLIC = frozenset(
     }
 )
 #: Routes that need a token but show the caller only their own data (so any valid token gets 200).
-OWN_DATA = frozenset({"/api/v1/me", "/api/v1/contexts"})
+OWN_DATA = frozenset({"/api/v1/me", "/api/v1/me/link-codes", "/api/v1/contexts"})
 #: The context-scoped routes the API has today (the probe must find at least these).
 CONTEXT_ROUTES = frozenset(
     {

@@ -21,11 +21,15 @@ from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction, TransactionStatus
 from financy.core.service.unit_of_work import (
     AbstractUnitOfWork,
+    CaptureRef,
     CapturesRepository,
     CategoriesRepository,
     ContextsRepository,
+    LinkCode,
+    LinksRepository,
     PendingCapture,
     SenderScope,
+    SummaryLine,
     Totals,
     TransactionsRepository,
     UsersRepository,
@@ -41,6 +45,8 @@ class Store:
     context_owner: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
     members: dict[tuple[uuid.UUID, uuid.UUID], Role] = field(default_factory=dict)
     identities: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    identity_ids: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    link_codes: dict[str, LinkCode] = field(default_factory=dict)
     bindings: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
     users: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     captures: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -143,6 +149,54 @@ class FakeUsers(UsersRepository):
     ) -> None:
         assert (platform, platform_user_id) not in self.s.identities
         self.s.identities[(platform, platform_user_id)] = user_id
+        self.s.identity_ids[(platform, platform_user_id)] = identity_id
+
+    def has_login(self, user_id: uuid.UUID) -> bool:
+        return self.s.users.get(user_id, {}).get("username") is not None
+
+    def move_identity(self, platform: str, platform_user_id: str, user_id: uuid.UUID) -> uuid.UUID | None:
+        if (platform, platform_user_id) not in self.s.identities:
+            return None
+        self.s.identities[(platform, platform_user_id)] = user_id
+        return self.s.identity_ids[(platform, platform_user_id)]
+
+    def merge(self, source: uuid.UUID, target: uuid.UUID) -> None:
+        strength = list(Role)
+        for (context_id, user_id), role in list(self.s.members.items()):
+            if user_id != source:
+                continue
+            del self.s.members[(context_id, user_id)]
+            held = self.s.members.get((context_id, target))
+            if held is None or strength.index(role) < strength.index(held):
+                self.s.members[(context_id, target)] = role
+        for key, user_id in self.s.identities.items():
+            if user_id == source:
+                self.s.identities[key] = target
+        for row in self.s.captures.values():
+            if row["author_id"] == source:
+                row["author_id"] = target
+        self.s.transactions = [
+            replace(tx, author_id=target) if tx.author_id == source else tx for tx in self.s.transactions
+        ]
+
+
+class FakeLinks(LinksRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def add(self, link_id: uuid.UUID, code_hash: str, user_id: uuid.UUID, expires_at: dt.datetime) -> None:
+        assert code_hash not in self.s.link_codes
+        self.s.link_codes[code_hash] = LinkCode(link_id, user_id, expires_at, None)
+
+    def find(self, code_hash: str) -> LinkCode | None:
+        return self.s.link_codes.get(code_hash)
+
+    def mark_used(self, link_id: uuid.UUID, *, at: dt.datetime, platform: str, platform_user_id: str) -> None:
+        for key, code in self.s.link_codes.items():
+            if code.id == link_id:
+                self.s.link_codes[key] = replace(
+                    code, used_at=at, used_by_platform=platform, used_by_platform_user_id=platform_user_id
+                )
 
 
 class FakeCaptures(CapturesRepository):
@@ -191,6 +245,12 @@ class FakeCaptures(CapturesRepository):
             return None
         row = max(rows, key=lambda c: c["received_at"])
         return PendingCapture(row["id"], row["received_at"], row["platform"], row["understanding"])
+
+    def by_key(self, idempotency_key: str) -> CaptureRef | None:
+        row = self.s.captures.get(idempotency_key)
+        if row is None:
+            return None
+        return CaptureRef(row["id"], row["context_id"], row["received_at"], row["status"])
 
     def _by_id(self, capture_id: uuid.UUID) -> dict[str, Any] | None:
         return next((c for c in self.s.captures.values() if c["id"] == capture_id), None)
@@ -270,6 +330,37 @@ class FakeTransactions(TransactionsRepository):
             sums[tx.money.currency] = (total + tx.money.amount, n + 1)
         return sorted((Totals(c, t, n) for c, (t, n) in sums.items()), key=lambda t: -t.total)
 
+    def summary(self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date) -> list[SummaryLine]:
+        sums: dict[tuple[str, str | None, str], tuple[Decimal, int]] = {}
+        for tx in self.s.transactions:
+            if (
+                tx.context_id != context_id
+                or tx.status is not TransactionStatus.RECORDED
+                or not date_from <= tx.occurred_on <= date_to
+            ):
+                continue
+            key = (tx.kind, tx.category, tx.money.currency)
+            total, n = sums.get(key, (Decimal(0), 0))
+            sums[key] = (total + tx.money.amount, n + 1)
+        lines = [SummaryLine(k, c, cur, t, n) for (k, c, cur), (t, n) in sums.items()]
+        return sorted(lines, key=lambda line: -line.total)
+
+    def of_capture(self, capture_id: uuid.UUID, context_id: uuid.UUID) -> list[Transaction]:
+        return [
+            replace(tx, items=())
+            for tx in self.s.transactions
+            if tx.capture_id == capture_id
+            and tx.context_id == context_id
+            and tx.status is TransactionStatus.RECORDED
+        ]
+
+    def amend(self, transaction: Transaction) -> None:
+        for i, tx in enumerate(self.s.transactions):
+            if tx.id == transaction.id:
+                self.s.transactions[i] = replace(
+                    transaction, author_id=tx.author_id, items=tx.items, category_guesses=()
+                )
+
 
 class FakeCategories(CategoriesRepository):
     def __init__(self, store: Store) -> None:
@@ -314,6 +405,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.captures = FakeCaptures(self.work)
         self.transactions = FakeTransactions(self.work)
         self.categories = FakeCategories(self.work)
+        self.links = FakeLinks(self.work)
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from financy.runtime.objects import S3Settings
@@ -16,6 +16,21 @@ from financy.runtime.objects import S3Settings
 
 class MissingSettingError(RuntimeError):
     """A URL a core process needs is not set (``FINANCY_DATABASE_URL``, ``FINANCY_REDIS_URL``)."""
+
+
+class CoreTelegramSettings(BaseModel):
+    """What the core knows of the Telegram bot (``FINANCY_TELEGRAM__*``; the edge reads the rest).
+
+    ``bot_username`` (without ``@``) makes the ``https://t.me/<bot>?start=CODE`` link of a link
+    code; unset, the API gives no link and people type ``/start CODE`` themselves.
+    """
+
+    bot_username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+    @field_validator("bot_username")
+    @classmethod
+    def _no_at(cls, value: str | None) -> str | None:
+        return value.removeprefix("@") if value else None
 
 
 class CoreSettings(BaseSettings):
@@ -46,6 +61,9 @@ class CoreSettings(BaseSettings):
     worker_pool: Literal["threads", "solo", "prefork"] = "threads"
     #: Jobs the worker runs at once (a home box has two cores; training uses one).
     worker_concurrency: int = Field(default=2, ge=1, le=64)
+    #: Seconds a link code (``POST /api/v1/me/link-codes``) stays valid (``FINANCY_LINK_CODE_TTL_S``).
+    link_code_ttl_s: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    telegram: CoreTelegramSettings = CoreTelegramSettings()
     default_locale: str = "pt-BR"
     default_time_zone: str = "America/Sao_Paulo"
     default_currency: str = "BRL"

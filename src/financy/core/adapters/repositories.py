@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, case, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -29,11 +29,15 @@ from financy.core.domain.model import (
     TransactionStatus,
 )
 from financy.core.service.unit_of_work import (
+    CaptureRef,
     CapturesRepository,
     CategoriesRepository,
     ContextsRepository,
+    LinkCode,
+    LinksRepository,
     PendingCapture,
     SenderScope,
+    SummaryLine,
     Totals,
     TransactionsRepository,
     UsersRepository,
@@ -81,6 +85,21 @@ _CLAIM_CAPTURE = (
     .returning(orm.captures.c.id)
 )
 _INSERT_TRANSACTIONS = insert(orm.transactions)
+#: Roles strongest first, as a number for SQL (a merge keeps the stronger of two memberships).
+_ROLE_RANK = {role.value: rank for rank, role in enumerate(Role)}
+#: The columns :meth:`SqlTransactions.amend` overwrites.
+_AMENDABLE = (
+    "kind",
+    "amount",
+    "currency",
+    "occurred_on",
+    "merchant",
+    "description",
+    "payment_method",
+    "installments",
+    "category",
+    "confidence",
+)
 _INSERT_ITEMS = insert(orm.transaction_items)
 
 
@@ -248,6 +267,95 @@ class SqlUsers(UsersRepository):
             )
         )
 
+    def has_login(self, user_id: uuid.UUID) -> bool:
+        """See :meth:`UsersRepository.has_login`."""
+        username = self.conn.execute(select(orm.users.c.username).where(orm.users.c.id == user_id)).scalar()
+        return username is not None
+
+    def move_identity(self, platform: str, platform_user_id: str, user_id: uuid.UUID) -> uuid.UUID | None:
+        """See :meth:`UsersRepository.move_identity`."""
+        found = self.conn.execute(
+            update(_IDENTITY)
+            .where(_IDENTITY.c.platform == platform, _IDENTITY.c.platform_user_id == platform_user_id)
+            .values(user_id=user_id)
+            .returning(_IDENTITY.c.id)
+        ).scalar()
+        return None if found is None else uuid.UUID(str(found))
+
+    def merge(self, source: uuid.UUID, target: uuid.UUID) -> None:
+        """See :meth:`UsersRepository.merge` (one statement per table)."""
+        conn = self.conn
+        theirs = select(
+            _MEMBERS.c.context_id, bindparam("target", target), _MEMBERS.c.role, _MEMBERS.c.joined_at
+        )
+        moved = pg_insert(_MEMBERS).from_select(
+            ["context_id", "user_id", "role", "joined_at"], theirs.where(_MEMBERS.c.user_id == source)
+        )
+        conn.execute(
+            moved.on_conflict_do_update(
+                index_elements=[_MEMBERS.c.context_id, _MEMBERS.c.user_id],
+                set_={
+                    "role": case(
+                        (
+                            case(_ROLE_RANK, value=moved.excluded.role)
+                            < case(_ROLE_RANK, value=_MEMBERS.c.role),
+                            moved.excluded.role,
+                        ),
+                        else_=_MEMBERS.c.role,
+                    )
+                },
+            )
+        )
+        conn.execute(delete(_MEMBERS).where(_MEMBERS.c.user_id == source))
+        for column in (
+            _IDENTITY.c.user_id,
+            orm.captures.c.author_id,
+            orm.transactions.c.author_id,
+            orm.transactions.c.paid_by,
+            orm.category_examples.c.author_id,
+            orm.contexts.c.created_by,
+        ):
+            conn.execute(update(column.table).where(column == source).values({column.name: target}))
+
+
+class SqlLinks(LinksRepository):
+    """Link codes in PostgreSQL (``link_codes``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, link_id: uuid.UUID, code_hash: str, user_id: uuid.UUID, expires_at: dt.datetime) -> None:
+        """See :meth:`LinksRepository.add`."""
+        self.conn.execute(
+            insert(orm.link_codes).values(
+                id=link_id, code_hash=code_hash, user_id=user_id, expires_at=expires_at
+            )
+        )
+
+    def find(self, code_hash: str) -> LinkCode | None:
+        """See :meth:`LinksRepository.find` (``SELECT .. FOR UPDATE``)."""
+        lc = orm.link_codes
+        row = self.conn.execute(select(lc).where(lc.c.code_hash == code_hash).with_for_update()).first()
+        if row is None:
+            return None
+        return LinkCode(
+            row.id,
+            row.user_id,
+            row.expires_at,
+            row.used_at,
+            row.used_by_platform,
+            row.used_by_platform_user_id,
+        )
+
+    def mark_used(self, link_id: uuid.UUID, *, at: dt.datetime, platform: str, platform_user_id: str) -> None:
+        """See :meth:`LinksRepository.mark_used`."""
+        lc = orm.link_codes
+        self.conn.execute(
+            update(lc)
+            .where(lc.c.id == link_id)
+            .values(used_at=at, used_by_platform=platform, used_by_platform_user_id=platform_user_id)
+        )
+
 
 class SqlCaptures(CapturesRepository):
     """Captures in PostgreSQL, claimed with ``INSERT .. ON CONFLICT (idempotency_key) DO NOTHING``.
@@ -345,6 +453,16 @@ class SqlCaptures(CapturesRepository):
             .returning(cap.c.id)
         ).first()
         return done is not None
+
+    def by_key(self, idempotency_key: str) -> CaptureRef | None:
+        """See :meth:`CapturesRepository.by_key`."""
+        cap = orm.captures
+        row = self.conn.execute(
+            select(cap.c.id, cap.c.context_id, cap.c.received_at, cap.c.status).where(
+                cap.c.idempotency_key == idempotency_key
+            )
+        ).first()
+        return None if row is None else CaptureRef(row.id, row.context_id, row.received_at, row.status)
 
 
 def _transaction(row: Row[Any]) -> Transaction:
@@ -460,6 +578,48 @@ class SqlTransactions(TransactionsRepository):
             .order_by(func.sum(tx.c.amount).desc())
         ).all()
         return [Totals(r.currency, Decimal(r.total), int(r.n)) for r in rows]
+
+    def summary(self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date) -> list[SummaryLine]:
+        """See :meth:`TransactionsRepository.summary`."""
+        tx = orm.transactions
+        total = func.sum(tx.c.amount)
+        rows = self.conn.execute(
+            select(tx.c.kind, tx.c.category, tx.c.currency, total.label("total"), func.count().label("n"))
+            .where(
+                tx.c.context_id == context_id,
+                tx.c.status == TransactionStatus.RECORDED.value,
+                tx.c.occurred_on >= date_from,
+                tx.c.occurred_on <= date_to,
+            )
+            .group_by(tx.c.kind, tx.c.category, tx.c.currency)
+            .order_by(total.desc(), tx.c.kind, tx.c.category, tx.c.currency)
+        ).all()
+        return [SummaryLine(r.kind, r.category, r.currency, Decimal(r.total), int(r.n)) for r in rows]
+
+    def of_capture(self, capture_id: uuid.UUID, context_id: uuid.UUID) -> list[Transaction]:
+        """See :meth:`TransactionsRepository.of_capture`."""
+        tx = orm.transactions
+        rows = self.conn.execute(
+            select(tx)
+            .where(
+                tx.c.capture_id == capture_id,
+                tx.c.context_id == context_id,
+                tx.c.status == TransactionStatus.RECORDED.value,
+            )
+            .order_by(tx.c.created_at, tx.c.id)
+            .with_for_update()
+        ).all()
+        return [_transaction(row) for row in rows]
+
+    def amend(self, transaction: Transaction) -> None:
+        """See :meth:`TransactionsRepository.amend`."""
+        tx = orm.transactions
+        fields = transaction.fields()
+        self.conn.execute(
+            update(tx)
+            .where(tx.c.id == transaction.id)
+            .values({name: fields[name] for name in _AMENDABLE} | {"updated_at": func.now()})
+        )
 
 
 class SqlCategories(CategoriesRepository):

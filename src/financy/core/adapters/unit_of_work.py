@@ -17,6 +17,7 @@ from financy.core.adapters.repositories import (
     SqlCaptures,
     SqlCategories,
     SqlContexts,
+    SqlLinks,
     SqlTransactions,
     SqlUsers,
 )
@@ -55,6 +56,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.captures = SqlCaptures(conn)
         self.transactions = SqlTransactions(conn)
         self.categories = SqlCategories(conn)
+        self.links = SqlLinks(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
         return self
 

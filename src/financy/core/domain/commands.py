@@ -156,6 +156,52 @@ class ConfirmPending(ChatCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class IssueLinkCode(Command):
+    """Issue a one-time code that links a chat identity to login user ``user_id``, valid ``ttl_s``
+    seconds from ``now`` (aware; the handler's clock when ``None``). The handler returns an
+    :class:`IssuedLinkCode`."""
+
+    user_id: uuid.UUID
+    ttl_s: int
+    now: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedLinkCode:
+    """A link code as shown once to its user (``"K7QM-2XPD"``) and when it stops working (aware, UTC)."""
+
+    code: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LinkIdentity(ChatCommand):
+    """ "/start K7QM-2XPD": link the sender's chat identity to the account that issued ``code`` (as typed)."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowSummary(ChatCommand):
+    """ "/resumo": this month's spending of the chat's ledger by category, and its totals."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListCategories(ChatCommand):
+    """ "/categoria" with no category: the list of categories."""
+
+
+@dataclass(frozen=True, slots=True)
+class AmendCapture(ChatCommand):
+    """An edited message: ``amends`` is the platform id of the message it edits, ``entries`` what
+    the edit now says (with the reader's ``confidence``, 0..1)."""
+
+    amends: str
+    entries: tuple[ProposedEntry, ...]
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
 class AskLedger(ChatCommand):
     """Answer ``question`` from the context's ledger."""
 

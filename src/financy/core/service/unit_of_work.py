@@ -59,6 +59,40 @@ class Totals:
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class LinkCode:
+    """A stored link code: whose account it links to, until when, and whether it was used."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+    used_by_platform: str | None = None
+    used_by_platform_user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureRef:
+    """An earlier capture found by its idempotency key: where it was kept, when it came, its status."""
+
+    id: uuid.UUID
+    context_id: uuid.UUID
+    received_at: dt.datetime
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryLine:
+    """Recorded transactions of one kind, category (``None``: uncategorised) and currency: their sum
+    and how many."""
+
+    kind: str
+    category: str | None
+    currency: str
+    total: Decimal
+    count: int
+
+
 class ContextsRepository(abc.ABC):
     """Ledger contexts, their members and the chats bound to them."""
 
@@ -135,6 +169,21 @@ class UsersRepository(abc.ABC):
     ) -> None:
         """Bind a chat identity (platform + platform user id) to a user."""
 
+    @abc.abstractmethod
+    def has_login(self, user_id: uuid.UUID) -> bool:
+        """Return whether the user signs in with a username (``False``: a chat-only user, or none)."""
+
+    @abc.abstractmethod
+    def move_identity(self, platform: str, platform_user_id: str, user_id: uuid.UUID) -> uuid.UUID | None:
+        """Give an existing chat identity to ``user_id``; return its id (``None``: no such identity)."""
+
+    @abc.abstractmethod
+    def merge(self, source: uuid.UUID, target: uuid.UUID) -> None:
+        """Fold user ``source`` into ``target``: ``source``'s memberships become ``target``'s (the
+        stronger role where both have one), and its chat identities, captures, transactions
+        (author and payer), merchant examples and created contexts move to ``target``. Audit events
+        stay as they were written; the ``source`` row stays, owning nothing."""
+
 
 class CapturesRepository(abc.ABC):
     """Everything users sent, recorded or not, claimed once by idempotency key."""
@@ -169,6 +218,26 @@ class CapturesRepository(abc.ABC):
         """Mark an earlier capture of the same chat, author and context that needs review as
         recorded; return whether one was."""
 
+    @abc.abstractmethod
+    def by_key(self, idempotency_key: str) -> CaptureRef | None:
+        """Return the capture with ``idempotency_key`` (``{platform}:{chat_id}:{message_id}``), or ``None``."""
+
+
+class LinksRepository(abc.ABC):
+    """One-time link codes, stored by the sha256 of the normalised code."""
+
+    @abc.abstractmethod
+    def add(self, link_id: uuid.UUID, code_hash: str, user_id: uuid.UUID, expires_at: dt.datetime) -> None:
+        """Store a new code of ``user_id`` (sha256 hex) valid until ``expires_at``."""
+
+    @abc.abstractmethod
+    def find(self, code_hash: str) -> LinkCode | None:
+        """Return (and lock until the unit of work ends) the code with ``code_hash``, or ``None``."""
+
+    @abc.abstractmethod
+    def mark_used(self, link_id: uuid.UUID, *, at: dt.datetime, platform: str, platform_user_id: str) -> None:
+        """Record that the chat identity ``platform``/``platform_user_id`` used the code ``at``."""
+
 
 class TransactionsRepository(abc.ABC):
     """Recorded transactions and their receipt lines."""
@@ -201,6 +270,21 @@ class TransactionsRepository(abc.ABC):
         merchant: str | None,
     ) -> list[Totals]:
         """Sum recorded transactions per currency, largest first (``merchant``: case-insensitive part)."""
+
+    @abc.abstractmethod
+    def summary(self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date) -> list[SummaryLine]:
+        """Sum the context's recorded transactions from ``date_from`` to ``date_to`` (inclusive) by
+        kind, category and currency, largest sum first (one query)."""
+
+    @abc.abstractmethod
+    def of_capture(self, capture_id: uuid.UUID, context_id: uuid.UUID) -> list[Transaction]:
+        """Return (and lock) the still-recorded transactions a capture made in the context, oldest first."""
+
+    @abc.abstractmethod
+    def amend(self, transaction: Transaction) -> None:
+        """Overwrite what a message says of a stored transaction (kind, amount, currency, date,
+        merchant, description, payment method, instalments, category, confidence) with
+        ``transaction``'s, by its id; its receipt lines, author and payer stay."""
 
 
 class CategoriesRepository(abc.ABC):
@@ -241,6 +325,7 @@ class AbstractUnitOfWork(abc.ABC):
     captures: CapturesRepository
     transactions: TransactionsRepository
     categories: CategoriesRepository
+    links: LinksRepository
 
     def __init__(self) -> None:
         self.events: list[Event] = []

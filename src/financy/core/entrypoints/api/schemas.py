@@ -115,6 +115,22 @@ class MeOut(_Out):
     is_admin: bool
 
 
+class LinkCodeOut(_Out):
+    """A one-time code that links a Telegram or WhatsApp chat to the signed-in user; shown only once."""
+
+    code: str = Field(
+        description="8 characters of Crockford base32 with a dash; case, dashes and spaces do not matter",
+        examples=["K7QM-2XPD"],
+    )
+    expires_at: dt.datetime = Field(description="when the code stops working (it also works only once)")
+    telegram_url: str | None = Field(
+        description="https://t.me/<bot>?start=<code>: opens the bot with the code (null when the bot's "
+        "username is not configured)",
+        examples=["https://t.me/FinancyBot?start=K7QM2XPD"],
+    )
+    instructions: str = Field(description="what to send the bot, in the user's language")
+
+
 # --------------------------------------------------------------------------- contexts
 
 
@@ -274,6 +290,7 @@ _MODELS: tuple[tuple[type[BaseModel], Literal["validation", "serialization"]], .
     (TokenIn, "validation"),
     (TokenOut, "serialization"),
     (MeOut, "serialization"),
+    (LinkCodeOut, "serialization"),
     (ContextsOut, "serialization"),
     (TransactionsOut, "serialization"),
     (TransactionDetailOut, "serialization"),

@@ -12,11 +12,31 @@ from typing import Any
 
 from financy.core.contracts.v1 import CaptureV1, Intent
 from financy.core.domain.commands import AskUser, ChatCommand, Command
-from financy.core.service.handlers import audit, categories, conversation, ledger, questions, users
+from financy.core.service.handlers import (
+    amends,
+    audit,
+    categories,
+    conversation,
+    ledger,
+    links,
+    questions,
+    summary,
+    users,
+)
 from financy.core.service.intake import chat_message
 from financy.core.service.registry import EventHandler, Registration, Translate
 
-MODULES: tuple[ModuleType, ...] = (users, ledger, categories, questions, conversation, audit)
+MODULES: tuple[ModuleType, ...] = (
+    users,
+    ledger,
+    categories,
+    questions,
+    conversation,
+    links,
+    summary,
+    amends,
+    audit,
+)
 
 
 def registrations() -> list[Registration]:
@@ -62,12 +82,15 @@ TRANSLATORS = _translators()
 
 
 def command_for(capture: CaptureV1) -> ChatCommand:
-    """Return the command ``capture`` asks for: by its intent's registered translator, else
+    """Return the command ``capture`` asks for: an edited message that records becomes an
+    amendment of the message it edits; otherwise by its intent's registered translator, else
     :class:`AskUser` (kept for review, the user asked), so nothing a user sent is dropped."""
     message = chat_message(capture)
     understanding = capture.understanding
     if understanding is None:
         return AskUser(message, "not_understood")
+    if (amendment := amends.amend_command(capture, message)) is not None:
+        return amendment
     translate = TRANSLATORS.get(understanding.intent)
     command = translate(message, understanding) if translate is not None else None
     return command or AskUser(message, understanding.problem or "not_understood")

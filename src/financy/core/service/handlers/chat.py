@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from financy.core.contracts.v1 import QueryAnswer, RecordedTransaction, ReplyKind, ReplyV1, replies_stream
+from financy.core.contracts.v1 import (
+    QueryAnswer,
+    RecordedTransaction,
+    ReplyKind,
+    ReplyV1,
+    SummaryV1,
+    replies_stream,
+)
 from financy.core.domain.authorization import Action, authorize
 from financy.core.domain.commands import ChatCommand, ChatMessage
 from financy.core.domain.errors import ForbiddenError, NotAMemberError
@@ -47,6 +54,7 @@ class Outcome:
     planned: list[Transaction] = field(default_factory=list)
     transactions: list[RecordedTransaction] = field(default_factory=list)
     answer: QueryAnswer | None = None
+    summary: SummaryV1 | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +285,7 @@ def _answer(
         transactions=tuple(outcome.transactions),
         problem=outcome.problem,
         answer=outcome.answer,
+        summary=outcome.summary,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
     )

@@ -1,0 +1,98 @@
+"""The month at a glance from a chat ("/resumo", "/summary") and the list of categories ("/categoria").
+
+The summary covers the calendar month so far in the ledger's own time zone: expenses by category
+(sum and count per currency, largest first) and the expense and income totals per currency, over
+recorded transactions only (a reversed one is not counted). It is read in one query. Budgets come
+later: ``SummaryRow.budget`` stays ``None`` until a ledger has them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from financy.core.contracts.v1 import Intent, ReplyKind, ReplyV1, SummaryRow, SummaryV1
+from financy.core.domain.authorization import Action
+from financy.core.domain.commands import ListCategories, ShowSummary
+from financy.core.domain.model import CATEGORY_BY_SLUG, period_bounds
+from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date
+from financy.core.service.handlers.users import ContextDefaults
+from financy.core.service.registry import Registration
+from financy.core.service.unit_of_work import AbstractUnitOfWork, SummaryLine
+
+_CENTS = Decimal("0.01")
+#: Most rows a summary carries (the contract's limit): 20 categories in a few currencies fit.
+MAX_ROWS = 100
+
+
+def _totals(lines: Iterable[SummaryLine]) -> tuple[tuple[str, Decimal], ...]:
+    """Return ``(currency, total)`` over ``lines``, largest first."""
+    sums: dict[str, Decimal] = {}
+    for line in lines:
+        sums[line.currency] = sums.get(line.currency, Decimal(0)) + line.total
+    return tuple(sorted(((c, t.quantize(_CENTS)) for c, t in sums.items()), key=lambda ct: (-ct[1], ct[0])))
+
+
+def _summary_of(
+    lines: list[SummaryLine], scope: ChatScope, date_from: dt.date, date_to: dt.date
+) -> SummaryV1:
+    expenses = [line for line in lines if line.kind == "expense"]
+    rows = []
+    for line in expenses:
+        category = CATEGORY_BY_SLUG.get(line.category) if line.category else None
+        rows.append(
+            SummaryRow(
+                category=line.category,
+                category_name=category.name(scope.language) if category else None,
+                currency=line.currency,
+                total=line.total.quantize(_CENTS),
+                count=line.count,
+            )
+        )
+    rows.sort(key=lambda r: (-r.total, r.currency, r.category_name or "\uffff"))
+    return SummaryV1(
+        context_name=scope.context.name[:200],
+        date_from=date_from,
+        date_to=date_to,
+        rows=tuple(rows[:MAX_ROWS]),
+        expense_totals=_totals(expenses),
+        income_totals=_totals(line for line in lines if line.kind == "income"),
+    )
+
+
+def _decide_summary(cmd: ShowSummary, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
+    return Outcome(ReplyKind.SUMMARY)
+
+
+def _apply_summary(cmd: ShowSummary, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
+    today = local_date(cmd.message.received_at, scope.context.time_zone)
+    date_from, date_to = period_bounds("this_month", today)
+    assert date_from is not None
+    assert date_to is not None
+    lines = uow.transactions.summary(scope.context.id, date_from=date_from, date_to=date_to)
+    outcome.summary = _summary_of(lines, scope, date_from, date_to)
+
+
+def show_summary(cmd: ShowSummary, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> ReplyV1 | None:
+    """Answer this month's spending by category in the chat's ledger (any member may ask)."""
+    return handle_chat(cmd, uow, defaults, action=Action.READ, decide=_decide_summary, apply=_apply_summary)
+
+
+def _decide_categories(cmd: ListCategories, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
+    return Outcome(ReplyKind.CATEGORIES)
+
+
+def list_categories(
+    cmd: ListCategories, uow: AbstractUnitOfWork, defaults: ContextDefaults
+) -> ReplyV1 | None:
+    """Answer with the list of categories (the bot renders their names)."""
+    return handle_chat(cmd, uow, defaults, action=Action.READ, decide=_decide_categories)
+
+
+REGISTRATIONS = (
+    Registration(ShowSummary, show_summary, {Intent.SUMMARY: lambda message, _: ShowSummary(message)}),
+    Registration(
+        ListCategories, list_categories, {Intent.CATEGORIES: lambda message, _: ListCategories(message)}
+    ),
+)

@@ -1,0 +1,337 @@
+"""Linking chats to accounts, the month's summary and edited messages, on real PostgreSQL.
+
+GIVEN a login user who asks the API for a link code and a chat the core met before, WHEN the chat
+sends the code, THEN the chat is the user's and its ledger shows on their dashboard; the same
+code again, an expired one or an unknown one links nothing. "/resumo" sums this month by
+category; an edited message changes what it recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from redis import Redis
+from sqlalchemy import Engine, insert, select, text, update
+
+from financy.core.adapters import orm
+from financy.core.contracts.v1 import (
+    CaptureV1,
+    Intent,
+    ProposedTransaction,
+    ReplyKind,
+    ReplyV1,
+    SummaryRow,
+    Understanding,
+)
+from financy.core.entrypoints.api import ApiApp, create_app
+from financy.core.settings import CoreSettings, CoreTelegramSettings
+from tests.integration.test_api_contract import assert_matches, served_spec
+from tests.support.api import assert_error, bearer, get_json, new_user, token_for
+from tests.support.captures import dev_capture
+from tests.support.ledger import ingest
+
+pytestmark = pytest.mark.integration
+
+_SHOWN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def record(*entries: ProposedTransaction, problem: str | None = None) -> Understanding:
+    return Understanding(
+        language="pt", intent=Intent.RECORD, transactions=entries, confidence=0.9, problem=problem
+    )
+
+
+def entry(
+    amount: str, category: str = "groceries", merchant: str = "mercado", **kw: Any
+) -> ProposedTransaction:
+    return ProposedTransaction(amount=Decimal(amount), category=category, merchant=merchant, **kw)
+
+
+def said(intent: Intent, **kw: Any) -> Understanding:
+    return Understanding(language="pt", intent=intent, confidence=0.9, **kw)
+
+
+def send(engine: Engine, cap: CaptureV1) -> ReplyV1:
+    reply = ingest(engine, cap)
+    assert reply is not None
+    return reply
+
+
+def link_message(sender: str, code: str) -> CaptureV1:
+    return dev_capture(sender, said(Intent.LINK, link_code=code), edge_id="edge-l", name="Chat " + sender)
+
+
+async def new_code(app: ApiApp, token: str) -> dict[str, Any]:
+    _, response = await app.asgi_client.post("/api/v1/me/link-codes", headers=bearer(token))
+    assert response.status == 201, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body: dict[str, Any] = response.json
+    return body
+
+
+def one(engine: Engine, sql: str, **params: object) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).one()
+
+
+# --------------------------------------------------------------------------- link codes
+
+
+async def test_a_code_from_the_api_links_a_chat_and_its_ledger_joins_the_dashboard(
+    app: ApiApp, engine: Engine
+) -> None:
+    maria = new_user(engine)
+    phone = f"tg{tag()}"
+    assert send(engine, dev_capture(phone, record(entry("30")), edge_id="edge-l")).kind is ReplyKind.RECORDED
+    (chat_user, chat_ledger) = one(
+        engine,
+        "SELECT i.user_id, b.context_id FROM channel_identities i JOIN chat_bindings b ON b.chat_id = "
+        "i.platform_user_id WHERE i.platform_user_id = :p",
+        p=phone,
+    )
+    token = await token_for(app, maria)
+    status, before = await get_json(app, "/api/v1/contexts", token)
+    assert status == 200
+    assert [c["id"] for c in before["items"]] == [str(maria.context_id)]
+
+    issued = await new_code(app, token)
+    assert _SHOWN.match(issued["code"]), issued
+    assert issued["telegram_url"] is None
+    assert issued["code"] in issued["instructions"]
+    assert "15 minutos" in issued["instructions"]
+    expires = dt.datetime.fromisoformat(issued["expires_at"])
+    assert dt.timedelta(minutes=14) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(minutes=15)
+    assert_matches(await served_spec(app), "/api/v1/me/link-codes", 201, issued)
+    # Only the hash is stored.
+    (stored_hash,) = one(engine, "SELECT code_hash FROM link_codes WHERE user_id = :u", u=maria.user_id)
+    assert issued["code"].replace("-", "") not in stored_hash
+    assert len(stored_hash) == 64
+
+    linking = link_message(phone, issued["code"].lower().replace("-", " "))
+    reply = send(engine, linking)
+
+    assert reply.kind is ReplyKind.LINKED
+    assert ingest(engine, linking) is None  # a redelivery changes nothing
+    status, after = await get_json(app, "/api/v1/contexts", token)
+    assert status == 200
+    assert {(c["id"], c["role"]) for c in after["items"]} == {
+        (str(maria.context_id), "owner"),
+        (str(chat_ledger), "owner"),
+    }
+    (owner,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=phone)
+    assert owner == maria.user_id
+    used = one(
+        engine,
+        "SELECT used_at, used_by_platform, used_by_platform_user_id FROM link_codes WHERE user_id = :u",
+        u=maria.user_id,
+    )
+    assert used[0] is not None
+    assert tuple(used[1:]) == ("devchat", phone)
+    authors = one(
+        engine,
+        "SELECT array_agg(DISTINCT author_id), array_agg(DISTINCT paid_by) FROM transactions WHERE context_id = :c",
+        c=chat_ledger,
+    )
+    assert authors[0] == [maria.user_id]
+    (left,) = one(engine, "SELECT count(*) FROM members WHERE user_id = :u", u=chat_user)
+    assert left == 0
+    event = one(
+        engine,
+        "SELECT actor_id, before, after FROM events WHERE name = 'identity.linked' AND actor_id = :u "
+        "AND before IS NOT NULL",
+        u=maria.user_id,
+    )
+    assert event[1] == {"user_id": str(chat_user)}
+    assert event[2] == {"platform": "devchat", "platform_user_id": phone, "user_id": str(maria.user_id)}
+    # The chat records for the account, in the ledger it was bound to.
+    send(engine, dev_capture(phone, record(entry("12")), edge_id="edge-l"))
+    status, page = await get_json(app, f"/api/v1/contexts/{chat_ledger}/transactions", token)
+    assert status == 200
+    assert sorted(Decimal(t["amount"]) for t in page["items"]) == [Decimal("12"), Decimal("30")]
+
+    # The same code from another chat links nothing.
+    other = f"tg{tag()}"
+    reused = send(engine, link_message(other, issued["code"]))
+    assert (reused.kind, reused.problem) == (ReplyKind.LINK_INVALID, "link_used")
+    (other_owner,) = one(
+        engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=other
+    )
+    assert other_owner != maria.user_id
+
+
+async def test_an_expired_or_unknown_code_links_nothing(app: ApiApp, engine: Engine) -> None:
+    maria = new_user(engine)
+    token = await token_for(app, maria)
+    issued = await new_code(app, token)
+    with engine.begin() as conn:
+        conn.execute(
+            update(orm.link_codes)
+            .where(orm.link_codes.c.user_id == maria.user_id)
+            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
+    phone = f"tg{tag()}"
+    expired = send(engine, link_message(phone, issued["code"]))
+    assert (expired.kind, expired.problem) == (ReplyKind.LINK_INVALID, "link_expired")
+    unknown = send(engine, link_message(phone, "ZZZZ-ZZZZ"))
+    assert (unknown.kind, unknown.problem) == (ReplyKind.LINK_INVALID, "link_unknown")
+    (owner,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=phone)
+    assert owner != maria.user_id
+    (used_at,) = one(engine, "SELECT used_at FROM link_codes WHERE user_id = :u", u=maria.user_id)
+    assert used_at is None
+
+
+async def test_linking_keeps_the_stronger_role_and_the_route_needs_a_token(
+    app: ApiApp, engine: Engine
+) -> None:
+    maria = new_user(engine)
+    phone = f"tg{tag()}"
+    send(engine, dev_capture(phone, record(entry("30")), edge_id="edge-l"))
+    (chat_user, chat_ledger) = one(
+        engine,
+        "SELECT i.user_id, b.context_id FROM channel_identities i JOIN chat_bindings b ON b.chat_id = "
+        "i.platform_user_id WHERE i.platform_user_id = :p",
+        p=phone,
+    )
+    with engine.begin() as conn:
+        conn.execute(insert(orm.members).values(context_id=chat_ledger, user_id=maria.user_id, role="viewer"))
+        conn.execute(
+            insert(orm.members).values(context_id=maria.context_id, user_id=chat_user, role="editor")
+        )
+    issued = await new_code(app, await token_for(app, maria))
+    assert send(engine, link_message(phone, issued["code"])).kind is ReplyKind.LINKED
+    with engine.connect() as conn:
+        roles = conn.execute(
+            select(orm.members.c.context_id, orm.members.c.role).where(orm.members.c.user_id == maria.user_id)
+        ).all()
+    assert {(c, r) for c, r in roles} == {(chat_ledger, "owner"), (maria.context_id, "owner")}
+
+    _, refused = await app.asgi_client.post("/api/v1/me/link-codes")
+    assert refused.status == 401
+    assert_error(refused.json, "unauthorized")
+
+
+async def test_the_telegram_link_uses_the_configured_bot(
+    settings: CoreSettings, engine: Engine, redis_conn: Redis
+) -> None:
+    configured = settings.model_copy(
+        update={"telegram": CoreTelegramSettings(bot_username="@FinancyBot"), "link_code_ttl_s": 600}
+    )
+    app = create_app(configured, engine=engine, redis=redis_conn)
+    maria = new_user(engine, locale="en")
+    issued = await new_code(app, await token_for(app, maria))
+    assert issued["telegram_url"] == "https://t.me/FinancyBot?start=" + issued["code"].replace("-", "")
+    assert issued["instructions"] == (
+        f"On Telegram, send /start {issued['code']} to the bot; on WhatsApp, send {issued['code']}. "
+        "The code works once, for 10 minutes."
+    )
+
+
+# --------------------------------------------------------------------------- summary and edits
+
+
+def test_the_summary_sums_this_month_by_category_without_reversed_or_other_months(engine: Engine) -> None:
+    ana = f"ana{tag()}"
+
+    def say(understanding: Understanding, message_id: str | None = None) -> ReplyV1:
+        return send(engine, dev_capture(ana, understanding, message_id=message_id, edge_id="edge-l"))
+
+    say(record(entry("100.50"), entry("20", "restaurants", "padaria")))
+    say(record(entry("49.50", days_ago=3)))
+    say(record(entry("5", "transport", "metro", currency="USD")))
+    say(record(entry("3000", "salary", "empresa", kind="income")))
+    say(record(entry("999", "health", "farmacia", occurred_on=dt.date(2026, 10, 31))))
+    say(record(entry("77", "shopping", "loja")))
+    assert say(said(Intent.UNDO)).kind is ReplyKind.UNDONE
+
+    reply = say(said(Intent.SUMMARY))
+
+    assert reply.kind is ReplyKind.SUMMARY
+    summary = reply.summary
+    assert summary is not None
+    assert (summary.date_from, summary.date_to) == (dt.date(2026, 11, 1), dt.date(2026, 11, 29))
+    assert summary.rows == (
+        SummaryRow(
+            category="groceries", category_name="Mercado", currency="BRL", total=Decimal("150.00"), count=2
+        ),
+        SummaryRow(
+            category="restaurants",
+            category_name="Alimentação",
+            currency="BRL",
+            total=Decimal("20.00"),
+            count=1,
+        ),
+        SummaryRow(
+            category="transport", category_name="Transporte", currency="USD", total=Decimal("5.00"), count=1
+        ),
+    )
+    assert summary.expense_totals == (("BRL", Decimal("170.00")), ("USD", Decimal("5.00")))
+    assert summary.income_totals == (("BRL", Decimal("3000.00")),)
+    assert say(said(Intent.CATEGORIES)).kind is ReplyKind.CATEGORIES
+
+
+def test_edits_amend_in_place_replace_on_another_count_and_record_when_unknown(engine: Engine) -> None:
+    ana = f"ana{tag()}"
+
+    def say(understanding: Understanding, message_id: str, amends: str | None = None) -> ReplyV1:
+        cap = dev_capture(ana, understanding, message_id=message_id, edge_id="edge-l")
+        return send(engine, cap.model_copy(update={"amends": amends}) if amends else cap)
+
+    def rows() -> list[tuple[Any, ...]]:
+        with engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text(
+                        "SELECT t.id, t.amount, t.currency, t.occurred_on, t.status FROM transactions t "
+                        "JOIN chat_bindings b ON b.context_id = t.context_id WHERE b.chat_id = :c "
+                        "ORDER BY t.created_at, t.id"
+                    ),
+                    {"c": ana},
+                )
+            ]
+
+    say(record(entry("45.90"), entry("10", "restaurants", "padaria")), "m1")
+    ids = [r[0] for r in rows()]
+    same = say(
+        record(entry("54.90", days_ago=1), entry("12", "restaurants", "padaria")), "m1-e1", amends="m1"
+    )
+    assert same.kind is ReplyKind.AMENDED
+    assert [t.transaction_id for t in same.transactions] == ids
+    assert rows() == [
+        (ids[0], Decimal("54.9000"), "BRL", dt.date(2026, 11, 28), "recorded"),
+        (ids[1], Decimal("12.0000"), "BRL", dt.date(2026, 11, 29), "recorded"),
+    ]
+    with engine.connect() as conn:
+        amended = conn.execute(
+            select(orm.events.c.entity_id, orm.events.c.before, orm.events.c.after)
+            .where(orm.events.c.name == "transaction.amended", orm.events.c.entity_id.in_(ids))
+            .order_by(orm.events.c.id)
+        ).all()
+    assert [tuple(a) for a in amended] == [
+        (
+            ids[0],
+            {"amount": "45.9000", "occurred_on": "2026-11-29"},
+            {"amount": "54.90", "occurred_on": "2026-11-28"},
+        ),
+        (ids[1], {"amount": "10.0000"}, {"amount": "12"}),
+    ]
+
+    other = say(record(entry("30")), "m1-e2", amends="m1")
+    assert other.kind is ReplyKind.AMENDED
+    (new_row,) = [r for r in rows() if r[4] == "recorded"]
+    assert [r[4] for r in rows() if r[0] in ids] == ["reversed", "reversed"]
+    assert new_row[1:4] == (Decimal("30.0000"), "BRL", dt.date(2026, 11, 29))
+    assert [t.transaction_id for t in other.transactions] == [new_row[0]]
+
+    fresh = say(record(entry("7")), "m9-e1", amends="never-seen")
+    assert fresh.kind is ReplyKind.RECORDED
+    assert rows()[-1][1:] == (Decimal("7.0000"), "BRL", dt.date(2026, 11, 29), "recorded")

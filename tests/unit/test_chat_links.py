@@ -1,0 +1,203 @@
+"""Linking a chat identity to an account with a one-time code, driven through the bus (no database).
+
+GIVEN a login account that issued a code and a chat user the core made at first contact, WHEN
+that chat sends the code, THEN the identity and everything the chat user had become the account's,
+once; a code that is unknown, used or expired links nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from financy.core.contracts.v1 import (
+    CaptureV1,
+    Intent,
+    ProposedTransaction,
+    ReplyKind,
+    ReplyV1,
+    Understanding,
+)
+from financy.core.domain.commands import CreateUser, IssuedLinkCode, IssueLinkCode, LinkIdentity
+from financy.core.domain.links import ALPHABET, code_hash, new_code, normalize_code
+from financy.core.domain.model import Role
+from financy.core.service.bootstrap import bootstrap
+from financy.core.service.handlers import command_for
+from financy.core.service.messagebus import MessageBus
+from tests.support.captures import dev_capture
+from tests.unit.fakes import FakeUnitOfWork, Store
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store()
+
+
+@pytest.fixture
+def bus(store: Store) -> MessageBus:
+    return bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
+
+
+def send(bus: MessageBus, cap: CaptureV1) -> ReplyV1 | None:
+    reply: ReplyV1 | None = bus.handle(command_for(cap))
+    return reply
+
+
+def link(sender: str, code: str | None, message_id: str | None = None) -> CaptureV1:
+    said = Understanding(language="pt", intent=Intent.LINK, confidence=0.99, link_code=code)
+    return dev_capture(sender, said, message_id=message_id, name=sender.title())
+
+
+def spend(amount: str) -> Understanding:
+    return Understanding(
+        language="pt",
+        intent=Intent.RECORD,
+        transactions=(ProposedTransaction(amount=Decimal(amount), merchant="mercado", category="groceries"),),
+        confidence=0.9,
+    )
+
+
+def account(bus: MessageBus, name: str = "maria", **link: str) -> uuid.UUID:
+    user_id: uuid.UUID = bus.handle(
+        CreateUser(username=name, password="long-enough-pw", display_name=name.title(), **link)  # type: ignore[arg-type]
+    )
+    return user_id
+
+
+def issue(bus: MessageBus, user_id: uuid.UUID, *, now: dt.datetime | None = None) -> IssuedLinkCode:
+    issued: IssuedLinkCode = bus.handle(IssueLinkCode(user_id, 900, now=now))
+    return issued
+
+
+def test_a_code_is_8_crockford_symbols_with_a_dash_and_typing_mistakes_are_forgiven() -> None:
+    code = new_code()
+    assert len(code) == 9
+    assert code[4] == "-"
+    assert all(c in ALPHABET for c in code.replace("-", ""))
+    assert normalize_code("k7qm-2xpd") == "K7QM2XPD"
+    assert normalize_code(" K7QM 2XPD ") == "K7QM2XPD"
+    # O reads as zero, I and L as one (Crockford).
+    assert normalize_code("OILO-1234") == "0110" + "1234"
+    assert normalize_code("K7QM2XP") is None
+    assert normalize_code("K7QM-2XPU") is None  # U is not in the alphabet
+    assert normalize_code("") is None
+    assert code_hash("K7QM2XPD") == code_hash(normalize_code("k7qm-2xpd") or "")
+    assert len(code_hash("K7QM2XPD")) == 64
+
+
+def test_issuing_stores_only_the_hash_and_the_expiry(bus: MessageBus, store: Store) -> None:
+    user_id = account(bus)
+    now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    issued = issue(bus, user_id, now=now)
+    assert issued.expires_at == now + dt.timedelta(minutes=15)
+    ((stored_hash, stored),) = store.link_codes.items()
+    assert stored_hash == code_hash(normalize_code(issued.code) or "")
+    assert issued.code.replace("-", "") not in stored_hash
+    assert (stored.user_id, stored.expires_at, stored.used_at) == (user_id, issued.expires_at, None)
+    assert store.events[-1].name == "link_code.issued"
+
+
+def test_the_code_links_the_chat_and_folds_its_first_contact_user_into_the_account(
+    bus: MessageBus, store: Store
+) -> None:
+    maria = account(bus)
+    first = send(bus, dev_capture("tg-maria", spend("30"), name="Maria"))
+    assert first is not None
+    chat_user = store.identities[("devchat", "tg-maria")]
+    chat_ledger = store.bindings[("devchat", "tg-maria")]
+    assert chat_user != maria
+    issued = issue(bus, maria)
+
+    reply = send(bus, link("tg-maria", issued.code.lower()))
+
+    assert reply is not None
+    assert reply.kind is ReplyKind.LINKED
+    assert store.identities[("devchat", "tg-maria")] == maria
+    # The chat user's ledger is now the account's; the chat keeps its binding.
+    assert store.members[(chat_ledger, maria)] is Role.OWNER
+    assert not any(user == chat_user for _, user in store.members)
+    assert store.bindings[("devchat", "tg-maria")] == chat_ledger
+    assert [tx.author_id for tx in store.transactions] == [maria]
+    assert {c["author_id"] for c in store.captures.values()} == {maria}
+    (used,) = store.link_codes.values()
+    assert used.used_at is not None
+    assert (used.used_by_platform, used.used_by_platform_user_id) == ("devchat", "tg-maria")
+    linked = [e for e in store.events if e.name == "identity.linked" and e.before is not None]
+    assert len(linked) == 1
+    assert linked[0].before == {"user_id": chat_user}
+    assert linked[0].after == {"platform": "devchat", "platform_user_id": "tg-maria", "user_id": maria}
+    # The next message from that chat is the account's, in the same ledger.
+    after = send(bus, dev_capture("tg-maria", spend("12")))
+    assert after is not None
+    assert after.kind is ReplyKind.RECORDED
+    assert store.transactions[-1].author_id == maria
+    assert store.transactions[-1].context_id == chat_ledger
+
+
+def test_a_redelivered_link_message_changes_nothing(bus: MessageBus, store: Store) -> None:
+    maria = account(bus)
+    issued = issue(bus, maria)
+    message = link("tg-ana", issued.code, message_id="m1")
+    assert send(bus, message) is not None
+    events = len(store.events)
+    assert send(bus, message) is None
+    assert len(store.events) == events
+
+
+def test_a_used_expired_or_unknown_code_links_nothing(bus: MessageBus, store: Store) -> None:
+    maria = account(bus)
+    issued = issue(bus, maria)
+    assert (r := send(bus, link("tg-one", issued.code))) is not None
+    assert r.kind is ReplyKind.LINKED
+    expired = issue(bus, maria, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    cases = {
+        "link_used": issued.code,
+        "link_expired": expired.code,
+        "link_unknown": "ZZZZ-ZZZZ",
+    }
+    for problem, code in cases.items():
+        reply = send(bus, link("tg-two", code))
+        assert reply is not None
+        assert (reply.kind, reply.problem) == (ReplyKind.LINK_INVALID, problem)
+        assert store.identities[("devchat", "tg-two")] != maria
+    for nonsense in ("hello", None):
+        reply = send(bus, link("tg-two", nonsense))
+        assert reply is not None
+        assert (reply.kind, reply.problem) == (ReplyKind.LINK_INVALID, "link_unknown")
+
+
+def test_the_same_account_again_is_linked_and_another_login_is_never_merged(
+    bus: MessageBus, store: Store
+) -> None:
+    maria = account(bus, "maria", link_platform="devchat", link_platform_user_id="tg-maria")
+    joao = account(bus, "joao", link_platform="devchat", link_platform_user_id="tg-joao")
+    again = send(bus, link("tg-maria", issue(bus, maria).code))
+    assert again is not None
+    assert again.kind is ReplyKind.LINKED
+    refused = send(bus, link("tg-joao", issue(bus, maria).code))
+    assert refused is not None
+    assert (refused.kind, refused.problem) == (ReplyKind.LINK_INVALID, "link_identity_taken")
+    assert store.identities[("devchat", "tg-joao")] == joao
+    assert any(user == joao for _, user in store.members)
+
+
+def test_merging_keeps_the_stronger_role_where_both_are_members(bus: MessageBus, store: Store) -> None:
+    maria = account(bus)
+    send(bus, dev_capture("tg-maria", spend("30")))
+    chat_user = store.identities[("devchat", "tg-maria")]
+    chat_ledger = store.bindings[("devchat", "tg-maria")]
+    maria_ledger = next(c for (c, u) in store.members if u == maria)
+    store.members[(chat_ledger, maria)] = Role.VIEWER  # maria already reads the chat user's ledger
+    store.members[(maria_ledger, chat_user)] = Role.EDITOR  # and the chat user edits hers
+    assert send(bus, link("tg-maria", issue(bus, maria).code)) is not None
+    assert store.members[(chat_ledger, maria)] is Role.OWNER
+    assert store.members[(maria_ledger, maria)] is Role.OWNER
+
+
+def test_a_link_capture_becomes_link_identity() -> None:
+    command = command_for(link("tg-x", "K7QM-2XPD"))
+    assert isinstance(command, LinkIdentity)
+    assert command.code == "K7QM-2XPD"
