@@ -3,7 +3,7 @@
 Telegram allows about 30 messages a second overall and about one a second in one chat (20 a
 minute in a group); WhatsApp throttles per phone number. :class:`RateLimiter` spaces sends so a
 burst of replies stays inside such limits instead of meeting HTTP 429: each ``acquire`` waits
-until both the overall and the chat's interval since their last send have passed.
+until the chat's interval since its last send has passed, then for an overall slot.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ class RateLimiter:
 
     ``group_per_s`` (when set) is the per-chat rate of group chats. ``clock``/``sleep`` are
     injectable for tests (monotonic seconds, an awaitable sleep). The chats remembered are
-    bounded (``max_chats``, least recently used dropped). Intervals are reserved at ``acquire``
-    time, so concurrent callers queue in order rather than all waking at once.
+    bounded (``max_chats``, least recently used dropped). Slots are reserved when asked, so
+    concurrent callers queue in order rather than all waking at once.
     """
 
     def __init__(
@@ -44,20 +44,33 @@ class RateLimiter:
         self._next_overall = 0.0
         self._next_chat: OrderedDict[str, float] = OrderedDict()
 
-    def reserve(self, chat_id: str, *, group: bool = False) -> float:
-        """Reserve the next send slot for ``chat_id``; return how many seconds to wait for it (>= 0)."""
+    def reserve_chat(self, chat_id: str, *, group: bool = False) -> float:
+        """Reserve ``chat_id``'s next send slot; return how many seconds away it is (>= 0)."""
         now = self._clock()
-        slot = max(now, self._next_overall, self._next_chat.get(chat_id, 0.0))
-        self._next_overall = slot + self._overall_gap
+        slot = max(now, self._next_chat.get(chat_id, 0.0))
         self._next_chat[chat_id] = slot + (self._group_gap if group else self._chat_gap)
         self._next_chat.move_to_end(chat_id)
         while len(self._next_chat) > self._max_chats:
             self._next_chat.popitem(last=False)
         return slot - now
 
+    def reserve_overall(self) -> float:
+        """Reserve the next overall send slot; return how many seconds away it is (>= 0)."""
+        now = self._clock()
+        slot = max(now, self._next_overall)
+        self._next_overall = slot + self._overall_gap
+        return slot - now
+
     async def acquire(self, chat_id: str, *, group: bool = False) -> float:
-        """Wait for ``chat_id``'s next send slot; return the seconds waited."""
-        wait = self.reserve(chat_id, group=group)
-        if wait > 0:
-            await self._sleep(wait)
-        return wait
+        """Wait for ``chat_id``'s slot, then for an overall one; return the seconds waited.
+
+        The overall slot is taken only once the chat's turn has come, so a chat waiting for its
+        own slot never holds up the others.
+        """
+        waited = self.reserve_chat(chat_id, group=group)
+        if waited > 0:
+            await self._sleep(waited)
+        overall = self.reserve_overall()
+        if overall > 0:
+            await self._sleep(overall)
+        return waited + overall

@@ -109,7 +109,7 @@ def lenient(body: Any) -> Any:
 
     The Bot API's test payloads (core.telegram.org/bots/webhooks) leave ``is_bot`` and sometimes
     ``first_name`` out of users, which python-telegram-bot requires; a missing ``is_bot`` is read
-    as ``false``.
+    as ``false``. Files from before Bot API 4.5 lack ``file_unique_id`` (the ``file_id`` stands in).
     """
     if isinstance(body, list):
         return [lenient(v) for v in body]
@@ -125,6 +125,8 @@ def lenient(body: Any) -> Any:
         ):
             user.setdefault("is_bot", False)
             user.setdefault("first_name", "")
+    if isinstance(out.get("file_id"), str) and "file_unique_id" not in out:  # updates before Bot API 4.5
+        out["file_unique_id"] = out["file_id"]
     if isinstance(out.get("forward_from"), dict) and out["forward_from"].get("type") == "channel":
         out["forward_from_chat"] = out.pop("forward_from")
     return out

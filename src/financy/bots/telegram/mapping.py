@@ -10,6 +10,7 @@ update is only acknowledged (``ignored``: logged, never an error).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from uuid import UUID
@@ -18,7 +19,7 @@ from telegram import Chat, ChatMemberUpdated, Message, Update, User
 
 from financy.bots.common.message import InboundMessage, MediaType, SentMessage
 from financy.bots.telegram.callbacks import Press, decode, press_language, press_text
-from financy.bots.telegram.utf16 import utf16_to_index
+from financy.bots.telegram.utf16 import utf16_len, utf16_remove, utf16_slice
 from financy.core.contracts.v1 import ChatEventV1, ChatType, Platform
 
 PLATFORM: Platform = "telegram"
@@ -41,6 +42,7 @@ UNREAD_KINDS = (
     "paid_media",
     "checklist",
 )
+_ADDRESSED = re.compile(r"/[A-Za-z0-9_]{1,64}@[A-Za-z0-9_]{3,64}")
 _MEMBER = ("member", "administrator", "creator", "owner")
 _GONE = ("left", "kicked", "banned")
 
@@ -126,24 +128,30 @@ def _sender(message: Message) -> tuple[str, str | None, str | None, bool]:
     return str(user.id), user.full_name[:200] or None, user.language_code, True
 
 
-def command_text(text: str, message: Message, username: str | None) -> tuple[str | None, str | None]:
-    """Return (text for the intake, why ignored) for a message whose text may start with a command.
+def command_text(
+    text: str, message: Message, username: str | None, *, in_group: bool
+) -> tuple[str | None, str | None]:
+    """Return (text for the intake, why ignored) for a message whose text may carry commands.
 
-    A ``bot_command`` entity at offset 0 addressed to another bot (``/start@OtherBot``) is ignored;
-    addressed to this bot (``/add@OurBot 12``) the mention is dropped (``/add 12``). Offsets are
-    UTF-16 code units.
+    In a group, a ``bot_command`` entity at offset 0 addressed to another bot
+    (``/start@OtherBot``) makes the message ignored; a command addressed to this bot
+    (``/add@OurBot 12``, anywhere in the text) loses its mention (``/add 12``).
+    Entity offsets and lengths are UTF-16 code units.
     """
     entities = (message.entities if message.text is not None else message.caption_entities) or ()
-    command = next((e for e in entities if e.type == "bot_command" and e.offset == 0), None)
-    if command is None:
-        return text, None
-    end = utf16_to_index(text, command.length)
-    name, at, target = text[:end].partition("@")
-    if not at:
-        return text, None
-    if username is not None and target.lower() != username.lower():
-        return None, "command_for_another_bot"
-    return name + text[end:], None
+    commands = sorted((e for e in entities if e.type == "bot_command"), key=lambda e: e.offset, reverse=True)
+    for entity in commands:
+        command = utf16_slice(text, entity.offset, entity.length)
+        if not _ADDRESSED.fullmatch(command):
+            continue  # no @mention in it (or a malformed entity): the text stays as sent
+        name, at, target = command.partition("@")
+        if username is None or target.lower() != username.lower():
+            if entity.offset == 0 and username is not None and in_group:
+                return None, "command_for_another_bot"
+            continue
+        # Cut "@OurBot" out: it starts after the command's name.
+        text = utf16_remove(text, entity.offset + utf16_len(name), utf16_len(at + target))
+    return text, None
 
 
 def _file_of(message: Message, limit: int) -> tuple[MediaType, FileRef | None, bool] | None:
@@ -213,7 +221,7 @@ def _message(
             base = replace(base, target_transaction=target)
     text = message.text if message.text is not None else message.caption
     if text is not None:
-        text, why = command_text(text, message, identity.username)
+        text, why = command_text(text, message, identity.username, in_group=chat_type == "group")
         if why is not None:
             return Mapped(ignored=why, details={"chat_id": chat_id, "message_id": message.message_id})
     media = _file_of(message, identity.max_media_bytes)
