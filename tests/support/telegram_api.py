@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:TEST-token_for-the-stand-in"
@@ -93,11 +93,14 @@ class StandInBotApi:
                 return
 
             def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the edge stopped mid long poll
+                    return
 
             def do_GET(self) -> None:
                 self._route()
@@ -106,7 +109,7 @@ class StandInBotApi:
                 self._route()
 
             def _route(self) -> None:
-                path = urlsplit(self.path).path
+                path = unquote(urlsplit(self.path).path)  # PTB quotes the token's ":"
                 file_prefix = f"/file/bot{api.token}/"
                 bot_prefix = f"/bot{api.token}/"
                 if path.startswith(file_prefix):
