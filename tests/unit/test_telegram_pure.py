@@ -264,3 +264,24 @@ def test_the_limiter_forgets_the_least_recent_chats() -> None:
     assert limiter.reserve_chat("c") == 1.0
     with pytest.raises(ValueError, match="positive"):
         RateLimiter(0, 1)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_telegram_urls_default_and_derive() -> None:
+    from financy.edge.settings import TelegramSettings
+
+    default = TelegramSettings()
+    assert (default.api_base_url, default.resolved_file_base_url()) == (
+        "https://api.telegram.org/bot",
+        "https://api.telegram.org/file/bot",
+    )
+    local = TelegramSettings(api_base_url="http://127.0.0.1:8081/")
+    assert (local.api_base_url, local.resolved_file_base_url()) == (
+        "http://127.0.0.1:8081/bot",
+        "http://127.0.0.1:8081/file/bot",
+    )
+    both = TelegramSettings(api_base_url="http://h/tg/bot", file_base_url="http://files/x/bot")
+    assert (both.api_base_url, both.resolved_file_base_url()) == ("http://h/tg/bot", "http://files/x/bot")
+    assert (default.mode, default.webhook_url, default.bot_username) == ("webhook", None, None)

@@ -1,7 +1,8 @@
 """``financy edge run``: the edge node's HTTP server, outbox relay and reply consumer in one process.
 
 HTTP (DESIGN §6, default port 8081): ``/healthz``, ``/readyz``, ``/metrics`` and the channel
-adapters' routes (the dev chat at ``/devchat``). Background tasks: the relay (edge outbox ->
+adapters' routes (the dev chat at ``/devchat``, Telegram's webhook at ``/webhooks/telegram`` when
+``FINANCY_TELEGRAM__TOKEN`` is set). Background tasks: the relay (edge outbox ->
 ``financy:captures``) and the reply consumer (``financy:edge:{id}:replies`` -> platforms).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -372,6 +374,11 @@ def telegram_adapter(
         log.error(
             "telegram.webhook_disabled",
             reason="FINANCY_TELEGRAM__WEBHOOK_SECRET is not set: /webhooks/telegram refuses every request",
+        )
+    elif secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        log.error(
+            "telegram.webhook_secret_invalid",
+            reason="Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - only: setWebhook will fail",
         )
     config = telegram.TelegramConfig(
         token=tg.token.get_secret_value().strip(),
