@@ -176,3 +176,21 @@ def test_an_unreadable_update_is_acknowledged(api: StandInBotApi, tmp_path: Path
     asyncio.run(run())
     assert intake.messages == []
     assert api.methods() == []
+
+
+def test_a_reply_to_an_edit_quotes_the_edited_message(api: StandInBotApi, tmp_path: Path) -> None:
+    tg, _intake, state = bot(api, tmp_path)
+    reply = question(in_reply_to="1365.e1441646600")
+
+    async def run() -> None:
+        await tg.send(reply, render(reply))
+        await tg.stop()
+
+    asyncio.run(run())
+    [call] = api.calls_of("sendMessage")
+    assert call["reply_parameters"] == {"message_id": 1365, "allow_sending_without_reply": True}
+    assert call["text"] == render(reply).text
+    assert "reply_markup" not in call  # a question has no buttons
+    sent = state.sent_message("telegram", "12345678", "501")
+    assert sent is not None
+    assert sent.transaction_ids == ()

@@ -333,9 +333,12 @@ class TelegramBot:
             UndeliverableError: the bot was blocked or removed (403), the chat is unknown, a bad request.
         """
         chat_id = reply.chat_id
+        # Quote the user's message: its id, or the edited message's ("1365.e1441646600" -> 1365);
+        # a button press ("cb...") or a chat event ("mcm...") has no message to quote.
+        quoted = reply.in_reply_to.split(".e", 1)[0]
         params = (
-            ReplyParameters(message_id=int(reply.in_reply_to), allow_sending_without_reply=True)
-            if reply.in_reply_to.isdigit()
+            ReplyParameters(message_id=int(quoted), allow_sending_without_reply=True)
+            if quoted.isdigit()
             else None
         )
         markup = keyboard(rendered.buttons)
