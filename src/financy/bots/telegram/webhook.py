@@ -6,7 +6,8 @@ the route refuses every request (503): an unauthenticated webhook would let anyo
 the ledgers. A verified body must be a JSON object with an integer ``update_id`` (else 400, over
 :data:`MAX_BODY_BYTES` 413); it is stored raw with
 :meth:`~financy.bots.common.message.BotState.accept_update` (a redelivered ``update_id`` is
-stored once) and answered 200 before anything is parsed or fetched.
+stored once) and answered 200 before anything is parsed or fetched; if it cannot be stored the
+answer is 503, and Telegram delivers it again.
 """
 
 from __future__ import annotations
@@ -90,7 +91,11 @@ def telegram_blueprint(
         update_id = update_key(body)
         if update_id is None:
             return _error(400, "malformed_update", "the body must be a JSON object with an integer update_id")
-        stored = state.accept_update("telegram", update_id, body)
+        try:
+            stored = state.accept_update("telegram", update_id, body)
+        except Exception:  # the edge's disk: Telegram delivers again after a non-2xx answer
+            log.exception("telegram.update_not_stored", update_id=update_id)
+            return _error(503, "unavailable", "the update could not be stored; deliver it again")
         if stored and on_update is not None:
             on_update()
         if not stored:
