@@ -427,6 +427,8 @@ def test_kinds_we_cannot_read_are_kept_and_empty_updates_acknowledged(start_edge
     assert edge.post(location).status_code == 200
     capture = edge.capture("12345678", "12345")
     assert (capture.media_type, capture.text) == ("other", None)
+    assert capture.understanding is not None
+    assert capture.understanding.problem == "not_text"  # the core asks for the expense in words
     edge.settle()
     assert edge.count("SELECT count(*) FROM updates WHERE state = 'done'", db="bots.sqlite3") == 3
     assert "update_kind_not_handled" in edge.log()
@@ -477,7 +479,10 @@ def test_replies_carry_the_keyboard_and_a_reply_to_them_targets_the_transaction(
             "reply_markup": {
                 "inline_keyboard": [
                     [{"text": rendered.buttons[0].label, "callback_data": f"u:{tx.hex}"}],
-                    [{"text": rendered.buttons[1].label, "callback_data": f"c:{tx.hex}:restaurants"}],
+                    [
+                        {"text": rendered.buttons[1].label, "callback_data": f"c:{tx.hex}:restaurants"},
+                        {"text": rendered.buttons[2].label, "callback_data": f"m:{tx.hex}"},
+                    ],
                 ]
             },
         }

@@ -94,7 +94,11 @@ def test_audio_photo_and_pdf_ask_for_files_a_docx_does_not() -> None:
     docx = mapped(sample("illemius_message_with_document"))
     assert docx.file is None
     assert docx.inbound is not None
-    assert (docx.inbound.media_type, docx.inbound.text) == ("other", "doc description")
+    assert (docx.inbound.media_type, docx.inbound.text, docx.inbound.problem) == (
+        "other",
+        "doc description",
+        "not_text",
+    )
 
 
 def test_the_largest_photo_within_the_limit_is_taken_and_none_fits_is_refused() -> None:
@@ -106,7 +110,7 @@ def test_the_largest_photo_within_the_limit_is_taken_and_none_fits_is_refused() 
     refused = mapped(sample("illemius_message_with_photo"), me=tiny)
     assert refused.file is None
     assert refused.inbound is not None
-    assert refused.inbound.media_refused == "file_too_large"
+    assert refused.inbound.problem == "file_too_large"
 
 
 def test_a_file_declared_over_the_limit_is_refused_before_download() -> None:
@@ -115,7 +119,7 @@ def test_a_file_declared_over_the_limit_is_refused_before_download() -> None:
     m = mapped(body)
     assert m.file is None
     assert m.inbound is not None
-    assert (m.inbound.media_type, m.inbound.media_refused) == ("voice", "file_too_large")
+    assert (m.inbound.media_type, m.inbound.problem) == ("voice", "file_too_large")
 
 
 def test_an_edit_amends_the_original_message() -> None:
@@ -180,7 +184,12 @@ def test_a_command_after_an_emoji_is_cut_by_utf16_offsets() -> None:
 def test_a_dice_in_a_group_is_kept_as_an_unread_capture() -> None:
     m = mapped(sample("teloxide_supergroup_dice"))
     assert m.inbound is not None
-    assert (m.inbound.media_type, m.inbound.text, m.inbound.chat_type) == ("other", None, "group")
+    assert (m.inbound.media_type, m.inbound.text, m.inbound.chat_type, m.inbound.problem) == (
+        "other",
+        None,
+        "group",
+        "not_text",
+    )
     loc = mapped(sample("illemius_message_with_location"))
     assert loc.inbound is not None
     assert (loc.inbound.media_type, loc.inbound.text) == ("other", None)

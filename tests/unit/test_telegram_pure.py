@@ -74,6 +74,7 @@ def test_buttons_encode_within_64_bytes_and_decode_back() -> None:
     assert decode("y") == Press("confirm", None)
     assert decode(f"c:{TX.hex}:gifts_donations") == Press("category", TX, slug="gifts_donations")
     assert decode(f"m:{TX.hex}") == Press("more", TX)
+    assert decode(f"p:{TX.hex}") == Press("claim", TX)
 
 
 def test_an_english_category_button_encodes_the_same_slug() -> None:
@@ -85,12 +86,13 @@ def test_an_english_category_button_encodes_the_same_slug() -> None:
 def test_buttons_of_other_actions_carry_their_message() -> None:
     # Actions this adapter has no short form for travel as the message itself.
     other = Button("🙋 Eu paguei", ButtonAction.CONFIRM, "eu paguei", str(TX))
-    object.__setattr__(other, "action", "claim_payer")
+    object.__setattr__(other, "action", "split_bill")
     assert encode(other) == f"v:{TX.hex}:eu paguei"
     assert decode(f"v:{TX.hex}:eu paguei") == Press("text", TX, text="eu paguei")
-    more = Button("➕ Mais", ButtonAction.CONFIRM, "mais", str(TX))
-    object.__setattr__(more, "action", "more_categories")
-    assert encode(more) == f"m:{TX.hex}"
+    assert encode(Button("🙋 Fui eu", ButtonAction.CLAIM_PAYER, "/eu", str(TX))) == f"p:{TX.hex}"
+    assert (
+        encode(Button("➕ Categorias", ButtonAction.MORE_CATEGORIES, "/categoria", str(TX))) == f"m:{TX.hex}"
+    )
     too_long = Button("x", ButtonAction.CONFIRM, "x" * 40, str(TX))
     object.__setattr__(too_long, "action", "something_new")
     assert encode(too_long) is None
@@ -125,6 +127,7 @@ def test_a_press_is_the_message_in_the_pressers_language() -> None:
     assert press_text(Press("category", TX, slug="health"), "pt") == "muda pra saúde"
     assert press_text(Press("category", TX, slug="health"), "en") == "change category to health"
     assert press_text(Press("more", TX), "pt") is None
+    assert (press_text(Press("claim", TX), "pt"), press_text(Press("claim", TX), "en")) == ("/eu", "/me")
 
 
 def test_press_texts_are_the_values_render_gives() -> None:
@@ -153,11 +156,26 @@ def test_press_texts_are_the_values_render_gives() -> None:
             ),
             created_at=dt.datetime(2026, 11, 29, tzinfo=dt.UTC),
         )
-        for button in render(reply).buttons:
+        rendered = render(reply).buttons
+        assert [b.action for b in rendered] == [
+            ButtonAction.UNDO,
+            ButtonAction.CHANGE_CATEGORY,
+            ButtonAction.CHANGE_CATEGORY,
+            ButtonAction.MORE_CATEGORIES,
+        ]
+        for button in rendered:
             press = decode(encode(button))
             assert press is not None, button
             assert press.transaction_id == TX
-            assert press_text(press, language) == button.value
+            if button.action is ButtonAction.MORE_CATEGORIES:
+                assert press.kind == "more"  # the adapter lists the categories itself
+            else:
+                assert press_text(press, language) == button.value
+        who_paid = reply.model_copy(update={"kind": ReplyKind.WHO_PAID})
+        [claim] = render(who_paid).buttons
+        press = decode(encode(claim))
+        assert press == Press("claim", TX)
+        assert press_text(press, language) == claim.value
 
 
 def test_the_full_category_list_is_twenty_buttons() -> None:

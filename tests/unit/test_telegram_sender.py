@@ -145,7 +145,7 @@ def test_a_file_the_bot_api_will_not_serve_is_refused_not_retried(api: StandInBo
         await tg.stop()
 
     asyncio.run(run())
-    assert [(m.media_type, m.media_refused, m.media) for m in intake.messages] == [
+    assert [(m.media_type, m.problem, m.media) for m in intake.messages] == [
         ("voice", "file_too_large", None)
     ]
     assert api.downloads == []

@@ -5,6 +5,7 @@ Formats (``<tx>``: a transaction id as 32 hex digits, or empty when the button a
 * ``y`` / ``y:<tx>`` — confirm ("sim" / "yes");
 * ``u`` / ``u:<tx>`` — undo ("/desfazer" / "/undo");
 * ``c:<tx>:<slug>`` — change the category to ``slug`` ("muda pra saúde" / "change category to health");
+* ``p:<tx>`` — "I paid" this transaction ("/eu" / "/me");
 * ``m:<tx>`` — show every category (the adapter edits the keyboard; nothing goes to the core);
 * ``v:<tx>:<text>`` — any other button: the message it sends, verbatim (when it fits).
 
@@ -26,8 +27,8 @@ MAX_DATA_BYTES = 64
 
 #: What a pressed button sends, per language (the values :mod:`financy.bots.common.render` gives).
 _VALUES: dict[str, dict[str, str]] = {
-    "pt": {"confirm": "sim", "undo": "/desfazer", "category": "muda pra {word}"},
-    "en": {"confirm": "yes", "undo": "/undo", "category": "change category to {word}"},
+    "pt": {"confirm": "sim", "undo": "/desfazer", "category": "muda pra {word}", "claim": "/eu"},
+    "en": {"confirm": "yes", "undo": "/undo", "category": "change category to {word}", "claim": "/me"},
 }
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _SLUG = re.compile(r"[a-z_]{1,40}")
@@ -35,7 +36,7 @@ _SLUG = re.compile(r"[a-z_]{1,40}")
 
 @dataclass(frozen=True, slots=True)
 class Press:
-    """A decoded callback: ``kind`` ("confirm", "undo", "category", "more", "text"), its transaction,
+    """A decoded callback: ``kind`` ("confirm", "undo", "claim", "category", "more", "text"), its transaction,
     the category slug (``category``) or the verbatim message (``text``)."""
 
     kind: str
@@ -83,6 +84,8 @@ def encode(button: Button) -> str | None:
         slug = category_slug(button.value)
         if slug is not None:
             return _fits(f"c:{tx}:{slug}")
+    if action == "claim_payer":
+        return f"p:{tx}"
     if action == "more_categories":
         return f"m:{tx}"
     return _fits(f"v:{tx}:{button.value}")
@@ -93,10 +96,10 @@ def decode(data: str | None) -> Press | None:
     if not data or len(data.encode("utf-8")) > MAX_DATA_BYTES:
         return None
     head, _, rest = data.partition(":")
-    if head in ("y", "u", "m"):
+    if head in ("y", "u", "p", "m"):
         if rest and not _HEX32.fullmatch(rest):
             return None
-        kind = {"y": "confirm", "u": "undo", "m": "more"}[head]
+        kind = {"y": "confirm", "u": "undo", "p": "claim", "m": "more"}[head]
         return Press(kind, UUID(rest) if rest else None)
     if head in ("c", "v"):
         tx, sep, tail = rest.partition(":")
@@ -125,6 +128,8 @@ def press_text(press: Press, language: str) -> str | None:
         return values["confirm"]
     if press.kind == "undo":
         return values["undo"]
+    if press.kind == "claim":
+        return values["claim"]
     if press.kind == "category" and press.slug is not None:
         names = CATEGORY_NAMES.get(language, CATEGORY_NAMES["pt"]).get(press.slug)
         return values["category"].format(word=names[1]) if names else None
