@@ -1,7 +1,8 @@
 """``financy edge run``: the edge node's HTTP server, outbox relay and reply consumer in one process.
 
 HTTP (DESIGN §6, default port 8081): ``/healthz``, ``/readyz``, ``/metrics`` and the channel
-adapters' routes (the dev chat at ``/devchat``). Background tasks: the relay (edge outbox ->
+adapters' routes (the dev chat at ``/devchat``, Telegram's webhook at ``/webhooks/telegram`` when
+``FINANCY_TELEGRAM__TOKEN`` is set). Background tasks: the relay (edge outbox ->
 ``financy:captures``) and the reply consumer (``financy:edge:{id}:replies`` -> platforms).
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
@@ -30,9 +33,9 @@ from sanic.exceptions import SanicException
 from sanic.response import BaseHTTPResponse, raw
 from sanic.response import json as json_response
 
-from financy.bots import devchat
+from financy.bots import devchat, telegram
 from financy.bots.common.message import InboundMessage, IntakeResult
-from financy.bots.common.registry import ReplySenders
+from financy.bots.common.registry import ChannelAdapter, ReplySenders
 from financy.bots.whatsapp import GraphConfig as WhatsAppGraph
 from financy.bots.whatsapp import adapter as whatsapp_adapter
 from financy.edge.intake import Intake
@@ -229,6 +232,10 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
                 max_media_bytes=settings.edge.max_media_bytes,
             )
         )
+    # --- Telegram (FINANCY_TELEGRAM__*): runs when a bot token is set.
+    if settings.telegram.token is not None and settings.telegram.token.get_secret_value().strip():
+        senders.add(telegram_adapter(settings, counted_intake, bots, updates.wake))
+    # --- end Telegram
     for blueprint in senders.blueprints:
         app.blueprint(blueprint)
 
@@ -351,6 +358,41 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
         return raw(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def telegram_adapter(
+    settings: EdgeSettings,
+    intake: Callable[[InboundMessage], Awaitable[IntakeResult]],
+    bots: EdgeBotState,
+    wake: Callable[[], None],
+) -> ChannelAdapter:
+    """Return the Telegram adapter for ``settings.telegram`` (its token must be set)."""
+    tg = settings.telegram
+    assert tg.token is not None
+    secret = tg.webhook_secret.get_secret_value().strip() if tg.webhook_secret else ""
+    if tg.mode == "webhook" and not secret:
+        log.error(
+            "telegram.webhook_disabled",
+            reason="FINANCY_TELEGRAM__WEBHOOK_SECRET is not set: /webhooks/telegram refuses every request",
+        )
+    elif secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        log.error(
+            "telegram.webhook_secret_invalid",
+            reason="Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - only: setWebhook will fail",
+        )
+    config = telegram.TelegramConfig(
+        token=tg.token.get_secret_value().strip(),
+        api_base_url=tg.api_base_url,
+        file_base_url=tg.resolved_file_base_url(),
+        webhook_secret=secret or None,
+        mode=tg.mode,
+        webhook_url=tg.webhook_url or None,
+        bot_username=tg.bot_username or None,
+        max_media_bytes=settings.edge.max_media_bytes,
+        poll_timeout_s=tg.poll_timeout_s,
+        default_language=settings.edge.language,
+    )
+    return telegram.adapter(config, intake, bots, on_update=wake)
 
 
 def run_edge(settings: EdgeSettings) -> int:

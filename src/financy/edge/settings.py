@@ -8,8 +8,10 @@ captures wait there, durable, while the core's Redis is unreachable.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from financy.runtime.objects import S3Settings
@@ -53,11 +55,48 @@ class EdgeNode(BaseModel):
 
 
 class TelegramSettings(BaseModel):
-    """Telegram Bot API access (DESIGN §6)."""
+    """Telegram Bot API access (DESIGN §6): ``FINANCY_TELEGRAM__*``.
+
+    * ``token``: the bot's token from BotFather; unset: no Telegram adapter runs.
+    * ``api_base_url``: python-telegram-bot's ``base_url``, ending in ``/bot`` (the token follows; a
+      bare host gets ``/bot``); ``file_base_url`` the file download root (derived when unset:
+      ``https://host/bot`` -> ``https://host/file/bot``).
+    * ``webhook_secret``: the ``X-Telegram-Bot-Api-Secret-Token`` Telegram sends (1-256 of
+      ``A-Z a-z 0-9 _ -``); unset: ``/webhooks/telegram`` refuses every request.
+    * ``mode``: ``webhook`` (Telegram posts to ``/webhooks/telegram``) or ``polling`` (the edge
+      asks ``getUpdates``: home servers without a public URL).
+    * ``webhook_url``: the public HTTPS URL of ``/webhooks/telegram`` given to setWebhook; unset in
+      webhook mode: no webhook is registered (logged at start).
+    * ``bot_username``: the bot's @username (without ``@``); unset: asked with getMe at start.
+    """
 
     token: SecretStr | None = None
-    api_base_url: str = "https://api.telegram.org"
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str | None = None
     webhook_secret: SecretStr | None = None
+    mode: Literal["webhook", "polling"] = "webhook"
+    webhook_url: str | None = None
+    bot_username: str | None = None
+    #: Seconds a ``getUpdates`` long poll waits for updates (polling mode).
+    poll_timeout_s: int = Field(default=30, ge=0, le=50)
+
+    @field_validator("api_base_url", "file_base_url")
+    @classmethod
+    def _bot_path(cls, value: str | None) -> str | None:
+        """A bare host (``https://api.telegram.org``, ``http://127.0.0.1:8081``) gets the ``/bot`` path."""
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        return value + "/bot" if urlsplit(value).path in ("", "/") else value
+
+    def resolved_file_base_url(self) -> str:
+        """Return the file download root: ``file_base_url``, else ``api_base_url`` with ``/bot`` -> ``/file/bot``."""
+        if self.file_base_url:
+            return self.file_base_url
+        base = self.api_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
 
 
 class WhatsAppSettings(BaseModel):
