@@ -58,13 +58,15 @@ e2e: $(STAMP)
 
 ## make bench: the benchmarks (tests/benchmarks); not part of make test. The parse latency (no
 ## servers), the end-to-end text path, speech (real-time factor vs raw faster-whisper), receipts
-## (seconds per receipt vs the raw OCR engines) and media jobs with 1 and 2 edge workers.
+## (seconds per receipt vs the raw OCR engines), media jobs with 1 and 2 edge workers, and the
+## Telegram webhook (acknowledgement and reply latency beside the raw dev chat).
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.parse
 	$(PY) -m tests.benchmarks
 	$(PY) -m tests.benchmarks.speech
 	$(PY) -m tests.benchmarks.receipts
 	$(PY) -m tests.benchmarks.media_jobs
+	$(PY) -m tests.benchmarks.webhooks
 
 ## make eval: message understanding on our labelled set and the third-party sets, word error rate
 ## on real and generated speech, and receipt field accuracy on the real receipts (tests/eval).

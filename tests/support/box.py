@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import redis
 
 from tests.conftest import create_database, drop_database
 from tests.support.processes import financy_env, free_port, stop, wait_http
@@ -40,12 +41,13 @@ class Box:
 
 
 @contextlib.contextmanager
-def running_box(workdir: Path, **settings: str) -> Iterator[Box]:
+def running_box(workdir: Path, redis_db: int = 15, **settings: str) -> Iterator[Box]:
     """Start ``financy up`` on a fresh data directory under ``workdir`` with ``settings`` (``FINANCY_*``).
 
     Embedded PostgreSQL and Redis by default, or the servers named by
-    ``FINANCY_TEST_DATABASE_URL`` / ``FINANCY_TEST_REDIS_URL`` (a database of its own is created).
-    The box must stop cleanly (exit 0) at the end.
+    ``FINANCY_TEST_DATABASE_URL`` / ``FINANCY_TEST_REDIS_URL`` (a database of its own is created;
+    on the Redis server, database index ``redis_db``, emptied first: each box module takes its
+    own, so no box reads another's streams). The box must stop cleanly (exit 0) at the end.
     """
     data_dir = workdir / "var"
     port, edge_port = free_port(), free_port()
@@ -55,7 +57,13 @@ def running_box(workdir: Path, **settings: str) -> Iterator[Box]:
     if database_url:
         overrides["FINANCY_DATABASE_URL"] = database_url
     if os.environ.get("FINANCY_TEST_REDIS_URL"):
-        overrides["FINANCY_REDIS_URL"] = os.environ["FINANCY_TEST_REDIS_URL"].rsplit("/", 1)[0] + "/15"
+        redis_url = os.environ["FINANCY_TEST_REDIS_URL"].rsplit("/", 1)[0] + f"/{redis_db}"
+        client = redis.Redis.from_url(redis_url)
+        try:
+            client.flushdb()
+        finally:
+            client.close()
+        overrides["FINANCY_REDIS_URL"] = redis_url
     env = financy_env(**overrides)
     log_path = workdir / "up.log"
     log = log_path.open("wb")

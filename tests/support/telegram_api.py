@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,10 +24,11 @@ USERNAME = "FinancyTestBot"
 
 @dataclass
 class Call:
-    """One Bot API call: the method (as sent, camelCase) and its parameters."""
+    """One Bot API call: the method (as sent, camelCase), its parameters and when it came (epoch s)."""
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -40,6 +42,8 @@ class StandInBotApi:
     admins: list[dict[str, Any]] = field(default_factory=list)
     updates: deque[list[dict[str, Any]]] = field(default_factory=deque)
     scripted: dict[str, deque[tuple[int, dict[str, Any]]]] = field(default_factory=lambda: defaultdict(deque))
+    #: Called from the server's threads with each call as it is recorded (a benchmark's clock).
+    on_call: Callable[[Call], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next_message_id: int = 500
     _server: ThreadingHTTPServer | None = None
@@ -69,6 +73,22 @@ class StandInBotApi:
         """Return the methods called so far, in order."""
         with self._lock:
             return [c.method for c in self.calls]
+
+    def sent_to(self, chat_id: int | str) -> list[dict[str, Any]]:
+        """Return the parameters of every sendMessage to ``chat_id`` so far, in order."""
+        return [c for c in self.calls_of("sendMessage") if str(c.get("chat_id")) == str(chat_id)]
+
+    def wait_sent_to(self, chat_id: int | str, count: int, timeout_s: float = 60.0) -> list[dict[str, Any]]:
+        """Wait until ``count`` messages were sent to ``chat_id``; return them (``TimeoutError`` if not)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            sent = self.sent_to(chat_id)
+            if len(sent) >= count:
+                return sent
+            time.sleep(0.05)
+        raise TimeoutError(
+            f"{len(self.sent_to(chat_id))} messages sent to {chat_id}, expected {count}: {self.calls}"
+        )
 
     def wait_for(self, method: str, count: int = 1, timeout_s: float = 20.0) -> list[dict[str, Any]]:
         """Wait until ``method`` was called ``count`` times; return its calls.
@@ -163,8 +183,12 @@ class StandInBotApi:
         return params
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        call = Call(method, params)
         with self._lock:
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
+        with self._lock:
             queue = self.scripted.get(method)
             if queue:
                 return queue.popleft()
