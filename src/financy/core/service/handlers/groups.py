@@ -83,17 +83,21 @@ def _choice(context: LedgerContext, role: Role | None) -> ContextChoice:
 def bind_group(cmd: BindGroup, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> ReplyV1 | None:
     """Bind the group the bot was added to (see the module); ``None`` for a redelivery."""
     message = cmd.message
+    # People first, then the chat (the order every chat message takes its locks in).
+    seen = uow.contexts.binding(message.platform, message.chat_id)
+    adder = resolve_user(uow, message, defaults) if message.sender_is_person else None
+    admins = [] if seen else [resolve_user(uow, _person_message(message, a), defaults) for a in cmd.admins]
     uow.lock(f"chat:{message.platform}:{message.chat_id}")
     binding = uow.contexts.binding(message.platform, message.chat_id)
-    adder = resolve_user(uow, message, defaults) if message.sender_is_person else None
     if binding is not None:
         context = binding.context
         language = message.language or context.language
         outcome = Outcome(ReplyKind.GROUP_BOUND)
         if not claim(uow, message, context.id, adder, language, outcome):
             return None
-        if not binding.active:
+        if cmd.title is not None or not binding.active:
             uow.contexts.set_binding_active(binding.id, True, title=cmd.title)
+        if not binding.active:
             uow.record(
                 Event(
                     "chat.bound",
@@ -108,7 +112,6 @@ def bind_group(cmd: BindGroup, uow: AbstractUnitOfWork, defaults: ContextDefault
             )
         role = uow.contexts.role_of(context.id, adder) if adder is not None else None
         return answer(uow, message, context.id, adder, language, outcome, contexts=(_choice(context, role),))
-    admins = [resolve_user(uow, _person_message(message, a), defaults) for a in cmd.admins]
     owner = adder if adder is not None else (admins[0] if admins else None)
     language = fallback_language(message, defaults)
     context = create_group_ledger(
