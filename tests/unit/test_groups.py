@@ -131,7 +131,8 @@ def test_removed_then_added_again_binds_the_same_ledger(bus: MessageBus, store: 
     again = send(bus, chat_event(person("bob"), GROUP, "bot_added", title="Casa nova"))
     assert again.kind is ReplyKind.GROUP_BOUND
     assert group_ledger(store) == context_id
-    assert again.contexts[0].context_id == context_id
+    assert (again.contexts[0].context_id, again.contexts[0].role) == (context_id, "editor")
+    assert members(store, context_id) == {user(store, "ana"): Role.OWNER, user(store, "bob"): Role.EDITOR}
     assert store.binding_meta[("telegram", GROUP)]["active"] is True
     assert store.binding_meta[("telegram", GROUP)]["title"] == "Casa nova"
     assert len([c for c in store.contexts.values() if c.type is ContextType.FAMILY]) == 1
@@ -222,6 +223,7 @@ def test_a_channel_post_is_recorded_with_the_payer_unknown(bus: MessageBus, stor
     ):
         refused = send(bus, group_message(channel("chan-1"), GROUP, understanding, target=tx.id))
         assert refused.kind is ReplyKind.FORBIDDEN, understanding.intent
+        assert refused.problem in {"not_a_person:record", "group_ledger_fixed"}
     assert store.transactions == [tx]
     assert store.users == users_before
 
@@ -395,6 +397,7 @@ def test_contexto_lists_and_switches_a_private_chat(bus: MessageBus, store: Stor
         )
         expected = ReplyKind.CONTEXTS if not nothing.strip() else ReplyKind.UNKNOWN_CONTEXT
         assert unknown.kind is expected, nothing
+        assert [c.current for c in unknown.contexts] == [False, True, False]
     assert store.bindings[("telegram", "ana")] == family
 
 

@@ -262,19 +262,29 @@ def _joins(scope: SenderScope) -> bool:
     return scope.user_id is not None and scope.role is None and scope.chat_type == "group" and scope.active
 
 
-def _join_group(uow: AbstractUnitOfWork, message: ChatMessage, scope: SenderScope) -> SenderScope:
-    """Make the sender a member of the group's ledger: owner if it has none, admin if they
-    administer the group, else editor."""
-    assert scope.user_id is not None
-    context_id = scope.context.id
+def join_group_ledger(
+    uow: AbstractUnitOfWork,
+    context_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    chat_admin: bool,
+    capture_id: uuid.UUID | None = None,
+) -> Role:
+    """Return the person's role in a group's ledger, making them a member first if they are not:
+    owner if it has none, admin if they administer the group (``chat_admin``), else editor."""
     uow.lock(f"members:{context_id}")
-    role = uow.contexts.role_of(context_id, scope.user_id)
+    role = uow.contexts.role_of(context_id, user_id)
     if role is None:
-        if not uow.contexts.has_owner(context_id):
-            role = Role.OWNER
-        else:
-            role = Role.ADMIN if message.sender_is_chat_admin else Role.EDITOR
-        add_member(uow, context_id, scope.user_id, role, actor=scope.user_id, via="group_chat")
+        joining = Role.ADMIN if chat_admin else Role.EDITOR
+        role = joining if uow.contexts.has_owner(context_id) else Role.OWNER
+        add_member(uow, context_id, user_id, role, actor=user_id, via="group_chat", capture_id=capture_id)
+    return role
+
+
+def _join_group(uow: AbstractUnitOfWork, message: ChatMessage, scope: SenderScope) -> SenderScope:
+    """Make the sender a member of the group's ledger (see :func:`join_group_ledger`)."""
+    assert scope.user_id is not None
+    role = join_group_ledger(uow, scope.context.id, scope.user_id, chat_admin=message.sender_is_chat_admin)
     return dataclasses.replace(scope, role=role)
 
 
@@ -304,8 +314,7 @@ def _not_a_person_scope(
         return _scope_of(binding, None, None) if binding.chat_type == "group" else None
     if message.chat_type != "group":
         return None
-    language = defaults.locale[:2].lower()
-    context = create_group_ledger(uow, group_name(language), None, defaults)
+    context = create_group_ledger(uow, group_name(fallback_language(message, defaults)), None, defaults)
     bind_chat(uow, message, context.id, None, chat_type="group")
     return SenderScope(None, context, None, False, "group", True)
 
@@ -331,8 +340,7 @@ def resolve_scope(
         scope = _scope_of(binding, user_id, uow.contexts.role_of(binding.context.id, user_id))
         return _join_group(uow, message, scope) if _joins(scope) else scope
     if message.chat_type == "group":
-        language = (message.language or defaults.locale[:2]).lower()
-        group = create_group_ledger(uow, group_name(language), user_id, defaults)
+        group = create_group_ledger(uow, group_name(fallback_language(message, defaults)), user_id, defaults)
         bind_chat(uow, message, group.id, user_id, chat_type="group")
         return SenderScope(user_id, group, Role.OWNER, False, "group", True)
     context_id = personal_context(uow, user_id, defaults)
@@ -387,7 +395,8 @@ def handle_chat(
         if action is Action.READ or (action is Action.RECORD and not_a_person):
             outcome = decide(cmd, scope, uow)
         else:
-            outcome, apply = forbidden, None
+            outcome = Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, f"not_a_person:{action.value}")
+            apply = None
     else:
         try:
             authorize(scope.role, action)

@@ -4,7 +4,8 @@ The list is every ledger the sender is a member of, personal ones first, then by
 and accents folded), the chat's own marked ``current``. A choice is a 1-based number in that
 order, or a name: an exact match (case and accents folded) wins, else a unique prefix. Only a
 private chat switches (its binding then points at the chosen ledger, ``chat.switched``); a
-group's ledger is fixed (``forbidden``, problem ``group_ledger_fixed``).
+group's ledger is fixed (``forbidden``, problem ``group_ledger_fixed``). A choice that names no
+ledger (or several) is answered ``unknown_context`` with the list.
 """
 
 from __future__ import annotations
@@ -64,14 +65,15 @@ def _decide(cmd: ListOrSwitchContext, scope: ChatScope, uow: AbstractUnitOfWork)
     if scope.author_id is None:
         return Outcome(ReplyKind.FORBIDDEN, problem=GROUP_LEDGER_FIXED)
     options = ordered(uow.contexts.memberships(scope.author_id))
+    listed = [_choice(c, r, c.id == scope.context.id) for c, r in options]
     if cmd.choice is None or not cmd.choice.strip():
-        listed = [_choice(c, r, c.id == scope.context.id) for c, r in options]
         return Outcome(ReplyKind.CONTEXTS, contexts=listed)
     if scope.chat_type == "group":
         return Outcome(ReplyKind.FORBIDDEN, problem=GROUP_LEDGER_FIXED)
     chosen = choose(cmd.choice, options)
     if chosen is None:
-        return Outcome(ReplyKind.UNKNOWN_CONTEXT)
+        # With the list, so the sender sees what they may choose.
+        return Outcome(ReplyKind.UNKNOWN_CONTEXT, contexts=listed)
     context, role = chosen
     return Outcome(ReplyKind.CONTEXT_SWITCHED, contexts=[_choice(context, role, True)])
 

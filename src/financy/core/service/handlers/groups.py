@@ -1,8 +1,9 @@
 """Groups as shared ledgers: the bot added to or removed from a group, a migrated group, "who paid?".
 
 * **Bot added** (``bot_added``): a group seen before gets its ledger back (the binding is made
-  active again); a new one gets a ``family`` ledger named after the group, owned by who added
-  the bot, with the group's administrators (people only) as admins. Answered ``group_bound``.
+  active again; who added the bot joins it if they are not a member); a new one gets a
+  ``family`` ledger named after the group, owned by who added the bot, with the group's
+  administrators (people only) as admins. Answered ``group_bound``.
 * **Bot removed** (``bot_removed``): the binding is made inactive; ledger and members stay, so
   adding the bot again binds the same ledger. Answered ``group_unbound`` (silent).
 * **Migrated** (``migrated``): a group that became a supergroup keeps its ledger under the new
@@ -44,6 +45,7 @@ from financy.core.service.handlers.chat import (
     fallback_language,
     group_name,
     handle_chat,
+    join_group_ledger,
     resolve_user,
     shown,
 )
@@ -110,7 +112,12 @@ def bind_group(cmd: BindGroup, uow: AbstractUnitOfWork, defaults: ContextDefault
                     capture_id=message.capture_id,
                 )
             )
-        role = uow.contexts.role_of(context.id, adder) if adder is not None else None
+        role = None
+        if adder is not None:
+            # Who adds the bot back is in the group: they join its ledger as anyone writing would.
+            role = join_group_ledger(
+                uow, context.id, adder, chat_admin=message.sender_is_chat_admin, capture_id=message.capture_id
+            )
         return answer(uow, message, context.id, adder, language, outcome, contexts=(_choice(context, role),))
     owner = adder if adder is not None else (admins[0] if admins else None)
     language = fallback_language(message, defaults)
