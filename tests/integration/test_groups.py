@@ -9,6 +9,7 @@ payer (unknown for a channel, until someone claims it), and nothing reaches anot
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -328,3 +329,29 @@ def test_contexto_lists_and_switches_by_number_and_by_name(engine: Engine) -> No
     fixed = send(engine, group_message(person(ana), chat, said(Intent.CONTEXTS, context_choice="1")))
     assert (fixed.kind, fixed.problem) == (ReplyKind.FORBIDDEN, "group_ledger_fixed")
     assert ledger_of(engine, chat) == family
+
+
+def test_a_new_group_written_to_at_once_gets_one_ledger(engine: Engine) -> None:
+    """The bot added and five people's first messages arrive together: one ledger, six members."""
+    chat, tag = tagged()
+    people = [f"p{n}{tag}" for n in range(5)]
+    captures = [chat_event(person(f"ana{tag}"), chat, "bot_added", title="Casa")]
+    captures += [group_message(person(p), chat, spend(str(n + 1))) for n, p in enumerate(people)]
+    with ThreadPoolExecutor(max_workers=len(captures)) as pool:
+        replies = list(pool.map(lambda c: ingest(engine, c), captures))
+    assert [r.kind if r else None for r in replies] == [ReplyKind.GROUP_BOUND] + [ReplyKind.RECORDED] * 5
+    context_id = ledger_of(engine, chat)
+    found = roles(engine, context_id)
+    assert set(found) == {f"ana{tag}", *people}
+    assert sorted(found.values()).count("owner") == 1
+    assert set(found.values()) <= {"owner", "editor"}
+    assert scalar(engine, "SELECT count(*) FROM transactions WHERE context_id = :x", x=context_id) == 5
+    assert (
+        scalar(
+            engine,
+            "SELECT count(*) FROM contexts WHERE type = 'family' AND id IN"
+            " (SELECT context_id FROM chat_bindings WHERE chat_id = :c)",
+            c=chat,
+        )
+        == 1
+    )
