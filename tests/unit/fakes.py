@@ -24,6 +24,7 @@ from financy.core.service.unit_of_work import (
     CaptureRef,
     CapturesRepository,
     CategoriesRepository,
+    ChatBinding,
     ContextsRepository,
     LinkCode,
     LinksRepository,
@@ -42,12 +43,14 @@ class Store:
 
     contexts: dict[uuid.UUID, LedgerContext] = field(default_factory=dict)
     context_created: dict[uuid.UUID, int] = field(default_factory=dict)
-    context_owner: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    context_owner: dict[uuid.UUID, uuid.UUID | None] = field(default_factory=dict)
     members: dict[tuple[uuid.UUID, uuid.UUID], Role] = field(default_factory=dict)
     identities: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
     identity_ids: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
     link_codes: dict[str, LinkCode] = field(default_factory=dict)
     bindings: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    #: Per binding: ``{"id", "chat_type", "active", "title"}``.
+    binding_meta: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     users: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     captures: dict[str, dict[str, Any]] = field(default_factory=dict)
     transactions: list[Transaction] = field(default_factory=list)
@@ -68,8 +71,14 @@ class FakeContexts(ContextsRepository):
         if user is None or context_id is None:
             return None
         remembers = any(c == context_id for c, _ in self.s.merchants)
+        meta = self.s.binding_meta.get((platform, chat_id), {})
         return SenderScope(
-            user, self.s.contexts[context_id], self.s.members.get((context_id, user)), remembers
+            user,
+            self.s.contexts[context_id],
+            self.s.members.get((context_id, user)),
+            remembers,
+            meta.get("chat_type", "private"),
+            meta.get("active", True),
         )
 
     def user_of_identity(self, platform: str, platform_user_id: str) -> uuid.UUID | None:
@@ -82,12 +91,68 @@ class FakeContexts(ContextsRepository):
         return self.s.contexts[context_id], any(c == context_id for c, _ in self.s.merchants)
 
     def bind_chat(
-        self, binding_id: uuid.UUID, platform: str, chat_id: str, context_id: uuid.UUID, edge_id: str
+        self,
+        binding_id: uuid.UUID,
+        platform: str,
+        chat_id: str,
+        context_id: uuid.UUID,
+        edge_id: str,
+        *,
+        chat_type: str = "private",
+        title: str | None = None,
     ) -> None:
         assert (platform, chat_id) not in self.s.bindings
+        assert context_id in self.s.contexts
         self.s.bindings[(platform, chat_id)] = context_id
+        self.s.binding_meta[(platform, chat_id)] = {
+            "id": binding_id,
+            "chat_type": chat_type,
+            "active": True,
+            "title": title,
+        }
 
-    def add(self, context: LedgerContext, created_by: uuid.UUID) -> None:
+    def binding(self, platform: str, chat_id: str) -> ChatBinding | None:
+        context_id = self.s.bindings.get((platform, chat_id))
+        if context_id is None:
+            return None
+        meta = self.s.binding_meta.get((platform, chat_id)) or {
+            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{platform}:{chat_id}"),
+            "chat_type": "private",
+            "active": True,
+            "title": None,
+        }
+        self.s.binding_meta[(platform, chat_id)] = meta
+        return ChatBinding(
+            id=meta["id"],
+            platform=platform,
+            chat_id=chat_id,
+            context=self.s.contexts[context_id],
+            remembers_merchants=any(c == context_id for c, _ in self.s.merchants),
+            chat_type=meta["chat_type"],
+            active=meta["active"],
+            title=meta["title"],
+        )
+
+    def _key_of(self, binding_id: uuid.UUID) -> tuple[str, str]:
+        return next(k for k, m in self.s.binding_meta.items() if m["id"] == binding_id)
+
+    def rebind(self, binding_id: uuid.UUID, context_id: uuid.UUID) -> None:
+        assert context_id in self.s.contexts
+        self.s.bindings[self._key_of(binding_id)] = context_id
+
+    def set_binding_active(self, binding_id: uuid.UUID, active: bool, *, title: str | None = None) -> None:
+        meta = self.s.binding_meta[self._key_of(binding_id)]
+        meta["active"] = active
+        if title is not None:
+            meta["title"] = title
+
+    def has_owner(self, context_id: uuid.UUID) -> bool:
+        return any(c == context_id and r is Role.OWNER for (c, _), r in self.s.members.items())
+
+    def memberships(self, user_id: uuid.UUID) -> list[tuple[LedgerContext, Role]]:
+        return [(self.s.contexts[c], r) for (c, u), r in self.s.members.items() if u == user_id]
+
+    def add(self, context: LedgerContext, created_by: uuid.UUID | None) -> None:
         self.s.contexts[context.id] = context
         self.s.context_created[context.id] = len(self.s.context_created)
         self.s.context_owner[context.id] = created_by
@@ -208,7 +273,7 @@ class FakeCaptures(CapturesRepository):
         message: ChatMessage,
         *,
         context_id: uuid.UUID,
-        author_id: uuid.UUID,
+        author_id: uuid.UUID | None,
         language: str,
         status: str,
         problem: str | None,
@@ -292,6 +357,27 @@ class FakeTransactions(TransactionsRepository):
             and tx.status is TransactionStatus.RECORDED
         ]
         return replace(mine[-1], items=()) if mine else None
+
+    def recorded(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> Transaction | None:
+        found = [
+            tx
+            for tx in self.s.transactions
+            if tx.id == transaction_id
+            and tx.context_id == context_id
+            and tx.status is TransactionStatus.RECORDED
+        ]
+        return replace(found[0], items=()) if found else None
+
+    def last_unpaid(self, context_id: uuid.UUID) -> Transaction | None:
+        unpaid = [
+            tx
+            for tx in self.s.transactions
+            if tx.context_id == context_id and tx.paid_by is None and tx.status is TransactionStatus.RECORDED
+        ]
+        return replace(unpaid[-1], items=()) if unpaid else None
+
+    def set_paid_by(self, transaction_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        self._replace(transaction_id, paid_by=user_id)
 
     def _replace(self, transaction_id: uuid.UUID, **changes: Any) -> None:
         for i, tx in enumerate(self.s.transactions):

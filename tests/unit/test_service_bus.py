@@ -140,6 +140,8 @@ def test_record_creates_user_ledger_and_binding_then_replies_through_the_outbox(
     ((_, stream, payload),) = store.outbox
     assert stream == "financy:edge:edge-t:replies"
     assert json.loads(payload)["kind"] == "recorded"
+    assert tx.author_id is not None
+    assert tx.paid_by == tx.author_id
     assert store.members[(tx.context_id, tx.author_id)] is Role.OWNER
 
 

@@ -32,6 +32,7 @@ from financy.core.service.unit_of_work import (
     CaptureRef,
     CapturesRepository,
     CategoriesRepository,
+    ChatBinding,
     ContextsRepository,
     LinkCode,
     LinksRepository,
@@ -58,9 +59,28 @@ _SELECT_BOUND_CONTEXT = (
     .join(_BINDING, _BINDING.c.context_id == orm.contexts.c.id)
     .where(_BINDING.c.platform == bindparam("platform"), _BINDING.c.chat_id == bindparam("chat_id"))
 )
+_SELECT_BINDING = (
+    select(
+        _BINDING.c.id.label("binding_id"),
+        _BINDING.c.chat_type,
+        _BINDING.c.active,
+        _BINDING.c.title,
+        orm.contexts,
+        _REMEMBERS,
+    )
+    .join(orm.contexts, _BINDING.c.context_id == orm.contexts.c.id)
+    .where(_BINDING.c.platform == bindparam("platform"), _BINDING.c.chat_id == bindparam("chat_id"))
+)
 # The common case in one round trip: a known sender in a bound chat, with their role there.
 _SELECT_KNOWN = (
-    select(_IDENTITY.c.user_id, orm.contexts, _REMEMBERS, _MEMBERS.c.role.label("member_role"))
+    select(
+        _IDENTITY.c.user_id,
+        orm.contexts,
+        _REMEMBERS,
+        _MEMBERS.c.role.label("member_role"),
+        _BINDING.c.chat_type,
+        _BINDING.c.active,
+    )
     .select_from(_IDENTITY)
     .join(
         _BINDING,
@@ -133,6 +153,8 @@ class SqlContexts(ContextsRepository):
             context=ledger_context(row),
             role=Role(row.member_role) if row.member_role else None,
             remembers_merchants=bool(row.remembers_merchants),
+            chat_type=row.chat_type,
+            active=bool(row.active),
         )
 
     def user_of_identity(self, platform: str, platform_user_id: str) -> uuid.UUID | None:
@@ -148,16 +170,75 @@ class SqlContexts(ContextsRepository):
         return None if row is None else (ledger_context(row), bool(row.remembers_merchants))
 
     def bind_chat(
-        self, binding_id: uuid.UUID, platform: str, chat_id: str, context_id: uuid.UUID, edge_id: str
+        self,
+        binding_id: uuid.UUID,
+        platform: str,
+        chat_id: str,
+        context_id: uuid.UUID,
+        edge_id: str,
+        *,
+        chat_type: str = "private",
+        title: str | None = None,
     ) -> None:
         """See :meth:`ContextsRepository.bind_chat`."""
         self.conn.execute(
             insert(_BINDING).values(
-                id=binding_id, platform=platform, chat_id=chat_id, context_id=context_id, edge_id=edge_id
+                id=binding_id,
+                platform=platform,
+                chat_id=chat_id,
+                context_id=context_id,
+                edge_id=edge_id,
+                chat_type=chat_type,
+                title=title,
             )
         )
 
-    def add(self, context: LedgerContext, created_by: uuid.UUID) -> None:
+    def binding(self, platform: str, chat_id: str) -> ChatBinding | None:
+        """See :meth:`ContextsRepository.binding`."""
+        row = self.conn.execute(_SELECT_BINDING, {"platform": platform, "chat_id": chat_id}).first()
+        if row is None:
+            return None
+        return ChatBinding(
+            id=row.binding_id,
+            platform=platform,
+            chat_id=chat_id,
+            context=ledger_context(row),
+            remembers_merchants=bool(row.remembers_merchants),
+            chat_type=row.chat_type,
+            active=bool(row.active),
+            title=row.title,
+        )
+
+    def rebind(self, binding_id: uuid.UUID, context_id: uuid.UUID) -> None:
+        """See :meth:`ContextsRepository.rebind`."""
+        self.conn.execute(update(_BINDING).where(_BINDING.c.id == binding_id).values(context_id=context_id))
+
+    def set_binding_active(self, binding_id: uuid.UUID, active: bool, *, title: str | None = None) -> None:
+        """See :meth:`ContextsRepository.set_binding_active`."""
+        values: dict[str, Any] = {"active": active}
+        if title is not None:
+            values["title"] = title
+        self.conn.execute(update(_BINDING).where(_BINDING.c.id == binding_id).values(**values))
+
+    def has_owner(self, context_id: uuid.UUID) -> bool:
+        """See :meth:`ContextsRepository.has_owner`."""
+        found = self.conn.execute(
+            select(_MEMBERS.c.user_id)
+            .where(_MEMBERS.c.context_id == context_id, _MEMBERS.c.role == Role.OWNER.value)
+            .limit(1)
+        ).first()
+        return found is not None
+
+    def memberships(self, user_id: uuid.UUID) -> list[tuple[LedgerContext, Role]]:
+        """See :meth:`ContextsRepository.memberships`."""
+        rows = self.conn.execute(
+            select(orm.contexts, _MEMBERS.c.role.label("member_role"))
+            .join(_MEMBERS, _MEMBERS.c.context_id == orm.contexts.c.id)
+            .where(_MEMBERS.c.user_id == user_id)
+        ).all()
+        return [(ledger_context(r), Role(r.member_role)) for r in rows]
+
+    def add(self, context: LedgerContext, created_by: uuid.UUID | None) -> None:
         """See :meth:`ContextsRepository.add`."""
         self.conn.execute(
             insert(orm.contexts).values(
@@ -371,7 +452,7 @@ class SqlCaptures(CapturesRepository):
         message: ChatMessage,
         *,
         context_id: uuid.UUID,
-        author_id: uuid.UUID,
+        author_id: uuid.UUID | None,
         language: str,
         status: str,
         problem: str | None,
@@ -482,6 +563,7 @@ def _transaction(row: Row[Any]) -> Transaction:
         author_id=row.author_id,
         confidence=row.confidence,
         status=TransactionStatus(row.status),
+        paid_by=row.paid_by,
     )
 
 
@@ -529,6 +611,43 @@ class SqlTransactions(TransactionsRepository):
         if row is None:
             return None
         return _transaction(row)
+
+    def recorded(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> Transaction | None:
+        """See :meth:`TransactionsRepository.recorded`."""
+        tx = orm.transactions
+        row = self.conn.execute(
+            select(tx)
+            .where(
+                tx.c.id == transaction_id,
+                tx.c.context_id == context_id,
+                tx.c.status == TransactionStatus.RECORDED.value,
+            )
+            .with_for_update()
+        ).first()
+        return None if row is None else _transaction(row)
+
+    def last_unpaid(self, context_id: uuid.UUID) -> Transaction | None:
+        """See :meth:`TransactionsRepository.last_unpaid`."""
+        tx = orm.transactions
+        row = self.conn.execute(
+            select(tx)
+            .where(
+                tx.c.context_id == context_id,
+                tx.c.paid_by.is_(None),
+                tx.c.status == TransactionStatus.RECORDED.value,
+            )
+            .order_by(tx.c.created_at.desc(), tx.c.id.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        return None if row is None else _transaction(row)
+
+    def set_paid_by(self, transaction_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """See :meth:`TransactionsRepository.set_paid_by`."""
+        tx = orm.transactions
+        self.conn.execute(
+            update(tx).where(tx.c.id == transaction_id).values(paid_by=user_id, updated_at=func.now())
+        )
 
     def reverse(self, transaction_id: uuid.UUID) -> None:
         """See :meth:`TransactionsRepository.reverse`."""

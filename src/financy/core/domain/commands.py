@@ -66,6 +66,11 @@ class ChatMessage:
     parts the capture row keeps as they came (understanding, media, provenance, receipt).
     ``heard`` is the transcript or receipt merchant the reply may quote; ``completes`` names an
     earlier capture of the chat this one answers ("how much?").
+
+    ``chat_type`` is "private" or "group"; ``sender_is_person`` is ``False`` for a channel or an
+    anonymous group administrator (no user is ever made for that id); ``sender_is_chat_admin``:
+    the platform says the sender administers the group. ``target_transaction`` is the
+    transaction a button or a reply to the bot's message acts on (``None``: the sender's last).
     """
 
     capture_id: uuid.UUID
@@ -88,6 +93,10 @@ class ChatMessage:
     provenance_text: str | None = None
     receipt_merchant: str | None = None
     stored: Mapping[str, Any] = field(default_factory=dict)
+    chat_type: str = "private"
+    sender_is_person: bool = True
+    sender_is_chat_admin: bool = False
+    target_transaction: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,3 +234,48 @@ class AskUser(ChatCommand):
 
     problem: str
     needs_review: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPerson:
+    """Someone a chat event names (a group's administrator): platform id, name, language tag."""
+
+    platform_user_id: str
+    display_name: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BindGroup(ChatCommand):
+    """The bot was added to a group: bind it to a shared ledger (a new ``family`` one named
+    ``title``, or the one it was bound to before). The sender is its owner, ``admins`` (people
+    only) its admins."""
+
+    title: str | None = None
+    admins: tuple[ChatPerson, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnbindGroup(ChatCommand):
+    """The bot left the group: its binding becomes inactive (ledger and members stay)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateChat(ChatCommand):
+    """The group became a supergroup with id ``new_chat_id``: its ledger follows it."""
+
+    new_chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPayer(ChatCommand):
+    """ "/eu": the sender paid the transaction the bot asked "who paid?" about (the message's
+    ``target_transaction``, else the ledger's latest with the payer unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListOrSwitchContext(ChatCommand):
+    """ "/contexto [choice]": list the sender's ledgers, or switch this private chat to the one
+    ``choice`` names (a 1-based number in the list's order, or a name); ``None``: list them."""
+
+    choice: str | None = None

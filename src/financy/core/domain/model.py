@@ -156,7 +156,8 @@ class Transaction:
     ``money.amount`` is positive; ``kind`` ("expense", "income" or "transfer") gives the
     direction. ``occurred_on`` is the calendar date in the context's time zone. ``items`` are a
     receipt's lines; ``category_guesses`` the category model's next best slugs (not stored, shown
-    as buttons in the reply).
+    as buttons in the reply). ``author_id`` is ``None`` when no person sent it (a channel or an
+    anonymous group administrator); ``paid_by`` is who paid (``None``: unknown, the bot asked).
     """
 
     id: uuid.UUID
@@ -171,9 +172,10 @@ class Transaction:
     category: str | None
     source_channel: str
     capture_id: uuid.UUID | None
-    author_id: uuid.UUID
+    author_id: uuid.UUID | None
     confidence: float | None
     status: TransactionStatus = TransactionStatus.RECORDED
+    paid_by: uuid.UUID | None = None
     items: tuple[ReceiptLine, ...] = ()
     category_guesses: tuple[str, ...] = ()
 
@@ -194,6 +196,7 @@ class Transaction:
             "source_channel": self.source_channel,
             "capture_id": self.capture_id,
             "author_id": self.author_id,
+            "paid_by": self.paid_by,
             "confidence": self.confidence,
             "status": self.status.value,
         }

@@ -42,6 +42,10 @@ def chat_message(capture: CaptureV1) -> ChatMessage:
         provenance_text=capture.provenance.text if capture.provenance else None,
         receipt_merchant=capture.receipt.merchant if capture.receipt else None,
         stored=stored,
+        chat_type=capture.chat_type,
+        sender_is_person=capture.sender.is_person,
+        sender_is_chat_admin=capture.sender.is_chat_admin,
+        target_transaction=capture.target_transaction,
     )
 
 

@@ -12,12 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from financy.core.contracts.v1 import Intent, Understanding
+from financy.core.contracts.v1 import ChatEventKind, ChatEventV1, Intent, Understanding
 from financy.core.domain.commands import ChatCommand, ChatMessage, Command
 from financy.core.domain.events import Event
 
 #: Turns a capture's envelope and understanding into the command it asks for (``None``: it does not).
 Translate = Callable[[ChatMessage, Understanding], ChatCommand | None]
+#: Turns a capture carrying a chat event (bot added, removed, group migrated) into its command.
+TranslateEvent = Callable[[ChatMessage, ChatEventV1], ChatCommand]
 EventHandler = Callable[..., None]
 
 
@@ -27,11 +29,13 @@ class Registration:
 
     ``handler(command, uow, **dependencies)`` takes only the dependencies it names
     (``defaults``, ...), given by :func:`~financy.core.service.bootstrap.bootstrap`.
+    Captures carrying a chat event of a kind in ``chat_events`` become it by that translator.
     """
 
     command: type[Command]
     handler: Callable[..., Any]
     intents: Mapping[Intent, Translate] = field(default_factory=dict)
+    chat_events: Mapping[ChatEventKind, TranslateEvent] = field(default_factory=dict)
 
 
-__all__ = ["Event", "EventHandler", "Registration", "Translate"]
+__all__ = ["Event", "EventHandler", "Registration", "Translate", "TranslateEvent"]

@@ -30,14 +30,33 @@ from financy.core.domain.model import LedgerContext, Role, Transaction
 class SenderScope:
     """Who sent a chat message and the ledger their chat is bound to.
 
+    ``user_id`` is ``None`` when no person sent it (a channel, an anonymous group administrator);
     ``role`` is the sender's role in ``context`` (``None``: not a member);
-    ``remembers_merchants`` says whether the context has learned any merchant's category.
+    ``remembers_merchants`` says whether the context has learned any merchant's category;
+    ``chat_type`` ("private" or "group") and ``active`` are the chat binding's.
     """
 
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
     context: LedgerContext
     role: Role | None
     remembers_merchants: bool = True
+    chat_type: str = "private"
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChatBinding:
+    """A chat bound to a ledger: ``chat_type`` "private" or "group", ``active`` False once the bot
+    left the group, ``title`` the group's name as the platform last gave it."""
+
+    id: uuid.UUID
+    platform: str
+    chat_id: str
+    context: LedgerContext
+    remembers_merchants: bool
+    chat_type: str
+    active: bool
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +129,42 @@ class ContextsRepository(abc.ABC):
 
     @abc.abstractmethod
     def bind_chat(
-        self, binding_id: uuid.UUID, platform: str, chat_id: str, context_id: uuid.UUID, edge_id: str
+        self,
+        binding_id: uuid.UUID,
+        platform: str,
+        chat_id: str,
+        context_id: uuid.UUID,
+        edge_id: str,
+        *,
+        chat_type: str = "private",
+        title: str | None = None,
     ) -> None:
         """Bind a chat to a context (the edge that serves the chat gets its replies)."""
 
     @abc.abstractmethod
-    def add(self, context: LedgerContext, created_by: uuid.UUID) -> None:
-        """Add a context."""
+    def binding(self, platform: str, chat_id: str) -> ChatBinding | None:
+        """Return the chat's binding (active or not), or ``None``."""
+
+    @abc.abstractmethod
+    def rebind(self, binding_id: uuid.UUID, context_id: uuid.UUID) -> None:
+        """Point a chat binding at another context (a /contexto switch, a migrated group)."""
+
+    @abc.abstractmethod
+    def set_binding_active(self, binding_id: uuid.UUID, active: bool, *, title: str | None = None) -> None:
+        """Make a binding active or inactive (the bot came back to or left the group); a
+        ``title`` given replaces the stored one."""
+
+    @abc.abstractmethod
+    def has_owner(self, context_id: uuid.UUID) -> bool:
+        """Return whether the context has an owner (a group ledger a channel started has none)."""
+
+    @abc.abstractmethod
+    def memberships(self, user_id: uuid.UUID) -> list[tuple[LedgerContext, Role]]:
+        """Return every context ``user_id`` is a member of with their role there (any order)."""
+
+    @abc.abstractmethod
+    def add(self, context: LedgerContext, created_by: uuid.UUID | None) -> None:
+        """Add a context (``created_by`` ``None``: no person started it)."""
 
     @abc.abstractmethod
     def add_member(self, context_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
@@ -194,12 +242,13 @@ class CapturesRepository(abc.ABC):
         message: ChatMessage,
         *,
         context_id: uuid.UUID,
-        author_id: uuid.UUID,
+        author_id: uuid.UUID | None,
         language: str,
         status: str,
         problem: str | None,
     ) -> bool:
-        """Insert the capture unless its idempotency key is taken; return whether it was new."""
+        """Insert the capture unless its idempotency key is taken; return whether it was new
+        (``author_id`` ``None``: no person sent it)."""
 
     @abc.abstractmethod
     def pending_confirmation(
@@ -249,6 +298,19 @@ class TransactionsRepository(abc.ABC):
     @abc.abstractmethod
     def last_recorded(self, context_id: uuid.UUID, author_id: uuid.UUID) -> Transaction | None:
         """Return (and lock) the author's most recent transaction still recorded in the context."""
+
+    @abc.abstractmethod
+    def recorded(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> Transaction | None:
+        """Return (and lock) transaction ``transaction_id`` if it is in the context and still
+        recorded, else ``None`` (another ledger's transaction is never returned)."""
+
+    @abc.abstractmethod
+    def last_unpaid(self, context_id: uuid.UUID) -> Transaction | None:
+        """Return (and lock) the context's most recent recorded transaction whose payer is unknown."""
+
+    @abc.abstractmethod
+    def set_paid_by(self, transaction_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Record who paid a transaction."""
 
     @abc.abstractmethod
     def reverse(self, transaction_id: uuid.UUID) -> None:

@@ -72,6 +72,8 @@ class TransactionView:
     ``amount`` is a positive decimal string in ``currency`` (ISO 4217); ``kind`` gives the
     direction (expense, income, transfer). ``occurred_on`` is the date in the context's time
     zone. ``category_name`` is the category in the requested language, ``None`` if uncategorised.
+    ``author_id`` is ``None`` when no person sent it (a channel posting in a group); ``paid_by``
+    is who paid (``None``: unknown, the bot asked "who paid?").
     """
 
     id: uuid.UUID
@@ -87,8 +89,9 @@ class TransactionView:
     installments: int | None
     status: TransactionStatus
     source_channel: str
-    author_id: uuid.UUID
+    author_id: uuid.UUID | None
     created_at: dt.datetime
+    paid_by: uuid.UUID | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON shape of the API (ids, dates and amounts as strings)."""
@@ -106,7 +109,8 @@ class TransactionView:
             "installments": self.installments,
             "status": self.status.value,
             "source_channel": self.source_channel,
-            "author_id": str(self.author_id),
+            "author_id": None if self.author_id is None else str(self.author_id),
+            "paid_by": None if self.paid_by is None else str(self.paid_by),
             "created_at": self.created_at.isoformat(),
         }
 
@@ -139,6 +143,7 @@ _LISTED = (
     _TX.c.status,
     _TX.c.source_channel,
     _TX.c.author_id,
+    _TX.c.paid_by,
     _TX.c.created_at,
 )
 
@@ -207,6 +212,7 @@ def _view(row: Row[*tuple[Any, ...]], language: str) -> TransactionView:
         source_channel=row.source_channel,
         author_id=row.author_id,
         created_at=row.created_at,
+        paid_by=row.paid_by,
     )
 
 

@@ -188,7 +188,10 @@ class TransactionOut(_Out):
     installments: int | None
     status: TransactionStatus
     source_channel: str
-    author_id: uuid.UUID
+    author_id: uuid.UUID | None = Field(
+        description="who recorded it; null when no person sent it (a channel)"
+    )
+    paid_by: uuid.UUID | None = Field(default=None, description="who paid; null while unknown")
     created_at: dt.datetime
 
 

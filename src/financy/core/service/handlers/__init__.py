@@ -16,7 +16,9 @@ from financy.core.service.handlers import (
     amends,
     audit,
     categories,
+    contexts,
     conversation,
+    groups,
     ledger,
     links,
     questions,
@@ -24,7 +26,7 @@ from financy.core.service.handlers import (
     users,
 )
 from financy.core.service.intake import chat_message
-from financy.core.service.registry import EventHandler, Registration, Translate
+from financy.core.service.registry import EventHandler, Registration, Translate, TranslateEvent
 
 MODULES: tuple[ModuleType, ...] = (
     users,
@@ -35,6 +37,8 @@ MODULES: tuple[ModuleType, ...] = (
     links,
     summary,
     amends,
+    groups,
+    contexts,
     audit,
 )
 
@@ -68,6 +72,16 @@ def _translators() -> dict[Intent, Translate]:
     return found
 
 
+def _event_translators() -> dict[str, TranslateEvent]:
+    found: dict[str, TranslateEvent] = {}
+    for r in registrations():
+        for kind, translate in r.chat_events.items():
+            if kind in found:
+                raise ValueError(f"chat event {kind!r} is registered twice")
+            found[kind] = translate
+    return found
+
+
 def event_handlers() -> dict[str, list[EventHandler]]:
     """Return ``{event name: [handler, ...]}`` (``"*"``: every event) in :data:`MODULES` order."""
     found: dict[str, list[EventHandler]] = {}
@@ -79,13 +93,20 @@ def event_handlers() -> dict[str, list[EventHandler]]:
 
 
 TRANSLATORS = _translators()
+#: ``{chat event kind: translator}`` (bot added, removed, group migrated).
+CHAT_EVENT_TRANSLATORS = _event_translators()
 
 
 def command_for(capture: CaptureV1) -> ChatCommand:
-    """Return the command ``capture`` asks for: an edited message that records becomes an
-    amendment of the message it edits; otherwise by its intent's registered translator, else
-    :class:`AskUser` (kept for review, the user asked), so nothing a user sent is dropped."""
+    """Return the command ``capture`` asks for: by its chat event's registered translator (a
+    change to the chat itself); an edited message that records becomes an amendment of the
+    message it edits; otherwise by its intent's registered translator, else :class:`AskUser`
+    (kept for review, the user asked), so nothing a user sent is dropped."""
     message = chat_message(capture)
+    if capture.chat_event is not None:
+        by_event = CHAT_EVENT_TRANSLATORS.get(capture.chat_event.kind)
+        if by_event is not None:
+            return by_event(message, capture.chat_event)
     understanding = capture.understanding
     if understanding is None:
         return AskUser(message, "not_understood")

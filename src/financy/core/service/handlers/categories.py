@@ -1,8 +1,10 @@
 """Correcting a category from a chat ("muda pra saúde", "that was health").
 
-The sender's last transaction changes category; the context remembers that merchant's category
-(so the next transaction there is categorised that way at once, in this context only), and the
-correction is kept as a labelled example for the next training of the category model.
+The sender's last transaction (or the one the message targets: a button under it, a reply to
+the bot's message about it — only if it is recorded in the chat's ledger) changes category;
+the context remembers that merchant's category (so the next transaction there is categorised
+that way at once, in this context only), and the correction is kept as a labelled example for
+the next training of the category model.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from financy.core.domain.commands import AskUser, ChangeCategory, ChatCommand, C
 from financy.core.domain.events import Event
 from financy.core.domain.model import CATEGORY_BY_SLUG, merchant_key
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, shown
+from financy.core.service.handlers.ledger import acted_on
 from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.registry import Registration
 from financy.core.service.unit_of_work import AbstractUnitOfWork
@@ -25,7 +28,7 @@ def _nothing_to_change(cmd: ChangeCategory, scope: ChatScope, uow: AbstractUnitO
 
 
 def _apply(cmd: ChangeCategory, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
-    last = uow.transactions.last_recorded(scope.context.id, scope.user_id)
+    last = acted_on(uow, cmd.message, scope)
     if last is None:
         return
     uow.transactions.set_category(last.id, cmd.category)
@@ -60,7 +63,7 @@ def _apply(cmd: ChangeCategory, scope: ChatScope, outcome: Outcome, uow: Abstrac
 def change_category(
     cmd: ChangeCategory, uow: AbstractUnitOfWork, defaults: ContextDefaults
 ) -> ReplyV1 | None:
-    """Move the sender's last transaction to ``cmd.category`` and learn from it."""
+    """Move the targeted (else the sender's last) transaction to ``cmd.category`` and learn from it."""
     return handle_chat(cmd, uow, defaults, action=Action.RECORD, decide=_nothing_to_change, apply=_apply)
 
 

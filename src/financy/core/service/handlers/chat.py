@@ -3,11 +3,17 @@
 :func:`handle_chat` is the envelope each chat handler runs in:
 
 1. the sender and the chat's ledger (user, personal context and chat binding created on first
-   contact, under transaction-scoped advisory locks);
+   contact, under transaction-scoped advisory locks). A private chat is bound to the sender's
+   personal ledger; a group chat to a shared ``family`` ledger (its first person writing is its
+   owner), and a person writing in an active group who is not a member of its ledger joins it
+   as editor (admin when the platform says they administer the group);
 2. the one authorization rule (:func:`~financy.core.domain.authorization.authorize`) for the
    handler's action: a sender who is not a member of the chat's ledger is answered
    ``not_a_member`` and their message is kept in their own personal ledger — nothing is read
-   or written in the other; a member whose role does not allow it is answered ``forbidden``;
+   or written in the other; a member whose role does not allow it is answered ``forbidden``.
+   A sender that is not a person (a channel, an anonymous group administrator) never becomes a
+   user or member: it may read, and record where the handler allows it (the payer is then
+   unknown); anything else is ``forbidden``;
 3. the handler's ``decide`` (reads only), then the capture is claimed by its idempotency key
    (``INSERT .. ON CONFLICT DO NOTHING``: a redelivered capture changes nothing), then the
    handler's ``apply`` (writes), all in the caller's unit of work;
@@ -16,6 +22,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -24,6 +31,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from financy.core.contracts.v1 import (
+    ContextChoice,
     QueryAnswer,
     RecordedTransaction,
     ReplyKind,
@@ -35,9 +43,16 @@ from financy.core.domain.authorization import Action, authorize
 from financy.core.domain.commands import ChatCommand, ChatMessage
 from financy.core.domain.errors import ForbiddenError, NotAMemberError
 from financy.core.domain.events import Event
-from financy.core.domain.model import CATEGORY_BY_SLUG, CaptureStatus, LedgerContext, Role, Transaction
+from financy.core.domain.model import (
+    CATEGORY_BY_SLUG,
+    CaptureStatus,
+    ContextType,
+    LedgerContext,
+    Role,
+    Transaction,
+)
 from financy.core.service.handlers.users import ContextDefaults, create_personal_context
-from financy.core.service.unit_of_work import AbstractUnitOfWork, SenderScope
+from financy.core.service.unit_of_work import AbstractUnitOfWork, ChatBinding, SenderScope
 from financy.runtime.ids import uuid7
 
 C = TypeVar("C", bound=ChatCommand)
@@ -55,17 +70,35 @@ class Outcome:
     transactions: list[RecordedTransaction] = field(default_factory=list)
     answer: QueryAnswer | None = None
     summary: SummaryV1 | None = None
+    contexts: list[ContextChoice] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class ChatScope:
-    """The sender, the chat's ledger, the sender's role there and the reply's language ("pt"/"en")."""
+    """The sender, the chat's ledger, the sender's role there and the reply's language ("pt"/"en").
 
-    user_id: uuid.UUID
+    ``author_id`` is ``None`` when no person sent the message (a channel, an anonymous group
+    administrator); ``chat_type`` is the chat binding's ("private" or "group").
+    """
+
+    author_id: uuid.UUID | None
     context: LedgerContext
     role: Role | None
     language: str
     remembers_merchants: bool = True
+    chat_type: str = "private"
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        """Return the person who sent the message.
+
+        Raises:
+            RuntimeError: no person sent it (handlers of actions a non-person may not do never
+                see such a scope: the envelope answers ``forbidden`` first).
+        """
+        if self.author_id is None:
+            raise RuntimeError("no person sent this message")
+        return self.author_id
 
 
 Decide = Callable[[C, ChatScope, AbstractUnitOfWork], Outcome]
@@ -127,33 +160,193 @@ def personal_context(uow: AbstractUnitOfWork, user_id: uuid.UUID, defaults: Cont
     )
 
 
-def resolve_scope(uow: AbstractUnitOfWork, message: ChatMessage, defaults: ContextDefaults) -> SenderScope:
-    """Return the sender and the context the chat is bound to, binding a new chat to the sender's
-    personal context (the sender is then its owner)."""
-    known = uow.contexts.known_sender(message.platform, message.chat_id, message.sender_id)
-    if known is not None:
-        return known
-    user_id = resolve_user(uow, message, defaults)
-    found = uow.contexts.bound_context(message.platform, message.chat_id)
-    if found is None:
-        uow.lock(f"chat:{message.platform}:{message.chat_id}")
-        found = uow.contexts.bound_context(message.platform, message.chat_id)
-    if found is not None:
-        context, remembers = found
-        return SenderScope(user_id, context, uow.contexts.role_of(context.id, user_id), remembers)
-    context_id = personal_context(uow, user_id, defaults)
-    binding_id = uuid7()
-    uow.contexts.bind_chat(binding_id, message.platform, message.chat_id, context_id, message.edge_id)
+def group_name(language: str) -> str:
+    """Return the name a group's ledger gets when the platform gave no title."""
+    return "Grupo" if language == "pt" else "Group"
+
+
+def create_group_ledger(
+    uow: AbstractUnitOfWork,
+    name: str,
+    owner: uuid.UUID | None,
+    defaults: ContextDefaults,
+    *,
+    capture_id: uuid.UUID | None = None,
+) -> LedgerContext:
+    """Create a shared ``family`` ledger named ``name`` (the ``defaults``' currency, time zone and
+    locale), owned by ``owner`` (``None``: nobody yet, the first person writing will be);
+    ``context.created`` and ``member.added`` events."""
+    context = LedgerContext(
+        id=uuid7(),
+        name=name[:200],
+        type=ContextType.FAMILY,
+        base_currency=defaults.base_currency,
+        time_zone=defaults.time_zone,
+        locale=defaults.locale,
+    )
+    uow.contexts.add(context, created_by=owner)
     uow.record(
         Event(
-            "chat.bound",
-            context_id,
-            user_id,
-            "chat_binding",
-            binding_id,
-            after={"platform": message.platform, "chat_id": message.chat_id},
+            "context.created",
+            context.id,
+            owner,
+            "context",
+            context.id,
+            after={
+                "id": context.id,
+                "name": context.name,
+                "type": context.type.value,
+                "base_currency": context.base_currency,
+                "time_zone": context.time_zone,
+                "locale": context.locale,
+                "created_by": owner,
+            },
+            capture_id=capture_id,
         )
     )
+    if owner is not None:
+        add_member(uow, context.id, owner, Role.OWNER, actor=owner, via="group_chat", capture_id=capture_id)
+    return context
+
+
+def add_member(
+    uow: AbstractUnitOfWork,
+    context_id: uuid.UUID,
+    user_id: uuid.UUID,
+    role: Role,
+    *,
+    actor: uuid.UUID | None,
+    via: str,
+    capture_id: uuid.UUID | None = None,
+) -> None:
+    """Give ``user_id`` ``role`` in the context, with a ``member.added`` event (``via`` says how:
+    "group_chat" for a group's ledger, "bot_added" for the group's administrators)."""
+    uow.contexts.add_member(context_id, user_id, role)
+    uow.record(
+        Event(
+            "member.added",
+            context_id,
+            actor,
+            "member",
+            user_id,
+            after={"user_id": user_id, "role": role.value, "via": via},
+            capture_id=capture_id,
+        )
+    )
+
+
+def bind_chat(
+    uow: AbstractUnitOfWork,
+    message: ChatMessage,
+    context_id: uuid.UUID,
+    actor: uuid.UUID | None,
+    *,
+    chat_id: str | None = None,
+    chat_type: str = "private",
+    title: str | None = None,
+) -> uuid.UUID:
+    """Bind the message's chat (or ``chat_id`` on its platform) to the context; ``chat.bound``
+    event; return the binding's id. The caller holds the chat's lock."""
+    binding_id = uuid7()
+    chat = chat_id or message.chat_id
+    uow.contexts.bind_chat(
+        binding_id, message.platform, chat, context_id, message.edge_id, chat_type=chat_type, title=title
+    )
+    after: dict[str, object] = {"platform": message.platform, "chat_id": chat}
+    if chat_type != "private":
+        after |= {"chat_type": chat_type, "title": title}
+    uow.record(Event("chat.bound", context_id, actor, "chat_binding", binding_id, after=after))
+    return binding_id
+
+
+def _joins(scope: SenderScope) -> bool:
+    """Whether the sender is a person writing in an active group whose ledger they are not in."""
+    return scope.user_id is not None and scope.role is None and scope.chat_type == "group" and scope.active
+
+
+def join_group_ledger(
+    uow: AbstractUnitOfWork,
+    context_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    chat_admin: bool,
+    capture_id: uuid.UUID | None = None,
+) -> Role:
+    """Return the person's role in a group's ledger, making them a member first if they are not:
+    owner if it has none, admin if they administer the group (``chat_admin``), else editor."""
+    uow.lock(f"members:{context_id}")
+    role = uow.contexts.role_of(context_id, user_id)
+    if role is None:
+        joining = Role.ADMIN if chat_admin else Role.EDITOR
+        role = joining if uow.contexts.has_owner(context_id) else Role.OWNER
+        add_member(uow, context_id, user_id, role, actor=user_id, via="group_chat", capture_id=capture_id)
+    return role
+
+
+def _join_group(uow: AbstractUnitOfWork, message: ChatMessage, scope: SenderScope) -> SenderScope:
+    """Make the sender a member of the group's ledger (see :func:`join_group_ledger`)."""
+    assert scope.user_id is not None
+    role = join_group_ledger(uow, scope.context.id, scope.user_id, chat_admin=message.sender_is_chat_admin)
+    return dataclasses.replace(scope, role=role)
+
+
+def _chat_binding(uow: AbstractUnitOfWork, message: ChatMessage) -> ChatBinding | None:
+    found = uow.contexts.binding(message.platform, message.chat_id)
+    if found is None:
+        uow.lock(f"chat:{message.platform}:{message.chat_id}")
+        found = uow.contexts.binding(message.platform, message.chat_id)
+    return found
+
+
+def _scope_of(binding: ChatBinding, user_id: uuid.UUID | None, role: Role | None) -> SenderScope:
+    return SenderScope(
+        user_id, binding.context, role, binding.remembers_merchants, binding.chat_type, binding.active
+    )
+
+
+def _not_a_person_scope(
+    uow: AbstractUnitOfWork, message: ChatMessage, defaults: ContextDefaults
+) -> SenderScope | None:
+    """The scope of a message no person sent: only in a group, never making a user or member.
+
+    A group with no ledger yet gets one with no owner. ``None``: not a group chat (nothing is
+    kept: there is no ledger of theirs to keep it in)."""
+    binding = _chat_binding(uow, message)
+    if binding is not None:
+        return _scope_of(binding, None, None) if binding.chat_type == "group" else None
+    if message.chat_type != "group":
+        return None
+    context = create_group_ledger(uow, group_name(fallback_language(message, defaults)), None, defaults)
+    bind_chat(uow, message, context.id, None, chat_type="group")
+    return SenderScope(None, context, None, False, "group", True)
+
+
+def resolve_scope(
+    uow: AbstractUnitOfWork, message: ChatMessage, defaults: ContextDefaults
+) -> SenderScope | None:
+    """Return the sender and the context the chat is bound to.
+
+    A new private chat is bound to the sender's personal context (the sender is its owner); a
+    new group chat to a new shared ``family`` ledger (the sender is its owner). A person writing
+    in an active group who is not a member of its ledger joins it (see the module). ``None``: a
+    sender that is not a person outside a group (nothing is kept).
+    """
+    if not message.sender_is_person:
+        return _not_a_person_scope(uow, message, defaults)
+    known = uow.contexts.known_sender(message.platform, message.chat_id, message.sender_id)
+    if known is not None:
+        return _join_group(uow, message, known) if _joins(known) else known
+    user_id = resolve_user(uow, message, defaults)
+    binding = _chat_binding(uow, message)
+    if binding is not None:
+        scope = _scope_of(binding, user_id, uow.contexts.role_of(binding.context.id, user_id))
+        return _join_group(uow, message, scope) if _joins(scope) else scope
+    if message.chat_type == "group":
+        group = create_group_ledger(uow, group_name(fallback_language(message, defaults)), user_id, defaults)
+        bind_chat(uow, message, group.id, user_id, chat_type="group")
+        return SenderScope(user_id, group, Role.OWNER, False, "group", True)
+    context_id = personal_context(uow, user_id, defaults)
+    bind_chat(uow, message, context_id, user_id)
     bound = uow.contexts.get(context_id)
     assert bound is not None
     return SenderScope(user_id, bound, Role.OWNER, True)
@@ -181,32 +374,57 @@ def handle_chat(
     action: Action,
     decide: Decide[C],
     apply: Apply[C] | None = None,
+    not_a_person: bool = False,
 ) -> ReplyV1 | None:
     """Run chat command ``cmd`` in its envelope (see the module); return the reply, ``None`` for a
-    duplicate delivery. Raises only for storage failures (the caller retries the delivery)."""
+    duplicate delivery. ``not_a_person``: a sender that is not a person may run it (recording:
+    the payer is then unknown); one may always read. Raises only for storage failures (the
+    caller retries the delivery)."""
     message = cmd.message
     found = resolve_scope(uow, message, defaults)
+    if found is None:
+        return _unkept(uow, message, fallback_language(message, defaults))
     scope = ChatScope(
         found.user_id,
         found.context,
         found.role,
         message.language or found.context.language,
         found.remembers_merchants,
+        found.chat_type,
     )
-    try:
-        authorize(scope.role, action)
-    except NotAMemberError:
-        return _refuse(uow, message, scope, defaults)
-    except ForbiddenError:
-        outcome = Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, f"forbidden:{action.value}")
-        apply = None
+    forbidden = Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, f"forbidden:{action.value}")
+    if scope.author_id is None:
+        if action is Action.READ or (action is Action.RECORD and not_a_person):
+            outcome = decide(cmd, scope, uow)
+        else:
+            outcome = Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, f"not_a_person:{action.value}")
+            apply = None
     else:
-        outcome = decide(cmd, scope, uow)
-    if not _claim(uow, message, scope.context.id, scope.user_id, scope.language, outcome):
+        try:
+            authorize(scope.role, action)
+        except NotAMemberError:
+            return _refuse(uow, message, scope, defaults)
+        except ForbiddenError:
+            outcome, apply = forbidden, None
+        else:
+            outcome = decide(cmd, scope, uow)
+    if not _claim(uow, message, scope.context.id, scope.author_id, scope.language, outcome):
         return None
     if apply is not None:
         apply(cmd, scope, outcome, uow)
-    return _answer(uow, message, scope.context.id, scope.user_id, scope.language, outcome)
+    return _answer(uow, message, scope.context.id, scope.author_id, scope.language, outcome)
+
+
+def fallback_language(message: ChatMessage, defaults: ContextDefaults) -> str:
+    """Return the reply's language when the chat has no ledger to take it from ("pt"/"en")."""
+    return message.language or ("pt" if defaults.locale.lower().startswith("pt") else "en")
+
+
+def _unkept(uow: AbstractUnitOfWork, message: ChatMessage, language: str) -> ReplyV1:
+    """Answer ``not_a_member`` to a sender that is not a person outside a group; nothing is kept."""
+    reply = _reply(message, language, Outcome(ReplyKind.NOT_A_MEMBER, problem="not_a_person"))
+    uow.publish(replies_stream(message.edge_id), reply.model_dump_json())
+    return reply
 
 
 def _refuse(
@@ -235,7 +453,7 @@ def _claim(
     uow: AbstractUnitOfWork,
     message: ChatMessage,
     context_id: uuid.UUID,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     language: str,
     outcome: Outcome,
 ) -> bool:
@@ -249,30 +467,44 @@ def _claim(
     )
 
 
-def _answer(
+def claim(
     uow: AbstractUnitOfWork,
     message: ChatMessage,
     context_id: uuid.UUID,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     language: str,
     outcome: Outcome,
+) -> bool:
+    """Keep the message as a capture of ``context_id`` by ``user_id`` (``None``: no person) unless
+    its idempotency key is taken; return whether it was new (for handlers outside the envelope)."""
+    return _claim(uow, message, context_id, user_id, language, outcome)
+
+
+def answer(
+    uow: AbstractUnitOfWork,
+    message: ChatMessage,
+    context_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+    language: str,
+    outcome: Outcome,
+    *,
+    contexts: tuple[ContextChoice, ...] = (),
+    silent: bool = False,
 ) -> ReplyV1:
-    uow.record(
-        Event(
-            "capture.received",
-            context_id,
-            user_id,
-            "capture",
-            message.capture_id,
-            after={
-                "status": outcome.status.value,
-                "intent": message.intent,
-                "idempotency_key": message.idempotency_key,
-            },
-            capture_id=message.capture_id,
-        )
-    )
-    reply = ReplyV1(
+    """Queue the reply to ``message`` in the outbox and return it; with ``context_id`` (the capture
+    was kept there) also the ``capture.received`` event (for handlers outside the envelope)."""
+    return _answer(uow, message, context_id, user_id, language, outcome, contexts=contexts, silent=silent)
+
+
+def _reply(
+    message: ChatMessage,
+    language: str,
+    outcome: Outcome,
+    *,
+    contexts: tuple[ContextChoice, ...] = (),
+    silent: bool = False,
+) -> ReplyV1:
+    return ReplyV1(
         reply_id=uuid7(),
         capture_id=message.capture_id,
         idempotency_key=message.idempotency_key,
@@ -288,6 +520,38 @@ def _answer(
         summary=outcome.summary,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
+        contexts=contexts or tuple(outcome.contexts),
+        silent=silent,
     )
+
+
+def _answer(
+    uow: AbstractUnitOfWork,
+    message: ChatMessage,
+    context_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+    language: str,
+    outcome: Outcome,
+    *,
+    contexts: tuple[ContextChoice, ...] = (),
+    silent: bool = False,
+) -> ReplyV1:
+    if context_id is not None:
+        uow.record(
+            Event(
+                "capture.received",
+                context_id,
+                user_id,
+                "capture",
+                message.capture_id,
+                after={
+                    "status": outcome.status.value,
+                    "intent": message.intent,
+                    "idempotency_key": message.idempotency_key,
+                },
+                capture_id=message.capture_id,
+            )
+        )
+    reply = _reply(message, language, outcome, contexts=contexts, silent=silent)
     uow.publish(replies_stream(message.edge_id), reply.model_dump_json())
     return reply

@@ -2,7 +2,11 @@
 
 A merchant this context has a remembered category for gets that category whatever the edge
 proposed, so a correction applies to the very next transaction at that merchant. A reading
-below :data:`CONFIRM_BELOW` is shown and asked about instead of recorded.
+below :data:`CONFIRM_BELOW` is shown and asked about instead of recorded. The sender is the
+payer of what they record; what no person sent (a channel posting in a group) is recorded
+with author and payer unknown, and the bot asks who paid (``who_paid``). Undo acts on the
+message's ``target_transaction`` when it carries one (only if it is a recorded transaction of
+the chat's ledger), else on the sender's last.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ def plan_transactions(
     uow: AbstractUnitOfWork,
     *,
     context: LedgerContext,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     entries: Sequence[ProposedEntry],
     received_at: dt.datetime,
     platform: str,
@@ -66,7 +70,8 @@ def plan_transactions(
     confidence: float,
     remembers_merchants: bool = True,
 ) -> list[Transaction]:
-    """Return the transactions ``entries`` become in ``context`` (nothing written).
+    """Return the transactions ``entries`` become in ``context`` (nothing written), recorded and
+    paid by ``user_id`` (``None``: no person sent them, the payer is unknown).
 
     Raises:
         UnknownCurrencyError: an entry names a currency that is not ISO 4217.
@@ -98,6 +103,7 @@ def plan_transactions(
                 source_channel=platform,
                 capture_id=capture_id,
                 author_id=user_id,
+                paid_by=user_id,
                 confidence=confidence,
                 items=entry.items,
                 category_guesses=tuple(g for g in entry.category_guesses if g != category),
@@ -107,7 +113,10 @@ def plan_transactions(
 
 
 def add_transactions(
-    uow: AbstractUnitOfWork, transactions: Sequence[Transaction], user_id: uuid.UUID, capture_id: uuid.UUID
+    uow: AbstractUnitOfWork,
+    transactions: Sequence[Transaction],
+    user_id: uuid.UUID | None,
+    capture_id: uuid.UUID,
 ) -> None:
     """Insert ``transactions`` with their receipt lines, one ``transaction.recorded`` event each."""
     uow.transactions.add(transactions)
@@ -142,7 +151,7 @@ def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitO
         planned = plan_transactions(
             uow,
             context=scope.context,
-            user_id=scope.user_id,
+            user_id=scope.author_id,
             entries=cmd.entries,
             received_at=message.received_at,
             platform=message.platform,
@@ -157,7 +166,8 @@ def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitO
         return Outcome(
             ReplyKind.CONFIRM_REQUEST, CaptureStatus.NEEDS_REVIEW, LOW_CONFIDENCE, transactions=transactions
         )
-    return Outcome(ReplyKind.RECORDED, CaptureStatus.RECORDED, planned=planned, transactions=transactions)
+    kind = ReplyKind.RECORDED if scope.author_id is not None else ReplyKind.WHO_PAID
+    return Outcome(kind, CaptureStatus.RECORDED, planned=planned, transactions=transactions)
 
 
 def _apply_record(
@@ -166,8 +176,8 @@ def _apply_record(
     if not outcome.planned:
         return
     message = cmd.message
-    add_transactions(uow, outcome.planned, scope.user_id, message.capture_id)
-    if message.completes is not None:
+    add_transactions(uow, outcome.planned, scope.author_id, message.capture_id)
+    if message.completes is not None and scope.author_id is not None:
         _complete_earlier(uow, cmd, scope)
 
 
@@ -200,8 +210,27 @@ def _complete_earlier(uow: AbstractUnitOfWork, cmd: RecordTransactions, scope: C
 def record_transactions(
     cmd: RecordTransactions, uow: AbstractUnitOfWork, defaults: ContextDefaults
 ) -> ReplyV1 | None:
-    """Record what a message said was spent or received (or ask, when unsure); ``None`` for a duplicate."""
-    return handle_chat(cmd, uow, defaults, action=Action.RECORD, decide=_decide_record, apply=_apply_record)
+    """Record what a message said was spent or received (or ask, when unsure); ``None`` for a duplicate.
+
+    A message no person sent is recorded with the payer unknown and answered ``who_paid``."""
+    return handle_chat(
+        cmd,
+        uow,
+        defaults,
+        action=Action.RECORD,
+        decide=_decide_record,
+        apply=_apply_record,
+        not_a_person=True,
+    )
+
+
+def acted_on(uow: AbstractUnitOfWork, message: ChatMessage, scope: ChatScope) -> Transaction | None:
+    """Return (and lock) the transaction a chat command acts on: the message's
+    ``target_transaction`` if it is recorded in the chat's ledger (else ``None``: never another
+    ledger's), or without one the sender's most recent recorded transaction there."""
+    if message.target_transaction is not None:
+        return uow.transactions.recorded(scope.context.id, message.target_transaction)
+    return uow.transactions.last_recorded(scope.context.id, scope.user_id)
 
 
 def _nothing_to_undo(cmd: UndoLast, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
@@ -209,7 +238,7 @@ def _nothing_to_undo(cmd: UndoLast, scope: ChatScope, uow: AbstractUnitOfWork) -
 
 
 def _apply_undo(cmd: UndoLast, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
-    last = uow.transactions.last_recorded(scope.context.id, scope.user_id)
+    last = acted_on(uow, cmd.message, scope)
     if last is None:
         return
     uow.transactions.reverse(last.id)
@@ -229,7 +258,7 @@ def _apply_undo(cmd: UndoLast, scope: ChatScope, outcome: Outcome, uow: Abstract
 
 
 def undo_last(cmd: UndoLast, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> ReplyV1 | None:
-    """Reverse the sender's most recent recorded transaction in the chat's ledger."""
+    """Reverse the transaction the message targets, else the sender's most recent one, in the chat's ledger."""
     return handle_chat(cmd, uow, defaults, action=Action.RECORD, decide=_nothing_to_undo, apply=_apply_undo)
 
 
