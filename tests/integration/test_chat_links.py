@@ -1,8 +1,10 @@
 """Linking chats to accounts, the month's summary and edited messages, on real PostgreSQL.
 
 GIVEN a login user who asks the API for a link code and a chat the core met before, WHEN the chat
-sends the code, THEN the chat is the user's and its ledger shows on their dashboard; the same
-code again, an expired one or an unknown one links nothing. "/resumo" sums this month by
+sends the code, THEN it is asked to confirm the account and nothing changes; WHEN it confirms,
+THEN the chat is the user's and its ledger shows on their dashboard; the same code again, an
+expired one or an unknown one links nothing, and a code someone else made, tapped without
+confirming, leaves the chat's ledgers where they were. "/resumo" sums this month by
 category; an edited message changes what it recorded.
 """
 
@@ -66,8 +68,26 @@ def send(engine: Engine, cap: CaptureV1) -> ReplyV1:
     return reply
 
 
-def link_message(sender: str, code: str) -> CaptureV1:
-    return dev_capture(sender, said(Intent.LINK, link_code=code), edge_id="edge-l", name="Chat " + sender)
+def link_message(
+    sender: str, code: str, *, confirmed: bool = False, message_id: str | None = None
+) -> CaptureV1:
+    """The chat's "/start CODE" (a deep link, or the bare code), or with ``confirmed`` its
+    "/vincular CODE" (the confirm button)."""
+    understanding = said(Intent.LINK, link_code=code, link_confirmed=confirmed)
+    return dev_capture(sender, understanding, edge_id="edge-l", name="Chat " + sender, message_id=message_id)
+
+
+def link_confirmed(engine: Engine, sender: str, code: str) -> ReplyV1:
+    """Send ``code`` and confirm it, as a chat does in two messages; return the second reply."""
+    asked = send(engine, link_message(sender, code))
+    assert asked.kind is ReplyKind.LINK_CONFIRM, asked
+    return send(engine, link_message(sender, code, confirmed=True))
+
+
+def dashboard_contexts(engine: Engine, user_id: uuid.UUID) -> set[uuid.UUID]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(orm.members.c.context_id).where(orm.members.c.user_id == user_id)).all()
+    return {r[0] for r in rows}
 
 
 async def new_code(app: ApiApp, token: str) -> dict[str, Any]:
@@ -116,7 +136,22 @@ async def test_a_code_from_the_api_links_a_chat_and_its_ledger_joins_the_dashboa
     assert issued["code"].replace("-", "") not in stored_hash
     assert len(stored_hash) == 64
 
-    linking = link_message(phone, issued["code"].lower().replace("-", " "))
+    # The code alone: the chat is asked whether to link to this account; nothing changes yet.
+    asked = send(engine, link_message(phone, issued["code"].lower().replace("-", " ")))
+    assert asked.kind is ReplyKind.LINK_CONFIRM
+    assert (asked.link_account, asked.link_account_name, asked.link_code) == (
+        maria.username,
+        "User " + maria.username.removeprefix("user"),
+        issued["code"],
+    )
+    (still,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=phone)
+    assert still == chat_user
+    (unused,) = one(engine, "SELECT used_at FROM link_codes WHERE user_id = :u", u=maria.user_id)
+    assert unused is None
+    assert dashboard_contexts(engine, maria.user_id) == {maria.context_id}
+    assert dashboard_contexts(engine, chat_user) == {chat_ledger}
+
+    linking = link_message(phone, asked.link_code or "", confirmed=True)
     reply = send(engine, linking)
 
     assert reply.kind is ReplyKind.LINKED
@@ -158,10 +193,11 @@ async def test_a_code_from_the_api_links_a_chat_and_its_ledger_joins_the_dashboa
     assert status == 200
     assert sorted(Decimal(t["amount"]) for t in page["items"]) == [Decimal("12"), Decimal("30")]
 
-    # The same code from another chat links nothing.
+    # The same code from another chat links nothing, asked or confirmed.
     other = f"tg{tag()}"
-    reused = send(engine, link_message(other, issued["code"]))
-    assert (reused.kind, reused.problem) == (ReplyKind.LINK_INVALID, "link_used")
+    for confirmed in (False, True):
+        reused = send(engine, link_message(other, issued["code"], confirmed=confirmed))
+        assert (reused.kind, reused.problem) == (ReplyKind.LINK_INVALID, "link_used")
     (other_owner,) = one(
         engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=other
     )
@@ -179,10 +215,11 @@ async def test_an_expired_or_unknown_code_links_nothing(app: ApiApp, engine: Eng
             .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
     phone = f"tg{tag()}"
-    expired = send(engine, link_message(phone, issued["code"]))
-    assert (expired.kind, expired.problem) == (ReplyKind.LINK_INVALID, "link_expired")
-    unknown = send(engine, link_message(phone, "ZZZZ-ZZZZ"))
-    assert (unknown.kind, unknown.problem) == (ReplyKind.LINK_INVALID, "link_unknown")
+    for confirmed in (False, True):
+        expired = send(engine, link_message(phone, issued["code"], confirmed=confirmed))
+        assert (expired.kind, expired.problem) == (ReplyKind.LINK_INVALID, "link_expired")
+        unknown = send(engine, link_message(phone, "ZZZZ-ZZZZ", confirmed=confirmed))
+        assert (unknown.kind, unknown.problem) == (ReplyKind.LINK_INVALID, "link_unknown")
     (owner,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=phone)
     assert owner != maria.user_id
     (used_at,) = one(engine, "SELECT used_at FROM link_codes WHERE user_id = :u", u=maria.user_id)
@@ -207,7 +244,7 @@ async def test_linking_keeps_the_stronger_role_and_the_route_needs_a_token(
             insert(orm.members).values(context_id=maria.context_id, user_id=chat_user, role="editor")
         )
     issued = await new_code(app, await token_for(app, maria))
-    assert send(engine, link_message(phone, issued["code"])).kind is ReplyKind.LINKED
+    assert link_confirmed(engine, phone, issued["code"]).kind is ReplyKind.LINKED
     with engine.connect() as conn:
         roles = conn.execute(
             select(orm.members.c.context_id, orm.members.c.role).where(orm.members.c.user_id == maria.user_id)
@@ -231,8 +268,58 @@ async def test_the_telegram_link_uses_the_configured_bot(
     assert issued["telegram_url"] == "https://t.me/FinancyBot?start=" + issued["code"].replace("-", "")
     assert issued["instructions"] == (
         f"On Telegram, send /start {issued['code']} to the bot; on WhatsApp, send {issued['code']}. "
-        "The code works once, for 10 minutes."
+        "Then tap “🔗 Link” to confirm. The code works once, for 10 minutes."
     )
+
+
+async def test_a_code_an_attacker_made_tapped_by_a_victim_leaves_the_victims_ledgers_alone(
+    app: ApiApp, engine: Engine
+) -> None:
+    mallory = new_user(engine)
+    victim = f"tg{tag()}"
+    send(engine, dev_capture(victim, record(entry("250")), edge_id="edge-l"))
+    (victim_user, victim_ledger) = one(
+        engine,
+        "SELECT i.user_id, b.context_id FROM channel_identities i JOIN chat_bindings b ON b.chat_id = "
+        "i.platform_user_id WHERE i.platform_user_id = :p",
+        p=victim,
+    )
+    token = await token_for(app, mallory)
+    bait = await new_code(app, token)
+
+    # The victim taps t.me/<bot>?start=CODE (or sends the code they were given), and stops there.
+    asked = send(engine, link_message(victim, bait["code"]))
+
+    assert asked.kind is ReplyKind.LINK_CONFIRM
+    assert asked.link_account == mallory.username  # whose account it is, said before anything moves
+    (owner,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=victim)
+    assert owner == victim_user
+    assert dashboard_contexts(engine, victim_user) == {victim_ledger}
+    assert dashboard_contexts(engine, mallory.user_id) == {mallory.context_id}
+    status, page = await get_json(app, "/api/v1/contexts", token)
+    assert status == 200
+    assert [c["id"] for c in page["items"]] == [str(mallory.context_id)]
+    _, refused = await app.asgi_client.get(
+        f"/api/v1/contexts/{victim_ledger}/transactions", headers=bearer(token)
+    )
+    assert refused.status == 403
+    assert_error(refused.json, "not_a_member")
+    (used_at,) = one(engine, "SELECT used_at FROM link_codes WHERE user_id = :u", u=mallory.user_id)
+    assert used_at is None
+    (linked,) = one(
+        engine,
+        "SELECT count(*) FROM events WHERE name = 'identity.linked' AND before IS NOT NULL AND actor_id = :u",
+        u=mallory.user_id,
+    )
+    assert linked == 0
+    # The victim's next message is still theirs, in their own ledger.
+    send(engine, dev_capture(victim, record(entry("12")), edge_id="edge-l"))
+    (authors,) = one(
+        engine,
+        "SELECT array_agg(DISTINCT author_id) FROM transactions WHERE context_id = :c",
+        c=victim_ledger,
+    )
+    assert authors == [victim_user]
 
 
 # --------------------------------------------------------------------------- summary and edits

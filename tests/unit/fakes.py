@@ -219,6 +219,10 @@ class FakeUsers(UsersRepository):
     def has_login(self, user_id: uuid.UUID) -> bool:
         return self.s.users.get(user_id, {}).get("username") is not None
 
+    def names_of(self, user_id: uuid.UUID) -> tuple[str | None, str | None] | None:
+        user = self.s.users.get(user_id)
+        return None if user is None else (user["username"], user["display_name"])
+
     def move_identity(self, platform: str, platform_user_id: str, user_id: uuid.UUID) -> uuid.UUID | None:
         if (platform, platform_user_id) not in self.s.identities:
             return None

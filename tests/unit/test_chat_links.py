@@ -1,8 +1,9 @@
 """Linking a chat identity to an account with a one-time code, driven through the bus (no database).
 
 GIVEN a login account that issued a code and a chat user the core made at first contact, WHEN
-that chat sends the code, THEN the identity and everything the chat user had become the account's,
-once; a code that is unknown, used or expired links nothing.
+that chat sends the code, THEN it is asked to confirm and nothing changes; WHEN it confirms, THEN
+the identity and everything the chat user had become the account's, once; a code that is unknown,
+used or expired links nothing.
 """
 
 from __future__ import annotations
@@ -46,9 +47,19 @@ def send(bus: MessageBus, cap: CaptureV1) -> ReplyV1 | None:
     return reply
 
 
-def link(sender: str, code: str | None, message_id: str | None = None) -> CaptureV1:
-    said = Understanding(language="pt", intent=Intent.LINK, confidence=0.99, link_code=code)
+def link(
+    sender: str, code: str | None, message_id: str | None = None, *, confirmed: bool = True
+) -> CaptureV1:
+    """The chat's "/vincular CODE" (``confirmed``), or its "/start CODE"."""
+    said = Understanding(
+        language="pt", intent=Intent.LINK, confidence=0.99, link_code=code, link_confirmed=confirmed
+    )
     return dev_capture(sender, said, message_id=message_id, name=sender.title())
+
+
+def start(sender: str, code: str | None, message_id: str | None = None) -> CaptureV1:
+    """The chat's "/start CODE" (a deep link) or bare code: not confirmed."""
+    return link(sender, code, message_id, confirmed=False)
 
 
 def spend(amount: str) -> Understanding:
@@ -198,6 +209,144 @@ def test_merging_keeps_the_stronger_role_where_both_are_members(bus: MessageBus,
 
 
 def test_a_link_capture_becomes_link_identity() -> None:
-    command = command_for(link("tg-x", "K7QM-2XPD"))
+    command = command_for(start("tg-x", "K7QM-2XPD"))
     assert isinstance(command, LinkIdentity)
-    assert command.code == "K7QM-2XPD"
+    assert (command.code, command.confirmed) == ("K7QM-2XPD", False)
+    confirmed = command_for(link("tg-x", "K7QM-2XPD"))
+    assert isinstance(confirmed, LinkIdentity)
+    assert (confirmed.code, confirmed.confirmed) == ("K7QM-2XPD", True)
+
+
+# --- confirmation ----------------------------------------------------------------------------------
+
+
+def snapshot(store: Store) -> tuple[object, ...]:
+    """What linking may change: identities, memberships, bindings, link codes, authors."""
+    return (
+        dict(store.identities),
+        dict(store.members),
+        dict(store.bindings),
+        {h: (c.used_at, c.used_by_platform, c.used_by_platform_user_id) for h, c in store.link_codes.items()},
+        [tx.author_id for tx in store.transactions],
+    )
+
+
+def test_a_code_without_confirmation_changes_nothing_and_asks_naming_the_account(
+    bus: MessageBus, store: Store
+) -> None:
+    ana = account(bus, "ana")
+    store.users[ana]["display_name"] = "Ana Silva"
+    send(bus, dev_capture("tg-ana", spend("30"), name="Ana"))
+    chat_user = store.identities[("devchat", "tg-ana")]
+    issued = issue(bus, ana)
+    before = snapshot(store)
+
+    reply = send(bus, start("tg-ana", issued.code.lower().replace("-", ""), message_id="s1"))
+
+    assert reply is not None
+    assert reply.kind is ReplyKind.LINK_CONFIRM
+    assert (reply.link_account, reply.link_account_name, reply.link_code) == ("ana", "Ana Silva", issued.code)
+    assert reply.problem is None
+    assert snapshot(store) == before
+    assert store.identities[("devchat", "tg-ana")] == chat_user
+    (code,) = store.link_codes.values()
+    assert code.used_at is None
+    assert not [e for e in store.events if e.name == "identity.linked" and e.before is not None]
+    # asked again (a second tap of the deep link): the same question, still nothing consumed
+    again = send(bus, start("tg-ana", issued.code, message_id="s2"))
+    assert again is not None
+    assert again.kind is ReplyKind.LINK_CONFIRM
+    assert snapshot(store) == before
+
+    confirmed = send(bus, link("tg-ana", issued.code, message_id="c1"))
+
+    assert confirmed is not None
+    assert confirmed.kind is ReplyKind.LINKED
+    assert confirmed.link_account is None
+    assert store.identities[("devchat", "tg-ana")] == ana
+    assert not any(user == chat_user for _, user in store.members)
+    (code,) = store.link_codes.values()
+    assert (code.used_at is not None, code.used_by_platform_user_id) == (True, "tg-ana")
+    # a second press of the button (another message): already linked, nothing merged twice
+    events = len([e for e in store.events if e.name == "identity.linked"])
+    twice = send(bus, link("tg-ana", issued.code, message_id="c2"))
+    assert twice is not None
+    assert twice.kind is ReplyKind.LINKED
+    assert len([e for e in store.events if e.name == "identity.linked"]) == events
+
+
+def test_a_code_made_by_another_account_and_tapped_by_a_victim_moves_nothing(
+    bus: MessageBus, store: Store
+) -> None:
+    mallory = account(bus, "mallory")
+    store.users[mallory]["display_name"] = "Ana Silva"  # names are the code maker's to choose
+    send(bus, dev_capture("tg-victim", spend("250"), name="Victim"))
+    victim = store.identities[("devchat", "tg-victim")]
+    victim_ledgers = {c for (c, u) in store.members if u == victim}
+    assert victim_ledgers
+    bait = issue(bus, mallory)
+    before = snapshot(store)
+
+    reply = send(bus, start("tg-victim", bait.code))  # the victim taps t.me/<bot>?start=CODE
+
+    assert reply is not None
+    assert (reply.kind, reply.link_account, reply.link_account_name) == (
+        ReplyKind.LINK_CONFIRM,
+        "mallory",
+        "Ana Silva",
+    )
+    assert snapshot(store) == before
+    assert {c for (c, u) in store.members if u == victim} == victim_ledgers
+    assert not any(u == mallory for (c, u) in store.members if c in victim_ledgers)
+    assert store.identities[("devchat", "tg-victim")] == victim
+    # the victim goes on recording: still into their own ledger, as themselves
+    after = send(bus, dev_capture("tg-victim", spend("12")))
+    assert after is not None
+    assert after.kind is ReplyKind.RECORDED
+    assert store.transactions[-1].author_id == victim
+    assert store.transactions[-1].context_id in victim_ledgers
+
+
+def test_without_confirmation_bad_codes_get_the_same_answers(bus: MessageBus, store: Store) -> None:
+    maria = account(bus)
+    joao = account(bus, "joao", link_platform="devchat", link_platform_user_id="tg-joao")
+    used = issue(bus, maria)
+    assert (r := send(bus, link("tg-one", used.code))) is not None
+    assert r.kind is ReplyKind.LINKED
+    expired = issue(bus, maria, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    cases = {
+        ("tg-two", "link_used"): used.code,
+        ("tg-two", "link_expired"): expired.code,
+        ("tg-two", "link_unknown"): "ZZZZ-ZZZZ",
+        ("tg-joao", "link_identity_taken"): issue(bus, maria).code,
+    }
+    for (sender, problem), code in cases.items():
+        reply = send(bus, start(sender, code))
+        assert reply is not None
+        assert (reply.kind, reply.problem, reply.link_account) == (ReplyKind.LINK_INVALID, problem, None)
+    assert store.identities[("devchat", "tg-joao")] == joao
+    assert store.identities[("devchat", "tg-two")] not in (maria, joao)
+
+
+def test_the_accounts_own_chat_is_told_it_is_linked_without_consuming_the_code(
+    bus: MessageBus, store: Store
+) -> None:
+    maria = account(bus, "maria", link_platform="devchat", link_platform_user_id="tg-maria")
+    issued = issue(bus, maria)
+    reply = send(bus, start("tg-maria", issued.code))
+    assert reply is not None
+    assert reply.kind is ReplyKind.LINKED
+    (code,) = store.link_codes.values()
+    assert code.used_at is None
+
+
+def test_an_account_without_a_display_name_is_named_by_its_username(bus: MessageBus, store: Store) -> None:
+    maria = account(bus)
+    store.users[maria]["display_name"] = None
+    reply = send(bus, start("tg-new", issue(bus, maria).code))
+    assert reply is not None
+    assert (reply.kind, reply.link_account, reply.link_account_name) == (
+        ReplyKind.LINK_CONFIRM,
+        "maria",
+        None,
+    )

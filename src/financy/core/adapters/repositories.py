@@ -353,6 +353,13 @@ class SqlUsers(UsersRepository):
         username = self.conn.execute(select(orm.users.c.username).where(orm.users.c.id == user_id)).scalar()
         return username is not None
 
+    def names_of(self, user_id: uuid.UUID) -> tuple[str | None, str | None] | None:
+        """See :meth:`UsersRepository.names_of`."""
+        row = self.conn.execute(
+            select(orm.users.c.username, orm.users.c.display_name).where(orm.users.c.id == user_id)
+        ).first()
+        return None if row is None else (row.username, row.display_name)
+
     def move_identity(self, platform: str, platform_user_id: str, user_id: uuid.UUID) -> uuid.UUID | None:
         """See :meth:`UsersRepository.move_identity`."""
         found = self.conn.execute(

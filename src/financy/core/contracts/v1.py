@@ -200,6 +200,9 @@ class Understanding(_Wire):
     category: str | None = Field(default=None, max_length=40)
     #: The one-time link code of :attr:`Intent.LINK` (as typed; the core normalises and checks it).
     link_code: str | None = Field(default=None, max_length=32)
+    #: The user confirmed the link ("/vincular CODE", "/link CODE": the button under a
+    #: :attr:`ReplyKind.LINK_CONFIRM`); only then does a :attr:`Intent.LINK` link anything.
+    link_confirmed: bool = False
     #: What follows "/contexto" (a number from the list, or a ledger's name); ``None``: list them.
     context_choice: str | None = Field(default=None, max_length=200)
 
@@ -395,6 +398,8 @@ class ReplyKind(StrEnum):
     NOTHING_TO_CLAIM = "nothing_to_claim"
     LINKED = "linked"  # this chat identity now belongs to the account that made the link code
     LINK_INVALID = "link_invalid"  # the code is unknown, used or expired (``problem`` says which)
+    #: a valid code, not yet confirmed: "link this chat to ``link_account``?" (nothing changed yet)
+    LINK_CONFIRM = "link_confirm"
     GROUP_BOUND = "group_bound"  # the bot was added to a group: ``contexts[0]`` is its ledger
     GROUP_UNBOUND = "group_unbound"  # the bot left the group (no message is sent for it)
     CHAT_MIGRATED = "chat_migrated"  # the group's ledger follows it to its new id (no message sent)
@@ -478,6 +483,13 @@ class ReplyV1(_Wire):
     contexts: tuple[ContextChoice, ...] = Field(default=(), max_length=100)
     summary: SummaryV1 | None = None
     silent: bool = False
+    #: The account a :attr:`ReplyKind.LINK_CONFIRM` would link this chat to: its username, and
+    #: its display name when it has one (both chosen by that account's owner: shown as plain text).
+    link_account: str | None = Field(default=None, max_length=200)
+    link_account_name: str | None = Field(default=None, max_length=200)
+    #: The code a :attr:`ReplyKind.LINK_CONFIRM` asks about, as shown ("K7QM-2XPD"): the confirm
+    #: button sends it back.
+    link_code: str | None = Field(default=None, max_length=32)
 
 
 class ModelUpdatedV1(_Wire):

@@ -185,9 +185,11 @@ class IssuedLinkCode:
 
 @dataclass(frozen=True, slots=True)
 class LinkIdentity(ChatCommand):
-    """ "/start K7QM-2XPD": link the sender's chat identity to the account that issued ``code`` (as typed)."""
+    """ "/start K7QM-2XPD": link the sender's chat identity to the account that issued ``code`` (as
+    typed). Unless ``confirmed`` ("/vincular K7QM-2XPD") the sender is only asked to confirm."""
 
     code: str
+    confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

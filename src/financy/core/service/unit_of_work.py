@@ -222,6 +222,11 @@ class UsersRepository(abc.ABC):
         """Return whether the user signs in with a username (``False``: a chat-only user, or none)."""
 
     @abc.abstractmethod
+    def names_of(self, user_id: uuid.UUID) -> tuple[str | None, str | None] | None:
+        """Return the user's ``(username, display_name)`` (``None`` for each they lack), or ``None``
+        when there is no such user."""
+
+    @abc.abstractmethod
     def move_identity(self, platform: str, platform_user_id: str, user_id: uuid.UUID) -> uuid.UUID | None:
         """Give an existing chat identity to ``user_id``; return its id (``None``: no such identity)."""
 

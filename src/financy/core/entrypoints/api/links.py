@@ -32,20 +32,20 @@ def instructions(code: str, minutes: int, locale: str) -> str:
     """Return what to send the bot with ``code``, in ``locale``'s language (Portuguese or English)."""
     if locale.lower().startswith("pt"):
         return (
-            f"No Telegram, envie /start {code} ao bot; no WhatsApp, envie {code}. "
-            f"O código vale por {minutes} minutos e só uma vez."
+            f"No Telegram, envie /start {code} ao bot; no WhatsApp, envie {code}. Depois toque em "
+            f"“🔗 Vincular” para confirmar. O código vale por {minutes} minutos e só uma vez."
         )
     return (
-        f"On Telegram, send /start {code} to the bot; on WhatsApp, send {code}. "
-        f"The code works once, for {minutes} minutes."
+        f"On Telegram, send /start {code} to the bot; on WhatsApp, send {code}. Then tap “🔗 Link” "
+        f"to confirm. The code works once, for {minutes} minutes."
     )
 
 
 @openapi.definition(
     summary="Issue a code that links a chat to the signed-in user",
     description='A one-time code: sending it to the bot ("/start CODE" on Telegram, the code alone '
-    "on WhatsApp) makes that chat account this user's, so chats and dashboard see the same ledgers. "
-    "It expires, works once and is shown only in this answer.",
+    "on WhatsApp) and confirming the account the bot names makes that chat account this user's, so "
+    "chats and dashboard see the same ledgers. It expires, works once and is shown only in this answer.",
     tag="users",
     secured=schemas.SECURED,
     response=[schemas.ok(schemas.LinkCodeOut, "Created", status=201), *schemas.AUTH_ERRORS],

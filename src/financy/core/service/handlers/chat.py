@@ -71,6 +71,10 @@ class Outcome:
     answer: QueryAnswer | None = None
     summary: SummaryV1 | None = None
     contexts: list[ContextChoice] = field(default_factory=list)
+    #: A link confirmation's account (username, display name) and code, as :class:`ReplyV1` has them.
+    link_account: str | None = None
+    link_account_name: str | None = None
+    link_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,6 +522,9 @@ def _reply(
         problem=outcome.problem,
         answer=outcome.answer,
         summary=outcome.summary,
+        link_account=outcome.link_account,
+        link_account_name=outcome.link_account_name,
+        link_code=outcome.link_code,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
         contexts=contexts or tuple(outcome.contexts),

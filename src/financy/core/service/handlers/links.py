@@ -1,14 +1,22 @@
 """Linking a chat identity to a signed-in account with a one-time code ("/start K7QM-2XPD").
 
-The API issues the code (:func:`issue_link_code`; only its sha256 is stored). Sending it from a
-chat (:func:`link_identity`) moves that chat identity to the code's account, and the user the
-core made for the identity at first contact is folded into the account: its ledgers (the stronger
-role where both are members), its other identities, its captures and transactions become the
-account's, so the same person's chats and dashboard see one set of ledgers. Audit events stay as
-they were written. The code is consumed in the same unit of work as the capture is claimed, so a
-redelivered message changes nothing.
+The API issues the code (:func:`issue_link_code`; only its sha256 is stored). Linking takes two
+messages from the chat (:func:`link_identity`), as "log in to X as Y?" prompts do:
 
-Answers: ``linked``; ``link_invalid`` with problem ``link_unknown`` (no such code),
+1. the code ("/start CODE" from a deep link, or the bare code): checked and, when valid,
+   answered ``link_confirm`` naming the code's account (username and display name) with a
+   button to confirm. Nothing changes and the code is not consumed: someone who was made to tap
+   a deep link that another account made sees whose account it is and can ignore it.
+2. the confirmation ("/vincular CODE", "/link CODE": the button's message, ``confirmed``):
+   checked again, then the chat identity moves to the code's account, and the user the core
+   made for the identity at first contact is folded into the account: its ledgers (the
+   stronger role where both are members), its other identities, its captures and transactions
+   become the account's, so the same person's chats and dashboard see one set of ledgers.
+   Audit events stay as they were written. The code is consumed in the same unit of work as
+   the capture is claimed, so a redelivered confirmation changes nothing.
+
+Answers: ``link_confirm`` (step 1), ``linked`` (step 2, or any step when the identity already is
+the code's account's); ``link_invalid`` with problem ``link_unknown`` (no such code),
 ``link_used``, ``link_expired``, or ``link_identity_taken`` (the identity belongs to another
 login account, which is never merged away).
 """
@@ -28,7 +36,7 @@ from financy.core.domain.commands import (
     LinkIdentity,
 )
 from financy.core.domain.events import Event
-from financy.core.domain.links import code_hash, new_code, normalize_code
+from financy.core.domain.links import code_hash, new_code, normalize_code, shown_code
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat
 from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.registry import Registration
@@ -78,15 +86,32 @@ def _decide(cmd: LinkIdentity, scope: ChatScope, uow: AbstractUnitOfWork) -> Out
     if found is None:
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_UNKNOWN)
     if found.user_id == scope.user_id:
-        # Already this account's identity (a second "/start CODE", or one linked when the login was made).
-        return _LinkOutcome(ReplyKind.LINKED, code=found if found.used_at is None else None)
+        # Already this account's identity (a second "/start CODE", or one linked when the login was
+        # made): nothing to ask; only a confirmation consumes the code.
+        return _LinkOutcome(ReplyKind.LINKED, code=found if cmd.confirmed and found.used_at is None else None)
     if found.used_at is not None:
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_USED)
     if found.expires_at <= dt.datetime.now(dt.UTC):
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_EXPIRED)
     if uow.users.has_login(scope.user_id):
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_IDENTITY_TAKEN)
+    if not cmd.confirmed:
+        assert normalised is not None  # found by it
+        username, display_name = uow.users.names_of(found.user_id) or (None, None)
+        return Outcome(
+            ReplyKind.LINK_CONFIRM,
+            link_account=_one_line(username),
+            link_account_name=_one_line(display_name),
+            link_code=shown_code(normalised),
+        )
     return _LinkOutcome(ReplyKind.LINKED, code=found)
+
+
+def _one_line(name: str | None, limit: int = 200) -> str | None:
+    """``name`` on one line and at most ``limit`` characters (``None`` when blank): the account's
+    owner chose it, and it is shown to someone else."""
+    text = " ".join((name or "").split())[:limit]
+    return text or None
 
 
 def _apply(cmd: LinkIdentity, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
@@ -123,14 +148,14 @@ def _apply(cmd: LinkIdentity, scope: ChatScope, outcome: Outcome, uow: AbstractU
 
 
 def link_identity(cmd: LinkIdentity, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> ReplyV1 | None:
-    """Link the sender's chat identity to the account of ``cmd.code`` (see the module); ``None``
-    for a duplicate delivery."""
+    """Ask the sender to confirm linking their chat identity to the account of ``cmd.code``, or
+    with ``cmd.confirmed`` link it (see the module); ``None`` for a duplicate delivery."""
     return handle_chat(cmd, uow, defaults, action=Action.READ, decide=_decide, apply=_apply)
 
 
 def _link_command(message: ChatMessage, understanding: Understanding) -> ChatCommand:
     # No code read: answered as an unknown code, so the user is told what to send.
-    return LinkIdentity(message, understanding.link_code or "")
+    return LinkIdentity(message, understanding.link_code or "", confirmed=understanding.link_confirmed)
 
 
 REGISTRATIONS = (
