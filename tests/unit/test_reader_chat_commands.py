@@ -190,6 +190,35 @@ def test_start_with_a_code_links(text: str, code: str) -> None:
     assert read(text, language_hint="en") == Reading("en", "link", (), 1.0, None, link_code=code)
 
 
+@pytest.mark.parametrize(
+    ("text", "hint", "language", "code"),
+    [
+        ("/vincular K7QM-2XPD", "en", "pt", "K7QM-2XPD"),
+        ("/vincular  k7qm 2xpd ", "pt", "pt", "k7qm 2xpd"),
+        ("/vincular@financy_bot K7QM2XPD", None, "pt", "K7QM2XPD"),
+        ("/link K7QM-2XPD", "pt", "en", "K7QM-2XPD"),
+        ("/link k7qm2xpd", None, "en", "k7qm2xpd"),
+        ("/vincular", "pt", "pt", None),  # no code: the core answers it is unknown
+        ("/link", "en", "en", None),
+    ],
+)
+def test_vincular_and_link_confirm_a_link_in_their_own_language(
+    text: str, hint: str | None, language: str, code: str | None
+) -> None:
+    assert read(text, language_hint=hint) == Reading(
+        language, "link", (), 1.0, None, link_code=code, link_confirmed=True
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["/start K7QM-2XPD", "/start vincular_K7QM2XPD", "K7QM-2XPD", "link K7QM-2XPD", "código: K7QM-2XPD"],
+)
+def test_a_deep_link_or_a_bare_code_never_confirms(text: str) -> None:
+    reading = read(text, language_hint="pt")
+    assert (reading.intent, reading.link_confirmed) == ("link", False)
+
+
 def test_start_alone_or_with_words_stays_start() -> None:
     assert read("/start").intent == "start"
     assert read("/start hello there").intent == "start"
@@ -236,6 +265,17 @@ def test_code_shaped_transactions_stay_transactions(text: str, amount: Decimal) 
 def test_the_edge_carries_the_code_and_the_choice_into_the_understanding() -> None:
     linked = understand_text("/start K7QM-2XPD", today=TODAY, language_hint="pt", currency="BRL")
     assert (linked.intent, linked.link_code, linked.language) == (Intent.LINK, "K7QM-2XPD", "pt")
+    assert linked.link_confirmed is False
+    for text, language in (("/vincular K7QM-2XPD", "pt"), ("/link K7QM-2XPD", "en")):
+        confirmed = understand_text(text, today=TODAY, language_hint="pt", currency="BRL")
+        assert (confirmed.intent, confirmed.link_code, confirmed.link_confirmed, confirmed.language) == (
+            Intent.LINK,
+            "K7QM-2XPD",
+            True,
+            language,
+        )
+    long = understand_text("/vincular " + "K" * 40, today=TODAY, language_hint="pt", currency="BRL")
+    assert (long.intent, long.link_code, long.link_confirmed) == (Intent.LINK, "K" * 32, True)
     switch = understand_text("/contexto Viagem", today=TODAY, language_hint="en", currency="BRL")
     assert (switch.intent, switch.context_choice, switch.language) == (Intent.CONTEXTS, "Viagem", "pt")
     for text, intent in [

@@ -72,6 +72,7 @@ def to_understanding(reading: Reading) -> Understanding:
         query=query,
         category=reading.category,
         link_code=reading.link_code[:32] if reading.link_code else None,
+        link_confirmed=reading.link_confirmed,
         context_choice=reading.context_choice[:200] if reading.context_choice else None,
     )
 

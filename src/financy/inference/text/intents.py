@@ -82,6 +82,9 @@ _COMMANDS: Final[dict[str, str]] = {
     "eu": "claim_payer",
     "me": "claim_payer",
     "paguei": "claim_payer",
+    # the confirmation under "link this chat to account X?": "/vincular K7QM-2XPD"
+    "vincular": "link_confirm",
+    "link": "link_confirm",
 }
 # Commands that read the rest of the message as a transaction when there is one ("/paguei 50
 # mercado"), and mean their own intent when alone ("/paguei": I paid).
@@ -147,6 +150,8 @@ _COMMAND_LANGUAGE: Final[dict[str, str]] = {
     "eu": "pt",
     "me": "en",
     "paguei": "pt",
+    "vincular": "pt",
+    "link": "en",
 }
 
 

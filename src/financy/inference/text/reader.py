@@ -12,7 +12,8 @@ How a message is read, in order:
    ("empty"), longer than :data:`MAX_CHARS` ("too_long", not read at all).
 2. Language ("pt"/"en"): a keyword score weighed with lingua for texts of two words or more;
    ``language_hint`` is the prior for short texts and decides near-ties (see ``language``).
-3. Commands: "/start" ("/start CODE": "link"), "/help" "/ajuda", "/undo" "/desfazer",
+3. Commands: "/start" ("/start CODE": "link"), "/vincular CODE" "/link CODE" ("link",
+   confirmed), "/help" "/ajuda", "/undo" "/desfazer",
    "/contexto [escolha]" "/context", "/resumo" "/summary", "/categoria [categoria]" "/category",
    "/eu" "/me" "/paguei"; "/add 5.50 coffee" is read as a transaction. Then a message that is
    just a link code ("K7QM-2XPD": "link") and whole-message phrases (see ``intents``):
@@ -215,6 +216,8 @@ class Reading:
         category: the new category slug of a "recategorize" (None when unknown).
         link_code: the one-time code of a "link" ("/start K7QM-2XPD", or a message that is just
             the code), as typed; the core normalises and checks it. None for any other intent.
+        link_confirmed: the "link" confirms linking ("/vincular K7QM-2XPD", "/link K7QM-2XPD": the
+            button under the core's "link this chat to account X?"); False for any other message.
         context_choice: what follows "/contexto" ("2", "Viagem"), as typed and at most
             :data:`MAX_CONTEXT_CHOICE` characters, or the number in "trocar contexto 2"; None to
             list the ledgers, and for any other intent.
@@ -229,6 +232,7 @@ class Reading:
     category: str | None = None
     link_code: str | None = None
     context_choice: str | None = None
+    link_confirmed: bool = False
 
 
 def read_message(
@@ -443,7 +447,8 @@ def _command(
 
     What follows the command matters for three: "/contexto 2" switches to ledger "2" (the text as
     typed, ``context_choice``), "/categoria saúde" changes the category, "/start CODE" links the
-    chat to an account (``link_code``, as typed); the others ignore it.
+    chat to an account (``link_code``, as typed) and "/vincular CODE" or "/link CODE" confirms it
+    (``link_confirmed``); the others ignore it.
     """
     argument = command_argument(prepared.fold)
     rest = prepared.clean[argument[0] : argument[1]] if argument is not None else None
@@ -459,6 +464,9 @@ def _command(
         return Reading(language, "recategorize", (), 1.0, None, category=slug)
     if command == "start" and rest is not None and start_payload(rest):
         return Reading(chat_language or language, "link", (), 1.0, None, link_code=rest)
+    if command == "link_confirm":
+        # The button under "link this chat to account X?"; without a code the core says so.
+        return Reading(language, "link", (), 1.0, None, link_code=rest, link_confirmed=True)
     return Reading(language, command, (), 1.0, None)
 
 
