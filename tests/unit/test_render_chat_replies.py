@@ -94,6 +94,9 @@ def test_every_reply_kind_has_a_text_in_both_languages(kind: ReplyKind, language
             contexts=(PERSONAL, FAMILY),
             summary=SUMMARY,
             silent=kind in (ReplyKind.GROUP_UNBOUND, ReplyKind.CHAT_MIGRATED),
+            link_account="ana",
+            link_account_name="Ana Silva",
+            link_code="K7QM-2XPD",
         )
     )
     for rendered in (bare, full):
@@ -106,7 +109,13 @@ def test_every_reply_kind_has_a_text_in_both_languages(kind: ReplyKind, language
     [k for k in ReplyKind if k not in (ReplyKind.QUESTION, ReplyKind.DUPLICATE, ReplyKind.ANSWER)],
 )
 def test_the_new_kinds_read_differently_in_each_language(kind: ReplyKind) -> None:
-    fields: dict[str, Any] = {"transactions": (_tx(),), "contexts": (PERSONAL,), "summary": SUMMARY}
+    fields: dict[str, Any] = {
+        "transactions": (_tx(),),
+        "contexts": (PERSONAL,),
+        "summary": SUMMARY,
+        "link_account": "ana",
+        "link_code": "K7QM-2XPD",
+    }
     assert render_reply(_reply(kind, "pt", **fields)) != render_reply(_reply(kind, "en", **fields))
 
 
@@ -285,6 +294,61 @@ def test_linked_and_each_invalid_link_problem() -> None:
     # no or an unexpected problem: the unknown code's text
     assert render_reply(_reply(ReplyKind.LINK_INVALID)) == texts["pt", "link_unknown"]
     assert render_reply(_reply(ReplyKind.LINK_INVALID, "en", problem="other")) == texts["en", "link_unknown"]
+
+
+def test_a_chat_that_belongs_to_another_account_is_told_to_unlink_it_there_first() -> None:
+    assert render_reply(_reply(ReplyKind.LINK_INVALID, problem="link_identity_taken")) == (
+        "🔗 Esta conversa já pertence a outra conta, então não a vinculei. Para trazê-la para "
+        "esta conta, desvincule-a primeiro na outra."
+    )
+    assert render_reply(_reply(ReplyKind.LINK_INVALID, "en", problem="link_identity_taken")) == (
+        "🔗 This chat already belongs to another account, so I did not link it. To bring it to "
+        "this account, unlink it in the other one first."
+    )
+
+
+def test_a_link_confirmation_names_the_account_and_its_button_sends_the_code_back() -> None:
+    fields: dict[str, Any] = {
+        "link_account": "ana",
+        "link_account_name": "Ana Silva",
+        "link_code": "K7QM-2XPD",
+    }
+    pt = render(_reply(ReplyKind.LINK_CONFIRM, **fields))
+    assert pt.text == (
+        "🔗 Vincular este chat à conta “ana” (Ana Silva)? Os livros deste chat passarão a aparecer "
+        "nessa conta. Se não foi você quem pediu, ignore."
+    )
+    assert [b.as_json() for b in pt.buttons] == [
+        {"label": "🔗 Vincular", "action": "confirm_link", "value": "/vincular K7QM-2XPD"}
+    ]
+    en = render(_reply(ReplyKind.LINK_CONFIRM, "en", **fields))
+    assert en.text == (
+        "🔗 Link this chat to the account “ana” (Ana Silva)? This chat's ledgers will show up in "
+        "that account. If it wasn't you who asked, ignore this."
+    )
+    assert [b.as_json() for b in en.buttons] == [
+        {"label": "🔗 Link", "action": "confirm_link", "value": "/link K7QM-2XPD"}
+    ]
+
+
+def test_a_link_confirmation_shows_the_names_on_one_line_and_the_code_with_its_dash() -> None:
+    odd = render(
+        _reply(
+            ReplyKind.LINK_CONFIRM,
+            "en",
+            link_account="ana",
+            link_account_name="ANA\n\nyour own account",
+            link_code="k7qm2xpd",
+        )
+    )
+    assert "“ana” (ANA your own account)?" in odd.text
+    assert odd.buttons[0].value == "/link K7QM-2XPD"
+    same = render_reply(_reply(ReplyKind.LINK_CONFIRM, link_account="ana", link_account_name="Ana"))
+    assert same.startswith("🔗 Vincular este chat à conta “ana”? ")
+    # no account or no code (an older core): a general question, and no button to press
+    bare = render(_reply(ReplyKind.LINK_CONFIRM))
+    assert bare.text.startswith("🔗 Vincular este chat a outra conta? ")
+    assert bare.buttons == ()
 
 
 # --- groups, edits, lost messages ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Buttons under replies: undo, change category and more categories under a recorded transaction,
-confirm under a confirm request, "I paid" under a "who paid?"; each button's value is a message the
-text reader understands as that action."""
+confirm under a confirm request, "I paid" under a "who paid?", "link" under a link confirmation;
+each button's value is a message the text reader understands as that action."""
 
 from __future__ import annotations
 
@@ -119,13 +119,35 @@ def test_every_button_value_is_read_as_its_action(language: str) -> None:
         ButtonAction.CHANGE_CATEGORY: "recategorize",
         ButtonAction.CLAIM_PAYER: "claim_payer",
         ButtonAction.MORE_CATEGORIES: "categories",
+        ButtonAction.CONFIRM_LINK: "link",
     }
     seen: set[ButtonAction] = set()
-    for kind in (ReplyKind.RECORDED, ReplyKind.CONFIRM_REQUEST, ReplyKind.WHO_PAID):
-        for button in render(_reply(kind, language, _tx(guesses=("health",)))).buttons:
+    replies = [
+        _reply(kind, language, _tx(guesses=("health",)))
+        for kind in (ReplyKind.RECORDED, ReplyKind.CONFIRM_REQUEST, ReplyKind.WHO_PAID)
+    ]
+    replies.append(_reply(ReplyKind.LINK_CONFIRM, language).model_copy(update={"link_code": "K7QM-2XPD"}))
+    for reply in replies:
+        for button in render(reply).buttons:
             assert _read(button.value, language)[0] == read_as[button.action], button
             seen.add(button.action)
     assert seen == set(ButtonAction)
+
+
+@pytest.mark.parametrize("language", ["pt", "en"])
+def test_the_link_button_is_read_as_a_confirmed_link_with_its_code(language: str) -> None:
+    reply = _reply(ReplyKind.LINK_CONFIRM, language).model_copy(
+        update={"link_account": "ana", "link_code": "K7QM-2XPD"}
+    )
+    (button,) = render(reply).buttons
+    assert button.action is ButtonAction.CONFIRM_LINK
+    reading = read_message(button.value, today=TODAY)  # no hint: the command word's language
+    assert (reading.intent, reading.link_code, reading.link_confirmed, reading.language) == (
+        "link",
+        "K7QM-2XPD",
+        True,
+        language,
+    )
 
 
 def test_who_paid_offers_i_paid_for_each_transaction_up_to_three() -> None:

@@ -133,6 +133,18 @@ async def test_pressed_buttons_carry_their_message_and_transaction(
     ]
 
 
+async def test_the_link_button_comes_back_as_the_confirmation_message(
+    graph: GraphStandIn, state: EdgeBotState
+) -> None:
+    body = sample("pywa_callback_button__button")
+    first_message(body)["interactive"]["button_reply"] = {
+        "id": "confirm_link::/vincular K7QM-2XPD",
+        "title": "🔗 Vincular",
+    }
+    (inbound,) = await Setup(graph, state).feed(body)
+    assert (inbound.text, inbound.target_transaction) == ("/vincular K7QM-2XPD", None)
+
+
 async def test_the_samples_own_button_ids_read_as_their_titles(
     graph: GraphStandIn, state: EdgeBotState
 ) -> None:

@@ -156,3 +156,41 @@ def test_a_rendered_recorded_reply_with_guesses_becomes_a_list_or_buttons() -> N
         pressed = parse_button_id(value)
         assert pressed is not None
         assert pressed.transaction_id == tx_id
+
+
+def test_a_link_confirmation_is_one_reply_button_whose_id_brings_the_code_back() -> None:
+    reply = ReplyV1(
+        reply_id=uuid.uuid4(),
+        capture_id=uuid.uuid4(),
+        idempotency_key="whatsapp:55:wamid.b",
+        edge_id="local",
+        platform="whatsapp",
+        chat_id="55",
+        in_reply_to="wamid.b",
+        language="pt",
+        kind=ReplyKind.LINK_CONFIRM,
+        link_account="ana",
+        link_account_name="Ana Silva",
+        link_code="K7QM-2XPD",
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    body = build_message("55", render(reply), language="pt", context_message_id="wamid.b")
+    assert body["type"] == "interactive"
+    assert body["interactive"]["type"] == "button"
+    assert body["interactive"]["body"]["text"].startswith("🔗 Vincular este chat à conta “ana” (Ana Silva)?")
+    assert body["interactive"]["action"]["buttons"] == [
+        {"type": "reply", "reply": {"id": "confirm_link::/vincular K7QM-2XPD", "title": "🔗 Vincular"}}
+    ]
+    pressed = parse_button_id(body["interactive"]["action"]["buttons"][0]["reply"]["id"])
+    assert pressed is not None
+    assert (pressed.action, pressed.text, pressed.transaction_id) == (
+        "confirm_link",
+        "/vincular K7QM-2XPD",
+        None,
+    )
+    # the longest code a reply can carry (32 characters) still fits a reply button's and a row's id
+    longest = Button("🔗 Link", ButtonAction.CONFIRM_LINK, "/vincular " + "K" * 32)
+    assert len(button_id(longest)) <= min(MAX_BUTTON_ID, MAX_ROW_ID)
+    back = parse_button_id(button_id(longest))
+    assert back is not None
+    assert back.text == "/vincular " + "K" * 32

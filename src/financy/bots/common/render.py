@@ -3,7 +3,8 @@
 Amounts are formatted by babel with CLDR currency patterns (e.g. ``R$ 45,90`` in pt-BR,
 ``$12.00`` in en-US); dates as ``dd/mm`` (pt) or ``mm/dd`` (en). :func:`render` adds the buttons:
 undo under a recorded transaction with one "change category" button per category guess and "➕
-Categorias", confirm under a confirm request, "🙋 Fui eu" under a "who paid?"; each button's value
+Categorias", confirm under a confirm request, "🔗 Vincular" under a link confirmation, "🙋 Fui eu"
+under a "who paid?"; each button's value
 is the message the text reader understands. Every :class:`ReplyKind` has a text in both
 languages, also when its optional body (``contexts``, ``summary``) is missing.
 """
@@ -276,6 +277,20 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "link.link_used": "🔗 Esse código já foi usado. Gere um novo no painel e mande aqui.",
         "link.link_expired": "🔗 Esse código expirou. Gere um novo no painel e mande aqui.",
+        "link.link_identity_taken": (
+            "🔗 Esta conversa já pertence a outra conta, então não a vinculei. Para trazê-la para "
+            "esta conta, desvincule-a primeiro na outra."
+        ),
+        "link_confirm": (
+            "🔗 Vincular este chat à conta {account}? Os livros deste chat passarão a aparecer nessa "
+            "conta. Se não foi você quem pediu, ignore."
+        ),
+        "link_confirm.bare": (
+            "🔗 Vincular este chat a outra conta? Os livros deste chat passarão a aparecer nessa "
+            "conta. Se não foi você quem pediu, ignore."
+        ),
+        "button.link": "🔗 Vincular",
+        "button.link.value": "/vincular {code}",
         "group_bound": (
             "👋 Olá, grupo! Este grupo agora é o livro de contas compartilhado “{name}”: tudo que "
             "vocês escreverem aqui entra nele. Exemplos: “mercado 45,90”, “uber 23 e almoço 35”. "
@@ -469,6 +484,20 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "link.link_used": "🔗 That code was already used. Get a new one from the dashboard and send it here.",
         "link.link_expired": "🔗 That code has expired. Get a new one from the dashboard and send it here.",
+        "link.link_identity_taken": (
+            "🔗 This chat already belongs to another account, so I did not link it. To bring it to "
+            "this account, unlink it in the other one first."
+        ),
+        "link_confirm": (
+            "🔗 Link this chat to the account {account}? This chat's ledgers will show up in that "
+            "account. If it wasn't you who asked, ignore this."
+        ),
+        "link_confirm.bare": (
+            "🔗 Link this chat to another account? This chat's ledgers will show up in that account. "
+            "If it wasn't you who asked, ignore this."
+        ),
+        "button.link": "🔗 Link",
+        "button.link.value": "/link {code}",
         "group_bound": (
             "👋 Hi, everyone! This group is now the shared ledger “{name}”: whatever you write here is "
             "recorded in it. Examples: “groceries 45.90”, “uber 23 and lunch 12”. /summary shows the "
@@ -618,6 +647,7 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
     * recorded: undo, then with one transaction a "change category" button per guess and
       "➕ Categorias" (``MORE_CATEGORIES``, value "/categoria"), each naming the transaction;
     * confirm request: confirm;
+    * link confirmation: "🔗 Vincular" (``CONFIRM_LINK``, value "/vincular K7QM-2XPD");
     * who paid: "🙋 Fui eu" (``CLAIM_PAYER``, value "/eu"), one per transaction (at most
       :data:`MAX_CLAIM_BUTTONS`, numbered as the text's lines when there are several).
     """
@@ -625,6 +655,11 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
     s = _STRINGS[language]
     if reply.kind is ReplyKind.CONFIRM_REQUEST and reply.transactions:
         return (Button(s["button.confirm"], ButtonAction.CONFIRM, s["button.confirm.value"]),)
+    if reply.kind is ReplyKind.LINK_CONFIRM and reply.link_code:
+        code = _shown_link_code(reply.link_code)
+        return (
+            Button(s["button.link"], ButtonAction.CONFIRM_LINK, s["button.link.value"].format(code=code)),
+        )
     if reply.kind is ReplyKind.WHO_PAID and reply.transactions:
         if len(reply.transactions) == 1:
             tx_id = str(reply.transactions[0].transaction_id)
@@ -668,6 +703,14 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
             )
         )
     return tuple(out)
+
+
+def _shown_link_code(code: str) -> str:
+    """A link code with one dash in the middle ("k7qm2xpd" -> "K7QM-2XPD"), as the reader reads it
+    back; upper case, without spaces or dashes elsewhere."""
+    bare = "".join(c for c in code.upper() if c.isalnum())
+    half = len(bare) // 2
+    return f"{bare[:half]}-{bare[half:]}" if bare else ""
 
 
 def render_reply(reply: ReplyV1) -> str:
@@ -761,11 +804,26 @@ def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
         return "\n".join(s["amended"].format(line=_line(tx, language)) for tx in reply.transactions)
     if kind is ReplyKind.LINK_INVALID:
         return s.get(f"link.{reply.problem}", s["link.link_unknown"])
+    if kind is ReplyKind.LINK_CONFIRM:
+        account = _link_account(reply)
+        return s["link_confirm"].format(account=account) if account else s["link_confirm.bare"]
     if kind is ReplyKind.GROUP_BOUND:
         return s["group_bound"].format(name=first.name) if first is not None else s["group_bound.bare"]
     if kind is ReplyKind.GROUP_UNBOUND:
         return s["group_unbound"].format(name=first.name) if first is not None else s["group_unbound.bare"]
     return None
+
+
+def _link_account(reply: ReplyV1) -> str | None:
+    """ "“ana” (Ana Silva)": the account a link confirmation names, as plain text (its owner chose
+    both names), or None when the reply names none."""
+    username = _quote(reply.link_account or "", 60)
+    name = _quote(reply.link_account_name or "", 80)
+    if not username:
+        return f"“{name}”" if name else None
+    if not name or name.casefold() == username.casefold():
+        return f"“{username}”"
+    return f"“{username}” ({name})"
 
 
 def _quote(text: str, limit: int = 200) -> str:

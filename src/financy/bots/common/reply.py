@@ -23,6 +23,7 @@ class ButtonAction(StrEnum):
     CHANGE_CATEGORY = "change_category"  # "muda pra <category>" / "change category to <category>"
     CLAIM_PAYER = "claim_payer"  # /eu, /me: "I paid" the transaction the bot asked "who paid?" about
     MORE_CATEGORIES = "more_categories"  # /categoria: every category (the adapter may list them itself)
+    CONFIRM_LINK = "confirm_link"  # "/vincular CODE", "/link CODE": link this chat to the code's account
 
 
 @dataclass(frozen=True, slots=True)
