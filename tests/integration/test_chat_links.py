@@ -312,6 +312,28 @@ async def test_a_code_an_attacker_made_tapped_by_a_victim_leaves_the_victims_led
         u=mallory.user_id,
     )
     assert linked == 0
+    # Another victim sends a "/vincular CODE" someone prefilled (wa.me/...?text=): it only asks.
+    second = f"tg{tag()}"
+    send(engine, dev_capture(second, record(entry("40")), edge_id="edge-l"))
+    (second_user,) = one(
+        engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=second
+    )
+    prefilled = send(engine, link_message(second, bait["code"], confirmed=True))
+    assert (prefilled.kind, prefilled.link_account) == (ReplyKind.LINK_CONFIRM, mallory.username)
+    (owner,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=second)
+    assert owner == second_user
+    assert dashboard_contexts(engine, mallory.user_id) == {mallory.context_id}
+    asked = one(
+        engine,
+        "SELECT count(*) FILTER (WHERE after->>'platform_user_id' = :v), "
+        "count(*) FILTER (WHERE after->>'platform_user_id' = :s) FROM events "
+        "WHERE name = 'link_code.asked' AND actor_id IN (:vu, :su)",
+        v=victim,
+        s=second,
+        vu=victim_user,
+        su=second_user,
+    )
+    assert tuple(asked) == (1, 1)
     # The victim's next message is still theirs, in their own ledger.
     send(engine, dev_capture(victim, record(entry("12")), edge_id="edge-l"))
     (authors,) = one(

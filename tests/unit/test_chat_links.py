@@ -62,6 +62,16 @@ def start(sender: str, code: str | None, message_id: str | None = None) -> Captu
     return link(sender, code, message_id, confirmed=False)
 
 
+def asked_and_confirmed(bus: MessageBus, sender: str, code: str) -> ReplyV1:
+    """Send ``code``, then confirm it (the button's "/vincular CODE"); return the second reply."""
+    asked = send(bus, start(sender, code))
+    assert asked is not None
+    assert asked.kind is ReplyKind.LINK_CONFIRM, asked
+    reply = send(bus, link(sender, code))
+    assert reply is not None
+    return reply
+
+
 def spend(amount: str) -> Understanding:
     return Understanding(
         language="pt",
@@ -122,9 +132,8 @@ def test_the_code_links_the_chat_and_folds_its_first_contact_user_into_the_accou
     assert chat_user != maria
     issued = issue(bus, maria)
 
-    reply = send(bus, link("tg-maria", issued.code.lower()))
+    reply = asked_and_confirmed(bus, "tg-maria", issued.code.lower())
 
-    assert reply is not None
     assert reply.kind is ReplyKind.LINKED
     assert store.identities[("devchat", "tg-maria")] == maria
     # The chat user's ledger is now the account's; the chat keeps its binding.
@@ -151,8 +160,14 @@ def test_the_code_links_the_chat_and_folds_its_first_contact_user_into_the_accou
 def test_a_redelivered_link_message_changes_nothing(bus: MessageBus, store: Store) -> None:
     maria = account(bus)
     issued = issue(bus, maria)
+    asking = start("tg-ana", issued.code, message_id="m0")
+    assert send(bus, asking) is not None
+    events = len(store.events)
+    assert send(bus, asking) is None  # asked once
+    assert len(store.events) == events
     message = link("tg-ana", issued.code, message_id="m1")
-    assert send(bus, message) is not None
+    assert (first := send(bus, message)) is not None
+    assert first.kind is ReplyKind.LINKED
     events = len(store.events)
     assert send(bus, message) is None
     assert len(store.events) == events
@@ -161,8 +176,7 @@ def test_a_redelivered_link_message_changes_nothing(bus: MessageBus, store: Stor
 def test_a_used_expired_or_unknown_code_links_nothing(bus: MessageBus, store: Store) -> None:
     maria = account(bus)
     issued = issue(bus, maria)
-    assert (r := send(bus, link("tg-one", issued.code))) is not None
-    assert r.kind is ReplyKind.LINKED
+    assert asked_and_confirmed(bus, "tg-one", issued.code).kind is ReplyKind.LINKED
     expired = issue(bus, maria, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     cases = {
         "link_used": issued.code,
@@ -203,7 +217,7 @@ def test_merging_keeps_the_stronger_role_where_both_are_members(bus: MessageBus,
     maria_ledger = next(c for (c, u) in store.members if u == maria)
     store.members[(chat_ledger, maria)] = Role.VIEWER  # maria already reads the chat user's ledger
     store.members[(maria_ledger, chat_user)] = Role.EDITOR  # and the chat user edits hers
-    assert send(bus, link("tg-maria", issue(bus, maria).code)) is not None
+    assert asked_and_confirmed(bus, "tg-maria", issue(bus, maria).code).kind is ReplyKind.LINKED
     assert store.members[(chat_ledger, maria)] is Role.OWNER
     assert store.members[(maria_ledger, maria)] is Role.OWNER
 
@@ -275,6 +289,35 @@ def test_a_code_without_confirmation_changes_nothing_and_asks_naming_the_account
     assert len([e for e in store.events if e.name == "identity.linked"]) == events
 
 
+def test_a_confirmation_this_chat_was_never_asked_for_only_asks(bus: MessageBus, store: Store) -> None:
+    mallory = account(bus, "mallory")
+    send(bus, dev_capture("tg-victim", spend("250"), name="Victim"))
+    victim = store.identities[("devchat", "tg-victim")]
+    bait = issue(bus, mallory)
+    # another chat was asked about the same code: that does not count for this one
+    assert (other := send(bus, start("tg-mallory", bait.code))) is not None
+    assert other.kind is ReplyKind.LINK_CONFIRM
+    before = snapshot(store)
+
+    # a "/vincular CODE" prefilled by someone's wa.me or t.me link: one tap and send
+    reply = send(bus, link("tg-victim", bait.code, message_id="prefilled"))
+
+    assert reply is not None
+    assert (reply.kind, reply.link_account) == (ReplyKind.LINK_CONFIRM, "mallory")
+    assert snapshot(store) == before
+    assert store.identities[("devchat", "tg-victim")] == victim
+    asked = [e for e in store.events if e.name == "link_code.asked"]
+    assert [(e.actor_id, e.after) for e in asked][-1] == (
+        victim,
+        {"platform": "devchat", "platform_user_id": "tg-victim", "user_id": mallory},
+    )
+    # only now, asked and confirming again, is it linked
+    again = send(bus, link("tg-victim", bait.code, message_id="pressed"))
+    assert again is not None
+    assert again.kind is ReplyKind.LINKED
+    assert store.identities[("devchat", "tg-victim")] == mallory
+
+
 def test_a_code_made_by_another_account_and_tapped_by_a_victim_moves_nothing(
     bus: MessageBus, store: Store
 ) -> None:
@@ -311,8 +354,7 @@ def test_without_confirmation_bad_codes_get_the_same_answers(bus: MessageBus, st
     maria = account(bus)
     joao = account(bus, "joao", link_platform="devchat", link_platform_user_id="tg-joao")
     used = issue(bus, maria)
-    assert (r := send(bus, link("tg-one", used.code))) is not None
-    assert r.kind is ReplyKind.LINKED
+    assert asked_and_confirmed(bus, "tg-one", used.code).kind is ReplyKind.LINKED
     expired = issue(bus, maria, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     cases = {
         ("tg-two", "link_used"): used.code,

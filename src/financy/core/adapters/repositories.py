@@ -444,6 +444,22 @@ class SqlLinks(LinksRepository):
             .values(used_at=at, used_by_platform=platform, used_by_platform_user_id=platform_user_id)
         )
 
+    def was_asked(self, link_id: uuid.UUID, platform: str, platform_user_id: str) -> bool:
+        """See :meth:`LinksRepository.was_asked` (the events' ``(entity, entity_id)`` index)."""
+        ev = orm.events
+        found = self.conn.execute(
+            select(ev.c.id)
+            .where(
+                ev.c.entity == "link_code",
+                ev.c.entity_id == link_id,
+                ev.c.name == "link_code.asked",
+                ev.c.after["platform"].astext == platform,
+                ev.c.after["platform_user_id"].astext == platform_user_id,
+            )
+            .limit(1)
+        ).first()
+        return found is not None
+
 
 class SqlCaptures(CapturesRepository):
     """Captures in PostgreSQL, claimed with ``INSERT .. ON CONFLICT (idempotency_key) DO NOTHING``.

@@ -292,6 +292,11 @@ class LinksRepository(abc.ABC):
     def mark_used(self, link_id: uuid.UUID, *, at: dt.datetime, platform: str, platform_user_id: str) -> None:
         """Record that the chat identity ``platform``/``platform_user_id`` used the code ``at``."""
 
+    @abc.abstractmethod
+    def was_asked(self, link_id: uuid.UUID, platform: str, platform_user_id: str) -> bool:
+        """Return whether the chat identity ``platform``/``platform_user_id`` was asked to confirm
+        the code ``link_id`` (a ``link_code.asked`` event names it)."""
+
 
 class TransactionsRepository(abc.ABC):
     """Recorded transactions and their receipt lines."""

@@ -5,10 +5,13 @@ messages from the chat (:func:`link_identity`), as "log in to X as Y?" prompts d
 
 1. the code ("/start CODE" from a deep link, or the bare code): checked and, when valid,
    answered ``link_confirm`` naming the code's account (username and display name) with a
-   button to confirm. Nothing changes and the code is not consumed: someone who was made to tap
-   a deep link that another account made sees whose account it is and can ignore it.
+   button to confirm. Nothing changes and the code is not consumed (only the question is
+   written down, as a ``link_code.asked`` event): someone who was made to tap a deep link that
+   another account made sees whose account it is and can ignore it.
 2. the confirmation ("/vincular CODE", "/link CODE": the button's message, ``confirmed``):
-   checked again, then the chat identity moves to the code's account, and the user the core
+   checked again; one this chat identity was never asked for (typed in, or prefilled by a
+   ``wa.me``/``t.me`` link someone else made, so a single tap and send) is answered as step 1.
+   Then the chat identity moves to the code's account, and the user the core
    made for the identity at first contact is folded into the account: its ledgers (the
    stronger role where both are members), its other identities, its captures and transactions
    become the account's, so the same person's chats and dashboard see one set of ledgers.
@@ -75,9 +78,11 @@ def issue_link_code(cmd: IssueLinkCode, uow: AbstractUnitOfWork) -> IssuedLinkCo
 
 @dataclass
 class _LinkOutcome(Outcome):
-    """What :func:`_decide` found: the code to consume (``None``: nothing to write)."""
+    """What :func:`_decide` found: the code to consume (``None``: nothing to write), or with
+    ``ask`` the code the sender is asked to confirm (only that question is written down)."""
 
     code: LinkCode | None = None
+    ask: bool = False
 
 
 def _decide(cmd: LinkIdentity, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
@@ -95,14 +100,19 @@ def _decide(cmd: LinkIdentity, scope: ChatScope, uow: AbstractUnitOfWork) -> Out
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_EXPIRED)
     if uow.users.has_login(scope.user_id):
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_IDENTITY_TAKEN)
-    if not cmd.confirmed:
+    message = cmd.message
+    if not cmd.confirmed or not uow.links.was_asked(found.id, message.platform, message.sender_id):
+        # A confirmation this identity was never asked for (a "/vincular CODE" typed in, or
+        # prefilled by someone else's link) is answered with the question too.
         assert normalised is not None  # found by it
         username, display_name = uow.users.names_of(found.user_id) or (None, None)
-        return Outcome(
+        return _LinkOutcome(
             ReplyKind.LINK_CONFIRM,
             link_account=_one_line(username),
             link_account_name=_one_line(display_name),
             link_code=shown_code(normalised),
+            code=found,
+            ask=True,
         )
     return _LinkOutcome(ReplyKind.LINKED, code=found)
 
@@ -118,6 +128,23 @@ def _apply(cmd: LinkIdentity, scope: ChatScope, outcome: Outcome, uow: AbstractU
     if not isinstance(outcome, _LinkOutcome) or outcome.code is None:
         return
     message, code = cmd.message, outcome.code
+    if outcome.ask:
+        uow.record(
+            Event(
+                "link_code.asked",
+                None,
+                scope.user_id,
+                "link_code",
+                code.id,
+                after={
+                    "platform": message.platform,
+                    "platform_user_id": message.sender_id,
+                    "user_id": code.user_id,
+                },
+                capture_id=message.capture_id,
+            )
+        )
+        return
     uow.links.mark_used(
         code.id, at=dt.datetime.now(dt.UTC), platform=message.platform, platform_user_id=message.sender_id
     )
