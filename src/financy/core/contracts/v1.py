@@ -103,7 +103,7 @@ class Intent(StrEnum):
     SUMMARY = "summary"  # "/resumo": this month by category (with budget status when there are budgets)
     CATEGORIES = "categories"  # "/categoria" with no category: the list of categories
     CLAIM_PAYER = "claim_payer"  # "/eu", "fui eu": I paid the transaction the bot asked "who paid?" about
-    LINK = "link"  # "/start CODE" or a bare link code: link this chat identity to an account
+    LINK = "link"  # "/start CODE", a bare code: asks to link this chat to the code's account; "/vincular CODE" does
     UNKNOWN = "unknown"
 
 
@@ -201,7 +201,8 @@ class Understanding(_Wire):
     #: The one-time link code of :attr:`Intent.LINK` (as typed; the core normalises and checks it).
     link_code: str | None = Field(default=None, max_length=32)
     #: The user confirmed the link ("/vincular CODE", "/link CODE": the button under a
-    #: :attr:`ReplyKind.LINK_CONFIRM`); only then does a :attr:`Intent.LINK` link anything.
+    #: :attr:`ReplyKind.LINK_CONFIRM`); only then, and only in a chat identity that was asked,
+    #: does a :attr:`Intent.LINK` link anything.
     link_confirmed: bool = False
     #: What follows "/contexto" (a number from the list, or a ledger's name); ``None``: list them.
     context_choice: str | None = Field(default=None, max_length=200)
