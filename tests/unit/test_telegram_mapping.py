@@ -257,6 +257,20 @@ def test_a_callback_becomes_the_buttons_message_for_its_transaction() -> None:
     assert (more.expand.chat_id, more.expand.message_id, more.expand.language) == ("367699112", 3827, "en")
 
 
+def test_the_link_button_becomes_the_pressers_confirmation() -> None:
+    body = sample("kutana_callback_query_inline_keyboard")
+    body["callback_query"]["data"] = "v::/vincular K7QM-2XPD"
+    m = mapped(body)
+    assert m.inbound is not None
+    i = m.inbound
+    assert (i.text, i.sender_id, i.chat_id, i.target_transaction) == (
+        "/vincular K7QM-2XPD",
+        "367699112",
+        "367699112",
+        None,
+    )
+
+
 def test_the_bot_blocked_in_private_is_bot_removed() -> None:
     m = mapped(sample("teloxide_my_chat_member_kicked"))
     assert m.inbound is not None

@@ -303,3 +303,35 @@ def test_telegram_urls_default_and_derive() -> None:
     both = TelegramSettings(api_base_url="http://h/tg/bot", file_base_url="http://files/x/bot")
     assert (both.api_base_url, both.resolved_file_base_url()) == ("http://h/tg/bot", "http://files/x/bot")
     assert (default.mode, default.webhook_url, default.bot_username) == ("webhook", None, None)
+
+
+def test_a_link_confirmation_button_carries_its_code_and_comes_back_as_the_confirmation() -> None:
+    reply = ReplyV1(
+        reply_id=uuid.uuid4(),
+        capture_id=uuid.uuid4(),
+        idempotency_key="telegram:1:2",
+        edge_id="local",
+        platform="telegram",
+        chat_id="1",
+        in_reply_to="2",
+        language="pt",
+        kind=ReplyKind.LINK_CONFIRM,
+        link_account="ana",
+        link_account_name="Ana Silva",
+        link_code="K7QM-2XPD",
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    markup = keyboard(render(reply).buttons)
+    assert markup is not None
+    assert [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard] == [
+        [("🔗 Vincular", "v::/vincular K7QM-2XPD")]
+    ]
+    press = decode("v::/vincular K7QM-2XPD")
+    assert press == Press("text", None, text="/vincular K7QM-2XPD")
+    assert press_text(press, "en") == "/vincular K7QM-2XPD"  # the value as rendered, whoever presses
+    # the longest code a reply carries (32 characters) still fits Telegram's 64 bytes
+    longest = Button("🔗 Link", ButtonAction.CONFIRM_LINK, "/vincular " + "K" * 32)
+    data = encode(longest)
+    assert data is not None
+    assert len(data.encode()) <= MAX_DATA_BYTES
+    assert decode(data) == Press("text", None, text="/vincular " + "K" * 32)
