@@ -23,8 +23,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, text
 
 from financy.core.contracts.v1 import CaptureV1, idempotency_key
+from financy.core.domain.commands import CreateUser, IssuedLinkCode, IssueLinkCode
+from financy.core.service.bootstrap import bootstrap
 from financy.edge.outbox.store import EdgeOutbox
 from tests.conftest import FIXTURES
 from tests.support.graph_api import Call, GraphStandIn
@@ -440,3 +443,49 @@ def test_a_failed_delivery_status_sends_the_reply_again(stack: Stack) -> None:
     stack.deliver(status)
     _first, again = stack.sent_to(wa, 2)
     assert again == first
+
+
+def test_a_link_code_asks_first_and_the_pressed_button_links(stack: Stack, engine: Engine) -> None:
+    wa = new_user()
+    tag = uuid.uuid4().hex[:8]
+    bus = bootstrap(engine=engine)
+    ana: uuid.UUID = bus.handle(
+        CreateUser(username=f"ana{tag}", password=f"pw-{tag}-secret", display_name="Ana Silva")
+    )
+    issued: IssuedLinkCode = bus.handle(IssueLinkCode(ana, 900))
+    sent = as_user(sample("pywa_message__text"), wa)
+    messages_of(sent)[0]["text"]["body"] = issued.code
+    stack.deliver(sent)
+
+    (asked,) = stack.sent_to(wa, 1)
+    assert asked["type"] == "interactive"
+    assert asked["interactive"]["body"]["text"] == (
+        f"🔗 Vincular este chat à conta “ana{tag}” (Ana Silva)? Os livros deste chat passarão a "
+        "aparecer nessa conta. Se não foi você quem pediu, ignore."
+    )
+    (button,) = asked["interactive"]["action"]["buttons"]
+    assert button["reply"] == {"id": f"confirm_link::/vincular {issued.code}", "title": "🔗 Vincular"}
+    with engine.connect() as conn:
+        owner = conn.execute(
+            text(
+                "SELECT user_id FROM channel_identities WHERE platform = 'whatsapp' AND platform_user_id = :w"
+            ),
+            {"w": wa},
+        ).scalar()
+    assert owner is not None
+    assert owner != ana  # the chat user the core made at first contact
+
+    pressed = as_user(sample("pywa_callback_button__button"), wa)
+    messages_of(pressed)[0]["interactive"]["button_reply"] = button["reply"]
+    stack.deliver(pressed)
+
+    linked = stack.sent_to(wa, 2)[1]
+    assert linked["text"]["body"].startswith("🔗 Pronto! Esta conversa está ligada à sua conta")
+    with engine.connect() as conn:
+        owner = conn.execute(
+            text(
+                "SELECT user_id FROM channel_identities WHERE platform = 'whatsapp' AND platform_user_id = :w"
+            ),
+            {"w": wa},
+        ).scalar()
+    assert owner == ana
