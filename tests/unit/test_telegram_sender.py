@@ -194,3 +194,40 @@ def test_a_reply_to_an_edit_quotes_the_edited_message(api: StandInBotApi, tmp_pa
     sent = state.sent_message("telegram", "12345678", "501")
     assert sent is not None
     assert sent.transaction_ids == ()
+
+
+def test_administrators_the_library_cannot_read_do_not_lose_the_bot_added_event(
+    api: StandInBotApi, tmp_path: Path
+) -> None:
+    tg, intake, _state = bot(api, tmp_path)
+    # An administrator entry without the rights fields this library requires (a newer or
+    # self-hosted Bot API): the group is still bound, without the administrators.
+    api.admins = [{"user": {"id": 7002, "is_bot": False, "first_name": "Bruno"}, "status": "administrator"}]
+    added = {
+        "update_id": 77,
+        "my_chat_member": {
+            "chat": {"id": -100123, "title": "Casa", "type": "supergroup"},
+            "from": {"id": 7001, "is_bot": False, "first_name": "Ana"},
+            "date": 1764633600,
+            "old_chat_member": {
+                "user": {"id": 7000001, "is_bot": True, "first_name": "Financy"},
+                "status": "left",
+            },
+            "new_chat_member": {
+                "user": {"id": 7000001, "is_bot": True, "first_name": "Financy"},
+                "status": "member",
+            },
+        },
+    }
+
+    async def run() -> None:
+        await tg.process(json.dumps(added).encode())
+        await tg.stop()
+
+    asyncio.run(run())
+    [inbound] = intake.messages
+    assert inbound.chat_event is not None
+    assert (inbound.chat_event.kind, inbound.chat_event.chat_title) == ("bot_added", "Casa")
+    assert inbound.chat_event.admins == ()
+    assert (inbound.sender_id, inbound.chat_type) == ("7001", "group")
+    assert api.methods() == ["getChatAdministrators"]

@@ -308,6 +308,13 @@ class TelegramBot:
             return inbound
         except NetworkError as exc:
             raise RetryLaterError(str(exc)) from exc
+        except (TelegramError, KeyError, TypeError, ValueError) as exc:
+            # An answer this library cannot read (a newer Bot API, a self-hosted server): the group
+            # is bound all the same, its administrators join as editors when they write.
+            log.warning(
+                "telegram.admins_unreadable", chat_id=chat_id, error=f"{type(exc).__name__}: {exc}"[:200]
+            )
+            return inbound
         admins = tuple(
             Sender(
                 platform_user_id=str(m.user.id),
