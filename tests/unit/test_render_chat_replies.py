@@ -402,3 +402,13 @@ def test_help_names_the_chat_commands() -> None:
         "/undo removes the last entry. /summary shows the month, /category the categories and "
         "/context your ledgers."
     )
+
+
+def test_a_refusal_says_why_it_was_refused() -> None:
+    role = render_reply(_reply(ReplyKind.FORBIDDEN, "pt", problem="forbidden:record"))
+    assert role.startswith("🔒 Neste livro de contas seu papel só permite ver")
+    fixed = render_reply(_reply(ReplyKind.FORBIDDEN, "pt", problem="group_ledger_fixed"))
+    assert fixed.startswith("🔒 Este grupo registra sempre no livro de contas do grupo.")
+    channel = render_reply(_reply(ReplyKind.FORBIDDEN, "en", problem="not_a_person:record"))
+    assert channel.startswith("🔒 Messages sent on behalf of a channel or an anonymous admin")
+    assert len({role, fixed, channel}) == 3

@@ -166,6 +166,14 @@ _STRINGS: dict[str, dict[str, str]] = {
             "🔒 Neste livro de contas seu papel só permite ver os lançamentos; não registrei nada. "
             "Peça a quem o administra para mudar seu papel."
         ),
+        "forbidden.group_ledger_fixed": (
+            "🔒 Este grupo registra sempre no livro de contas do grupo. /contexto troca de livro só "
+            "numa conversa privada comigo."
+        ),
+        "forbidden.not_a_person": (
+            "🔒 Mensagens em nome de um canal ou de um administrador anônimo não desfazem nem mudam "
+            "lançamentos. Mande pela sua própria conta."
+        ),
         "answer_none": "Nenhum lançamento {what} {period}.",
         "answer": "💰 {what} {period}: {totals} ({count})",
         "answer.expense": "Gastos",
@@ -371,6 +379,14 @@ _STRINGS: dict[str, dict[str, str]] = {
         "forbidden": (
             "🔒 Your role in this ledger only lets you view entries; I recorded nothing. Ask an admin "
             "to change your role."
+        ),
+        "forbidden.group_ledger_fixed": (
+            "🔒 This group always records into the group's ledger. /context switches ledgers only in "
+            "a private chat with me."
+        ),
+        "forbidden.not_a_person": (
+            "🔒 Messages sent on behalf of a channel or an anonymous admin cannot undo or change "
+            "entries. Send it from your own account."
         ),
         "answer_none": "No entries {what} {period}.",
         "answer": "💰 {what} {period}: {totals} ({count})",
@@ -750,6 +766,11 @@ def render_reply(reply: ReplyV1) -> str:
         ReplyKind.CHAT_MIGRATED: "chat_migrated",
         ReplyKind.RESEND: "resend",
     }
+    if reply.kind is ReplyKind.FORBIDDEN and reply.problem:
+        # "group_ledger_fixed", "not_a_person:record": their own words; a role's limit otherwise.
+        reason = s.get(f"forbidden.{reply.problem.partition(':')[0]}")
+        if reason is not None:
+            return reason
     if reply.kind in simple:
         return s[simple[reply.kind]]
     if reply.kind is ReplyKind.DUPLICATE and reply.problem is None:
