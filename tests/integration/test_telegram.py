@@ -525,6 +525,9 @@ def test_a_throttled_reply_is_kept_and_sent_again(start_edge: StartEdge) -> None
         time.sleep(0.05)
     assert "reply.deferred" in edge.log()
     assert len(edge.api.calls_of("sendMessage")) == 2
+    metrics = httpx.get(f"{edge.url}/metrics", timeout=10).text
+    assert 'financy_edge_bot_replies_waiting{state="pending"} 0.0' in metrics
+    assert 'financy_edge_bot_updates{state="failed"} 0.0' in metrics
 
 
 def test_a_blocked_bot_gives_the_reply_up(start_edge: StartEdge) -> None:

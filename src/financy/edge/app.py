@@ -86,6 +86,19 @@ class EdgeMetrics:
             "Voice notes and photos waiting for (or being read by) a worker",
             registry=self.registry,
         )
+        self.bot_updates = Gauge(
+            "financy_edge_bot_updates",
+            "Platform updates kept by the edge, by state (pending: not yet processed; failed: given up, kept)",
+            ["state"],
+            registry=self.registry,
+        )
+        self.bot_replies = Gauge(
+            "financy_edge_bot_replies_waiting",
+            "Replies the platform refused for now, by state (pending: to be resent; held: outside "
+            "WhatsApp's 24-hour window; failed: refused for good)",
+            ["state"],
+            registry=self.registry,
+        )
         self.worker_rss = Gauge(
             "financy_edge_worker_resident_bytes",
             "Resident memory of each edge worker process (bytes), as the worker last reported it",
@@ -336,6 +349,10 @@ def create_app(settings: EdgeSettings, *, redis_client: aioredis.Redis | None = 
     async def metrics_endpoint(request: Request) -> HTTPResponse:
         metrics.outbox_pending.set(outbox.count_pending())
         metrics.media_open.set(outbox.count_open_media())
+        for state in ("pending", "failed"):
+            metrics.bot_updates.labels(state).set(bots.count_updates(state))
+        for state in ("pending", "held", "failed"):
+            metrics.bot_replies.labels(state).set(bots.count_deliveries(state))
         try:
             statuses = await asyncio.wait_for(
                 asyncio.to_thread(queue_client.hgetall, workers_key(settings.edge.id)), timeout=2
