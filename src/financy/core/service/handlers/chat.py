@@ -412,11 +412,11 @@ def handle_chat(
             outcome, apply = forbidden, None
         else:
             outcome = decide(cmd, scope, uow)
-    if not _claim(uow, message, scope.context.id, scope.author_id, scope.language, outcome):
+    if not claim(uow, message, scope.context.id, scope.author_id, scope.language, outcome):
         return None
     if apply is not None:
         apply(cmd, scope, outcome, uow)
-    return _answer(uow, message, scope.context.id, scope.author_id, scope.language, outcome)
+    return answer(uow, message, scope.context.id, scope.author_id, scope.language, outcome)
 
 
 def fallback_language(message: ChatMessage, defaults: ContextDefaults) -> str:
@@ -437,7 +437,7 @@ def _refuse(
     """Keep a non-member's message in their own personal ledger and tell them; nothing else."""
     own = personal_context(uow, scope.user_id, defaults)
     outcome = Outcome(ReplyKind.NOT_A_MEMBER, CaptureStatus.NEEDS_REVIEW, "not_a_member")
-    if not _claim(uow, message, own, scope.user_id, scope.language, outcome):
+    if not claim(uow, message, own, scope.user_id, scope.language, outcome):
         return None
     uow.record(
         Event(
@@ -450,25 +450,7 @@ def _refuse(
             capture_id=message.capture_id,
         )
     )
-    return _answer(uow, message, own, scope.user_id, scope.language, outcome)
-
-
-def _claim(
-    uow: AbstractUnitOfWork,
-    message: ChatMessage,
-    context_id: uuid.UUID,
-    user_id: uuid.UUID | None,
-    language: str,
-    outcome: Outcome,
-) -> bool:
-    return uow.captures.claim(
-        message,
-        context_id=context_id,
-        author_id=user_id,
-        language=language,
-        status=outcome.status.value,
-        problem=outcome.problem if outcome.status is CaptureStatus.NEEDS_REVIEW else None,
-    )
+    return answer(uow, message, own, scope.user_id, scope.language, outcome)
 
 
 def claim(
@@ -480,24 +462,15 @@ def claim(
     outcome: Outcome,
 ) -> bool:
     """Keep the message as a capture of ``context_id`` by ``user_id`` (``None``: no person) unless
-    its idempotency key is taken; return whether it was new (for handlers outside the envelope)."""
-    return _claim(uow, message, context_id, user_id, language, outcome)
-
-
-def answer(
-    uow: AbstractUnitOfWork,
-    message: ChatMessage,
-    context_id: uuid.UUID | None,
-    user_id: uuid.UUID | None,
-    language: str,
-    outcome: Outcome,
-    *,
-    contexts: tuple[ContextChoice, ...] = (),
-    silent: bool = False,
-) -> ReplyV1:
-    """Queue the reply to ``message`` in the outbox and return it; with ``context_id`` (the capture
-    was kept there) also the ``capture.received`` event (for handlers outside the envelope)."""
-    return _answer(uow, message, context_id, user_id, language, outcome, contexts=contexts, silent=silent)
+    its idempotency key is taken; return whether it was new (also for handlers outside the envelope)."""
+    return uow.captures.claim(
+        message,
+        context_id=context_id,
+        author_id=user_id,
+        language=language,
+        status=outcome.status.value,
+        problem=outcome.problem if outcome.status is CaptureStatus.NEEDS_REVIEW else None,
+    )
 
 
 def _reply(
@@ -532,7 +505,7 @@ def _reply(
     )
 
 
-def _answer(
+def answer(
     uow: AbstractUnitOfWork,
     message: ChatMessage,
     context_id: uuid.UUID | None,
@@ -543,6 +516,8 @@ def _answer(
     contexts: tuple[ContextChoice, ...] = (),
     silent: bool = False,
 ) -> ReplyV1:
+    """Queue the reply to ``message`` in the outbox and return it; with ``context_id`` (the capture
+    was kept there) also the ``capture.received`` event (also for handlers outside the envelope)."""
     if context_id is not None:
         uow.record(
             Event(
