@@ -37,12 +37,7 @@ from financy.inference.classify.normalize import model_input
 from financy.inference.classify.train import fit_pipeline, holdout_report, to_onnx_bytes
 
 REPO = Path(__file__).resolve().parents[2]
-#: Third-party labelled lines kept for evaluation: none of them may be in the training data.
-EVAL_FILES = (
-    REPO / "tests" / "fixtures" / "messages2" / "messages.jsonl",
-    REPO / "tests" / "fixtures" / "messages2" / "descriptors.jsonl",
-    REPO / "tests" / "fixtures" / "messages" / "expense_messages.jsonl",
-)
+# The training set's leak checks (near duplicates, test-split names) are in test_leaks.py.
 NON_ASCII = [
     "farmácia",
     "açaí",
@@ -135,19 +130,6 @@ def test_dataset_lines_are_unique_and_single_labelled() -> None:
         labels.setdefault(normalize(example.text), set()).add(example.category)
     assert all(len(found) == 1 for found in labels.values())
     assert len(labels) == len(load_examples())
-
-
-def test_dataset_has_no_evaluation_line() -> None:
-    """GIVEN the third-party labelled lines kept for evaluation (tests/fixtures) WHEN compared after
-    normalisation THEN none of them is in the training set."""
-    trained = {normalize(example.text) for example in load_examples()}
-    leaked = []
-    for path in EVAL_FILES:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            text = json.loads(line).get("text") if line.strip() else None
-            if isinstance(text, str) and normalize(text) in trained:
-                leaked.append((path.name, text))
-    assert not leaked, leaked[:10]
 
 
 def test_load_examples_rejects_unknown_category(tmp_path: Path) -> None:
