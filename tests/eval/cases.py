@@ -1,11 +1,13 @@
 """The evaluation sets, loaded into one shape (:class:`Case`) with Financy's labels.
 
-Four sets:
+Five sets, each in the split ``tests/eval/splits.py`` gives it (``Case.split``):
 
-* ``ours`` — ``tests/eval/messages.jsonl``, written for Financy (see ``tests/eval/README.md``);
-* ``expense_messages`` — ``tests/fixtures/messages/expense_messages.jsonl`` (third party);
-* ``messages2`` — ``tests/fixtures/messages2/messages.jsonl`` (third party);
-* ``descriptors`` — ``tests/fixtures/messages2/descriptors.jsonl`` (third party, category only).
+* ``ours`` (dev) — ``tests/eval/messages.jsonl``, written for Financy (see ``tests/eval/README.md``);
+* ``expense_messages`` (dev) — ``tests/fixtures/messages/expense_messages.jsonl`` (third party);
+* ``messages2`` (test) — ``tests/fixtures/messages2/messages.jsonl`` (third party);
+* ``descriptors`` (test) — ``tests/fixtures/messages2/descriptors.jsonl`` (third party, category only);
+* ``money_phrases`` (test) — ``tests/fixtures/money_phrases/collected_2026_12.jsonl`` (third party,
+  amount and currency only: money phrases and news sentences, not expense logs).
 
 The third-party labels are mapped onto Financy's contract here, by the rules in the README; the
 few rows whose source label says something about the source bot rather than the message are
@@ -23,12 +25,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from financy.inference.taxonomy import CATEGORY_SLUGS
+from tests.eval.splits import split_of
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 OURS: Final = ROOT / "tests" / "eval" / "messages.jsonl"
 EXPENSE_MESSAGES: Final = ROOT / "tests" / "fixtures" / "messages" / "expense_messages.jsonl"
 MESSAGES2: Final = ROOT / "tests" / "fixtures" / "messages2" / "messages.jsonl"
 DESCRIPTORS: Final = ROOT / "tests" / "fixtures" / "messages2" / "descriptors.jsonl"
+MONEY_PHRASES: Final = ROOT / "tests" / "fixtures" / "money_phrases" / "collected_2026_12.jsonl"
 
 #: The reference day of the third-party sets (ours carries its own per row).
 TODAY: Final = dt.date(2026, 11, 28)
@@ -37,7 +41,7 @@ CONTEXT_CURRENCY: Final = "BRL"
 #: Currencies written with a bare "$" (a source that leaves the dollar unnamed accepts any).
 DOLLARS: Final = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
 
-THIRD_PARTY: Final = ("expense_messages", "messages2", "descriptors")
+THIRD_PARTY: Final = ("expense_messages", "messages2", "descriptors", "money_phrases")
 
 #: DESIGN §4 category slugs.
 SLUGS: Final = frozenset(CATEGORY_SLUGS)
@@ -90,6 +94,11 @@ class Case:
     licence: str = ""
     note: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def split(self) -> str:
+        """ "dev" or "test": the split of the case's set (``tests/eval/splits.py``)."""
+        return split_of(self.dataset)
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -383,11 +392,52 @@ def load_descriptors(path: Path = DESCRIPTORS) -> list[Case]:
     return cases
 
 
+# -- money_phrases (Recognizers-Text, rustling-ontology) ---------------------------------------------
+
+
+def load_money_phrases(path: Path = MONEY_PHRASES) -> list[Case]:
+    """Money phrases and sentences: amount and currency only (MANIFEST row 193).
+
+    Not expense logs (the source says intent "other"), so intent, kind and category are not scored.
+    A row with one amount is scored as one item with that amount; its currency is the label's
+    ISO code, or any currency when the label is null (a bare "$", "£", "¥": the source leaves it
+    unnamed). A row the source gives no money (a negative) must read no transaction. Rows with
+    two or more amounts (``expected_entities``) are left out of the amount figure (their
+    sentences mix amounts of several things).
+    """
+    cases: list[Case] = []
+    for row in _jsonl(path):
+        entities = row.get("expected_entities") or []
+        raw = row["expected_amount"]
+        items: tuple[ExpectedItem, ...] | None
+        if len(entities) > 1:
+            items = None
+        elif raw is None:
+            items = ()
+        else:
+            currency = row["expected_currency"]
+            items = (ExpectedItem(Decimal(str(raw)), frozenset({currency}) if currency else None),)
+        cases.append(
+            Case(
+                dataset="money_phrases",
+                id=row["id"],
+                lang=_lang(row["lang"]),
+                text=row["text"],
+                items=items,
+                source=row["source"],
+                licence=row["licence"],
+                note=row.get("notes"),
+            )
+        )
+    return cases
+
+
 def load_all() -> dict[str, list[Case]]:
-    """Every set, by name, in report order."""
+    """Every set, by name, in report order (dev sets first)."""
     return {
         "ours": load_ours(),
         "expense_messages": load_expense_messages(),
         "messages2": load_messages2(),
         "descriptors": load_descriptors(),
+        "money_phrases": load_money_phrases(),
     }
