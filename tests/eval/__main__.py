@@ -66,6 +66,21 @@ HEADERS = {
 }
 
 
+def reader_lexicon_leaks() -> dict[str, int]:
+    """Per word list of the reader (``inference/text/data/*.tsv``): rows holding a test-split name."""
+    from financy.inference.classify.leaks import name_leaks
+    from tests.eval.splits import ROOT, names_in_test_split
+
+    names = names_in_test_split()
+    out: dict[str, int] = {}
+    for path in sorted((ROOT / "src" / "financy" / "inference" / "text" / "data").glob("*.tsv")):
+        rows = [" ".join(line.split("\t")[:-1]) for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+        hits = {leak.training for leak in name_leaks(rows, names)}
+        if hits:
+            out[path.name] = len(hits)
+    return out
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("--failures", type=int, default=15, help="failures shown per field and set (15)")
@@ -259,6 +274,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {name:<17} {split_of(name):<5} near duplicates {found.near_duplicates:>3}"
             f"  training lines holding a test name {found.names:>3}"
+        )
+    lexicon = reader_lexicon_leaks()
+    if lexicon:
+        shown = ", ".join(f"{name} {count}" for name, count in lexicon.items())
+        print(
+            f"  note: reader word lists (inference/text/data) with rows holding a test-split name: {shown}"
+            " (rules, not training: the test figures of names in them measure the lexicon)"
         )
     print()
     print("dev vs test (accuracy (n scored)):")

@@ -322,8 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report (default {DEFAULT_OUT})")
     parser.add_argument("--all-engines", action="store_true", help="also tesseract and ppocr+tesseract")
+    parser.add_argument("--split", choices=("dev", "test"), action="append", help="only this split")
     args = parser.parse_args(argv)
     cases = {"dev": load_expected(), "test": load_test()}
+    cases = {split: found for split, found in cases.items() if not args.split or split in args.split}
     by_name = {case.name: case for case in [*cases["dev"], *cases["test"], REWE]}
     settings = SETTINGS if args.all_engines else SETTINGS[:1]
     report: dict[str, Any] = {"fields": [*FIELDS, "items"], "settings": {}, "receipts": {}}
@@ -355,10 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             }
     report["seconds"] = round(time.perf_counter() - started, 1)
 
-    print(
-        f"Receipt fields, dev ({len(cases['dev'])} photos + the REWE OCR text) vs test "
-        f"({len(cases['test'])} photos); cells: right/scored (accuracy)"
-    )
+    sizes = ", ".join(f"{split} {len(found)} photos" for split, found in cases.items())
+    print(f"Receipt fields ({sizes}; dev also the REWE OCR text); cells: right/scored (accuracy)")
     header = f"{'field':<10}" + "".join(f"{f'{name} {split}':>24}" for name, split in results)
     print(header)
     print("-" * len(header))

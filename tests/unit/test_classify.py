@@ -342,7 +342,7 @@ def test_lazy_model_reloads_a_new_artifact_and_keeps_the_old_on_failure(
     lazy.unload()
     assert not lazy.loaded
     current["sha"] = None
-    assert lazy.predict_many(["netflix"])[0][0][0] == "subscriptions"
+    assert lazy.predict_many(["conta de luz"])[0][0][0] == "utilities"
     assert LazyCategoryModel(lambda: newer.path).get().sha256 == newer.sha256
 
 
