@@ -1,11 +1,13 @@
 """The evaluation sets, loaded into one shape (:class:`Case`) with Financy's labels.
 
-Five sets, each in the split ``tests/eval/splits.py`` gives it (``Case.split``):
+Seven sets, each in the split ``tests/eval/splits.py`` gives it (``Case.split``):
 
 * ``ours`` (dev) — ``tests/eval/messages.jsonl``, written for Financy (see ``tests/eval/README.md``);
 * ``expense_messages`` (dev) — ``tests/fixtures/messages/expense_messages.jsonl`` (third party);
 * ``messages2`` (test) — ``tests/fixtures/messages2/messages.jsonl`` (third party);
 * ``descriptors`` (test) — ``tests/fixtures/messages2/descriptors.jsonl`` (third party, category only);
+* ``messages2-seen``, ``descriptors-seen`` (dev) — the rows of those two files whose merchant name
+  our vocabularies or training data already held (``tests/eval/seen_names.tsv``);
 * ``money_phrases`` (test) — ``tests/fixtures/money_phrases/collected_2026_12.jsonl`` (third party,
   amount and currency only: money phrases and news sentences, not expense logs).
 
@@ -19,13 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 from financy.inference.taxonomy import CATEGORY_SLUGS
-from tests.eval.splits import split_of
+from tests.eval.splits import by_name, split_of
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 OURS: Final = ROOT / "tests" / "eval" / "messages.jsonl"
@@ -41,7 +43,14 @@ CONTEXT_CURRENCY: Final = "BRL"
 #: Currencies written with a bare "$" (a source that leaves the dollar unnamed accepts any).
 DOLLARS: Final = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
 
-THIRD_PARTY: Final = ("expense_messages", "messages2", "descriptors", "money_phrases")
+THIRD_PARTY: Final = (
+    "expense_messages",
+    "messages2-seen",
+    "descriptors-seen",
+    "messages2",
+    "descriptors",
+    "money_phrases",
+)
 
 #: DESIGN §4 category slugs.
 SLUGS: Final = frozenset(CATEGORY_SLUGS)
@@ -432,12 +441,26 @@ def load_money_phrases(path: Path = MONEY_PHRASES) -> list[Case]:
     return cases
 
 
+def _by_rows(name: str, cases: list[Case]) -> list[Case]:
+    """The ``cases`` (loaded under their file's set name) that the split's set ``name`` holds."""
+    labelled = by_name(name)
+    return [replace(case, dataset=name) for case in cases if labelled.holds(case.id)]
+
+
 def load_all() -> dict[str, list[Case]]:
-    """Every set, by name, in report order (dev sets first)."""
+    """Every set, by name, in report order (dev sets first).
+
+    The third-party messages and descriptors whose merchant name we had already used while building
+    (``tests/eval/seen_names.tsv``) are the dev sets ``messages2-seen`` and ``descriptors-seen``.
+    """
+    messages2 = load_messages2()
+    descriptors = load_descriptors()
     return {
         "ours": load_ours(),
         "expense_messages": load_expense_messages(),
-        "messages2": load_messages2(),
-        "descriptors": load_descriptors(),
+        "messages2-seen": _by_rows("messages2-seen", messages2),
+        "descriptors-seen": _by_rows("descriptors-seen", descriptors),
+        "messages2": _by_rows("messages2", messages2),
+        "descriptors": _by_rows("descriptors", descriptors),
         "money_phrases": load_money_phrases(),
     }

@@ -312,7 +312,7 @@ def score_case(system: System, case: Case) -> Scored:
         pairs.append((case.category_only, str(got_cat)))
         guesses = _three(got_cat, system.top3(case.text))
         add("category3", case.category_only in guesses, guesses, case.category_only)
-        if case.dataset == "descriptors" and summary == "-":
+        if case.dataset.startswith("descriptors") and summary == "-":
             summary = f"category={got_cat}"
     return Scored(case, out, summary, pairs, error)
 

@@ -24,6 +24,7 @@ Rules (``README`` of the evaluation says why):
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import sys
@@ -35,9 +36,14 @@ from typing import Final, Literal
 ROOT: Final = Path(__file__).resolve().parents[2]
 FIXTURES: Final = ROOT / "tests" / "fixtures"
 MANIFEST: Final = ROOT / "tests" / "eval" / "test_split.sha256.json"
+#: The third-party test rows moved to dev (:mod:`tests.eval.seen`), pinned by the manifest too.
+SEEN_LIST: Final = "tests/eval/seen_names.tsv"
 
 Split = Literal["train", "dev", "test"]
 Kind = Literal["messages", "descriptors", "receipts", "audio", "training"]
+#: Which rows of its files a set holds: all, only those :mod:`tests.eval.seen` lists (names we had
+#: used while building), or all but those.
+Rows = Literal["all", "seen", "unseen"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class LabelledSet:
             receipts/audio: the media and their truth files).
         source: where it comes from (rows of third-party JSONL also carry their own ``source``).
         why: why it is in this split.
+        rows: "all" rows of its files, or only the rows of ``seen_as`` that ``tests/eval/seen_names.tsv``
+            lists ("seen") or does not list ("unseen").
+        seen_as: the set name the rows are listed under in ``seen_names.tsv`` (default: ``name``).
     """
 
     name: str
@@ -60,6 +69,15 @@ class LabelledSet:
     paths: tuple[str, ...]
     source: str
     why: str
+    rows: Rows = "all"
+    seen_as: str = ""
+
+    def holds(self, row_id: str) -> bool:
+        """Whether the row ``row_id`` of the set's files belongs to this set."""
+        if self.rows == "all":
+            return True
+        listed = (self.seen_as or self.name, row_id) in _seen()
+        return listed if self.rows == "seen" else not listed
 
     def files(self) -> list[Path]:
         """The set's files, absolute."""
@@ -114,12 +132,35 @@ SETS: Final = (
         "a must-pass unit and e2e test (tests/unit/test_reader.py)",
     ),
     LabelledSet(
+        "messages2-seen",
+        "messages",
+        "dev",
+        ("tests/fixtures/messages2/messages.jsonl",),
+        "third party (M1-M10 of messages2/MANIFEST.md; per row)",
+        "third-party chat messages naming a merchant our vocabularies or training data already held "
+        "(tests/eval/seen_names.tsv)",
+        rows="seen",
+        seen_as="messages2",
+    ),
+    LabelledSet(
+        "descriptors-seen",
+        "descriptors",
+        "dev",
+        ("tests/fixtures/messages2/descriptors.jsonl",),
+        "third party (D1-D6 of messages2/MANIFEST.md; per row)",
+        "third-party descriptors whose name our vocabularies or training data already held "
+        "(tests/eval/seen_names.tsv)",
+        rows="seen",
+        seen_as="descriptors",
+    ),
+    LabelledSet(
         "messages2",
         "messages",
         "test",
         ("tests/fixtures/messages2/messages.jsonl",),
         "third party (M1-M10 of messages2/MANIFEST.md; per row)",
-        "third-party chat messages, never trained on",
+        "third-party chat messages, never trained on, naming no merchant we had used",
+        rows="unseen",
     ),
     LabelledSet(
         "descriptors",
@@ -127,7 +168,8 @@ SETS: Final = (
         "test",
         ("tests/fixtures/messages2/descriptors.jsonl",),
         "third party (D1-D6 of messages2/MANIFEST.md; per row)",
-        "third-party merchant names and descriptors; their names are kept out of training",
+        "third-party merchant names and descriptors we had never used; their names are kept out of training",
+        rows="unseen",
     ),
     LabelledSet(
         "money_phrases",
@@ -172,6 +214,13 @@ SETS: Final = (
 )
 
 
+@functools.cache
+def _seen() -> frozenset[tuple[str, str]]:
+    from tests.eval.seen import seen_ids
+
+    return frozenset(seen_ids(ROOT / SEEN_LIST))
+
+
 def by_name(name: str) -> LabelledSet:
     """The set called ``name``.
 
@@ -213,7 +262,7 @@ def labelled_lines(*splits: Split) -> Iterator[Line]:
         for path in labelled.files():
             for index, row in enumerate(jsonl_rows(path)):
                 text = row.get("text")
-                if isinstance(text, str):
+                if isinstance(text, str) and labelled.holds(str(row.get("id", index))):
                     source = row.get("source")
                     yield Line(
                         labelled.name,
@@ -224,11 +273,15 @@ def labelled_lines(*splits: Split) -> Iterator[Line]:
                     )
 
 
-def names_in_test_split() -> dict[str, str]:
+def names_in_test_split(*, include_seen: bool = False) -> dict[str, str]:
     """Merchant/payee names of the test split: origin -> name.
 
     Descriptor texts (each is a merchant name or a card descriptor), ``expected_merchant`` of the
-    test messages and their ``vendor_name`` entities (Rasa).
+    test messages and their ``vendor_name`` entities (Rasa). Origins are ``set:id[:field]``.
+
+    Args:
+        include_seen: also the rows ``tests/eval/seen_names.tsv`` moved to dev (what
+            :mod:`tests.eval.seen` searches); by default only the rows left in test.
     """
     names: dict[str, str] = {}
     for labelled in SETS:
@@ -236,6 +289,8 @@ def names_in_test_split() -> dict[str, str]:
             continue
         for path in labelled.files():
             for row in jsonl_rows(path):
+                if not include_seen and not labelled.holds(str(row.get("id"))):
+                    continue
                 row_id = f"{labelled.name}:{row.get('id')}"
                 if labelled.kind == "descriptors" and isinstance(row.get("text"), str):
                     names[row_id] = str(row["text"])
@@ -254,7 +309,11 @@ def _sha256(data: bytes) -> str:
 
 
 def fingerprint() -> dict[str, dict[str, object]]:
-    """The test split as the manifest pins it: path -> {sha256, bytes[, lines, line_set_sha256]}."""
+    """The test split as the manifest pins it: path -> {sha256, bytes[, lines, line_set_sha256]}.
+
+    The list of test rows moved to dev (``tests/eval/seen_names.tsv``) is pinned too: a row moved in
+    or out of the test split changes it.
+    """
     out: dict[str, dict[str, object]] = {}
     for labelled in SETS:
         if labelled.split != "test":
@@ -267,6 +326,13 @@ def fingerprint() -> dict[str, dict[str, object]]:
                 entry["lines"] = len(lines)
                 entry["line_set_sha256"] = _sha256("\n".join(lines).encode("utf-8"))
             out[relative] = entry
+    data = (ROOT / SEEN_LIST).read_bytes()
+    out[SEEN_LIST] = {
+        "set": "seen_names (test rows moved to dev)",
+        "sha256": _sha256(data),
+        "bytes": len(data),
+        "lines": len(data.decode("utf-8").splitlines()) - 1,
+    }
     return out
 
 
@@ -295,7 +361,12 @@ def sizes() -> list[tuple[str, str, str, int, str]]:
             count = sum(len(p.read_text(encoding="utf-8").splitlines()) - 1 for p in labelled.files())
             unit = "lines"
         elif labelled.kind in ("messages", "descriptors"):
-            count = sum(len(jsonl_rows(p)) for p in labelled.files())
+            count = sum(
+                1
+                for p in labelled.files()
+                for index, row in enumerate(jsonl_rows(p))
+                if labelled.holds(str(row.get("id", index)))
+            )
             unit = "lines"
         else:
             media = (".jpg", ".png", ".txt") if labelled.kind == "receipts" else (".wav", ".flac", ".ogg")

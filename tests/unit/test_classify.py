@@ -249,6 +249,57 @@ def test_clear_cases_name_no_test_split_merchant() -> None:
     assert not name_leaks([text for text, _ in CLEAR_CASES], names_in_test_split())
 
 
+#: Everyday brands our own vocabularies name (so the third-party rows naming them are dev, not test,
+#: and the model trains on them): the message as a user types it, and its category.
+COMMON_BRANDS = [
+    ("gastei 50 no uber", "transport"),
+    ("uber 23,50", "transport"),
+    ("UBER *TRIP", "transport"),
+    ("netflix 39,90", "subscriptions"),
+    ("NETFLIX.COM", "subscriptions"),
+    ("amazon 120", "shopping"),
+    ("spotify 21,90", "subscriptions"),
+    ("starbucks 18", "restaurants"),
+    ("pão de açúcar 230", "groceries"),
+]
+
+
+@pytest.mark.parametrize(("text", "slug"), COMMON_BRANDS)
+def test_common_brands_of_our_vocabularies(model: CategoryModel, text: str, slug: str) -> None:
+    """GIVEN a brand our vocabularies name WHEN the model and then the edge's category fill read a
+    message with it THEN both give its category (the model's top answer; the item the reply files)."""
+    import datetime as dt
+
+    from financy.edge.pipeline.understand import fill_categories_ranked, understand_text
+
+    assert model.predict(text)[0][0] == slug, model.predict(text)
+    understanding = fill_categories_ranked(
+        understand_text(text, today=dt.date(2026, 11, 28), language_hint="pt", currency="BRL"),
+        text,
+        model.predict,
+    )
+    assert [item.category for item in understanding.transactions] == (
+        [slug] if any(c.isdigit() for c in text) else []
+    )
+
+
+def test_common_brands_are_in_our_vocabularies_and_no_test_name() -> None:
+    """The brands above are in the vocabularies the dataset is built from, and none is a name of the
+    test split (the third-party rows naming them were moved to dev: tests/eval/seen_names.tsv)."""
+    from financy.inference.classify.leaks import leak_key, name_leaks
+    from tests.eval import seen
+    from tests.eval.splits import names_in_test_split
+
+    vocabulary = " | ".join(
+        f" {leak_key(text)} "
+        for relative in seen.VOCABULARIES
+        for text in seen.table_texts(seen.file_reader(relative))
+    )
+    for brand in ("uber", "netflix", "amazon", "spotify", "starbucks", "pao de acucar"):
+        assert f" {brand} " in vocabulary, brand
+    assert not name_leaks([text for text, _ in COMMON_BRANDS], names_in_test_split())
+
+
 def test_predict_returns_ranked_slugs(model: CategoryModel) -> None:
     for text in ["mercado 50", *NON_ASCII]:
         ranked = model.predict(text)
