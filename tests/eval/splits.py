@@ -19,6 +19,10 @@ Rules (``README`` of the evaluation says why):
 * ``test``: third-party material only, never used to train or to tune rules: messages2 chat
   messages and descriptors, the 2026-12 money phrases, the 2026-12 receipts and the real pt-BR
   speech clips nobody used while building.
+* A messages2 message or descriptor whose merchant/payee name our vocabularies or training data
+  already held before the split (``tests/eval/seen_names.tsv``, made by :mod:`tests.eval.seen`
+  against commit 6781d0b) was effectively seen while building: it is dev (``messages2-seen``,
+  ``descriptors-seen``), and only the names left in test are kept out of training.
 """
 
 from __future__ import annotations
