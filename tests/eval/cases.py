@@ -1,11 +1,15 @@
 """The evaluation sets, loaded into one shape (:class:`Case`) with Financy's labels.
 
-Four sets:
+Seven sets, each in the split ``tests/eval/splits.py`` gives it (``Case.split``):
 
-* ``ours`` — ``tests/eval/messages.jsonl``, written for Financy (see ``tests/eval/README.md``);
-* ``expense_messages`` — ``tests/fixtures/messages/expense_messages.jsonl`` (third party);
-* ``messages2`` — ``tests/fixtures/messages2/messages.jsonl`` (third party);
-* ``descriptors`` — ``tests/fixtures/messages2/descriptors.jsonl`` (third party, category only).
+* ``ours`` (dev) — ``tests/eval/messages.jsonl``, written for Financy (see ``tests/eval/README.md``);
+* ``expense_messages`` (dev) — ``tests/fixtures/messages/expense_messages.jsonl`` (third party);
+* ``messages2`` (test) — ``tests/fixtures/messages2/messages.jsonl`` (third party);
+* ``descriptors`` (test) — ``tests/fixtures/messages2/descriptors.jsonl`` (third party, category only);
+* ``messages2-seen``, ``descriptors-seen`` (dev) — the rows of those two files whose merchant name
+  our vocabularies or training data already held (``tests/eval/seen_names.tsv``);
+* ``money_phrases`` (test) — ``tests/fixtures/money_phrases/collected_2026_12.jsonl`` (third party,
+  amount and currency only: money phrases and news sentences, not expense logs).
 
 The third-party labels are mapped onto Financy's contract here, by the rules in the README; the
 few rows whose source label says something about the source bot rather than the message are
@@ -17,18 +21,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 from financy.inference.taxonomy import CATEGORY_SLUGS
+from tests.eval.splits import by_name, split_of
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 OURS: Final = ROOT / "tests" / "eval" / "messages.jsonl"
 EXPENSE_MESSAGES: Final = ROOT / "tests" / "fixtures" / "messages" / "expense_messages.jsonl"
 MESSAGES2: Final = ROOT / "tests" / "fixtures" / "messages2" / "messages.jsonl"
 DESCRIPTORS: Final = ROOT / "tests" / "fixtures" / "messages2" / "descriptors.jsonl"
+MONEY_PHRASES: Final = ROOT / "tests" / "fixtures" / "money_phrases" / "collected_2026_12.jsonl"
 
 #: The reference day of the third-party sets (ours carries its own per row).
 TODAY: Final = dt.date(2026, 11, 28)
@@ -37,7 +43,14 @@ CONTEXT_CURRENCY: Final = "BRL"
 #: Currencies written with a bare "$" (a source that leaves the dollar unnamed accepts any).
 DOLLARS: Final = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
 
-THIRD_PARTY: Final = ("expense_messages", "messages2", "descriptors")
+THIRD_PARTY: Final = (
+    "expense_messages",
+    "messages2-seen",
+    "descriptors-seen",
+    "messages2",
+    "descriptors",
+    "money_phrases",
+)
 
 #: DESIGN §4 category slugs.
 SLUGS: Final = frozenset(CATEGORY_SLUGS)
@@ -90,6 +103,11 @@ class Case:
     licence: str = ""
     note: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def split(self) -> str:
+        """ "dev" or "test": the split of the case's set (``tests/eval/splits.py``)."""
+        return split_of(self.dataset)
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -383,11 +401,66 @@ def load_descriptors(path: Path = DESCRIPTORS) -> list[Case]:
     return cases
 
 
+# -- money_phrases (Recognizers-Text, rustling-ontology) ---------------------------------------------
+
+
+def load_money_phrases(path: Path = MONEY_PHRASES) -> list[Case]:
+    """Money phrases and sentences: amount and currency only (MANIFEST row 193).
+
+    Not expense logs (the source says intent "other"), so intent, kind and category are not scored.
+    A row with one amount is scored as one item with that amount; its currency is the label's
+    ISO code, or any currency when the label is null (a bare "$", "£", "¥": the source leaves it
+    unnamed). A row the source gives no money (a negative) must read no transaction. Rows with
+    two or more amounts (``expected_entities``) are left out of the amount figure (their
+    sentences mix amounts of several things).
+    """
+    cases: list[Case] = []
+    for row in _jsonl(path):
+        entities = row.get("expected_entities") or []
+        raw = row["expected_amount"]
+        items: tuple[ExpectedItem, ...] | None
+        if len(entities) > 1:
+            items = None
+        elif raw is None:
+            items = ()
+        else:
+            currency = row["expected_currency"]
+            items = (ExpectedItem(Decimal(str(raw)), frozenset({currency}) if currency else None),)
+        cases.append(
+            Case(
+                dataset="money_phrases",
+                id=row["id"],
+                lang=_lang(row["lang"]),
+                text=row["text"],
+                items=items,
+                source=row["source"],
+                licence=row["licence"],
+                note=row.get("notes"),
+            )
+        )
+    return cases
+
+
+def _by_rows(name: str, cases: list[Case]) -> list[Case]:
+    """The ``cases`` (loaded under their file's set name) that the split's set ``name`` holds."""
+    labelled = by_name(name)
+    return [replace(case, dataset=name) for case in cases if labelled.holds(case.id)]
+
+
 def load_all() -> dict[str, list[Case]]:
-    """Every set, by name, in report order."""
+    """Every set, by name, in report order (dev sets first).
+
+    The third-party messages and descriptors whose merchant name we had already used while building
+    (``tests/eval/seen_names.tsv``) are the dev sets ``messages2-seen`` and ``descriptors-seen``.
+    """
+    messages2 = load_messages2()
+    descriptors = load_descriptors()
     return {
         "ours": load_ours(),
         "expense_messages": load_expense_messages(),
-        "messages2": load_messages2(),
-        "descriptors": load_descriptors(),
+        "messages2-seen": _by_rows("messages2-seen", messages2),
+        "descriptors-seen": _by_rows("descriptors-seen", descriptors),
+        "messages2": _by_rows("messages2", messages2),
+        "descriptors": _by_rows("descriptors", descriptors),
+        "money_phrases": load_money_phrases(),
     }

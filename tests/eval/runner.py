@@ -36,6 +36,7 @@ FIELDS = (
     "no_date",
     "kind",
     "category",
+    "category3",
     "merchant",
     "payment",
     "installments",
@@ -58,7 +59,7 @@ class System:
     fill: Callable[[Any, str, Categorize], Any] | None
     model: Any | None
     description: str
-    training_texts: frozenset[str] = frozenset()  # the model's normalised training texts
+    training_texts: tuple[str, ...] = ()  # the model's training texts, as written
     notes: list[str] = field(default_factory=list)
 
     def categorize(self, text: str) -> tuple[str, float] | None:
@@ -73,6 +74,12 @@ class System:
         if self.model is None:
             return None
         return str(self.model.predict(text)[0][0])
+
+    def top3(self, text: str) -> list[str]:
+        """The model's three best slugs for ``text`` (empty without a model)."""
+        if self.model is None or not text.strip():
+            return []
+        return [str(slug) for slug, _ in self.model.predict(text, 3)]
 
     def read(self, case: Case) -> Any:
         """Return the ``Understanding`` of ``case.text``, as the edge would build it."""
@@ -97,18 +104,18 @@ class System:
         return self.top1(case.text)
 
 
-def _load_model(notes: list[str]) -> tuple[Any | None, frozenset[str], str]:
+def _load_model(notes: list[str]) -> tuple[Any | None, tuple[str, ...], str]:
     """Return the category model (trained from the committed dataset, cached), training texts, label."""
     try:
         classify = importlib.import_module("financy.inference.classify")
     except Exception as exc:  # the package is being written: measure without it
         notes.append(f"category model: not importable ({type(exc).__name__}: {exc})")
-        return None, frozenset(), "lexicon only"
+        return None, (), "lexicon only"
     override = os.environ.get("FINANCY_EVAL_MODEL")
     try:
-        texts = frozenset(classify.normalize(example[0]) for example in classify.default_dataset())
+        texts = tuple(example[0] for example in classify.default_dataset())
     except Exception as exc:
-        texts = frozenset()
+        texts = ()
         if not override:
             notes.append(f"category model: no training set ({type(exc).__name__}: {exc})")
             return None, texts, "lexicon only"
@@ -232,7 +239,8 @@ def score_case(system: System, case: Case) -> Scored:
 
     error: str | None = None
     try:
-        u = system.read(case) if (case.intent or case.items or case.query or case.recategorize) else None
+        wanted = case.intent or case.items is not None or case.query or case.recategorize
+        u = system.read(case) if wanted else None
     except Exception as exc:  # a crash is a failure of every field the case labels
         u = None
         error = f"{type(exc).__name__}: {exc}"
@@ -274,6 +282,9 @@ def score_case(system: System, case: Case) -> Scored:
         )
         for exp, g in zip(case.items, _align(case.items, got_items), strict=True):
             _score_item(add, pairs, exp, g, case.today)
+            if exp.category is not None:
+                guesses = _three(None if g is None else g.category, system.top3(case.text))
+                add("category3", exp.category in guesses, guesses, exp.category)
     if case.query is not None:
         q = u.query if u is not None else None
         fields_ok = q is not None and all(
@@ -299,9 +310,20 @@ def score_case(system: System, case: Case) -> Scored:
             got_cat = f"<crash {type(exc).__name__}>"
         add("category", got_cat == case.category_only, got_cat, case.category_only)
         pairs.append((case.category_only, str(got_cat)))
-        if case.dataset == "descriptors" and summary == "-":
+        guesses = _three(got_cat, system.top3(case.text))
+        add("category3", case.category_only in guesses, guesses, case.category_only)
+        if case.dataset.startswith("descriptors") and summary == "-":
             summary = f"category={got_cat}"
     return Scored(case, out, summary, pairs, error)
+
+
+def _three(first: object, model_top3: Sequence[str]) -> list[str]:
+    """The three guesses a reply would offer: the category filed, then the model's best others."""
+    guesses = [str(first)] if first else []
+    for slug in model_top3:
+        if slug not in guesses:
+            guesses.append(slug)
+    return guesses[:3]
 
 
 def _score_item(
@@ -389,14 +411,31 @@ def evaluate(system: System, name: str, cases: Sequence[Case]) -> DatasetResult:
     )
 
 
-def contamination(system: System, cases: Sequence[Case]) -> int:
-    """How many of ``cases`` have a text equal, after the model's normalisation (digits -> 0), to
-    a line of the category model's training set."""
-    if not system.training_texts:
-        return 0
-    from financy.inference.classify import normalize
+@dataclass(frozen=True)
+class Leaks:
+    """What the leak checks find between one set and the model's training lines.
 
-    return sum(1 for case in cases if normalize(case.text) in system.training_texts)
+    ``near_duplicates``: cases whose text equals a training line once digits, punctuation,
+    accents and case are gone; ``names``: training lines holding a test-split name (test sets).
+    """
+
+    near_duplicates: int
+    names: int
+
+
+def leaks(system: System, cases: Sequence[Case]) -> Leaks:
+    """Run the leak checks (:mod:`financy.inference.classify.leaks`) for one set."""
+    if not system.training_texts or not cases:
+        return Leaks(0, 0)
+    from financy.inference.classify.leaks import name_leaks, near_duplicates
+    from tests.eval.splits import names_in_test_split
+
+    evaluation = {f"{case.dataset}:{case.id}": case.text for case in cases}
+    dups = {d.where for d in near_duplicates(system.training_texts, evaluation)}
+    prefix = f"{cases[0].dataset}:"
+    names = {k: v for k, v in names_in_test_split().items() if k.startswith(prefix)}
+    hits = {leak.training for leak in name_leaks(system.training_texts, names)}
+    return Leaks(len(dups), len(hits))
 
 
 def pooled(results: Sequence[DatasetResult], field_name: str) -> FieldStats:

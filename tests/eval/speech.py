@@ -1,20 +1,25 @@
-"""``python -m tests.eval.speech [--out FILE]``: word error rate of our transcribe, and amounts read from it.
+"""``python -m tests.eval.speech [--out FILE] [--no-prompt]``: word error rate, and amounts read from it.
 
-Sets:
+Sets, in the splits of ``tests/eval/splits.py``:
 
-- ``real``: the real speech in ``tests/fixtures/audio`` (copied from ../shared/data/audio; sources in
-  tests/fixtures/SOURCES.md) against its reference transcripts: Portuguese (coxinha, WAV and the
-  OGG/Opus voice note) with whisper-base, English (JFK, "one two three") with tiny.en.
-- ``espeak-pt`` / ``espeak-en``: 10 sentences each with a known amount, spoken by espeak-ng at run
-  time (``-v pt-br`` / ``-v en-us``, 150 words per minute) into a temporary directory.
+- ``real-dev`` (dev): the real speech in ``tests/fixtures/audio`` pinned in unit tests (sources in
+  tests/fixtures/SOURCES.md): Portuguese (coxinha, WAV and the OGG/Opus voice note) with
+  whisper-base, English (JFK, "one two three") with tiny.en.
+- ``espeak-pt`` / ``espeak-en`` (dev): 10 sentences each with a known amount, spoken by espeak-ng at
+  run time (``-v pt-br`` / ``-v en-us``, 150 words per minute) into a temporary directory.
+- ``real-test`` (test): the real Brazilian Portuguese speech in ``tests/fixtures/audio_test`` (13
+  TTS-Portuguese-Corpus recordings, 2 UFPAlign demo clips); none states an amount, so only WER.
 
 Each clip goes through ``WhisperTranscriber.transcribe`` exactly as the edge calls it (the context
-language as the hint), once without and once with a vocabulary prompt (the context's merchants and
-categories). WER is jiwer's, on lower-cased words without punctuation (digits are not spelled out,
-so "$12" against "twelve dollars" counts as errors). "amount ok" means the text understanding
-(``understand_text``, context currency BRL) reads exactly one transaction with the expected amount
-and currency from the transcript; "ref ok" is the same on the reference sentence (a reader miss,
-not a speech miss).
+language as the hint) with the prompt the edge builds (``edge/pipeline/media.py``): the chat's
+recent merchants, then the edge's fixed vocabulary of category and money words. The chat here is
+one whose recent merchants are the most frequent merchants of our own (dev) messages in that
+language (:func:`recent_merchants`), never words of the test sentences. ``--no-prompt`` also
+runs every clip without a prompt, for comparison. WER is jiwer's, on lower-cased words without
+punctuation (digits are not spelled out, so "$12" against "twelve dollars" counts as errors).
+"amount ok" means the text understanding (``understand_text``, context currency BRL) reads exactly
+one transaction with the expected amount and currency from the transcript; "ref ok" is the same on
+the reference sentence (a reader miss, not a speech miss).
 
 Prints a table per set and writes ``var/eval/speech.json``. Exit status 0 when the run completed;
 1 when espeak-ng is missing (the real set is still scored and written).
@@ -40,23 +45,50 @@ from typing import Any
 
 import jiwer
 
+from financy.edge.pipeline import media
 from financy.edge.pipeline.understand import understand_text
 from financy.inference.registry import ModelRegistry
 from financy.inference.speech import WhisperTranscriber
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDIO = ROOT / "tests" / "fixtures" / "audio"
+TEST_AUDIO = ROOT / "tests" / "fixtures" / "audio_test"
+OURS = ROOT / "tests" / "eval" / "messages.jsonl"
 DEFAULT_OUT = ROOT / "var" / "eval" / "speech.json"
 TODAY = dt.date(2026, 11, 28)
 ESPEAK_RATE = "150"
 
-#: The context's vocabulary, as the edge would pass it (merchants and categories).
-PROMPTS = {
-    "pt": "Gastos em reais: mercado, padaria, farmácia, restaurante, uber, posto, academia, café, luz.",
-    "en": "Expenses in dollars: supermarket, pharmacy, restaurant, taxi, gas, groceries, coffee, lunch.",
-}
+#: How many recent merchants the edge puts in the prompt (``media.py``: ``draft.merchants[:20]``).
+RECENT_MERCHANTS = 20
+
+
+def recent_merchants(language: str) -> list[str]:
+    """A chat's recent merchants: the most frequent labelled merchants of our dev messages in
+    ``language`` (ties in file order), at most :data:`RECENT_MERCHANTS`."""
+    counts: dict[str, int] = {}
+    for line in OURS.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["lang"] != language:
+            continue
+        for item in row["expected"]["transactions"]:
+            if item.get("merchant"):
+                counts[item["merchant"]] = counts.get(item["merchant"], 0) + 1
+    ranked = sorted(counts, key=lambda name: -counts[name])
+    return ranked[:RECENT_MERCHANTS]
+
+
+def edge_prompt(language: str) -> str:
+    """The prompt the edge gives Whisper for a chat with :func:`recent_merchants` (``media.py``)."""
+    vocabulary = media._VOCABULARY["en" if language == "en" else "pt"]
+    merchants = recent_merchants(language)
+    return f"{', '.join(merchants[:RECENT_MERCHANTS])}. {vocabulary}" if merchants else vocabulary
+
+
+PROMPTS = {language: edge_prompt(language) for language in ("pt", "en")}
 
 #: (file, language, reference file, expected amount or None).
+REAL_TEST = sorted((path.name, "pt", path.with_suffix(".txt").name) for path in TEST_AUDIO.glob("*.wav"))
+
 REAL = [
     ("ufpalign_coxinha_ptbr.wav", "pt", "ufpalign_coxinha_ptbr.txt"),
     ("ufpalign_coxinha_ptbr.derived_voice_note.ogg", "pt", "ufpalign_coxinha_ptbr.txt"),
@@ -206,17 +238,22 @@ def main(argv: list[str] | None = None) -> int:
     """Run the evaluation, print the tables, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m tests.eval.speech", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--no-prompt", action="store_true", help="also transcribe every clip without a prompt"
+    )
     args = parser.parse_args(argv)
+    prompts = (True, False) if args.no_prompt else (True,)
 
     registry = ModelRegistry.default()
     whisper = WhisperTranscriber(registry)
     started = time.perf_counter()
     rows: list[Row] = []
-    for clip, language, ref_file in REAL:
-        reference = (AUDIO / ref_file).read_text(encoding="utf-8").strip()
-        data = (AUDIO / clip).read_bytes()
-        for prompt in (False, True):
-            rows.append(run_clip(whisper, "real", clip, data, language, reference, prompt))
+    for set_name, folder, clips in (("real-dev", AUDIO, REAL), ("real-test", TEST_AUDIO, REAL_TEST)):
+        for clip, language, ref_file in clips:
+            reference = (folder / ref_file).read_text(encoding="utf-8").strip()
+            data = (folder / clip).read_bytes()
+            for prompt in prompts:
+                rows.append(run_clip(whisper, set_name, clip, data, language, reference, prompt))
 
     status = 0
     if shutil.which("espeak-ng") is None:
@@ -232,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
                 for index, (sentence, amount, currency) in enumerate(sentences):
                     data = espeak(voice, sentence, Path(tmp) / f"{language}{index}.wav")
                     reference_ok = amount_ok(amounts(sentence, language), amount, currency)
-                    for prompt in (False, True):
+                    for prompt in prompts:
                         row = run_clip(
                             whisper, f"espeak-{language}", sentence, data, language, sentence, prompt
                         )
@@ -243,19 +280,33 @@ def main(argv: list[str] | None = None) -> int:
                         rows.append(row)
 
     summary = summarise(rows)
+    print("speech: WER (clips) and amount found (clips with an amount); prompt = the edge's")
     print(
-        f"{'set':11} {'prompt':6} {'clips':>5} {'WER':>6} {'clip WER':>8} {'amount ok':>9} {'ref ok':>6} {'RTF':>6}"
+        f"{'set':11} {'split':5} {'prompt':6} {'clips':>5} {'WER':>6} {'clip WER':>8} {'amount ok':>10} "
+        f"{'ref ok':>7} {'RTF':>6}"
     )
     for s in summary:
         amount = "-" if s["amount_ok"] is None else f"{s['amount_ok']}/{s['clips']}"
         ref = "-" if s["reference_amount_ok"] is None else f"{s['reference_amount_ok']}/{s['clips']}"
+        split = "test" if s["set"] == "real-test" else "dev"
         print(
-            f"{s['set']:11} {'yes' if s['prompt'] else 'no':6} {s['clips']:>5} {s['wer']:>6.3f} "
-            f"{s['mean_clip_wer']:>8.3f} {amount:>9} {ref:>6} {s['rtf']:>6.3f}"
+            f"{s['set']:11} {split:5} {'edge' if s['prompt'] else 'none':6} {s['clips']:>5} {s['wer']:>6.3f} "
+            f"{s['mean_clip_wer']:>8.3f} {amount:>10} {ref:>7} {s['rtf']:>6.3f}"
         )
-    print("\nper clip (no prompt):")
+    for split, names in (("dev", ("real-dev", "espeak-pt", "espeak-en")), ("test", ("real-test",))):
+        group = [r for r in rows if r.set in names and r.prompt]
+        if group:
+            corpus = float(
+                jiwer.wer(
+                    [words(r.reference) for r in group], [words(r.transcript) or "<empty>" for r in group]
+                )
+            )
+            scored = [r for r in group if r.amount_ok is not None]
+            found = f"{sum(bool(r.amount_ok) for r in scored)}/{len(scored)}" if scored else "n/a (0 clips)"
+            print(f"  {split}: WER {corpus:.3f} over {len(group)} clips; amount found {found}")
+    print("\nper clip (edge prompt):")
     for r in rows:
-        if not r.prompt:
+        if r.prompt:
             mark = (
                 ""
                 if r.amount_ok is None

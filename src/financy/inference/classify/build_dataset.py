@@ -29,12 +29,22 @@ names made of a category noun and a proper name ("Drogaria São José", "Oak Str
 ATM withdrawals, supermarket fuel stations ("COSTCO GAS") and food, fuel or rides "on the trip".
 
 Everything in them is general knowledge of how people in Brazil and the US spend and how banks
-print it. Nothing is taken from the third-party evaluation files (copied in ``tests/fixtures``);
-lines that happen to equal one of them after :func:`normalize` are *dropped* (``--exclude``), so
-the evaluation stays held out (``tests/unit/test_classify.py`` checks it). Merchant names first
-met while reading misclassified evaluation lines were deliberately left out, so the evaluation
-keeps measuring how the dataset generalises. Lines whose normalised text would carry two
-categories are dropped too, and normalised duplicates are kept once.
+print it. Nothing is taken from the evaluation files (``tests/eval/splits.py`` lists them with
+their split). Two kinds of generated line are *dropped* so the evaluation stays held out
+(:mod:`financy.inference.classify.leaks`; ``tests/unit/test_leaks.py`` checks the committed file):
+
+- a near duplicate of any dev or test line (equal once digits, punctuation, accents and case are
+  gone: "AMAZON MKTPLACE PMTS 124" is the test line "AMAZON MKTPLACE PMTS");
+- a line containing, as whole words, a merchant/payee name of the test split (a descriptor, a
+  labelled merchant): "compras no zaffari 230" goes while "Zaffari" is a test descriptor, so the
+  test split measures names the model never saw. Third-party rows naming a merchant our
+  vocabularies already held ("Uber", "Netflix") are dev, not test (``tests/eval/seen_names.tsv``),
+  so their names are trained on.
+
+The evaluation lines are read from the repository's ``tests/eval/splits.py`` when it is there
+(the command is run from a checkout); ``--no-leak-guard`` builds without it. Lines whose
+normalised text would carry two categories are dropped too, and normalised duplicates are kept
+once.
 
 Category conventions (the ones that are not obvious): gym, pharmacy and health plans are
 ``health``; bakery ("padaria") and street market ("feira") are ``groceries``; snack bars,
@@ -51,7 +61,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
+import importlib
 import random
 import sys
 import unicodedata
@@ -63,20 +73,44 @@ from pathlib import Path
 from typing import Final
 
 from financy.inference.classify.dataset import CATEGORY_SLUGS, COLUMNS, DATASET_PATH
+from financy.inference.classify.leaks import leaking_lines
 from financy.inference.classify.normalize import normalize
 from financy.inference.tables import SOURCE, read_table
 
 SEED: Final = 20261129
 #: Lines aimed at per (category, language) before hand-written lines are added.
 TARGET_PER_CELL: Final = 120
-#: Third-party evaluation files whose lines must not be in the dataset (checked when present).
-_FIXTURES: Final = Path(__file__).resolve().parents[4] / "tests" / "fixtures"
-DEFAULT_EXCLUDE: Final = (
-    _FIXTURES / "messages2" / "messages.jsonl",
-    _FIXTURES / "messages2" / "descriptors.jsonl",
-    _FIXTURES / "messages" / "expense_messages.jsonl",
-    Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "messages" / "expense_messages.jsonl",
-)
+#: The checkout holding ``tests/eval/splits.py`` (the evaluation sets and their splits).
+_REPO: Final = Path(__file__).resolve().parents[4]
+
+
+@dataclass(frozen=True)
+class LeakGuard:
+    """What the dataset must not contain.
+
+    Attributes:
+        evaluation: origin -> a dev or test text (near duplicates are dropped).
+        names: origin -> a test-split merchant/payee name (lines containing it are dropped).
+    """
+
+    evaluation: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+def default_guard(repo: Path = _REPO) -> LeakGuard:
+    """The guard from the checkout's ``tests/eval/splits.py``: every dev and test line, the test names.
+
+    Raises:
+        FileNotFoundError: no ``tests/eval/splits.py`` under ``repo`` (an installed package: build
+            from a checkout, or pass ``--no-leak-guard``).
+    """
+    if not (repo / "tests" / "eval" / "splits.py").exists():
+        raise FileNotFoundError(f"{repo}/tests/eval/splits.py: build the dataset from a checkout")
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    splits = importlib.import_module("tests.eval.splits")
+    evaluation = {f"{line.set}:{line.id}": line.text for line in splits.labelled_lines("dev", "test")}
+    return LeakGuard(evaluation=evaluation, names=splits.names_in_test_split())
 
 
 @dataclass(frozen=True)
@@ -548,20 +582,6 @@ def _handwritten() -> Iterator[tuple[str, str, str]]:
         yield text.strip(), category.strip(), language.strip()
 
 
-def _excluded_texts(paths: Sequence[Path]) -> set[str]:
-    """Normalised texts of the evaluation files that exist (``text`` field of each JSON line)."""
-    found: set[str] = set()
-    for path in paths:
-        if not path.exists():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                text = json.loads(line).get("text")
-                if isinstance(text, str):
-                    found.add(normalize(text))
-    return found
-
-
 @dataclass(frozen=True)
 class BuildStats:
     """What :func:`build` kept and dropped."""
@@ -569,11 +589,12 @@ class BuildStats:
     kept: int
     duplicates: int
     conflicts: int
+    #: lines dropped by the leak guard (near duplicates of dev/test lines, test names inside).
     excluded: int
 
 
-def build(exclude: Sequence[Path] = DEFAULT_EXCLUDE, *, seed: int = SEED) -> tuple[list[_Row], BuildStats]:
-    """Generate the dataset rows (deterministic for a given seed and exclusion files)."""
+def build(guard: LeakGuard | None = None, *, seed: int = SEED) -> tuple[list[_Row], BuildStats]:
+    """Generate the dataset rows (deterministic for a given seed and guard; no guard drops nothing)."""
     builder = _Builder(random.Random(seed))  # noqa: S311 - reproducible data, not secrets
     for slug in CATEGORY_SLUGS:
         _cell(builder, slug, "pt", PT[slug])
@@ -590,7 +611,8 @@ def build(exclude: Sequence[Path] = DEFAULT_EXCLUDE, *, seed: int = SEED) -> tup
     labels_by_key: dict[str, set[str]] = {}
     for row in builder.rows:
         labels_by_key.setdefault(normalize(row.text), set()).add(row.category)
-    excluded_keys = _excluded_texts(exclude)
+    guard = guard or LeakGuard()
+    leaking = leaking_lines([row.text for row in builder.rows], guard.evaluation, guard.names)
     seen: set[str] = set()
     kept: list[_Row] = []
     duplicates = conflicts = excluded = 0
@@ -601,7 +623,7 @@ def build(exclude: Sequence[Path] = DEFAULT_EXCLUDE, *, seed: int = SEED) -> tup
         if len(labels_by_key[key]) > 1:
             conflicts += 1
             continue
-        if key in excluded_keys:
+        if row.text in leaking:
             excluded += 1
             continue
         if key in seen:
@@ -632,19 +654,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DATASET_PATH)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
-        "--exclude",
-        type=Path,
-        nargs="*",
-        default=list(DEFAULT_EXCLUDE),
-        help="JSONL files whose lines to leave out",
+        "--no-leak-guard",
+        action="store_true",
+        help="keep lines that near-duplicate an evaluation line or contain a test-split name",
     )
     parser.add_argument("--stats", action="store_true")
     args = parser.parse_args(argv)
-    rows, stats = build(args.exclude, seed=args.seed)
+    rows, stats = build(None if args.no_leak_guard else default_guard(), seed=args.seed)
     write(rows, args.out)
     print(
         f"wrote {stats.kept} lines to {args.out} (dropped: {stats.duplicates} duplicates, "
-        f"{stats.conflicts} with two categories, {stats.excluded} equal to an evaluation line)"
+        f"{stats.conflicts} with two categories, {stats.excluded} leaking into the evaluation)"
     )
     if args.stats:
         counts = Counter((row.category, row.language) for row in rows)
