@@ -155,7 +155,8 @@ def test_a_real_voice_note_is_heard_asked_about_and_completed(box: Box, api: Sta
     update = sample("tgdocs_voice.json")
     update["update_id"] = 810_001
     update["message"]["chat"]["id"] = update["message"]["from"]["id"] = 5_550_001
-    update["message"]["date"] = int(time.time())  # the sample is from 2015: a question that old is not pending
+    # The sample is from 2015: a question asked that long ago is no longer waiting for its amount.
+    update["message"]["date"] = int(time.time())
     file_id = update["message"]["voice"]["file_id"]
     api.add_file(file_id, VOICE_NOTE.read_bytes(), "voice/file_1.oga")
     assert post(box, update).status_code == 200
