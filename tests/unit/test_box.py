@@ -11,6 +11,7 @@ import pytest
 from financy.box.process import RestartPolicy
 from financy.box.supervisor import (
     BoxLockedError,
+    bot_lines,
     box_children,
     box_lock,
     child_env,
@@ -167,6 +168,45 @@ def test_summary_of_a_later_run_points_at_the_password_file(tmp_path: Path) -> N
     assert "the account exists" in text
     assert str(secret) in text
     assert ".venv/bin/financy send --edge-url http://127.0.0.1:18081" in text
+
+
+def test_the_summary_says_how_each_bot_gets_its_updates_or_what_keeps_it_from_any() -> None:
+    edge, log = "http://127.0.0.1:8081", "var/logs/edge.log"
+    assert bot_lines({}, edge, log) == []
+    token = {"FINANCY_TELEGRAM__TOKEN": "1:x"}
+    assert bot_lines({**token, "FINANCY_TELEGRAM__MODE": "polling"}, edge, log) == [
+        "  Telegram          long polling (FINANCY_TELEGRAM__MODE=polling)   (start-up in var/logs/edge.log)"
+    ]
+    (no_secret,) = bot_lines(token, edge, log)
+    assert "⚠ FINANCY_TELEGRAM__WEBHOOK_SECRET is not set" in no_secret
+    (no_url,) = bot_lines({**token, "FINANCY_TELEGRAM__WEBHOOK_SECRET": "s"}, edge, log)
+    assert "⚠ FINANCY_TELEGRAM__WEBHOOK_URL is not set" in no_url
+    webhook = {
+        **token,
+        "FINANCY_TELEGRAM__WEBHOOK_SECRET": "s",
+        "FINANCY_TELEGRAM__WEBHOOK_URL": "https://f.example/w",
+    }
+    (served,) = bot_lines(webhook, edge, log)
+    assert "webhook https://f.example/w -> http://127.0.0.1:8081/webhooks/telegram" in served
+    (half,) = bot_lines({"FINANCY_WHATSAPP__TOKEN": "t", "FINANCY_WHATSAPP__APP_SECRET": "a"}, edge, log)
+    assert "⚠ not serving: set FINANCY_WHATSAPP__VERIFY_TOKEN, FINANCY_WHATSAPP__PHONE_NUMBER_ID" in half
+    whatsapp = {
+        f"FINANCY_WHATSAPP__{k}": "v" for k in ("TOKEN", "APP_SECRET", "VERIFY_TOKEN", "PHONE_NUMBER_ID")
+    }
+    lines = bot_lines({**webhook, **whatsapp}, edge, log)
+    assert [line.split()[0] for line in lines] == ["Telegram", "WhatsApp"]
+    assert "webhook http://127.0.0.1:8081/webhooks/whatsapp" in lines[1]
+    text = format_summary(
+        core_url="http://127.0.0.1:8080",
+        edge_url=edge,
+        edge_port=8081,
+        password=None,
+        password_file=Path("var/secrets/admin-password"),
+        data_dir=Path("var"),
+        financy="financy",
+        bots=lines,
+    )
+    assert text.splitlines()[4:6] == lines
 
 
 def test_a_second_lock_on_the_same_directory_is_refused(tmp_path: Path) -> None:

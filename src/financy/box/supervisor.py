@@ -226,6 +226,48 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return str(path.resolve())
 
 
+def bot_lines(env: Mapping[str, str], edge_url: str, edge_log: str) -> list[str]:
+    """Return the summary's lines about the chat bots whose tokens ``env`` sets (none: dev chat only).
+
+    Each says how the bot gets its updates, or, with a ⚠, what setting keeps it from getting any
+    (README "Telegram and WhatsApp"); a bad token shows only in ``edge_log``, which the lines name.
+    """
+    lines: list[str] = []
+
+    def setting(name: str) -> str:
+        return env.get(name, "").strip()
+
+    if setting("FINANCY_TELEGRAM__TOKEN"):
+        if setting("FINANCY_TELEGRAM__MODE").lower() == "polling":
+            telegram = "long polling (FINANCY_TELEGRAM__MODE=polling)"
+        elif not setting("FINANCY_TELEGRAM__WEBHOOK_SECRET"):
+            telegram = (
+                "⚠ FINANCY_TELEGRAM__WEBHOOK_SECRET is not set: the webhook refuses every update "
+                "(set it, or FINANCY_TELEGRAM__MODE=polling)"
+            )
+        elif not setting("FINANCY_TELEGRAM__WEBHOOK_URL"):
+            telegram = (
+                f"⚠ FINANCY_TELEGRAM__WEBHOOK_URL is not set: Telegram does not know {edge_url}/webhooks/telegram "
+                "(set the public URL, or FINANCY_TELEGRAM__MODE=polling)"
+            )
+        else:
+            telegram = f"webhook {setting('FINANCY_TELEGRAM__WEBHOOK_URL')} -> {edge_url}/webhooks/telegram"
+        lines.append(f"  Telegram          {telegram}   (start-up in {edge_log})")
+    if setting("FINANCY_WHATSAPP__TOKEN"):
+        missing = [
+            name
+            for name in ("APP_SECRET", "VERIFY_TOKEN", "PHONE_NUMBER_ID")
+            if not setting(f"FINANCY_WHATSAPP__{name}")
+        ]
+        whatsapp = (
+            f"⚠ not serving: set {', '.join(f'FINANCY_WHATSAPP__{m}' for m in missing)}"
+            if missing
+            else f"webhook {edge_url}/webhooks/whatsapp"
+        )
+        lines.append(f"  WhatsApp          {whatsapp}   (start-up in {edge_log})")
+    return lines
+
+
 def format_summary(
     *,
     core_url: str,
@@ -235,8 +277,12 @@ def format_summary(
     password_file: Path,
     data_dir: Path,
     financy: str,
+    bots: Sequence[str] = (),
 ) -> str:
-    """Return the human summary printed once the box is ready (plain text, one item a line)."""
+    """Return the human summary printed once the box is ready (plain text, one item a line).
+
+    ``bots``: the lines of :func:`bot_lines`, after "Talk to the bot".
+    """
     if password is not None:
         login = f"{ADMIN_USERNAME} / {password}   (saved in {display_path(password_file)})"
     elif password_file.exists():
@@ -254,6 +300,7 @@ def format_summary(
             f"  Dashboard & API   {core_url}/   (API docs: {core_url}/docs)",
             f"  Login             {login}",
             f"  Talk to the bot   {talk}",
+            *bots,
             f"  Data              {data_dir}  (logs in {display_path(data_dir / 'logs')}/)",
             "Press Ctrl-C to stop.",
         ]
@@ -510,6 +557,7 @@ class _Box:
                                 password_file=self.paths.admin_password,
                                 data_dir=self.paths.root,
                                 financy=financy_command(),
+                                bots=bot_lines(self.env, edge_url, display_path(self.paths.log_of("edge"))),
                             )
                         )
                     elif not warned and now - started >= self.ready_timeout_s:
