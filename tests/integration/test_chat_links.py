@@ -24,7 +24,6 @@ from financy.core.adapters import orm
 from financy.core.contracts.v1 import (
     CaptureV1,
     Intent,
-    ProposedTransaction,
     ReplyKind,
     ReplyV1,
     SummaryRow,
@@ -34,7 +33,7 @@ from financy.core.entrypoints.api import ApiApp, create_app
 from financy.core.settings import CoreSettings, CoreTelegramSettings
 from tests.integration.test_api_contract import assert_matches, served_spec
 from tests.support.api import assert_error, bearer, get_json, new_user, token_for
-from tests.support.captures import dev_capture
+from tests.support.captures import dev_capture, entry, record, said
 from tests.support.ledger import ingest
 
 pytestmark = pytest.mark.integration
@@ -44,22 +43,6 @@ _SHOWN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
 def tag() -> str:
     return uuid.uuid4().hex[:10]
-
-
-def record(*entries: ProposedTransaction, problem: str | None = None) -> Understanding:
-    return Understanding(
-        language="pt", intent=Intent.RECORD, transactions=entries, confidence=0.9, problem=problem
-    )
-
-
-def entry(
-    amount: str, category: str = "groceries", merchant: str = "mercado", **kw: Any
-) -> ProposedTransaction:
-    return ProposedTransaction(amount=Decimal(amount), category=category, merchant=merchant, **kw)
-
-
-def said(intent: Intent, **kw: Any) -> Understanding:
-    return Understanding(language="pt", intent=intent, confidence=0.9, **kw)
 
 
 def send(engine: Engine, cap: CaptureV1) -> ReplyV1:

@@ -20,8 +20,8 @@ from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
 from financy.core.service.handlers.contexts import choose, fold, ordered
 from financy.core.service.messagebus import MessageBus
-from tests.support.captures import dev_capture
-from tests.support.groups import channel, chat_event, group_message, person, said, spend, total
+from tests.support.captures import dev_capture, said
+from tests.support.groups import channel, chat_event, group_message, person, spend, total
 from tests.unit.fakes import FakeUnitOfWork, Store
 
 GROUP = "-1001"
