@@ -9,13 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
 from financy.core.contracts.v1 import (
     CaptureV1,
     Intent,
     ReplyKind,
-    ReplyV1,
     SummaryRow,
     Understanding,
 )
@@ -27,27 +24,11 @@ from financy.core.domain.commands import (
     UndoLast,
 )
 from financy.core.domain.model import CaptureStatus, TransactionStatus
-from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
 from financy.core.service.messagebus import MessageBus
 from tests.support.captures import NOW, dev_capture, entry, record, said
-from tests.unit.fakes import FakeUnitOfWork, Store
-
-
-@pytest.fixture
-def store() -> Store:
-    return Store()
-
-
-@pytest.fixture
-def bus(store: Store) -> MessageBus:
-    return bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
-
-
-def send(bus: MessageBus, cap: CaptureV1) -> ReplyV1:
-    reply: ReplyV1 | None = bus.handle(command_for(cap))
-    assert reply is not None
-    return reply
+from tests.unit.bus import send
+from tests.unit.fakes import Store
 
 
 def message(
