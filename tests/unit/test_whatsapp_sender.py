@@ -18,6 +18,7 @@ from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1
 from financy.edge.outbox.bots import EdgeBotState
 from tests.support.graph_api import Call, GraphStandIn
 from tests.support.processes import free_port
+from tests.support.replies import chat_reply
 
 TOKEN = "EAAG-test-token"
 CHAT = "5511988887777"
@@ -43,16 +44,12 @@ def state(tmp_path: Path) -> Iterator[EdgeBotState]:
 
 
 def _reply(transactions: int = 1) -> ReplyV1:
-    return ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key=f"whatsapp:{CHAT}:wamid.in1",
-        edge_id="local",
-        platform="whatsapp",
-        chat_id=CHAT,
-        in_reply_to="wamid.in1",
-        language="pt",
-        kind=ReplyKind.RECORDED,
+    return chat_reply(
+        "whatsapp",
+        CHAT,
+        "wamid.in1",
+        ReplyKind.RECORDED,
+        created_at=NOW,
         transactions=tuple(
             RecordedTransaction.model_validate(
                 {
@@ -65,7 +62,6 @@ def _reply(transactions: int = 1) -> ReplyV1:
             )
             for _ in range(transactions)
         ),
-        created_at=NOW,
     )
 
 
