@@ -9,10 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from financy.bots.common.message import (
     OutsideWindowError,
@@ -26,13 +23,6 @@ from financy.core.contracts.v1 import ReplyKind, ReplyV1
 from financy.edge.outbox.bots import DONE, FAILED, HELD, PENDING, EdgeBotState
 from financy.edge.sync.updates import DeliveryLoop, UpdateDrain, backoff_s
 from tests.support.replies import chat_reply
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[EdgeBotState]:
-    s = EdgeBotState(tmp_path / "bots.sqlite3")
-    yield s
-    s.close()
 
 
 def reply(chat_id: str = "42", platform: str = "telegram") -> ReplyV1:

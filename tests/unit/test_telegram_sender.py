@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from financy.bots.common.message import InboundMessage, IntakeResult, RetryLaterError, UndeliverableError
+from financy.bots.common.message import RetryLaterError, UndeliverableError
 from financy.bots.common.ratelimit import RateLimiter
 from financy.bots.common.render import render
 from financy.bots.telegram.client import TelegramBot, TelegramConfig
 from financy.core.contracts.v1 import ReplyKind, ReplyV1
 from financy.edge.outbox.bots import EdgeBotState
 from tests.conftest import FIXTURES
+from tests.support.intake import RecordingIntake
 from tests.support.replies import chat_reply
 from tests.support.telegram_api import TOKEN, USERNAME, StandInBotApi
 
@@ -34,17 +35,10 @@ def api() -> Iterator[StandInBotApi]:
         server.stop()
 
 
-class Collected:
-    def __init__(self) -> None:
-        self.messages: list[InboundMessage] = []
-
-    async def __call__(self, inbound: InboundMessage) -> IntakeResult:
-        self.messages.append(inbound)
-        return IntakeResult(f"telegram:{inbound.chat_id}:{inbound.message_id}", accepted=True)
-
-
-def bot(api: StandInBotApi, tmp_path: Path, **config: Any) -> tuple[TelegramBot, Collected, EdgeBotState]:
-    intake = Collected()
+def bot(
+    api: StandInBotApi, tmp_path: Path, **config: Any
+) -> tuple[TelegramBot, RecordingIntake, EdgeBotState]:
+    intake = RecordingIntake()
     state = EdgeBotState(tmp_path / "bots.sqlite3")
     cfg = TelegramConfig(
         token=TOKEN,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -16,31 +14,12 @@ from financy.bots.whatsapp.graph import GraphClient, GraphConfig
 from financy.bots.whatsapp.sender import WhatsAppSender
 from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1
 from financy.edge.outbox.bots import EdgeBotState
-from tests.support.graph_api import Call, GraphStandIn
+from tests.support.graph_api import TOKEN, Call, GraphStandIn
 from tests.support.processes import free_port
 from tests.support.replies import chat_reply
 
-TOKEN = "EAAG-test-token"
 CHAT = "5511988887777"
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def graph() -> Iterator[GraphStandIn]:
-    server = GraphStandIn(TOKEN).start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[EdgeBotState]:
-    bots = EdgeBotState(tmp_path / "bots.sqlite3")
-    try:
-        yield bots
-    finally:
-        bots.close()
 
 
 def _reply(transactions: int = 1) -> ReplyV1:
