@@ -24,7 +24,6 @@ from financy.core.adapters import orm
 from financy.core.contracts.v1 import (
     CaptureV1,
     Intent,
-    ProposedTransaction,
     ReplyKind,
     ReplyV1,
     SummaryRow,
@@ -34,7 +33,7 @@ from financy.core.entrypoints.api import ApiApp, create_app
 from financy.core.settings import CoreSettings, CoreTelegramSettings
 from tests.integration.test_api_contract import assert_matches, served_spec
 from tests.support.api import assert_error, bearer, get_json, new_user, token_for
-from tests.support.captures import dev_capture
+from tests.support.captures import dev_capture, entry, record, said
 from tests.support.ledger import ingest
 
 pytestmark = pytest.mark.integration
@@ -44,22 +43,6 @@ _SHOWN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
 def tag() -> str:
     return uuid.uuid4().hex[:10]
-
-
-def record(*entries: ProposedTransaction, problem: str | None = None) -> Understanding:
-    return Understanding(
-        language="pt", intent=Intent.RECORD, transactions=entries, confidence=0.9, problem=problem
-    )
-
-
-def entry(
-    amount: str, category: str = "groceries", merchant: str = "mercado", **kw: Any
-) -> ProposedTransaction:
-    return ProposedTransaction(amount=Decimal(amount), category=category, merchant=merchant, **kw)
-
-
-def said(intent: Intent, **kw: Any) -> Understanding:
-    return Understanding(language="pt", intent=intent, confidence=0.9, **kw)
 
 
 def send(engine: Engine, cap: CaptureV1) -> ReplyV1:
@@ -103,6 +86,16 @@ def one(engine: Engine, sql: str, **params: object) -> Any:
         return conn.execute(text(sql), params).one()
 
 
+def chat_user_and_ledger(engine: Engine, sender: str) -> Any:
+    """The (user id, ledger id) the core made for the dev chat ``sender`` at first contact."""
+    return one(
+        engine,
+        "SELECT i.user_id, b.context_id FROM channel_identities i JOIN chat_bindings b ON b.chat_id = "
+        "i.platform_user_id WHERE i.platform_user_id = :p",
+        p=sender,
+    )
+
+
 # --------------------------------------------------------------------------- link codes
 
 
@@ -112,12 +105,7 @@ async def test_a_code_from_the_api_links_a_chat_and_its_ledger_joins_the_dashboa
     maria = new_user(engine)
     phone = f"tg{tag()}"
     assert send(engine, dev_capture(phone, record(entry("30")), edge_id="edge-l")).kind is ReplyKind.RECORDED
-    (chat_user, chat_ledger) = one(
-        engine,
-        "SELECT i.user_id, b.context_id FROM channel_identities i JOIN chat_bindings b ON b.chat_id = "
-        "i.platform_user_id WHERE i.platform_user_id = :p",
-        p=phone,
-    )
+    (chat_user, chat_ledger) = chat_user_and_ledger(engine, phone)
     token = await token_for(app, maria)
     status, before = await get_json(app, "/api/v1/contexts", token)
     assert status == 200
@@ -232,12 +220,7 @@ async def test_linking_keeps_the_stronger_role_and_the_route_needs_a_token(
     maria = new_user(engine)
     phone = f"tg{tag()}"
     send(engine, dev_capture(phone, record(entry("30")), edge_id="edge-l"))
-    (chat_user, chat_ledger) = one(
-        engine,
-        "SELECT i.user_id, b.context_id FROM channel_identities i JOIN chat_bindings b ON b.chat_id = "
-        "i.platform_user_id WHERE i.platform_user_id = :p",
-        p=phone,
-    )
+    (chat_user, chat_ledger) = chat_user_and_ledger(engine, phone)
     with engine.begin() as conn:
         conn.execute(insert(orm.members).values(context_id=chat_ledger, user_id=maria.user_id, role="viewer"))
         conn.execute(
@@ -278,12 +261,7 @@ async def test_a_code_an_attacker_made_tapped_by_a_victim_leaves_the_victims_led
     mallory = new_user(engine)
     victim = f"tg{tag()}"
     send(engine, dev_capture(victim, record(entry("250")), edge_id="edge-l"))
-    (victim_user, victim_ledger) = one(
-        engine,
-        "SELECT i.user_id, b.context_id FROM channel_identities i JOIN chat_bindings b ON b.chat_id = "
-        "i.platform_user_id WHERE i.platform_user_id = :p",
-        p=victim,
-    )
+    (victim_user, victim_ledger) = chat_user_and_ledger(engine, victim)
     token = await token_for(app, mallory)
     bait = await new_code(app, token)
 

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, text
 
 from financy.core.contracts.v1 import CaptureV1, Intent, ReplyKind, ReplyV1
 from financy.core.views.transactions import transactions
-from tests.support.captures import dev_capture
-from tests.support.groups import channel, chat_event, group_message, person, said, spend, total
+from tests.support.captures import dev_capture, said
+from tests.support.groups import channel, chat_event, group_message, person, spend, total
 from tests.support.ledger import ingest
 
 pytestmark = pytest.mark.integration

@@ -39,6 +39,7 @@ from financy.core.contracts.v1 import (
 )
 from tests.conftest import FIXTURES
 from tests.support.processes import financy_env, free_port, start, stop, wait_http
+from tests.support.replies import chat_reply
 from tests.support.telegram_api import BOT_ID, TOKEN, USERNAME, StandInBotApi
 
 pytestmark = pytest.mark.integration
@@ -435,16 +436,12 @@ def test_kinds_we_cannot_read_are_kept_and_empty_updates_acknowledged(start_edge
 
 
 def recorded(edge: Edge, chat_id: str, in_reply_to: str, tx: uuid.UUID) -> ReplyV1:
-    return ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key=idempotency_key("telegram", chat_id, in_reply_to),
+    return chat_reply(
+        "telegram",
+        chat_id,
+        in_reply_to,
+        ReplyKind.RECORDED,
         edge_id=edge.edge_id,
-        platform="telegram",
-        chat_id=chat_id,
-        in_reply_to=in_reply_to,
-        language="pt",
-        kind=ReplyKind.RECORDED,
         transactions=(
             RecordedTransaction(
                 transaction_id=tx,
@@ -458,7 +455,6 @@ def recorded(edge: Edge, chat_id: str, in_reply_to: str, tx: uuid.UUID) -> Reply
                 category_guesses=("groceries", "restaurants"),
             ),
         ),
-        created_at=dt.datetime.now(dt.UTC),
     )
 
 

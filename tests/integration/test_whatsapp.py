@@ -445,6 +445,18 @@ def test_a_failed_delivery_status_sends_the_reply_again(stack: Stack) -> None:
     assert again == first
 
 
+def owner_of(engine: Engine, wa_id: str) -> uuid.UUID | None:
+    """The user the WhatsApp identity ``wa_id`` belongs to, None before the core has seen it."""
+    with engine.connect() as conn:
+        owner: uuid.UUID | None = conn.execute(
+            text(
+                "SELECT user_id FROM channel_identities WHERE platform = 'whatsapp' AND platform_user_id = :w"
+            ),
+            {"w": wa_id},
+        ).scalar()
+    return owner
+
+
 def test_a_link_code_asks_first_and_the_pressed_button_links(stack: Stack, engine: Engine) -> None:
     wa = new_user()
     tag = uuid.uuid4().hex[:8]
@@ -465,13 +477,7 @@ def test_a_link_code_asks_first_and_the_pressed_button_links(stack: Stack, engin
     )
     (button,) = asked["interactive"]["action"]["buttons"]
     assert button["reply"] == {"id": f"confirm_link::/vincular {issued.code}", "title": "🔗 Vincular"}
-    with engine.connect() as conn:
-        owner = conn.execute(
-            text(
-                "SELECT user_id FROM channel_identities WHERE platform = 'whatsapp' AND platform_user_id = :w"
-            ),
-            {"w": wa},
-        ).scalar()
+    owner = owner_of(engine, wa)
     assert owner is not None
     assert owner != ana  # the chat user the core made at first contact
 
@@ -481,11 +487,5 @@ def test_a_link_code_asks_first_and_the_pressed_button_links(stack: Stack, engin
 
     linked = stack.sent_to(wa, 2)[1]
     assert linked["text"]["body"].startswith("🔗 Pronto! Esta conversa está ligada à sua conta")
-    with engine.connect() as conn:
-        owner = conn.execute(
-            text(
-                "SELECT user_id FROM channel_identities WHERE platform = 'whatsapp' AND platform_user_id = :w"
-            ),
-            {"w": wa},
-        ).scalar()
+    owner = owner_of(engine, wa)
     assert owner == ana

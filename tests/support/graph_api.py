@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 VERSION = "v21.0"
+#: The access token the unit tests' stand-in accepts.
+TOKEN = "EAAG-test-token"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 
 from financy.core.contracts.v1 import (
     CaptureV1,
@@ -12,12 +11,10 @@ from financy.core.contracts.v1 import (
     ChatEventV1,
     Intent,
     LedgerQuery,
-    ProposedTransaction,
     Sender,
     Understanding,
-    idempotency_key,
 )
-from tests.support.captures import NOW
+from tests.support.captures import NOW, capture, entry, record
 
 
 def person(user_id: str, name: str | None = None, *, admin: bool = False) -> Sender:
@@ -42,16 +39,13 @@ def group_message(
     at: dt.datetime = NOW,
 ) -> CaptureV1:
     """Return the capture of one Telegram message from ``sender`` in chat ``chat``."""
-    mid = message_id or uuid.uuid4().hex
-    return CaptureV1(
-        capture_id=uuid.uuid4(),
-        idempotency_key=idempotency_key("telegram", chat, mid),
+    return capture(
+        "telegram",
+        chat,
+        message_id or uuid.uuid4().hex,
+        sender,
+        at=at,
         edge_id=edge_id,
-        platform="telegram",
-        chat_id=chat,
-        message_id=mid,
-        sender=sender,
-        received_at=at,
         text="…",
         understanding=understanding,
         chat_type="group" if chat_type == "group" else "private",
@@ -71,16 +65,13 @@ def chat_event(
     edge_id: str = "edge-g",
 ) -> CaptureV1:
     """Return the capture of a change to group ``chat`` (bot added or removed, group migrated)."""
-    mid = message_id or f"event-{uuid.uuid4().hex}"
-    return CaptureV1(
-        capture_id=uuid.uuid4(),
-        idempotency_key=idempotency_key("telegram", chat, mid),
+    return capture(
+        "telegram",
+        chat,
+        message_id or f"event-{uuid.uuid4().hex}",
+        sender,
+        at=NOW,
         edge_id=edge_id,
-        platform="telegram",
-        chat_id=chat,
-        message_id=mid,
-        sender=sender,
-        received_at=NOW,
         text=None,
         chat_type="group",
         chat_event=ChatEventV1(kind=kind, chat_title=title, admins=admins, migrate_to_chat_id=migrate_to),
@@ -91,17 +82,7 @@ def spend(
     amount: str, merchant: str = "mercado", category: str = "groceries", confidence: float = 0.9
 ) -> Understanding:
     """'gastei {amount} no {merchant}' as the edge reads it."""
-    return Understanding(
-        language="pt",
-        intent=Intent.RECORD,
-        transactions=(ProposedTransaction(amount=Decimal(amount), merchant=merchant, category=category),),
-        confidence=confidence,
-    )
-
-
-def said(intent: Intent, **fields: object) -> Understanding:
-    """A command the edge read (``fields``: category, context_choice, ...)."""
-    return Understanding.model_validate({"language": "pt", "intent": intent, "confidence": 0.9, **fields})
+    return record(entry(amount, category, merchant), confidence=confidence)
 
 
 def total() -> Understanding:

@@ -12,8 +12,6 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-import pytest
-
 from financy.core.contracts.v1 import (
     CaptureV1,
     Intent,
@@ -25,26 +23,11 @@ from financy.core.contracts.v1 import (
 from financy.core.domain.commands import CreateUser, IssuedLinkCode, IssueLinkCode, LinkIdentity
 from financy.core.domain.links import ALPHABET, code_hash, new_code, normalize_code
 from financy.core.domain.model import Role
-from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
 from financy.core.service.messagebus import MessageBus
 from tests.support.captures import dev_capture
-from tests.unit.fakes import FakeUnitOfWork, Store
-
-
-@pytest.fixture
-def store() -> Store:
-    return Store()
-
-
-@pytest.fixture
-def bus(store: Store) -> MessageBus:
-    return bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
-
-
-def send(bus: MessageBus, cap: CaptureV1) -> ReplyV1 | None:
-    reply: ReplyV1 | None = bus.handle(command_for(cap))
-    return reply
+from tests.unit.bus import ingest
+from tests.unit.fakes import Store
 
 
 def link(
@@ -64,10 +47,10 @@ def start(sender: str, code: str | None, message_id: str | None = None) -> Captu
 
 def asked_and_confirmed(bus: MessageBus, sender: str, code: str) -> ReplyV1:
     """Send ``code``, then confirm it (the button's "/vincular CODE"); return the second reply."""
-    asked = send(bus, start(sender, code))
+    asked = ingest(bus, start(sender, code))
     assert asked is not None
     assert asked.kind is ReplyKind.LINK_CONFIRM, asked
-    reply = send(bus, link(sender, code))
+    reply = ingest(bus, link(sender, code))
     assert reply is not None
     return reply
 
@@ -125,7 +108,7 @@ def test_the_code_links_the_chat_and_folds_its_first_contact_user_into_the_accou
     bus: MessageBus, store: Store
 ) -> None:
     maria = account(bus)
-    first = send(bus, dev_capture("tg-maria", spend("30"), name="Maria"))
+    first = ingest(bus, dev_capture("tg-maria", spend("30"), name="Maria"))
     assert first is not None
     chat_user = store.identities[("devchat", "tg-maria")]
     chat_ledger = store.bindings[("devchat", "tg-maria")]
@@ -150,7 +133,7 @@ def test_the_code_links_the_chat_and_folds_its_first_contact_user_into_the_accou
     assert linked[0].before == {"user_id": chat_user}
     assert linked[0].after == {"platform": "devchat", "platform_user_id": "tg-maria", "user_id": maria}
     # The next message from that chat is the account's, in the same ledger.
-    after = send(bus, dev_capture("tg-maria", spend("12")))
+    after = ingest(bus, dev_capture("tg-maria", spend("12")))
     assert after is not None
     assert after.kind is ReplyKind.RECORDED
     assert store.transactions[-1].author_id == maria
@@ -161,15 +144,15 @@ def test_a_redelivered_link_message_changes_nothing(bus: MessageBus, store: Stor
     maria = account(bus)
     issued = issue(bus, maria)
     asking = start("tg-ana", issued.code, message_id="m0")
-    assert send(bus, asking) is not None
+    assert ingest(bus, asking) is not None
     events = len(store.events)
-    assert send(bus, asking) is None  # asked once
+    assert ingest(bus, asking) is None  # asked once
     assert len(store.events) == events
     message = link("tg-ana", issued.code, message_id="m1")
-    assert (first := send(bus, message)) is not None
+    assert (first := ingest(bus, message)) is not None
     assert first.kind is ReplyKind.LINKED
     events = len(store.events)
-    assert send(bus, message) is None
+    assert ingest(bus, message) is None
     assert len(store.events) == events
 
 
@@ -184,12 +167,12 @@ def test_a_used_expired_or_unknown_code_links_nothing(bus: MessageBus, store: St
         "link_unknown": "ZZZZ-ZZZZ",
     }
     for problem, code in cases.items():
-        reply = send(bus, link("tg-two", code))
+        reply = ingest(bus, link("tg-two", code))
         assert reply is not None
         assert (reply.kind, reply.problem) == (ReplyKind.LINK_INVALID, problem)
         assert store.identities[("devchat", "tg-two")] != maria
     for nonsense in ("hello", None):
-        reply = send(bus, link("tg-two", nonsense))
+        reply = ingest(bus, link("tg-two", nonsense))
         assert reply is not None
         assert (reply.kind, reply.problem) == (ReplyKind.LINK_INVALID, "link_unknown")
 
@@ -199,10 +182,10 @@ def test_the_same_account_again_is_linked_and_another_login_is_never_merged(
 ) -> None:
     maria = account(bus, "maria", link_platform="devchat", link_platform_user_id="tg-maria")
     joao = account(bus, "joao", link_platform="devchat", link_platform_user_id="tg-joao")
-    again = send(bus, link("tg-maria", issue(bus, maria).code))
+    again = ingest(bus, link("tg-maria", issue(bus, maria).code))
     assert again is not None
     assert again.kind is ReplyKind.LINKED
-    refused = send(bus, link("tg-joao", issue(bus, maria).code))
+    refused = ingest(bus, link("tg-joao", issue(bus, maria).code))
     assert refused is not None
     assert (refused.kind, refused.problem) == (ReplyKind.LINK_INVALID, "link_identity_taken")
     assert store.identities[("devchat", "tg-joao")] == joao
@@ -211,7 +194,7 @@ def test_the_same_account_again_is_linked_and_another_login_is_never_merged(
 
 def test_merging_keeps_the_stronger_role_where_both_are_members(bus: MessageBus, store: Store) -> None:
     maria = account(bus)
-    send(bus, dev_capture("tg-maria", spend("30")))
+    ingest(bus, dev_capture("tg-maria", spend("30")))
     chat_user = store.identities[("devchat", "tg-maria")]
     chat_ledger = store.bindings[("devchat", "tg-maria")]
     maria_ledger = next(c for (c, u) in store.members if u == maria)
@@ -250,12 +233,12 @@ def test_a_code_without_confirmation_changes_nothing_and_asks_naming_the_account
 ) -> None:
     ana = account(bus, "ana")
     store.users[ana]["display_name"] = "Ana Silva"
-    send(bus, dev_capture("tg-ana", spend("30"), name="Ana"))
+    ingest(bus, dev_capture("tg-ana", spend("30"), name="Ana"))
     chat_user = store.identities[("devchat", "tg-ana")]
     issued = issue(bus, ana)
     before = snapshot(store)
 
-    reply = send(bus, start("tg-ana", issued.code.lower().replace("-", ""), message_id="s1"))
+    reply = ingest(bus, start("tg-ana", issued.code.lower().replace("-", ""), message_id="s1"))
 
     assert reply is not None
     assert reply.kind is ReplyKind.LINK_CONFIRM
@@ -267,12 +250,12 @@ def test_a_code_without_confirmation_changes_nothing_and_asks_naming_the_account
     assert code.used_at is None
     assert not [e for e in store.events if e.name == "identity.linked" and e.before is not None]
     # asked again (a second tap of the deep link): the same question, still nothing consumed
-    again = send(bus, start("tg-ana", issued.code, message_id="s2"))
+    again = ingest(bus, start("tg-ana", issued.code, message_id="s2"))
     assert again is not None
     assert again.kind is ReplyKind.LINK_CONFIRM
     assert snapshot(store) == before
 
-    confirmed = send(bus, link("tg-ana", issued.code, message_id="c1"))
+    confirmed = ingest(bus, link("tg-ana", issued.code, message_id="c1"))
 
     assert confirmed is not None
     assert confirmed.kind is ReplyKind.LINKED
@@ -283,7 +266,7 @@ def test_a_code_without_confirmation_changes_nothing_and_asks_naming_the_account
     assert (code.used_at is not None, code.used_by_platform_user_id) == (True, "tg-ana")
     # a second press of the button (another message): already linked, nothing merged twice
     events = len([e for e in store.events if e.name == "identity.linked"])
-    twice = send(bus, link("tg-ana", issued.code, message_id="c2"))
+    twice = ingest(bus, link("tg-ana", issued.code, message_id="c2"))
     assert twice is not None
     assert twice.kind is ReplyKind.LINKED
     assert len([e for e in store.events if e.name == "identity.linked"]) == events
@@ -291,16 +274,16 @@ def test_a_code_without_confirmation_changes_nothing_and_asks_naming_the_account
 
 def test_a_confirmation_this_chat_was_never_asked_for_only_asks(bus: MessageBus, store: Store) -> None:
     mallory = account(bus, "mallory")
-    send(bus, dev_capture("tg-victim", spend("250"), name="Victim"))
+    ingest(bus, dev_capture("tg-victim", spend("250"), name="Victim"))
     victim = store.identities[("devchat", "tg-victim")]
     bait = issue(bus, mallory)
     # another chat was asked about the same code: that does not count for this one
-    assert (other := send(bus, start("tg-mallory", bait.code))) is not None
+    assert (other := ingest(bus, start("tg-mallory", bait.code))) is not None
     assert other.kind is ReplyKind.LINK_CONFIRM
     before = snapshot(store)
 
     # a "/vincular CODE" prefilled by someone's wa.me or t.me link: one tap and send
-    reply = send(bus, link("tg-victim", bait.code, message_id="prefilled"))
+    reply = ingest(bus, link("tg-victim", bait.code, message_id="prefilled"))
 
     assert reply is not None
     assert (reply.kind, reply.link_account) == (ReplyKind.LINK_CONFIRM, "mallory")
@@ -312,7 +295,7 @@ def test_a_confirmation_this_chat_was_never_asked_for_only_asks(bus: MessageBus,
         {"platform": "devchat", "platform_user_id": "tg-victim", "user_id": mallory},
     )
     # only now, asked and confirming again, is it linked
-    again = send(bus, link("tg-victim", bait.code, message_id="pressed"))
+    again = ingest(bus, link("tg-victim", bait.code, message_id="pressed"))
     assert again is not None
     assert again.kind is ReplyKind.LINKED
     assert store.identities[("devchat", "tg-victim")] == mallory
@@ -323,14 +306,14 @@ def test_a_code_made_by_another_account_and_tapped_by_a_victim_moves_nothing(
 ) -> None:
     mallory = account(bus, "mallory")
     store.users[mallory]["display_name"] = "Ana Silva"  # names are the code maker's to choose
-    send(bus, dev_capture("tg-victim", spend("250"), name="Victim"))
+    ingest(bus, dev_capture("tg-victim", spend("250"), name="Victim"))
     victim = store.identities[("devchat", "tg-victim")]
     victim_ledgers = {c for (c, u) in store.members if u == victim}
     assert victim_ledgers
     bait = issue(bus, mallory)
     before = snapshot(store)
 
-    reply = send(bus, start("tg-victim", bait.code))  # the victim taps t.me/<bot>?start=CODE
+    reply = ingest(bus, start("tg-victim", bait.code))  # the victim taps t.me/<bot>?start=CODE
 
     assert reply is not None
     assert (reply.kind, reply.link_account, reply.link_account_name) == (
@@ -343,7 +326,7 @@ def test_a_code_made_by_another_account_and_tapped_by_a_victim_moves_nothing(
     assert not any(u == mallory for (c, u) in store.members if c in victim_ledgers)
     assert store.identities[("devchat", "tg-victim")] == victim
     # the victim goes on recording: still into their own ledger, as themselves
-    after = send(bus, dev_capture("tg-victim", spend("12")))
+    after = ingest(bus, dev_capture("tg-victim", spend("12")))
     assert after is not None
     assert after.kind is ReplyKind.RECORDED
     assert store.transactions[-1].author_id == victim
@@ -363,7 +346,7 @@ def test_without_confirmation_bad_codes_get_the_same_answers(bus: MessageBus, st
         ("tg-joao", "link_identity_taken"): issue(bus, maria).code,
     }
     for (sender, problem), code in cases.items():
-        reply = send(bus, start(sender, code))
+        reply = ingest(bus, start(sender, code))
         assert reply is not None
         assert (reply.kind, reply.problem, reply.link_account) == (ReplyKind.LINK_INVALID, problem, None)
     assert store.identities[("devchat", "tg-joao")] == joao
@@ -375,7 +358,7 @@ def test_the_accounts_own_chat_is_told_it_is_linked_without_consuming_the_code(
 ) -> None:
     maria = account(bus, "maria", link_platform="devchat", link_platform_user_id="tg-maria")
     issued = issue(bus, maria)
-    reply = send(bus, start("tg-maria", issued.code))
+    reply = ingest(bus, start("tg-maria", issued.code))
     assert reply is not None
     assert reply.kind is ReplyKind.LINKED
     (code,) = store.link_codes.values()
@@ -385,7 +368,7 @@ def test_the_accounts_own_chat_is_told_it_is_linked_without_consuming_the_code(
 def test_an_account_without_a_display_name_is_named_by_its_username(bus: MessageBus, store: Store) -> None:
     maria = account(bus)
     store.users[maria]["display_name"] = None
-    reply = send(bus, start("tg-new", issue(bus, maria).code))
+    reply = ingest(bus, start("tg-new", issue(bus, maria).code))
     assert reply is not None
     assert (reply.kind, reply.link_account, reply.link_account_name) == (
         ReplyKind.LINK_CONFIRM,

@@ -9,14 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
 from financy.core.contracts.v1 import (
     CaptureV1,
     Intent,
-    ProposedTransaction,
     ReplyKind,
-    ReplyV1,
     SummaryRow,
     Understanding,
 )
@@ -28,45 +24,11 @@ from financy.core.domain.commands import (
     UndoLast,
 )
 from financy.core.domain.model import CaptureStatus, TransactionStatus
-from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
 from financy.core.service.messagebus import MessageBus
-from tests.support.captures import NOW, dev_capture
-from tests.unit.fakes import FakeUnitOfWork, Store
-
-
-@pytest.fixture
-def store() -> Store:
-    return Store()
-
-
-@pytest.fixture
-def bus(store: Store) -> MessageBus:
-    return bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
-
-
-def send(bus: MessageBus, cap: CaptureV1) -> ReplyV1:
-    reply: ReplyV1 | None = bus.handle(command_for(cap))
-    assert reply is not None
-    return reply
-
-
-def entry(
-    amount: str, category: str = "groceries", merchant: str = "mercado", **kw: object
-) -> ProposedTransaction:
-    return ProposedTransaction(amount=Decimal(amount), category=category, merchant=merchant, **kw)
-
-
-def record(
-    *entries: ProposedTransaction, confidence: float = 0.9, problem: str | None = None
-) -> Understanding:
-    return Understanding(
-        language="pt", intent=Intent.RECORD, transactions=entries, confidence=confidence, problem=problem
-    )
-
-
-def said(intent: Intent) -> Understanding:
-    return Understanding(language="pt", intent=intent, confidence=0.9)
+from tests.support.captures import NOW, dev_capture, entry, record, said
+from tests.unit.bus import send
+from tests.unit.fakes import Store
 
 
 def message(

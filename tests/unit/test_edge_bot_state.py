@@ -9,10 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from financy.bots.common.message import (
     OutsideWindowError,
@@ -25,28 +22,11 @@ from financy.bots.common.reply import Reply
 from financy.core.contracts.v1 import ReplyKind, ReplyV1
 from financy.edge.outbox.bots import DONE, FAILED, HELD, PENDING, EdgeBotState
 from financy.edge.sync.updates import DeliveryLoop, UpdateDrain, backoff_s
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[EdgeBotState]:
-    s = EdgeBotState(tmp_path / "bots.sqlite3")
-    yield s
-    s.close()
+from tests.support.replies import chat_reply
 
 
 def reply(chat_id: str = "42", platform: str = "telegram") -> ReplyV1:
-    return ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key=f"{platform}:{chat_id}:1",
-        edge_id="local",
-        platform=platform,
-        chat_id=chat_id,
-        in_reply_to="1",
-        language="pt",
-        kind=ReplyKind.HELP,
-        created_at=dt.datetime.now(dt.UTC),
-    )
+    return chat_reply(platform, chat_id, "1", ReplyKind.HELP)
 
 
 class Sender:

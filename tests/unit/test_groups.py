@@ -10,37 +10,19 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-import pytest
-
-from financy.core.contracts.v1 import CaptureV1, Intent, ReplyKind, ReplyV1
+from financy.core.contracts.v1 import Intent, ReplyKind
 from financy.core.domain.commands import BindGroup, ClaimPayer, ListOrSwitchContext, MigrateChat, UnbindGroup
 from financy.core.domain.model import ContextType, Role, TransactionStatus
 from financy.core.service import handlers
-from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
 from financy.core.service.handlers.contexts import choose, fold, ordered
 from financy.core.service.messagebus import MessageBus
-from tests.support.captures import dev_capture
-from tests.support.groups import channel, chat_event, group_message, person, said, spend, total
-from tests.unit.fakes import FakeUnitOfWork, Store
+from tests.support.captures import dev_capture, said
+from tests.support.groups import channel, chat_event, group_message, person, spend, total
+from tests.unit.bus import send
+from tests.unit.fakes import Store
 
 GROUP = "-1001"
-
-
-@pytest.fixture
-def store() -> Store:
-    return Store()
-
-
-@pytest.fixture
-def bus(store: Store) -> MessageBus:
-    return bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
-
-
-def send(bus: MessageBus, cap: CaptureV1) -> ReplyV1:
-    reply: ReplyV1 | None = bus.handle(command_for(cap))
-    assert reply is not None
-    return reply
 
 
 def user(store: Store, platform_user_id: str) -> uuid.UUID:

@@ -20,6 +20,7 @@ from financy.core.contracts.v1 import (
     SummaryV1,
     TransactionKind,
 )
+from tests.support.replies import chat_reply
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -38,19 +39,7 @@ def _tx(merchant: str = "padaria", amount: str = "12.50") -> RecordedTransaction
 
 
 def _reply(kind: ReplyKind, language: str = "pt", **fields: Any) -> ReplyV1:
-    return ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key="telegram:1:2",
-        edge_id="local",
-        platform="telegram",
-        chat_id="1",
-        in_reply_to="2",
-        language=language,
-        kind=kind,
-        created_at=dt.datetime.now(dt.UTC),
-        **fields,
-    )
+    return chat_reply("telegram", "1", "2", kind, language=language, **fields)
 
 
 PERSONAL = ContextChoice(context_id=uuid.uuid4(), name="Pessoal", type="personal", role="owner", current=True)

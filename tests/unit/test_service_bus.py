@@ -20,7 +20,6 @@ from financy.core.contracts.v1 import (
     LedgerQuery,
     ProposedTransaction,
     ReplyKind,
-    ReplyV1,
     Understanding,
 )
 from financy.core.domain.authorization import ALLOWED, Action, allows, authorize
@@ -41,7 +40,8 @@ from financy.core.service import handlers
 from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
 from financy.core.service.messagebus import MessageBus, UnhandledCommandError
-from tests.support.captures import NOW, dev_capture
+from tests.support.captures import NOW, dev_capture, said
+from tests.unit.bus import ingest
 from tests.unit.fakes import FakeUnitOfWork, Store
 
 
@@ -69,25 +69,6 @@ def spend(
         ),
         confidence=0.9,
     )
-
-
-def said(intent: Intent, **kw: object) -> Understanding:
-    return Understanding(language="pt", intent=intent, confidence=0.9, **kw)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def store() -> Store:
-    return Store()
-
-
-@pytest.fixture
-def bus(store: Store) -> MessageBus:
-    return bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
-
-
-def send(bus: MessageBus, cap: CaptureV1) -> ReplyV1 | None:
-    reply: ReplyV1 | None = bus.handle(command_for(cap))
-    return reply
 
 
 def test_a_capture_becomes_the_command_its_intent_names() -> None:
@@ -124,7 +105,7 @@ def test_every_intent_has_one_registered_translator_and_every_command_a_handler(
 def test_record_creates_user_ledger_and_binding_then_replies_through_the_outbox(
     bus: MessageBus, store: Store
 ) -> None:
-    reply = send(bus, capture("ana", spend("45.90")))
+    reply = ingest(bus, capture("ana", spend("45.90")))
     assert reply is not None
     assert reply.kind is ReplyKind.RECORDED
     (tx,) = store.transactions
@@ -147,27 +128,27 @@ def test_record_creates_user_ledger_and_binding_then_replies_through_the_outbox(
 
 def test_the_same_capture_twice_changes_nothing_the_second_time(bus: MessageBus, store: Store) -> None:
     first = capture("ana", spend("23"), message_id="m1")
-    assert send(bus, first) is not None
+    assert ingest(bus, first) is not None
     again = first.model_copy(update={"capture_id": uuid.uuid4()})
-    assert send(bus, again) is None
+    assert ingest(bus, again) is None
     assert len(store.transactions) == 1
     assert len(store.outbox) == 1
 
 
 def test_undo_and_recategorize_act_on_the_senders_last_entry(bus: MessageBus, store: Store) -> None:
-    send(bus, capture("ana", spend("40", merchant="Drogaria Boa Vida", category="shopping")))
-    fixed = send(bus, capture("ana", said(Intent.RECATEGORIZE, category="health")))
+    ingest(bus, capture("ana", spend("40", merchant="Drogaria Boa Vida", category="shopping")))
+    fixed = ingest(bus, capture("ana", said(Intent.RECATEGORIZE, category="health")))
     assert fixed is not None
     assert fixed.kind is ReplyKind.RECATEGORIZED
     assert fixed.transactions[0].category_name == "Saúde"
     # The merchant is remembered in this ledger: the next one there is health at once.
-    nxt = send(bus, capture("ana", spend("25", merchant="DROGARIA BOA VIDA", category="shopping")))
+    nxt = ingest(bus, capture("ana", spend("25", merchant="DROGARIA BOA VIDA", category="shopping")))
     assert nxt is not None
     assert nxt.transactions[0].category == "health"
     assert store.examples == [
         {"context_id": store.transactions[0].context_id, "text": "Drogaria Boa Vida", "category": "health"}
     ]
-    undone = send(bus, capture("ana", said(Intent.UNDO)))
+    undone = ingest(bus, capture("ana", said(Intent.UNDO)))
     assert undone is not None
     assert undone.kind is ReplyKind.UNDONE
     assert [t.status for t in store.transactions] == [TransactionStatus.RECORDED, TransactionStatus.REVERSED]
@@ -180,23 +161,23 @@ def test_low_confidence_is_asked_then_recorded_on_yes(bus: MessageBus, store: St
         transactions=(ProposedTransaction(amount=Decimal(45)),),
         confidence=0.3,
     )
-    asked = send(bus, capture("ana", unsure))
+    asked = ingest(bus, capture("ana", unsure))
     assert asked is not None
     assert asked.kind is ReplyKind.CONFIRM_REQUEST
     assert store.transactions == []
-    yes = send(bus, capture("ana", said(Intent.CONFIRM), at=NOW + dt.timedelta(minutes=1)))
+    yes = ingest(bus, capture("ana", said(Intent.CONFIRM), at=NOW + dt.timedelta(minutes=1)))
     assert yes is not None
     assert yes.kind is ReplyKind.RECORDED
     assert [t.money.amount for t in store.transactions] == [Decimal(45)]
-    late = send(bus, capture("ana", said(Intent.CONFIRM), at=NOW + dt.timedelta(days=2)))
+    late = ingest(bus, capture("ana", said(Intent.CONFIRM), at=NOW + dt.timedelta(days=2)))
     assert late is not None
     assert late.kind is ReplyKind.NOTHING_TO_CONFIRM
 
 
 def test_a_question_is_answered_from_the_ledger_in_its_time_zone(bus: MessageBus) -> None:
-    send(bus, capture("ana", spend("30.50")))
-    send(bus, capture("ana", spend("12", merchant="uber", category="transport")))
-    answer = send(bus, capture("ana", said(Intent.QUERY, query=LedgerQuery(category="groceries"))))
+    ingest(bus, capture("ana", spend("30.50")))
+    ingest(bus, capture("ana", spend("12", merchant="uber", category="transport")))
+    answer = ingest(bus, capture("ana", said(Intent.QUERY, query=LedgerQuery(category="groceries"))))
     assert answer is not None
     assert answer.answer is not None
     assert answer.answer.totals == (("BRL", Decimal("30.50")),)
@@ -204,7 +185,7 @@ def test_a_question_is_answered_from_the_ledger_in_its_time_zone(bus: MessageBus
 
 
 def test_category_guesses_reach_the_reply_without_the_chosen_one(bus: MessageBus) -> None:
-    reply = send(
+    reply = ingest(
         bus,
         capture("ana", spend("9", merchant="drogasil", category="health", guesses=("health", "shopping"))),
     )
@@ -217,11 +198,11 @@ def test_a_sender_who_is_not_a_member_reads_and_writes_nothing_in_that_ledger(
 ) -> None:
     """GIVEN Ana's chat bound to her ledger WHEN Bob writes and asks in it THEN he is told, and
     his messages are kept in his own ledger only."""
-    send(bus, capture("ana", spend("100")))
+    ingest(bus, capture("ana", spend("100")))
     ana_context = store.transactions[0].context_id
-    wrote = send(bus, capture("bob", spend("999"), chat="ana"))
-    asked = send(bus, capture("bob", said(Intent.QUERY, query=LedgerQuery()), chat="ana"))
-    undo = send(bus, capture("bob", said(Intent.UNDO), chat="ana"))
+    wrote = ingest(bus, capture("bob", spend("999"), chat="ana"))
+    asked = ingest(bus, capture("bob", said(Intent.QUERY, query=LedgerQuery()), chat="ana"))
+    undo = ingest(bus, capture("bob", said(Intent.UNDO), chat="ana"))
     for reply in (wrote, asked, undo):
         assert reply is not None
         assert reply.kind is ReplyKind.NOT_A_MEMBER
@@ -238,21 +219,21 @@ def test_a_sender_who_is_not_a_member_reads_and_writes_nothing_in_that_ledger(
 
 
 def test_a_viewer_may_ask_but_not_record(bus: MessageBus, store: Store) -> None:
-    send(bus, capture("ana", spend("100")))
-    send(bus, capture("vera", said(Intent.HELP)))  # Vera exists, with her own ledger
+    ingest(bus, capture("ana", spend("100")))
+    ingest(bus, capture("vera", said(Intent.HELP)))  # Vera exists, with her own ledger
     ana_context = store.transactions[0].context_id
     vera = store.identities[("devchat", "vera")]
     store.members[(ana_context, vera)] = Role.VIEWER
-    denied = send(bus, capture("vera", spend("5"), chat="ana"))
+    denied = ingest(bus, capture("vera", spend("5"), chat="ana"))
     assert denied is not None
     assert (denied.kind, denied.problem) == (ReplyKind.FORBIDDEN, "forbidden:record")
     assert len(store.transactions) == 1
-    answer = send(bus, capture("vera", said(Intent.QUERY, query=LedgerQuery()), chat="ana"))
+    answer = ingest(bus, capture("vera", said(Intent.QUERY, query=LedgerQuery()), chat="ana"))
     assert answer is not None
     assert answer.answer is not None
     assert answer.answer.totals == (("BRL", Decimal("100.00")),)
     store.members[(ana_context, vera)] = Role.EDITOR
-    allowed = send(bus, capture("vera", spend("5"), chat="ana"))
+    allowed = ingest(bus, capture("vera", spend("5"), chat="ana"))
     assert allowed is not None
     assert allowed.kind is ReplyKind.RECORDED
     assert {t.context_id for t in store.transactions} == {ana_context}
@@ -294,7 +275,7 @@ def test_a_failing_event_handler_is_logged_and_the_others_still_run(store: Store
 
     bus = bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
     bus.event_handlers["transaction.recorded"] = (broken, noted)
-    reply = send(bus, capture("ana", spend("10")))
+    reply = ingest(bus, capture("ana", spend("10")))
     assert reply is not None
     assert reply.kind is ReplyKind.RECORDED
     assert seen == ["transaction.recorded"]
@@ -309,7 +290,7 @@ def test_event_handlers_run_only_after_the_commit(store: Store) -> None:
 
     bus = bootstrap(uow_factory=lambda: FakeUnitOfWork(store))
     bus.event_handlers["transaction.recorded"] = (check,)
-    send(bus, capture("ana", spend("10")))
+    ingest(bus, capture("ana", spend("10")))
     assert committed_when_seen == [1]
 
 
@@ -322,7 +303,7 @@ def test_a_batch_is_one_unit_of_work(store: Store) -> None:
     assert store.published == {7}
     broken = [command_for(capture("ana", spend("4"))), object()]
     with pytest.raises(UnhandledCommandError):
-        bus.handle_many(broken)  # type: ignore[list-item]
+        bus.handle_many(broken)  # type: ignore[arg-type]
     assert len(store.transactions) == 3
 
 

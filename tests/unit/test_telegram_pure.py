@@ -24,7 +24,8 @@ from financy.bots.telegram.callbacks import (
 )
 from financy.bots.telegram.client import keyboard, lenient
 from financy.bots.telegram.utf16 import utf16_len, utf16_remove, utf16_slice, utf16_to_index
-from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1, TransactionKind
+from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, TransactionKind
+from tests.support.replies import chat_reply
 
 TX = uuid.UUID("0190f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6")
 
@@ -133,16 +134,13 @@ def test_a_press_is_the_message_in_the_pressers_language() -> None:
 def test_press_texts_are_the_values_render_gives() -> None:
     """The words a press sends are the very values under render's buttons, in both languages."""
     for language in ("pt", "en"):
-        reply = ReplyV1(
-            reply_id=uuid.uuid4(),
-            capture_id=uuid.uuid4(),
-            idempotency_key="telegram:1:2",
-            edge_id="e",
-            platform="telegram",
-            chat_id="1",
-            in_reply_to="2",
+        reply = chat_reply(
+            "telegram",
+            "1",
+            "2",
+            ReplyKind.RECORDED,
             language=language,
-            kind=ReplyKind.RECORDED,
+            edge_id="e",
             transactions=(
                 RecordedTransaction(
                     transaction_id=TX,
@@ -306,20 +304,14 @@ def test_telegram_urls_default_and_derive() -> None:
 
 
 def test_a_link_confirmation_button_carries_its_code_and_comes_back_as_the_confirmation() -> None:
-    reply = ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key="telegram:1:2",
-        edge_id="local",
-        platform="telegram",
-        chat_id="1",
-        in_reply_to="2",
-        language="pt",
-        kind=ReplyKind.LINK_CONFIRM,
+    reply = chat_reply(
+        "telegram",
+        "1",
+        "2",
+        ReplyKind.LINK_CONFIRM,
         link_account="ana",
         link_account_name="Ana Silva",
         link_code="K7QM-2XPD",
-        created_at=dt.datetime.now(dt.UTC),
     )
     markup = keyboard(render(reply).buttons)
     assert markup is not None

@@ -7,22 +7,22 @@ about what the adapter asks Telegram and what it hands on); the bot state is the
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from financy.bots.common.message import InboundMessage, IntakeResult, RetryLaterError, UndeliverableError
+from financy.bots.common.message import RetryLaterError, UndeliverableError
 from financy.bots.common.ratelimit import RateLimiter
 from financy.bots.common.render import render
 from financy.bots.telegram.client import TelegramBot, TelegramConfig
 from financy.core.contracts.v1 import ReplyKind, ReplyV1
 from financy.edge.outbox.bots import EdgeBotState
 from tests.conftest import FIXTURES
+from tests.support.intake import RecordingIntake
+from tests.support.replies import chat_reply
 from tests.support.telegram_api import TOKEN, USERNAME, StandInBotApi
 
 
@@ -35,17 +35,10 @@ def api() -> Iterator[StandInBotApi]:
         server.stop()
 
 
-class Collected:
-    def __init__(self) -> None:
-        self.messages: list[InboundMessage] = []
-
-    async def __call__(self, inbound: InboundMessage) -> IntakeResult:
-        self.messages.append(inbound)
-        return IntakeResult(f"telegram:{inbound.chat_id}:{inbound.message_id}", accepted=True)
-
-
-def bot(api: StandInBotApi, tmp_path: Path, **config: Any) -> tuple[TelegramBot, Collected, EdgeBotState]:
-    intake = Collected()
+def bot(
+    api: StandInBotApi, tmp_path: Path, **config: Any
+) -> tuple[TelegramBot, RecordingIntake, EdgeBotState]:
+    intake = RecordingIntake()
     state = EdgeBotState(tmp_path / "bots.sqlite3")
     cfg = TelegramConfig(
         token=TOKEN,
@@ -58,19 +51,7 @@ def bot(api: StandInBotApi, tmp_path: Path, **config: Any) -> tuple[TelegramBot,
 
 
 def question(chat_id: str = "12345678", in_reply_to: str = "11223") -> ReplyV1:
-    return ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key=f"telegram:{chat_id}:{in_reply_to}",
-        edge_id="e",
-        platform="telegram",
-        chat_id=chat_id,
-        in_reply_to=in_reply_to,
-        language="pt",
-        kind=ReplyKind.QUESTION,
-        problem="no_amount",
-        created_at=dt.datetime.now(dt.UTC),
-    )
+    return chat_reply("telegram", chat_id, in_reply_to, ReplyKind.QUESTION, edge_id="e", problem="no_amount")
 
 
 def error(status: int, description: str, **parameters: Any) -> tuple[int, dict[str, Any]]:

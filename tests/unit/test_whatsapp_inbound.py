@@ -9,60 +9,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from financy.bots.common.message import InboundMessage, IntakeResult, SentMessage
+from financy.bots.common.message import InboundMessage, SentMessage
 from financy.bots.whatsapp.graph import GraphClient, GraphConfig
 from financy.bots.whatsapp.inbound import WhatsAppInbound
 from financy.bots.whatsapp.sender import WhatsAppSender
 from financy.bots.whatsapp.webhook import split_units
 from financy.edge.outbox.bots import EdgeBotState
 from tests.conftest import FIXTURES
-from tests.support.graph_api import Call, GraphStandIn
+from tests.support.graph_api import TOKEN, Call, GraphStandIn
+from tests.support.intake import RecordingIntake
 
-TOKEN = "EAAG-test-token"
 WA_ID = "972987654321"
 TX = uuid.UUID("0190a3c4-1111-7222-8333-444455556666")
-
-
-class Recorder:
-    """An intake that keeps what it is handed."""
-
-    def __init__(self) -> None:
-        self.messages: list[InboundMessage] = []
-
-    async def __call__(self, inbound: InboundMessage) -> IntakeResult:
-        self.messages.append(inbound)
-        return IntakeResult(f"whatsapp:{inbound.chat_id}:{inbound.message_id}", accepted=True)
-
-
-@pytest.fixture
-def graph() -> Iterator[GraphStandIn]:
-    server = GraphStandIn(TOKEN).start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[EdgeBotState]:
-    bots = EdgeBotState(tmp_path / "bots.sqlite3")
-    try:
-        yield bots
-    finally:
-        bots.close()
 
 
 class Setup:
     def __init__(self, graph: GraphStandIn, state: EdgeBotState, max_media_bytes: int = 1000) -> None:
         self.client = GraphClient(GraphConfig(TOKEN, "1122334455667", graph.base_url))
         self.sender = WhatsAppSender(self.client, state, queue=state)
-        self.intake = Recorder()
+        self.intake = RecordingIntake()
         self.inbound = WhatsAppInbound(
             self.intake, state, self.client, self.sender, max_media_bytes=max_media_bytes
         )

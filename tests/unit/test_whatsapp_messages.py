@@ -17,7 +17,8 @@ from financy.bots.whatsapp.messages import (
     button_id,
     parse_button_id,
 )
-from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1
+from financy.core.contracts.v1 import RecordedTransaction, ReplyKind
+from tests.support.replies import chat_reply
 
 TX = "0190a3c4-1111-7222-8333-444455556666"
 
@@ -128,19 +129,7 @@ def test_a_rendered_recorded_reply_with_guesses_becomes_a_list_or_buttons() -> N
             "category_guesses": ["restaurants", "shopping", "health"],
         }
     )
-    reply = ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key="whatsapp:55:wamid.a",
-        edge_id="local",
-        platform="whatsapp",
-        chat_id="55",
-        in_reply_to="wamid.a",
-        language="pt",
-        kind=ReplyKind.RECORDED,
-        transactions=(tx,),
-        created_at=dt.datetime.now(dt.UTC),
-    )
+    reply = chat_reply("whatsapp", "55", "wamid.a", ReplyKind.RECORDED, transactions=(tx,))
     rendered = render(reply)
     body = build_message("55", rendered, language="pt", context_message_id="wamid.a")
     ids = (
@@ -159,20 +148,14 @@ def test_a_rendered_recorded_reply_with_guesses_becomes_a_list_or_buttons() -> N
 
 
 def test_a_link_confirmation_is_one_reply_button_whose_id_brings_the_code_back() -> None:
-    reply = ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key="whatsapp:55:wamid.b",
-        edge_id="local",
-        platform="whatsapp",
-        chat_id="55",
-        in_reply_to="wamid.b",
-        language="pt",
-        kind=ReplyKind.LINK_CONFIRM,
+    reply = chat_reply(
+        "whatsapp",
+        "55",
+        "wamid.b",
+        ReplyKind.LINK_CONFIRM,
         link_account="ana",
         link_account_name="Ana Silva",
         link_code="K7QM-2XPD",
-        created_at=dt.datetime.now(dt.UTC),
     )
     body = build_message("55", render(reply), language="pt", context_message_id="wamid.b")
     assert body["type"] == "interactive"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -16,43 +14,21 @@ from financy.bots.whatsapp.graph import GraphClient, GraphConfig
 from financy.bots.whatsapp.sender import WhatsAppSender
 from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1
 from financy.edge.outbox.bots import EdgeBotState
-from tests.support.graph_api import Call, GraphStandIn
+from tests.support.graph_api import TOKEN, Call, GraphStandIn
 from tests.support.processes import free_port
+from tests.support.replies import chat_reply
 
-TOKEN = "EAAG-test-token"
 CHAT = "5511988887777"
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def graph() -> Iterator[GraphStandIn]:
-    server = GraphStandIn(TOKEN).start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[EdgeBotState]:
-    bots = EdgeBotState(tmp_path / "bots.sqlite3")
-    try:
-        yield bots
-    finally:
-        bots.close()
-
-
 def _reply(transactions: int = 1) -> ReplyV1:
-    return ReplyV1(
-        reply_id=uuid.uuid4(),
-        capture_id=uuid.uuid4(),
-        idempotency_key=f"whatsapp:{CHAT}:wamid.in1",
-        edge_id="local",
-        platform="whatsapp",
-        chat_id=CHAT,
-        in_reply_to="wamid.in1",
-        language="pt",
-        kind=ReplyKind.RECORDED,
+    return chat_reply(
+        "whatsapp",
+        CHAT,
+        "wamid.in1",
+        ReplyKind.RECORDED,
+        created_at=NOW,
         transactions=tuple(
             RecordedTransaction.model_validate(
                 {
@@ -65,7 +41,6 @@ def _reply(transactions: int = 1) -> ReplyV1:
             )
             for _ in range(transactions)
         ),
-        created_at=NOW,
     )
 
 

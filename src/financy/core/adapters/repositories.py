@@ -13,7 +13,20 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, case, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -617,76 +630,48 @@ class SqlTransactions(TransactionsRepository):
         if items:
             self.conn.execute(_INSERT_ITEMS, items)
 
+    def _recorded_for_update(self, *where: ColumnElement[bool], newest: bool = False) -> Transaction | None:
+        """The recorded transaction matching ``where``, locked (``newest``: the latest of several), or None."""
+        tx = orm.transactions
+        query = select(tx).where(*where, tx.c.status == TransactionStatus.RECORDED.value)
+        if newest:
+            query = query.order_by(tx.c.created_at.desc(), tx.c.id.desc()).limit(1)
+        row = self.conn.execute(query.with_for_update()).first()
+        return None if row is None else _transaction(row)
+
+    def _set(self, transaction_id: uuid.UUID, **values: object) -> None:
+        """Overwrite ``values`` (column: value) of one transaction and stamp its ``updated_at``."""
+        tx = orm.transactions
+        self.conn.execute(update(tx).where(tx.c.id == transaction_id).values(**values, updated_at=func.now()))
+
     def last_recorded(self, context_id: uuid.UUID, author_id: uuid.UUID) -> Transaction | None:
         """See :meth:`TransactionsRepository.last_recorded`."""
         tx = orm.transactions
-        row = self.conn.execute(
-            select(tx)
-            .where(
-                tx.c.context_id == context_id,
-                tx.c.author_id == author_id,
-                tx.c.status == TransactionStatus.RECORDED.value,
-            )
-            .order_by(tx.c.created_at.desc(), tx.c.id.desc())
-            .limit(1)
-            .with_for_update()
-        ).first()
-        if row is None:
-            return None
-        return _transaction(row)
+        return self._recorded_for_update(
+            tx.c.context_id == context_id, tx.c.author_id == author_id, newest=True
+        )
 
     def recorded(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> Transaction | None:
         """See :meth:`TransactionsRepository.recorded`."""
         tx = orm.transactions
-        row = self.conn.execute(
-            select(tx)
-            .where(
-                tx.c.id == transaction_id,
-                tx.c.context_id == context_id,
-                tx.c.status == TransactionStatus.RECORDED.value,
-            )
-            .with_for_update()
-        ).first()
-        return None if row is None else _transaction(row)
+        return self._recorded_for_update(tx.c.id == transaction_id, tx.c.context_id == context_id)
 
     def last_unpaid(self, context_id: uuid.UUID) -> Transaction | None:
         """See :meth:`TransactionsRepository.last_unpaid`."""
         tx = orm.transactions
-        row = self.conn.execute(
-            select(tx)
-            .where(
-                tx.c.context_id == context_id,
-                tx.c.paid_by.is_(None),
-                tx.c.status == TransactionStatus.RECORDED.value,
-            )
-            .order_by(tx.c.created_at.desc(), tx.c.id.desc())
-            .limit(1)
-            .with_for_update()
-        ).first()
-        return None if row is None else _transaction(row)
+        return self._recorded_for_update(tx.c.context_id == context_id, tx.c.paid_by.is_(None), newest=True)
 
     def set_paid_by(self, transaction_id: uuid.UUID, user_id: uuid.UUID) -> None:
         """See :meth:`TransactionsRepository.set_paid_by`."""
-        tx = orm.transactions
-        self.conn.execute(
-            update(tx).where(tx.c.id == transaction_id).values(paid_by=user_id, updated_at=func.now())
-        )
+        self._set(transaction_id, paid_by=user_id)
 
     def reverse(self, transaction_id: uuid.UUID) -> None:
         """See :meth:`TransactionsRepository.reverse`."""
-        tx = orm.transactions
-        self.conn.execute(
-            update(tx)
-            .where(tx.c.id == transaction_id)
-            .values(status=TransactionStatus.REVERSED.value, updated_at=func.now())
-        )
+        self._set(transaction_id, status=TransactionStatus.REVERSED.value)
 
     def set_category(self, transaction_id: uuid.UUID, category: str) -> None:
         """See :meth:`TransactionsRepository.set_category`."""
-        tx = orm.transactions
-        self.conn.execute(
-            update(tx).where(tx.c.id == transaction_id).values(category=category, updated_at=func.now())
-        )
+        self._set(transaction_id, category=category)
 
     def totals(
         self,

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from financy.bots.common.message import SentMessage
+from financy.edge.outbox.store import open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS updates (
@@ -101,14 +101,9 @@ class EdgeBotState:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path, _SCHEMA)
 
     # --- updates --------------------------------------------------------------------------------
 

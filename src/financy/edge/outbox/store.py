@@ -72,6 +72,22 @@ class PendingCapture:
     payload: str
 
 
+def open_database(path: Path, schema: str) -> sqlite3.Connection:
+    """Open (creating its folder and ``schema``'s tables) the SQLite database at ``path`` for one process.
+
+    Autocommit (``isolation_level=None``), usable from any thread behind the caller's lock, WAL with
+    ``synchronous=NORMAL`` (a committed row survives a process crash; fsync at checkpoints) and a
+    5 s busy timeout. Raises :class:`sqlite3.Error` where the file cannot be opened or is not SQLite.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=5000")
+    db.executescript(schema)
+    return db
+
+
 class EdgeOutbox:
     """SQLite-backed outbox in ``<edge_dir>/outbox.sqlite3`` (thread-safe, one connection).
 
@@ -80,15 +96,9 @@ class EdgeOutbox:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a committed capture survives a process crash; fsync at checkpoints.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path, _SCHEMA)
 
     def put(self, idempotency_key: str, payload: str) -> bool:
         """Store a capture; return ``False`` if that idempotency key was stored before."""
