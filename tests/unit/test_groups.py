@@ -337,7 +337,7 @@ def test_contexto_lists_and_switches_a_private_chat(bus: MessageBus, store: Stor
     family = group_ledger(store)
     private = group_message(person("ana"), "ana", said(Intent.CONTEXTS), chat_type="private")
     listed = send(bus, private)
-    assert listed.kind is ReplyKind.CONTEXTS
+    assert (listed.kind, listed.problem) == (ReplyKind.CONTEXTS, None)
     assert [(c.name, c.type, c.role, c.current) for c in listed.contexts] == [
         ("Ana", "personal", "owner", True),
         ("Família Silva", "family", "owner", False),
@@ -387,6 +387,7 @@ def test_contexto_in_a_group_lists_but_never_switches(bus: MessageBus, store: St
     send(bus, chat_event(person("ana"), GROUP, "bot_added", title="Casa"))
     listed = send(bus, group_message(person("ana"), GROUP, said(Intent.CONTEXTS)))
     assert [(c.name, c.current) for c in listed.contexts] == [("Ana", False), ("Casa", True)]
+    assert listed.problem == "group_ledger_fixed"  # the list says so instead of how to switch
     refused = send(bus, group_message(person("ana"), GROUP, said(Intent.CONTEXTS, context_choice="1")))
     assert (refused.kind, refused.problem) == (ReplyKind.FORBIDDEN, "group_ledger_fixed")
     assert group_ledger(store) == listed.contexts[1].context_id

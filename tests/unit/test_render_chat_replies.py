@@ -137,6 +137,16 @@ def test_the_ledgers_are_numbered_with_the_current_one_marked() -> None:
         "📒 Seus livros de contas:\n1. Pessoal (pessoal · dono) ✅"
     )
     assert render_reply(_reply(ReplyKind.CONTEXTS, "en")) == "📒 You have no ledgers yet."
+    # Listed in a group: its ledger is fixed, so no "switch with" hint.
+    family_here = (
+        PERSONAL.model_copy(update={"current": False}),
+        FAMILY.model_copy(update={"current": True}),
+    )
+    in_group = render_reply(_reply(ReplyKind.CONTEXTS, contexts=family_here, problem="group_ledger_fixed"))
+    assert in_group.endswith(
+        "Este grupo registra sempre no livro ✅; /contexto troca de livro numa conversa privada comigo."
+    )
+    assert "Troque com" not in in_group
 
 
 def test_a_switch_names_the_ledger_and_an_unknown_one_lists_them() -> None:

@@ -258,6 +258,9 @@ _STRINGS: dict[str, dict[str, str]] = {
         "role.viewer": "leitor",
         "contexts": "📒 Seus livros de contas:",
         "contexts.hint": "Troque com /contexto {n}",
+        "contexts.fixed": (
+            "Este grupo registra sempre no livro ✅; /contexto troca de livro numa conversa privada comigo."
+        ),
         "contexts.none": "📒 Você ainda não tem livros de contas.",
         "context_switched": "🔀 Agora esta conversa registra em: {name} ({type}).",
         "context_switched.bare": "🔀 Livro de contas trocado.",
@@ -475,6 +478,9 @@ _STRINGS: dict[str, dict[str, str]] = {
         "role.viewer": "viewer",
         "contexts": "📒 Your ledgers:",
         "contexts.hint": "Switch with /context {n}",
+        "contexts.fixed": (
+            "This group always records into the ✅ ledger; /context switches ledgers in a private chat with me."
+        ),
         "contexts.none": "📒 You have no ledgers yet.",
         "context_switched": "🔀 This chat now records into: {name} ({type}).",
         "context_switched.bare": "🔀 Ledger switched.",
@@ -623,12 +629,14 @@ def _context_line(number: int, choice: ContextChoice, s: dict[str, str]) -> str:
     return f"{number}. {choice.name} ({s[f'type.{choice.type}']} · {s[f'role.{choice.role}']}){mark}"
 
 
-def _contexts(contexts: Sequence[ContextChoice], s: dict[str, str]) -> str:
+def _contexts(contexts: Sequence[ContextChoice], s: dict[str, str], problem: str | None = None) -> str:
     if not contexts:
         return s["contexts.none"]
     lines = [s["contexts"], *(_context_line(n, c, s) for n, c in enumerate(contexts, start=1))]
     other = next((n for n, c in enumerate(contexts, start=1) if not c.current), None)
-    if other is not None:
+    if problem == "group_ledger_fixed":
+        lines.append(s["contexts.fixed"])
+    elif other is not None:
         lines.append(s["contexts.hint"].format(n=other))
     return "\n".join(lines)
 
@@ -802,7 +810,7 @@ def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
     kind = reply.kind
     first = reply.contexts[0] if reply.contexts else None
     if kind is ReplyKind.CONTEXTS:
-        return _contexts(reply.contexts, s)
+        return _contexts(reply.contexts, s, reply.problem)
     if kind is ReplyKind.CONTEXT_SWITCHED:
         if first is None:
             return s["context_switched.bare"]

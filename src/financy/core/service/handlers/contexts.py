@@ -67,7 +67,9 @@ def _decide(cmd: ListOrSwitchContext, scope: ChatScope, uow: AbstractUnitOfWork)
     options = ordered(uow.contexts.memberships(scope.author_id))
     listed = [_choice(c, r, c.id == scope.context.id) for c, r in options]
     if cmd.choice is None or not cmd.choice.strip():
-        return Outcome(ReplyKind.CONTEXTS, contexts=listed)
+        # In a group the list says the group's ledger is fixed, instead of how to switch.
+        fixed = GROUP_LEDGER_FIXED if scope.chat_type == "group" else None
+        return Outcome(ReplyKind.CONTEXTS, problem=fixed, contexts=listed)
     if scope.chat_type == "group":
         return Outcome(ReplyKind.FORBIDDEN, problem=GROUP_LEDGER_FIXED)
     chosen = choose(cmd.choice, options)
