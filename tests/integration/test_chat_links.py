@@ -192,6 +192,58 @@ async def test_a_code_from_the_api_links_a_chat_and_its_ledger_joins_the_dashboa
     assert other_owner != maria.user_id
 
 
+async def test_a_code_in_a_group_is_refused_and_a_confirmation_counts_only_where_it_was_asked(
+    app: ApiApp, engine: Engine
+) -> None:
+    maria = new_user(engine)
+    token = await token_for(app, maria)
+    issued = await new_code(app, token)
+    group, bob = f"-100{tag()}", f"tg{tag()}"
+
+    def in_group(sender: str, confirmed: bool) -> CaptureV1:
+        cap = dev_capture(
+            sender, said(Intent.LINK, link_code=issued["code"], link_confirmed=confirmed), chat=group
+        )
+        return cap.model_copy(update={"chat_type": "group"})
+
+    # Maria pastes her code in the group; Bob presses the confirm button twice.
+    for sender, confirmed in ((maria.devchat_id, False), (bob, True), (bob, True)):
+        reply = send(engine, in_group(sender, confirmed))
+        assert (reply.kind, reply.problem) == (ReplyKind.LINK_INVALID, "link_private_only")
+        assert (reply.link_account, reply.link_account_name, reply.link_code) == (None, None, None)
+    (bob_user,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=bob)
+    assert bob_user != maria.user_id
+    (asked,) = one(
+        engine, "SELECT count(*) FROM events WHERE name = 'link_code.asked' AND actor_id = :u", u=bob_user
+    )
+    assert asked == 0
+    (used_at,) = one(engine, "SELECT used_at FROM link_codes WHERE user_id = :u", u=maria.user_id)
+    assert used_at is None
+
+    # Bob asked in one chat, confirming in another: asked again there, nothing linked.
+    understanding = said(Intent.LINK, link_code=issued["code"], link_confirmed=False)
+    assert send(engine, dev_capture(bob, understanding, chat=f"r1{bob}")).kind is ReplyKind.LINK_CONFIRM
+    confirm = said(Intent.LINK, link_code=issued["code"], link_confirmed=True)
+    elsewhere = send(engine, dev_capture(bob, confirm, chat=f"r2{bob}"))
+    assert (elsewhere.kind, elsewhere.link_account) == (ReplyKind.LINK_CONFIRM, maria.username)
+    (owner,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=bob)
+    assert owner == bob_user
+
+    # Maria sends her own code from her own chat: linked already, and the code is used up.
+    mine = send(engine, link_message(maria.devchat_id, issued["code"]))
+    assert mine.kind is ReplyKind.LINKED
+    used = one(
+        engine,
+        "SELECT used_at, used_by_platform_user_id FROM link_codes WHERE user_id = :u",
+        u=maria.user_id,
+    )
+    assert (used[0] is not None, used[1]) == (True, maria.devchat_id)
+    late = send(engine, dev_capture(bob, confirm, chat=f"r2{bob}"))
+    assert (late.kind, late.problem) == (ReplyKind.LINK_INVALID, "link_used")
+    (owner,) = one(engine, "SELECT user_id FROM channel_identities WHERE platform_user_id = :p", p=bob)
+    assert owner == bob_user
+
+
 async def test_an_expired_or_unknown_code_links_nothing(app: ApiApp, engine: Engine) -> None:
     maria = new_user(engine)
     token = await token_for(app, maria)

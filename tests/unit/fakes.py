@@ -267,12 +267,13 @@ class FakeLinks(LinksRepository):
                     code, used_at=at, used_by_platform=platform, used_by_platform_user_id=platform_user_id
                 )
 
-    def was_asked(self, link_id: uuid.UUID, platform: str, platform_user_id: str) -> bool:
+    def was_asked(self, link_id: uuid.UUID, platform: str, platform_user_id: str, *, chat_id: str) -> bool:
         return any(
             e.name == "link_code.asked"
             and e.entity_id == link_id
             and e.after is not None
-            and (e.after.get("platform"), e.after.get("platform_user_id")) == (platform, platform_user_id)
+            and (e.after.get("platform"), e.after.get("platform_user_id"), e.after.get("chat_id"))
+            == (platform, platform_user_id, chat_id)
             for e in self.s.events
         )
 

@@ -26,6 +26,7 @@ from financy.core.domain.model import Role
 from financy.core.service.handlers import command_for
 from financy.core.service.messagebus import MessageBus
 from tests.support.captures import dev_capture
+from tests.support.groups import group_message, person
 from tests.unit.bus import ingest
 from tests.unit.fakes import Store
 
@@ -292,7 +293,7 @@ def test_a_confirmation_this_chat_was_never_asked_for_only_asks(bus: MessageBus,
     asked = [e for e in store.events if e.name == "link_code.asked"]
     assert [(e.actor_id, e.after) for e in asked][-1] == (
         victim,
-        {"platform": "devchat", "platform_user_id": "tg-victim", "user_id": mallory},
+        {"platform": "devchat", "platform_user_id": "tg-victim", "chat_id": "tg-victim", "user_id": mallory},
     )
     # only now, asked and confirming again, is it linked
     again = ingest(bus, link("tg-victim", bait.code, message_id="pressed"))
@@ -353,7 +354,7 @@ def test_without_confirmation_bad_codes_get_the_same_answers(bus: MessageBus, st
     assert store.identities[("devchat", "tg-two")] not in (maria, joao)
 
 
-def test_the_accounts_own_chat_is_told_it_is_linked_without_consuming_the_code(
+def test_the_accounts_own_chat_is_told_it_is_linked_and_the_code_is_used_up(
     bus: MessageBus, store: Store
 ) -> None:
     maria = account(bus, "maria", link_platform="devchat", link_platform_user_id="tg-maria")
@@ -362,7 +363,14 @@ def test_the_accounts_own_chat_is_told_it_is_linked_without_consuming_the_code(
     assert reply is not None
     assert reply.kind is ReplyKind.LINKED
     (code,) = store.link_codes.values()
-    assert code.used_at is None
+    # A copy of the code that leaked (pasted somewhere) must not stay good for anyone else.
+    assert (code.used_at is not None, code.used_by_platform_user_id) == (True, "tg-maria")
+    leaked = ingest(bus, start("tg-other", issued.code))
+    assert leaked is not None
+    assert (leaked.kind, leaked.problem, leaked.link_account) == (ReplyKind.LINK_INVALID, "link_used", None)
+    again = ingest(bus, start("tg-maria", issued.code))
+    assert again is not None
+    assert again.kind is ReplyKind.LINKED
 
 
 def test_an_account_without_a_display_name_is_named_by_its_username(bus: MessageBus, store: Store) -> None:
@@ -375,3 +383,65 @@ def test_an_account_without_a_display_name_is_named_by_its_username(bus: Message
         "maria",
         None,
     )
+
+
+# --- where a code may be sent ----------------------------------------------------------------------
+
+
+def in_group(sender: str, code: str, message_id: str | None = None, *, confirmed: bool) -> CaptureV1:
+    """``sender``'s "/start CODE" (or with ``confirmed`` the button's "/vincular CODE") in a group."""
+    said = Understanding(
+        language="pt", intent=Intent.LINK, confidence=0.99, link_code=code, link_confirmed=confirmed
+    )
+    return group_message(person(sender), "-1001", said, message_id=message_id)
+
+
+def test_a_code_sent_in_a_group_is_refused_names_no_account_and_stays_unused(
+    bus: MessageBus, store: Store
+) -> None:
+    victim = account(bus, "ana", link_platform="telegram", link_platform_user_id="tg-ana")
+    store.users[victim]["display_name"] = "Ana Silva"
+    issued = issue(bus, victim)
+    ingest(bus, group_message(person("tg-bob"), "-1001", spend("5")))  # Bob writes in the group first
+    bob = store.identities[("telegram", "tg-bob")]
+    before = snapshot(store)[3]  # the link codes (writing in the group makes Ana a member of it)
+    events = len(store.events)
+
+    pasted = ingest(bus, in_group("tg-ana", issued.code, confirmed=False))
+    # another member presses the "Vincular" button twice
+    pressed = [ingest(bus, in_group("tg-bob", issued.code, f"press{n}", confirmed=True)) for n in (1, 2)]
+
+    for reply in (pasted, *pressed):
+        assert reply is not None
+        assert (reply.kind, reply.problem) == (ReplyKind.LINK_INVALID, "link_private_only")
+        assert (reply.link_account, reply.link_account_name, reply.link_code) == (None, None, None)
+    assert snapshot(store)[3] == before
+    assert store.identities[("telegram", "tg-bob")] == bob
+    assert store.identities[("telegram", "tg-ana")] == victim
+    assert not [e for e in store.events[events:] if e.name in ("link_code.asked", "identity.linked")]
+    # the code is still good in a private chat
+    assert asked_and_confirmed(bus, "tg-new", issued.code).kind is ReplyKind.LINKED
+
+
+def test_being_asked_in_one_chat_does_not_count_for_a_confirmation_in_another(
+    bus: MessageBus, store: Store
+) -> None:
+    maria = account(bus, "maria")
+    issued = issue(bus, maria)
+    asked = ingest(bus, dev_capture("tg-bob", start("tg-bob", issued.code).understanding, chat="room-1"))
+    assert asked is not None
+    assert asked.kind is ReplyKind.LINK_CONFIRM
+    bob = store.identities[("devchat", "tg-bob")]
+
+    confirmed = ingest(bus, dev_capture("tg-bob", link("tg-bob", issued.code).understanding, chat="room-2"))
+
+    assert confirmed is not None
+    assert (confirmed.kind, confirmed.link_account) == (ReplyKind.LINK_CONFIRM, "maria")
+    assert store.identities[("devchat", "tg-bob")] == bob
+    (code,) = store.link_codes.values()
+    assert code.used_at is None
+    # asked in room-2 now, confirming there links
+    again = ingest(bus, dev_capture("tg-bob", link("tg-bob", issued.code).understanding, chat="room-2"))
+    assert again is not None
+    assert again.kind is ReplyKind.LINKED
+    assert store.identities[("devchat", "tg-bob")] == maria

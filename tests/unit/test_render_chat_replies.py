@@ -306,6 +306,17 @@ def test_a_chat_that_belongs_to_another_account_is_told_to_unlink_it_there_first
     )
 
 
+def test_a_code_sent_in_a_group_is_told_to_come_to_a_private_chat() -> None:
+    assert render_reply(_reply(ReplyKind.LINK_INVALID, problem="link_private_only")) == (
+        "🔒 Por segurança, mande o código numa conversa privada comigo, não no grupo. "
+        "Este código não foi usado."
+    )
+    assert render_reply(_reply(ReplyKind.LINK_INVALID, "en", problem="link_private_only")) == (
+        "🔒 For your safety, send the code in a private chat with me, not in the group. "
+        "This code was not used."
+    )
+
+
 def test_a_link_confirmation_names_the_account_and_its_button_sends_the_code_back() -> None:
     fields: dict[str, Any] = {
         "link_account": "ana",
@@ -410,4 +421,8 @@ def test_a_refusal_says_why_it_was_refused() -> None:
     assert fixed.startswith("🔒 Este grupo registra sempre no livro de contas do grupo.")
     channel = render_reply(_reply(ReplyKind.FORBIDDEN, "en", problem="not_a_person:record"))
     assert channel.startswith("🔒 Messages sent on behalf of a channel or an anonymous admin")
-    assert len({role, fixed, channel}) == 3
+    amend = render_reply(_reply(ReplyKind.FORBIDDEN, "pt", problem="forbidden:amend"))
+    assert amend == "🔒 Só quem mandou a mensagem pode corrigi-la editando."
+    amend_en = render_reply(_reply(ReplyKind.FORBIDDEN, "en", problem="forbidden:amend"))
+    assert amend_en == "🔒 Only whoever sent the message can correct it by editing."
+    assert len({role, fixed, channel, amend}) == 4

@@ -170,6 +170,7 @@ _STRINGS: dict[str, dict[str, str]] = {
             "🔒 Este grupo registra sempre no livro de contas do grupo. /contexto troca de livro só "
             "numa conversa privada comigo."
         ),
+        "forbidden.amend": "🔒 Só quem mandou a mensagem pode corrigi-la editando.",
         "forbidden.not_a_person": (
             "🔒 Mensagens em nome de um canal ou de um administrador anônimo não desfazem nem mudam "
             "lançamentos. Mande pela sua própria conta."
@@ -288,6 +289,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "link.link_used": "🔗 Esse código já foi usado. Gere um novo no painel e mande aqui.",
         "link.link_expired": "🔗 Esse código expirou. Gere um novo no painel e mande aqui.",
+        "link.link_private_only": (
+            "🔒 Por segurança, mande o código numa conversa privada comigo, não no grupo. "
+            "Este código não foi usado."
+        ),
         "link.link_identity_taken": (
             "🔗 Esta conversa já pertence a outra conta, então não a vinculei. Para trazê-la para "
             "esta conta, desvincule-a primeiro na outra."
@@ -387,6 +392,7 @@ _STRINGS: dict[str, dict[str, str]] = {
             "🔒 This group always records into the group's ledger. /context switches ledgers only in "
             "a private chat with me."
         ),
+        "forbidden.amend": "🔒 Only whoever sent the message can correct it by editing.",
         "forbidden.not_a_person": (
             "🔒 Messages sent on behalf of a channel or an anonymous admin cannot undo or change "
             "entries. Send it from your own account."
@@ -506,6 +512,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "link.link_used": "🔗 That code was already used. Get a new one from the dashboard and send it here.",
         "link.link_expired": "🔗 That code has expired. Get a new one from the dashboard and send it here.",
+        "link.link_private_only": (
+            "🔒 For your safety, send the code in a private chat with me, not in the group. "
+            "This code was not used."
+        ),
         "link.link_identity_taken": (
             "🔗 This chat already belongs to another account, so I did not link it. To bring it to "
             "this account, unlink it in the other one first."
@@ -775,8 +785,10 @@ def render_reply(reply: ReplyV1) -> str:
         ReplyKind.RESEND: "resend",
     }
     if reply.kind is ReplyKind.FORBIDDEN and reply.problem:
-        # "group_ledger_fixed", "not_a_person:record": their own words; a role's limit otherwise.
-        reason = s.get(f"forbidden.{reply.problem.partition(':')[0]}")
+        # "group_ledger_fixed", "not_a_person:record", "forbidden:amend" (only the author may
+        # edit): their own words; a role's limit otherwise.
+        key = "amend" if reply.problem == "forbidden:amend" else reply.problem.partition(":")[0]
+        reason = s.get(f"forbidden.{key}")
         if reason is not None:
             return reason
     if reply.kind in simple:

@@ -457,7 +457,7 @@ class SqlLinks(LinksRepository):
             .values(used_at=at, used_by_platform=platform, used_by_platform_user_id=platform_user_id)
         )
 
-    def was_asked(self, link_id: uuid.UUID, platform: str, platform_user_id: str) -> bool:
+    def was_asked(self, link_id: uuid.UUID, platform: str, platform_user_id: str, *, chat_id: str) -> bool:
         """See :meth:`LinksRepository.was_asked` (the events' ``(entity, entity_id)`` index)."""
         ev = orm.events
         found = self.conn.execute(
@@ -468,6 +468,7 @@ class SqlLinks(LinksRepository):
                 ev.c.name == "link_code.asked",
                 ev.c.after["platform"].astext == platform,
                 ev.c.after["platform_user_id"].astext == platform_user_id,
+                ev.c.after["chat_id"].astext == chat_id,
             )
             .limit(1)
         ).first()

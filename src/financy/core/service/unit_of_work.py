@@ -293,9 +293,9 @@ class LinksRepository(abc.ABC):
         """Record that the chat identity ``platform``/``platform_user_id`` used the code ``at``."""
 
     @abc.abstractmethod
-    def was_asked(self, link_id: uuid.UUID, platform: str, platform_user_id: str) -> bool:
+    def was_asked(self, link_id: uuid.UUID, platform: str, platform_user_id: str, *, chat_id: str) -> bool:
         """Return whether the chat identity ``platform``/``platform_user_id`` was asked to confirm
-        the code ``link_id`` (a ``link_code.asked`` event names it)."""
+        the code ``link_id`` in chat ``chat_id`` (a ``link_code.asked`` event names all three)."""
 
 
 class TransactionsRepository(abc.ABC):

@@ -9,8 +9,9 @@ messages from the chat (:func:`link_identity`), as "log in to X as Y?" prompts d
    written down, as a ``link_code.asked`` event): someone who was made to tap a deep link that
    another account made sees whose account it is and can ignore it.
 2. the confirmation ("/vincular CODE", "/link CODE": the button's message, ``confirmed``):
-   checked again; one this chat identity was never asked for (typed in, or prefilled by a
-   ``wa.me``/``t.me`` link someone else made, so a single tap and send) is answered as step 1.
+   checked again; one this chat identity was never asked for in this same chat (typed in,
+   prefilled by a ``wa.me``/``t.me`` link someone else made, so a single tap and send, or
+   pressed in another chat) is answered as step 1.
    Then the chat identity moves to the code's account, and the user the core
    made for the identity at first contact is folded into the account: its ledgers (the
    stronger role where both are members), its other identities, its captures and transactions
@@ -18,8 +19,13 @@ messages from the chat (:func:`link_identity`), as "log in to X as Y?" prompts d
    Audit events stay as they were written. The code is consumed in the same unit of work as
    the capture is claimed, so a redelivered confirmation changes nothing.
 
+Codes are only taken in a private chat: in a group everyone would see the question (naming the
+account) and could press its button, so any link message there is answered ``link_invalid``
+with problem ``link_private_only`` and nothing is looked up or consumed. A code sent from an
+identity that already is the code's account's is used up (a copy that leaked stays no good).
+
 Answers: ``link_confirm`` (step 1), ``linked`` (step 2, or any step when the identity already is
-the code's account's); ``link_invalid`` with problem ``link_unknown`` (no such code),
+the code's account's); ``link_invalid`` with ``link_private_only`` (a group chat), or with problem ``link_unknown`` (no such code),
 ``link_used``, ``link_expired``, or ``link_identity_taken`` (the identity belongs to another
 login account, which is never merged away).
 """
@@ -50,6 +56,7 @@ LINK_UNKNOWN = "link_unknown"
 LINK_USED = "link_used"
 LINK_EXPIRED = "link_expired"
 LINK_IDENTITY_TAKEN = "link_identity_taken"
+LINK_PRIVATE_ONLY = "link_private_only"
 
 
 def issue_link_code(cmd: IssueLinkCode, uow: AbstractUnitOfWork) -> IssuedLinkCode:
@@ -86,24 +93,30 @@ class _LinkOutcome(Outcome):
 
 
 def _decide(cmd: LinkIdentity, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
+    message = cmd.message
+    if message.chat_type == "group" or scope.chat_type == "group":
+        # Everyone in the group sees the code and the question's button: nothing is looked up,
+        # named or consumed; the code stays good for a private chat.
+        return Outcome(ReplyKind.LINK_INVALID, problem=LINK_PRIVATE_ONLY)
     normalised = normalize_code(cmd.code)
     found = uow.links.find(code_hash(normalised)) if normalised else None
     if found is None:
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_UNKNOWN)
     if found.user_id == scope.user_id:
         # Already this account's identity (a second "/start CODE", or one linked when the login was
-        # made): nothing to ask; only a confirmation consumes the code.
-        return _LinkOutcome(ReplyKind.LINKED, code=found if cmd.confirmed and found.used_at is None else None)
+        # made): nothing to ask, and the code is used up (a copy that leaked must not stay good).
+        return _LinkOutcome(ReplyKind.LINKED, code=found if found.used_at is None else None)
     if found.used_at is not None:
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_USED)
     if found.expires_at <= dt.datetime.now(dt.UTC):
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_EXPIRED)
     if uow.users.has_login(scope.user_id):
         return Outcome(ReplyKind.LINK_INVALID, problem=LINK_IDENTITY_TAKEN)
-    message = cmd.message
-    if not cmd.confirmed or not uow.links.was_asked(found.id, message.platform, message.sender_id):
-        # A confirmation this identity was never asked for (a "/vincular CODE" typed in, or
-        # prefilled by someone else's link) is answered with the question too.
+    if not cmd.confirmed or not uow.links.was_asked(
+        found.id, message.platform, message.sender_id, chat_id=message.chat_id
+    ):
+        # A confirmation this identity was never asked for in this chat (a "/vincular CODE" typed
+        # in, prefilled by someone else's link, or pressed elsewhere) is answered with the question.
         assert normalised is not None  # found by it
         username, display_name = uow.users.names_of(found.user_id) or (None, None)
         return _LinkOutcome(
@@ -139,6 +152,7 @@ def _apply(cmd: LinkIdentity, scope: ChatScope, outcome: Outcome, uow: AbstractU
                 after={
                     "platform": message.platform,
                     "platform_user_id": message.sender_id,
+                    "chat_id": message.chat_id,
                     "user_id": code.user_id,
                 },
                 capture_id=message.capture_id,
