@@ -355,3 +355,54 @@ def test_a_new_group_written_to_at_once_gets_one_ledger(engine: Engine) -> None:
         )
         == 1
     )
+
+
+def test_a_forged_migration_onto_another_groups_chat_changes_nothing(engine: Engine) -> None:
+    victim_chat, tag = tagged()
+    attacker_chat = f"{victim_chat}7"
+    send(engine, chat_event(person(f"ana{tag}"), victim_chat, "bot_added", title="Casa"))
+    send(engine, group_message(person(f"ana{tag}"), victim_chat, spend("40")))
+    victim = ledger_of(engine, victim_chat)
+    with engine.begin() as conn:  # Ana's group has been bound (and recording) for a month
+        for table in ("chat_bindings", "transactions"):
+            conn.execute(
+                text(
+                    f"UPDATE {table} SET created_at = created_at - interval '30 days' WHERE context_id = :x"
+                ),
+                {"x": victim},
+            )
+        conn.execute(
+            text("UPDATE contexts SET created_at = created_at - interval '30 days' WHERE id = :x"),
+            {"x": victim},
+        )
+    send(engine, chat_event(person(f"carol{tag}"), attacker_chat, "bot_added", title="Golpe"))
+    attacker = ledger_of(engine, attacker_chat)
+    bindings = (
+        "SELECT chat_id, context_id, active FROM chat_bindings WHERE chat_id IN (:a, :b) ORDER BY chat_id"
+    )
+    before = rows(engine, bindings, a=victim_chat, b=attacker_chat)
+
+    forged = send(
+        engine, chat_event(person(f"carol{tag}"), attacker_chat, "migrated", migrate_to=victim_chat)
+    )
+
+    assert (forged.kind, forged.silent) == (ReplyKind.CHAT_MIGRATED, True)
+    assert rows(engine, bindings, a=victim_chat, b=attacker_chat) == before
+    assert ledger_of(engine, victim_chat) == victim
+    assert f"carol{tag}" not in roles(engine, victim)
+    refused = rows(
+        engine,
+        "SELECT context_id, after FROM events WHERE name = 'chat.migration_refused' AND context_id = :x",
+        x=attacker,
+    )
+    assert refused == [
+        (attacker, {"chat_id": attacker_chat, "migrate_to_chat_id": victim_chat, "reason": "bound_elsewhere"})
+    ]
+    assert (
+        scalar(
+            engine, "SELECT count(*) FROM events WHERE name = 'chat.migrated' AND context_id = :x", x=attacker
+        )
+        == 0
+    )
+    send(engine, group_message(person(f"ana{tag}"), victim_chat, spend("5")))
+    assert scalar(engine, "SELECT count(*) FROM transactions WHERE context_id = :x", x=victim) == 2

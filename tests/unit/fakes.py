@@ -21,6 +21,7 @@ from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction, TransactionStatus
 from financy.core.service.unit_of_work import (
     AbstractUnitOfWork,
+    BindingOrigin,
     CaptureRef,
     CapturesRepository,
     CategoriesRepository,
@@ -59,6 +60,8 @@ class Store:
     events: list[Event] = field(default_factory=list)
     outbox: list[tuple[int, str, str]] = field(default_factory=list)
     published: set[int] = field(default_factory=set)
+    #: When contexts, chat bindings and transactions were made, by id.
+    created_at: dict[uuid.UUID, dt.datetime] = field(default_factory=dict)
 
 
 class FakeContexts(ContextsRepository):
@@ -110,6 +113,7 @@ class FakeContexts(ContextsRepository):
             "active": True,
             "title": title,
         }
+        self.s.created_at[binding_id] = dt.datetime.now(dt.UTC)
 
     def binding(self, platform: str, chat_id: str) -> ChatBinding | None:
         context_id = self.s.bindings.get((platform, chat_id))
@@ -131,6 +135,23 @@ class FakeContexts(ContextsRepository):
             chat_type=meta["chat_type"],
             active=meta["active"],
             title=meta["title"],
+        )
+
+    def binding_origin(self, binding_id: uuid.UUID) -> BindingOrigin | None:
+        key = next((k for k, m in self.s.binding_meta.items() if m["id"] == binding_id), None)
+        if key is None:
+            return None
+        context_id = self.s.bindings[key]
+        long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # made outside the fakes: old
+        written = [
+            self.s.created_at.get(tx.id, long_ago)
+            for tx in self.s.transactions
+            if tx.context_id == context_id
+        ]
+        return BindingOrigin(
+            self.s.created_at.get(binding_id, long_ago),
+            self.s.created_at.get(context_id, long_ago),
+            min(written, default=None),
         )
 
     def _key_of(self, binding_id: uuid.UUID) -> tuple[str, str]:
@@ -155,6 +176,7 @@ class FakeContexts(ContextsRepository):
     def add(self, context: LedgerContext, created_by: uuid.UUID | None) -> None:
         self.s.contexts[context.id] = context
         self.s.context_created[context.id] = len(self.s.context_created)
+        self.s.created_at[context.id] = dt.datetime.now(dt.UTC)
         self.s.context_owner[context.id] = created_by
 
     def add_member(self, context_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
@@ -361,6 +383,8 @@ class FakeTransactions(TransactionsRepository):
     def add(self, transactions: Sequence[Transaction]) -> None:
         # Stored as the database keeps them: guesses are for the reply only.
         self.s.transactions.extend(replace(tx, category_guesses=()) for tx in transactions)
+        now = dt.datetime.now(dt.UTC)
+        self.s.created_at.update((tx.id, now) for tx in transactions)
 
     def last_recorded(self, context_id: uuid.UUID, author_id: uuid.UUID) -> Transaction | None:
         mine = [

@@ -7,6 +7,8 @@ the payers, the bindings and the replies are what the product promises.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -420,3 +422,74 @@ def test_choices_fold_case_and_accents_and_need_a_unique_prefix() -> None:
     assert first is not None
     assert first[0].name == "Pessoal"
     assert choose("5", options) is None
+
+
+def test_a_migration_onto_another_groups_chat_changes_nothing(bus: MessageBus, store: Store) -> None:
+    """A forged ``migrated`` event from Carol's group naming Ana's group's chat id."""
+    send(bus, chat_event(person("ana"), "-1002", "bot_added", title="Casa"))
+    send(bus, group_message(person("ana"), "-1002", spend("40")))
+    victim = group_ledger(store, "-1002")
+    # Ana's group has been bound for a month.
+    store.created_at[store.binding_meta[("telegram", "-1002")]["id"]] -= dt.timedelta(days=30)
+    send(bus, chat_event(person("carol"), "-1003", "bot_added", title="Golpe"))
+    attacker = group_ledger(store, "-1003")
+    bindings = (dict(store.bindings), copy.deepcopy(store.binding_meta))
+
+    reply = send(bus, chat_event(person("carol"), "-1003", "migrated", migrate_to="-1002"))
+
+    assert (reply.kind, reply.silent) == (ReplyKind.CHAT_MIGRATED, True)
+    assert (dict(store.bindings), store.binding_meta) == bindings
+    assert group_ledger(store, "-1002") == victim
+    assert group_ledger(store, "-1003") == attacker
+    assert (victim, user(store, "carol")) not in store.members
+    assert not [e for e in store.events if e.name == "chat.migrated"]
+    (refused,) = [e for e in store.events if e.name == "chat.migration_refused"]
+    assert (refused.context_id, refused.actor_id) == (attacker, user(store, "carol"))
+    assert refused.after == {"chat_id": "-1003", "migrate_to_chat_id": "-1002", "reason": "bound_elsewhere"}
+    # Ana's group still records into its own ledger.
+    send(bus, group_message(person("ana"), "-1002", spend("5")))
+    assert store.transactions[-1].context_id == victim
+
+
+def test_a_migration_onto_a_chat_that_just_migrated_from_another_group_changes_nothing(
+    bus: MessageBus, store: Store
+) -> None:
+    """The new id was bound minutes ago, but to an older ledger (its own real migration)."""
+    send(bus, chat_event(person("ana"), GROUP, "bot_added", title="Casa"))
+    send(bus, group_message(person("ana"), GROUP, spend("40")))
+    casa = group_ledger(store)
+    store.created_at[casa] -= dt.timedelta(days=30)
+    for tx in store.transactions:
+        store.created_at[tx.id] -= dt.timedelta(days=30)
+    send(bus, chat_event(person("ana"), GROUP, "migrated", migrate_to="-1009"))
+    assert group_ledger(store, "-1009") == casa
+    send(bus, chat_event(person("carol"), "-1003", "bot_added", title="Golpe"))
+
+    send(bus, chat_event(person("carol"), "-1003", "migrated", migrate_to="-1009"))
+
+    assert group_ledger(store, "-1009") == casa
+    assert store.binding_meta[("telegram", "-1009")]["active"] is True
+    assert store.binding_meta[("telegram", "-1003")]["active"] is True
+    assert [e.name for e in store.events if e.name.startswith("chat.migrat")] == [
+        "chat.migrated",
+        "chat.migration_refused",
+    ]
+
+
+def test_a_private_chat_or_an_old_binding_is_never_where_a_migration_lands(
+    bus: MessageBus, store: Store
+) -> None:
+    send(bus, chat_event(person("carol"), "-1003", "bot_added", title="Golpe"))
+    send(bus, group_message(person("ana"), "555", spend("40"), chat_type="private"))
+    private = group_ledger(store, "555")
+    send(bus, chat_event(person("carol"), "-1003", "migrated", migrate_to="555"))
+    assert group_ledger(store, "555") == private
+    # A provisional-looking group binding made two days ago is not taken over either.
+    send(bus, group_message(person("bob"), "-1009", spend("1")))
+    made = group_ledger(store, "-1009")
+    key = store.binding_meta[("telegram", "-1009")]["id"]
+    for id_ in (key, made, *(tx.id for tx in store.transactions if tx.context_id == made)):
+        store.created_at[id_] -= dt.timedelta(days=2)
+    send(bus, chat_event(person("carol"), "-1003", "migrated", migrate_to="-1009"))
+    assert group_ledger(store, "-1009") == made
+    assert len([e for e in store.events if e.name == "chat.migration_refused"]) == 2

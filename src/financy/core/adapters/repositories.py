@@ -42,6 +42,7 @@ from financy.core.domain.model import (
     TransactionStatus,
 )
 from financy.core.service.unit_of_work import (
+    BindingOrigin,
     CaptureRef,
     CapturesRepository,
     CategoriesRepository,
@@ -221,6 +222,27 @@ class SqlContexts(ContextsRepository):
             active=bool(row.active),
             title=row.title,
         )
+
+    def binding_origin(self, binding_id: uuid.UUID) -> BindingOrigin | None:
+        """See :meth:`ContextsRepository.binding_origin`."""
+        tx = orm.transactions
+        oldest = (
+            select(func.min(tx.c.created_at))
+            .where(tx.c.context_id == _BINDING.c.context_id)
+            .scalar_subquery()
+        )
+        row = self.conn.execute(
+            select(
+                _BINDING.c.created_at,
+                orm.contexts.c.created_at.label("context_created_at"),
+                oldest.label("oldest"),
+            )
+            .join(orm.contexts, orm.contexts.c.id == _BINDING.c.context_id)
+            .where(_BINDING.c.id == binding_id)
+        ).first()
+        if row is None:
+            return None
+        return BindingOrigin(row.created_at, row.context_created_at, row.oldest)
 
     def rebind(self, binding_id: uuid.UUID, context_id: uuid.UUID) -> None:
         """See :meth:`ContextsRepository.rebind`."""

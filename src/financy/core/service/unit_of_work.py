@@ -60,6 +60,16 @@ class ChatBinding:
 
 
 @dataclass(frozen=True, slots=True)
+class BindingOrigin:
+    """When a chat binding was made, when the ledger it points at was, and when that ledger's
+    oldest transaction was written (``None``: it has none). All timezone-aware."""
+
+    created_at: dt.datetime
+    context_created_at: dt.datetime
+    oldest_transaction_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class PendingCapture:
     """A capture the bot asked the user to confirm: when and where it came, and what was read."""
 
@@ -144,6 +154,11 @@ class ContextsRepository(abc.ABC):
     @abc.abstractmethod
     def binding(self, platform: str, chat_id: str) -> ChatBinding | None:
         """Return the chat's binding (active or not), or ``None``."""
+
+    @abc.abstractmethod
+    def binding_origin(self, binding_id: uuid.UUID) -> BindingOrigin | None:
+        """Return when binding ``binding_id`` and its ledger were made and the ledger's oldest
+        transaction was written, or ``None`` when there is no such binding."""
 
     @abc.abstractmethod
     def rebind(self, binding_id: uuid.UUID, context_id: uuid.UUID) -> None:

@@ -8,7 +8,11 @@
   adding the bot again binds the same ledger. Answered ``group_unbound`` (silent).
 * **Migrated** (``migrated``): a group that became a supergroup keeps its ledger under the new
   chat id — also when a message from the new id came first and bound a ledger of its own.
-  Answered ``chat_migrated`` (silent).
+  Answered ``chat_migrated`` (silent). A real migration goes to a fresh supergroup id, so a new
+  id that is already bound is taken over only when that binding is provisional: a group's,
+  made in the last :data:`PROVISIONAL_FOR`, whose ledger was made with it (at about the same
+  time, no transaction older than the binding). Any other (a forged event naming another
+  group's chat) changes nothing and is kept as ``chat.migration_refused``.
 * **Claim payer** ("/eu", ``claim_payer``): the sender paid the transaction the bot asked "who
   paid?" about (the message's target, else the ledger's latest with the payer unknown).
 
@@ -19,6 +23,8 @@ a person.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import uuid
 from dataclasses import replace
 
@@ -51,7 +57,14 @@ from financy.core.service.handlers.chat import (
 )
 from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.registry import Registration
-from financy.core.service.unit_of_work import AbstractUnitOfWork
+from financy.core.service.unit_of_work import AbstractUnitOfWork, ChatBinding
+
+_log = logging.getLogger(__name__)
+
+#: How long after it was made a binding of the new chat id may be taken over by a migration.
+PROVISIONAL_FOR = dt.timedelta(hours=24)
+#: How far apart a provisional binding and its ledger may have been made.
+_SAME_TIME = dt.timedelta(minutes=1)
 
 
 def _person_message(message: ChatMessage, person: ChatPerson) -> ChatMessage:
@@ -173,6 +186,19 @@ def unbind_group(cmd: UnbindGroup, uow: AbstractUnitOfWork, defaults: ContextDef
     return answer(uow, message, binding.context.id, actor, language, outcome, silent=True)
 
 
+def _provisional(uow: AbstractUnitOfWork, binding: ChatBinding) -> bool:
+    """Whether ``binding`` is what messages from a just-migrated supergroup made before the
+    migration event came: a group's, recent, with a ledger of its own made with it."""
+    if binding.chat_type != "group":
+        return False
+    origin = uow.contexts.binding_origin(binding.id)
+    if origin is None or origin.created_at < dt.datetime.now(dt.UTC) - PROVISIONAL_FOR:
+        return False
+    if abs(origin.context_created_at - origin.created_at) > _SAME_TIME:
+        return False
+    return origin.oldest_transaction_at is None or origin.oldest_transaction_at >= origin.created_at
+
+
 def migrate_chat(cmd: MigrateChat, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> ReplyV1 | None:
     """Move the group's ledger to its new chat id (see the module); ``None`` for a redelivery."""
     message = cmd.message
@@ -190,6 +216,30 @@ def migrate_chat(cmd: MigrateChat, uow: AbstractUnitOfWork, defaults: ContextDef
     language = message.language or context.language
     if not claim(uow, message, context.id, actor, language, outcome):
         return None
+    if old is not None and new is not None and new.context.id != context.id and not _provisional(uow, new):
+        # Not where a migration lands: another chat's binding stays as it is.
+        _log.warning(
+            "chat.migration_refused: %s chat %s named %s, bound to another ledger",
+            message.platform,
+            message.chat_id,
+            new_chat,
+        )
+        uow.record(
+            Event(
+                "chat.migration_refused",
+                context.id,
+                actor,
+                "chat_binding",
+                old.id,
+                after={
+                    "chat_id": message.chat_id,
+                    "migrate_to_chat_id": new_chat,
+                    "reason": "bound_elsewhere",
+                },
+                capture_id=message.capture_id,
+            )
+        )
+        return answer(uow, message, context.id, actor, language, outcome, silent=True)
     if old is not None and new_chat != message.chat_id:
         if new is None:
             binding_id = bind_chat(

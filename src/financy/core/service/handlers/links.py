@@ -25,9 +25,9 @@ with problem ``link_private_only`` and nothing is looked up or consumed. A code 
 identity that already is the code's account's is used up (a copy that leaked stays no good).
 
 Answers: ``link_confirm`` (step 1), ``linked`` (step 2, or any step when the identity already is
-the code's account's); ``link_invalid`` with ``link_private_only`` (a group chat), or with problem ``link_unknown`` (no such code),
-``link_used``, ``link_expired``, or ``link_identity_taken`` (the identity belongs to another
-login account, which is never merged away).
+the code's account's); ``link_invalid`` with problem ``link_private_only`` (a group chat),
+``link_unknown`` (no such code), ``link_used``, ``link_expired``, or ``link_identity_taken``
+(the identity belongs to another login account, which is never merged away).
 """
 
 from __future__ import annotations
