@@ -34,6 +34,7 @@ from financy.core.settings import CoreSettings, CoreTelegramSettings
 from tests.integration.test_api_contract import assert_matches, served_spec
 from tests.support.api import assert_error, bearer, get_json, new_user, token_for
 from tests.support.captures import dev_capture, entry, record, said
+from tests.support.groups import group_message, person
 from tests.support.ledger import ingest
 
 pytestmark = pytest.mark.integration
@@ -474,3 +475,36 @@ def test_edits_amend_in_place_replace_on_another_count_and_record_when_unknown(e
     fresh = say(record(entry("7")), "m9-e1", amends="never-seen")
     assert fresh.kind is ReplyKind.RECORDED
     assert rows()[-1][1:] == (Decimal("7.0000"), "BRL", dt.date(2026, 11, 29), "recorded")
+
+
+def test_an_edit_naming_someone_elses_message_amends_nothing(engine: Engine) -> None:
+    group, who = f"-100{tag()}", tag()
+
+    def say(sender: str, understanding: Understanding, message_id: str, amends: str | None = None) -> ReplyV1:
+        cap = group_message(person(sender + who), group, understanding, message_id=message_id)
+        return send(engine, cap.model_copy(update={"amends": amends}) if amends else cap)
+
+    say("ana", record(entry("45.90")), "m1")
+    say("carol", record(entry("3")), "c1")
+    amounts = "SELECT amount, status FROM transactions t JOIN chat_bindings b ON b.context_id = t.context_id"
+    amounts += " WHERE b.chat_id = :c ORDER BY t.created_at, t.amount"
+    before = [tuple(r) for r in one_all(engine, amounts, c=group)]
+
+    forged = say("carol", record(entry("0.01")), "c1-edit", amends="m1")
+
+    assert (forged.kind, forged.problem) == (ReplyKind.FORBIDDEN, "forbidden:amend")
+    assert [tuple(r) for r in one_all(engine, amounts, c=group)] == before
+    (status, problem) = one(
+        engine,
+        "SELECT status, problem FROM captures WHERE idempotency_key = :k",
+        k=f"telegram:{group}:c1-edit",
+    )
+    assert (status, problem) == ("needs_review", "forbidden:amend")
+    mine = say("ana", record(entry("54.90")), "m1-edit", amends="m1")
+    assert mine.kind is ReplyKind.AMENDED
+    assert sorted(r[0] for r in one_all(engine, amounts, c=group)) == [Decimal("3.0000"), Decimal("54.9000")]
+
+
+def one_all(engine: Engine, sql: str, **params: object) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql), params).all())

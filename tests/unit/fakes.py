@@ -351,7 +351,9 @@ class FakeCaptures(CapturesRepository):
         row = self.s.captures.get(idempotency_key)
         if row is None:
             return None
-        return CaptureRef(row["id"], row["context_id"], row["received_at"], row["status"])
+        return CaptureRef(
+            row["id"], row["context_id"], row["received_at"], row["status"], row.get("author_id")
+        )
 
     def _by_id(self, capture_id: uuid.UUID) -> dict[str, Any] | None:
         return next((c for c in self.s.captures.values() if c["id"] == capture_id), None)

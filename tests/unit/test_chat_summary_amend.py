@@ -27,6 +27,7 @@ from financy.core.domain.model import CaptureStatus, TransactionStatus
 from financy.core.service.handlers import command_for
 from financy.core.service.messagebus import MessageBus
 from tests.support.captures import NOW, dev_capture, entry, record, said
+from tests.support.groups import group_message, person
 from tests.unit.bus import send
 from tests.unit.fakes import Store
 
@@ -172,3 +173,30 @@ def test_an_edit_that_is_not_a_record_is_handled_as_a_new_message(bus: MessageBu
     send(bus, message(record(entry("45.90")), message_id="m1"))
     assert type(command_for(message(said(Intent.UNDO), amends="m1"))) is UndoLast
     assert type(command_for(message(record(entry("1"))))) is RecordTransactions
+
+
+def test_an_edit_naming_someone_elses_message_amends_nothing(bus: MessageBus, store: Store) -> None:
+    def in_group(
+        who: str, understanding: Understanding, message_id: str, amends: str | None = None
+    ) -> CaptureV1:
+        cap = group_message(person(who), "-1001", understanding, message_id=message_id)
+        return cap.model_copy(update={"amends": amends}) if amends else cap
+
+    send(bus, in_group("ana", record(entry("45.90")), "m1"))
+    send(bus, in_group("carol", record(entry("3")), "c1"))  # Carol writes in the group too: an editor
+    (ana_tx, _) = store.transactions
+    events = len(store.events)
+
+    forged = send(bus, in_group("carol", record(entry("0.01"), entry("999")), "c1-edit", amends="m1"))
+
+    assert (forged.kind, forged.problem) == (ReplyKind.FORBIDDEN, "forbidden:amend")
+    assert store.transactions[0] == ana_tx
+    assert [tx.status for tx in store.transactions] == [TransactionStatus.RECORDED] * 2
+    assert len(store.transactions) == 2
+    edit = store.captures["telegram:-1001:c1-edit"]
+    assert (edit["status"], edit["problem"]) == (CaptureStatus.NEEDS_REVIEW.value, "forbidden:amend")
+    assert not [e for e in store.events[events:] if e.name.startswith("transaction.")]
+    # Ana's own edit of it still amends it.
+    mine = send(bus, in_group("ana", record(entry("54.90")), "m1-edit", amends="m1"))
+    assert mine.kind is ReplyKind.AMENDED
+    assert store.transactions[0].money.amount == Decimal("54.90")

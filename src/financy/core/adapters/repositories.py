@@ -598,11 +598,13 @@ class SqlCaptures(CapturesRepository):
         """See :meth:`CapturesRepository.by_key`."""
         cap = orm.captures
         row = self.conn.execute(
-            select(cap.c.id, cap.c.context_id, cap.c.received_at, cap.c.status).where(
+            select(cap.c.id, cap.c.context_id, cap.c.received_at, cap.c.status, cap.c.author_id).where(
                 cap.c.idempotency_key == idempotency_key
             )
         ).first()
-        return None if row is None else CaptureRef(row.id, row.context_id, row.received_at, row.status)
+        if row is None:
+            return None
+        return CaptureRef(row.id, row.context_id, row.received_at, row.status, row.author_id)
 
 
 def _transaction(row: Row[Any]) -> Transaction:

@@ -102,12 +102,14 @@ class LinkCode:
 
 @dataclass(frozen=True, slots=True)
 class CaptureRef:
-    """An earlier capture found by its idempotency key: where it was kept, when it came, its status."""
+    """An earlier capture found by its idempotency key: where it was kept, when it came, its
+    status, and who sent it (``None``: not a person)."""
 
     id: uuid.UUID
     context_id: uuid.UUID
     received_at: dt.datetime
     status: str
+    author_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,10 @@ in the chat's ledger. Then:
 
 Dates ("ontem") are read from the day the original message came, as they were when it was
 recorded. Only a capture whose intent is ``record`` becomes an amendment (:func:`amend_command`);
-any other edit is handled as a new message. Recording rights are needed (an editor may amend
-entries of their ledger).
+any other edit is handled as a new message. Recording rights are needed, and only the original
+message's author amends it: an edit naming someone else's message (as a forged edit could)
+changes nothing, is kept needing review with problem ``forbidden:amend`` and answered
+``forbidden``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.intake import entries_of
 from financy.core.service.registry import Registration
 from financy.core.service.unit_of_work import AbstractUnitOfWork, CaptureRef
+
+#: The problem of an edit naming a message someone else sent.
+FORBIDDEN_AMEND = "forbidden:amend"
 
 #: What an edit may change of a transaction, and what ``transaction.amended`` compares.
 AMENDED_FIELDS = (
@@ -94,6 +99,8 @@ def _decide(cmd: AmendCapture, scope: ChatScope, uow: AbstractUnitOfWork) -> Out
     original = _original(cmd, scope, uow)
     if original is None:
         return _decide_record(_as_record(cmd), scope, uow)
+    if original.author_id is None or original.author_id != scope.user_id:
+        return Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, FORBIDDEN_AMEND)
     previous = uow.transactions.of_capture(original.id, scope.context.id)
     try:
         planned = plan_transactions(
@@ -144,6 +151,8 @@ def _changes(old: Transaction, new: Transaction) -> tuple[dict[str, Any], dict[s
 
 
 def _apply(cmd: AmendCapture, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
+    if outcome.problem == FORBIDDEN_AMEND:
+        return
     if not isinstance(outcome, _AmendOutcome):
         _apply_record(_as_record(cmd), scope, outcome, uow)
         return
