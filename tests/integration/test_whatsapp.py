@@ -187,7 +187,12 @@ def test_the_signed_sample_verifies_and_a_changed_byte_is_refused(stack: Stack) 
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "unauthorized"
     assert stack.captures_of("972544401243") == 0
-    accepted = stack.post(body, {"X-Hub-Signature-256": header})
+    other_number = stack.post(body, {"X-Hub-Signature-256": header})
+    # Signed by Meta for pywa's business number, not the configured one: acknowledged, not stored.
+    assert (other_number.status_code, other_number.json()) == (200, {"received": 0, "new": 0})
+    ours = body.replace(b'"phone_number_id":"277321005464405"', f'"phone_number_id":"{PHONE_ID}"'.encode())
+    assert ours != body
+    accepted = stack.post(ours, {"X-Hub-Signature-256": sign(ours)})
     assert accepted.status_code == 200
     assert accepted.json() == {"received": 1, "new": 1}
     capture = stack.capture(

@@ -40,6 +40,9 @@ class _Media:
     data: bytes
     mime_type: str
     file_size: int
+    url: str | None = None
+    info_status: int = 200
+    file_status: int = 200
 
 
 @dataclass
@@ -71,10 +74,32 @@ class GraphStandIn:
         """Return where the stand-in serves the bytes of ``media_id``."""
         return f"http://127.0.0.1:{self.port}/files/{media_id}"
 
-    def add_media(self, media_id: str, data: bytes, mime_type: str, *, file_size: int | None = None) -> None:
-        """Serve ``data`` as ``media_id``; ``file_size``: what ``GET /{media_id}`` declares (default: the size)."""
+    def add_media(
+        self,
+        media_id: str,
+        data: bytes,
+        mime_type: str,
+        *,
+        file_size: int | None = None,
+        url: str | None = None,
+        info_status: int = 200,
+        file_status: int = 200,
+    ) -> None:
+        """Serve ``data`` as ``media_id``; ``file_size``: what ``GET /{media_id}`` declares (default: the size).
+
+        ``url``: the download URL ``GET /{media_id}`` gives (default: :meth:`media_url`);
+        ``info_status``/``file_status``: answer ``GET /{media_id}``/the download with that HTTP
+        status and an empty body instead (a redirect, a 5xx...).
+        """
         with self._lock:
-            self.media[media_id] = _Media(data, mime_type, len(data) if file_size is None else file_size)
+            self.media[media_id] = _Media(
+                data,
+                mime_type,
+                len(data) if file_size is None else file_size,
+                url,
+                info_status,
+                file_status,
+            )
 
     def answer_next(self, status: int, body: Any) -> None:
         """Answer the next ``POST .../messages`` with ``status`` and JSON ``body`` (queued in order)."""
@@ -129,12 +154,16 @@ class GraphStandIn:
             parts = path.strip("/").split("/")
             if method == "GET" and len(parts) == 2 and parts[0] == "files" and parts[1] in self.media:
                 item = self.media[parts[1]]
+                if item.file_status != 200:
+                    return item.file_status, "text/plain", b""
                 return 200, item.mime_type, item.data
             if method == "GET" and len(parts) == 2 and parts[0] == VERSION and parts[1] in self.media:
                 item = self.media[parts[1]]
+                if item.info_status != 200:
+                    return item.info_status, "text/plain", b""
                 info = {
                     "messaging_product": "whatsapp",
-                    "url": self.media_url(parts[1]),
+                    "url": item.url or self.media_url(parts[1]),
                     "mime_type": item.mime_type,
                     "sha256": hashlib.sha256(item.data).hexdigest(),
                     "file_size": item.file_size,

@@ -38,6 +38,12 @@ class StandInBotApi:
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
+    #: ``(file path, bytes written before the reader went away or the file ended)`` per download.
+    served: list[tuple[str, int]] = field(default_factory=list)
+    #: Whether downloads declare their Content-Length (without it the body ends when the connection closes).
+    send_length: bool = True
+    #: File paths answered with this HTTP status (an empty body) instead of their bytes.
+    file_errors: dict[str, int] = field(default_factory=dict)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     admins: list[dict[str, Any]] = field(default_factory=list)
     updates: deque[list[dict[str, Any]]] = field(default_factory=deque)
@@ -122,6 +128,25 @@ class StandInBotApi:
                 except (BrokenPipeError, ConnectionResetError):  # the edge stopped mid long poll
                     return
 
+            def _stream(self, path: str, data: bytes) -> None:
+                """Send ``data`` in 64 KiB writes, recording how much was written (see ``served``)."""
+                written = 0
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    if api.send_length:
+                        self.send_header("Content-Length", str(len(data)))
+                    else:
+                        self.close_connection = True
+                    self.end_headers()
+                    for start in range(0, len(data), 65536):
+                        self.wfile.write(data[start : start + 65536])
+                        written = min(len(data), start + 65536)
+                except (BrokenPipeError, ConnectionResetError):  # the reader stopped early
+                    pass
+                with api._lock:
+                    api.served.append((path, written))
+
             def do_GET(self) -> None:
                 self._route()
 
@@ -136,9 +161,12 @@ class StandInBotApi:
                     wanted = path[len(file_prefix) :]
                     with api._lock:
                         api.downloads.append(wanted)
+                    if wanted in api.file_errors:
+                        self._send(api.file_errors[wanted], b"", "text/plain")
+                        return
                     for stored_path, data in api.files.values():
                         if stored_path == wanted:
-                            self._send(200, data, "application/octet-stream")
+                            self._stream(wanted, data)
                             return
                     self._send(404, b"not found", "text/plain")
                     return

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import httpx
 import structlog
 from telegram import (
     Bot,
@@ -178,6 +179,7 @@ class TelegramBot:
             request=HTTPXRequest(connection_pool_size=16, read_timeout=30.0),
             get_updates_request=HTTPXRequest(read_timeout=config.poll_timeout_s + 10.0),
         )
+        self._files: httpx.AsyncClient | None = None
         head = config.token.split(":", 1)[0]
         self.bot_id = int(head) if head.isdigit() else None
         self.username = config.bot_username.lstrip("@") if config.bot_username else None
@@ -273,13 +275,60 @@ class TelegramBot:
         except NetworkError as exc:
             raise RetryLaterError(str(exc)) from exc
 
+    def _file_url(self, file_path: str) -> str:
+        """Return the download URL of a getFile ``file_path``: ``<file_base_url><token>/<file_path>``.
+
+        python-telegram-bot already turns the answer's path into that URL; anything else (a path
+        the library took for a local file) is put under the same root, never read from disk.
+        """
+        root = f"{self.config.file_base_url}{self.config.token}/"
+        return file_path if file_path.startswith(root) else root + file_path.lstrip("/")
+
+    async def _download(self, url: str, limit: int) -> bytes | None:
+        """Stream ``url``; return its bytes, or ``None`` once more than ``limit`` bytes came (reading stops).
+
+        Raises:
+            RetryLaterError: a network error, a 5xx, 429 or 401.
+            BadRequest: any other non-2xx answer (a redirect is not followed), or an empty body.
+        """
+        if self._files is None:
+            self._files = httpx.AsyncClient(timeout=30.0, follow_redirects=False)
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            async with self._files.stream("GET", url) as response:
+                status = response.status_code
+                if status >= 500 or status in (401, 429):
+                    raise RetryLaterError(f"file download: HTTP {status}")
+                if not 200 <= status < 300:
+                    raise BadRequest(f"file download: HTTP {status}")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    return None
+                async for chunk in response.aiter_bytes():
+                    total += len(chunk)
+                    if total > limit:
+                        return None
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:  # the message names no URL: the token stays out of the logs
+            raise RetryLaterError(f"file download failed: {type(exc).__name__}") from exc
+        if total == 0:
+            raise BadRequest("file download: empty body")
+        return b"".join(chunks)
+
     async def _with_file(self, inbound: InboundMessage, ref: FileRef) -> InboundMessage:
-        """Return ``inbound`` with the bytes of ``ref`` (getFile, then the download with the token)."""
+        """Return ``inbound`` with the bytes of ``ref`` (getFile, then a streamed download with the token).
+
+        The download stops after ``max_media_bytes + 1`` bytes, whatever getFile declared.
+        """
+        limit = self.config.max_media_bytes
         try:
             file = await self.bot.get_file(ref.file_id)
-            if file.file_size is not None and file.file_size > self.config.max_media_bytes:
+            if file.file_size is not None and file.file_size > limit:
                 return dataclasses.replace(inbound, problem="file_too_large")
-            data = bytes(await file.download_as_bytearray())
+            if not file.file_path:
+                raise BadRequest("getFile gave no file_path")
+            data = await self._download(self._file_url(file.file_path), limit)
         except RetryAfter as exc:
             raise RetryLaterError(str(exc), _retry_after_s(exc)) from exc
         except BadRequest as exc:
@@ -289,7 +338,8 @@ class TelegramBot:
             return dataclasses.replace(inbound, problem="media_missing")
         except (NetworkError, InvalidToken) as exc:
             raise RetryLaterError(f"getFile/download failed: {exc}") from exc
-        if len(data) > self.config.max_media_bytes:
+        if data is None:
+            log.warning("telegram.file_too_large", file_id=ref.file_id, declared=file.file_size, limit=limit)
             return dataclasses.replace(inbound, problem="file_too_large")
         filename = ref.filename or (file.file_path.rsplit("/", 1)[-1] if file.file_path else None)
         return dataclasses.replace(
@@ -426,6 +476,9 @@ class TelegramBot:
             await self.bot.shutdown()
         except Exception:
             log.exception("telegram.shutdown_failed")
+        if self._files is not None:
+            await self._files.aclose()
+            self._files = None
 
     async def poll(self) -> None:
         """Long-poll getUpdates forever (cancelled at stop), storing each update like the webhook does.

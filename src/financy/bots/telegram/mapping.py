@@ -19,7 +19,7 @@ from telegram import Chat, ChatMemberUpdated, Message, Update, User
 
 from financy.bots.common.message import InboundMessage, MediaType, SentMessage
 from financy.bots.telegram.callbacks import Press, decode, press_language, press_text
-from financy.bots.telegram.utf16 import utf16_len, utf16_remove, utf16_slice
+from financy.bots.telegram.utf16 import utf16_boundary, utf16_len, utf16_remove, utf16_slice
 from financy.core.contracts.v1 import ChatEventV1, ChatType, Platform
 
 PLATFORM: Platform = "telegram"
@@ -136,11 +136,24 @@ def command_text(
     In a group, a ``bot_command`` entity at offset 0 addressed to another bot
     (``/start@OtherBot``) makes the message ignored; a command addressed to this bot
     (``/add@OurBot 12``, anywhere in the text) loses its mention (``/add 12``).
-    Entity offsets and lengths are UTF-16 code units.
+    Entity offsets and lengths are UTF-16 code units; a ``bot_command`` entity that is empty,
+    starts or ends off a character boundary (inside a surrogate pair, past the end) or overlaps
+    an earlier one is ignored (the text it names stays as sent).
     """
     entities = (message.entities if message.text is not None else message.caption_entities) or ()
-    commands = sorted((e for e in entities if e.type == "bot_command"), key=lambda e: e.offset, reverse=True)
-    for entity in commands:
+    commands = []
+    end = 0
+    for entity in sorted((e for e in entities if e.type == "bot_command"), key=lambda e: e.offset):
+        if (
+            entity.length <= 0
+            or entity.offset < end
+            or not utf16_boundary(text, entity.offset)
+            or not utf16_boundary(text, entity.offset + entity.length)
+        ):
+            continue
+        commands.append(entity)
+        end = entity.offset + entity.length
+    for entity in reversed(commands):
         command = utf16_slice(text, entity.offset, entity.length)
         if not _ADDRESSED.fullmatch(command):
             continue  # no @mention in it (or a malformed entity): the text stays as sent

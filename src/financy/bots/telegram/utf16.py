@@ -41,3 +41,19 @@ def utf16_remove(text: str, offset: int, length: int) -> str:
     start = utf16_to_index(text, offset)
     end = utf16_to_index(text, offset + max(0, length))
     return text[:start] + text[end:]
+
+
+def utf16_boundary(text: str, units: int) -> bool:
+    """Return whether UTF-16 offset ``units`` falls between two characters of ``text`` (or at an end).
+
+    False for a negative offset, one past the end, or one inside a surrogate pair (the middle of a
+    character above U+FFFF): an entity starting or ending there is malformed.
+    """
+    if units < 0:
+        return False
+    counted = 0
+    for ch in text:
+        if counted >= units:
+            return counted == units
+        counted += 2 if ord(ch) > 0xFFFF else 1
+    return counted == units

@@ -46,7 +46,13 @@ def adapter(
     return ChannelAdapter(
         "whatsapp",
         sender,
-        whatsapp_blueprint(state, app_secret=app_secret, verify_token=verify_token, wake=wake),
+        whatsapp_blueprint(
+            state,
+            app_secret=app_secret,
+            verify_token=verify_token,
+            wake=wake,
+            phone_number_id=config.phone_number_id,
+        ),
         process=inbound.process,
         stop=graph.aclose,
     )

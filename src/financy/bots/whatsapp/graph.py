@@ -1,7 +1,9 @@
 """The Graph API calls the adapter makes, over httpx: send a message, look a media id up, download it.
 
 ``api_base_url`` is the Graph API root with its version (``https://graph.facebook.com/v21.0``);
-tests point it at a local stand-in. Every call carries ``Authorization: Bearer <token>``.
+tests point it at a local stand-in. Every call carries ``Authorization: Bearer <token>``, and a
+media download is only made to the API root's own host or to Meta's media hosts
+(:func:`token_host`): the token is never sent anywhere else.
 """
 
 from __future__ import annotations
@@ -53,6 +55,25 @@ class MediaTooLargeError(MediaError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, permanent=True)
+
+
+#: Meta's hosts a media URL may point at (the host itself, or any host ending in ``.<suffix>``).
+MEDIA_HOST_SUFFIXES = ("fbsbx.com", "facebook.com", "whatsapp.net", "fbcdn.net")
+
+
+def token_host(url: str, api_base_url: str) -> bool:
+    """Return whether ``url``'s host may be sent the token: the API root's host or a Meta media host."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if not host:
+        return False
+    if host == (urlsplit(api_base_url).hostname or "").lower().rstrip("."):
+        return True
+    return any(host == suffix or host.endswith("." + suffix) for suffix in MEDIA_HOST_SUFFIXES)
+
+
+def _media_retry(status: int) -> bool:
+    """Return whether a non-2xx media answer is worth asking again (5xx, 429, 401: a token to fix)."""
+    return verdict(status, None) is not Verdict.GIVE_UP
 
 
 def _json(response: httpx.Response) -> Any:
@@ -128,15 +149,16 @@ class GraphClient:
         """``GET /{media_id}``: where to download a user's file, its type and size.
 
         Raises:
-            MediaError: permanent for a 4xx other than 401/429 (unknown or expired id), or an
-                answer without an http(s) URL; temporary otherwise (5xx, network, token, throttled).
+            MediaError: permanent for any non-2xx other than 5xx/401/429 (an unknown or expired
+                id, a redirect), or an answer without an http(s) URL; temporary otherwise (5xx,
+                network, token, throttled).
         """
         try:
             response = await self._http().get(f"{self._base}/{quote(media_id, safe='')}")
         except httpx.HTTPError as exc:
             raise MediaError(f"Graph API unreachable: {type(exc).__name__}", permanent=False) from exc
         data = _json(response)
-        if response.status_code >= 400:
+        if not 200 <= response.status_code < 300:
             code, what = graph_error(data)
             permanent = verdict(response.status_code, code) is Verdict.GIVE_UP
             if verdict(response.status_code, code) is Verdict.REAUTHORIZE:
@@ -158,18 +180,24 @@ class GraphClient:
         )
 
     async def download(self, url: str, max_bytes: int) -> bytes:
-        """``GET url`` with the token; return the bytes (at most ``max_bytes``).
+        """``GET url`` with the token; return the bytes (at most ``max_bytes``, at least one).
 
         Raises:
             MediaTooLargeError: the body is longer than ``max_bytes`` (reading stops there).
-            MediaError: not http(s) or a 4xx (permanent); 5xx, 401, 429 or a network error (temporary).
+            MediaError: permanent when not http(s), on a host the token may not go to (see
+                :func:`token_host`; nothing is fetched), any non-2xx other than 5xx/401/429 (a
+                redirect is not followed) or an empty body; temporary for 5xx, 401, 429 or a
+                network error.
         """
         if urlsplit(url).scheme not in ("http", "https"):
             raise MediaError("media url is not http(s)", permanent=True)
+        if not token_host(url, self.config.api_base_url):
+            log.warning("whatsapp.media_host_refused", host=(urlsplit(url).hostname or "")[:200])
+            raise MediaError("media url is not on a Graph API or Meta media host", permanent=True)
         try:
             async with self._http().stream("GET", url) as response:
-                if response.status_code >= 400:
-                    permanent = verdict(response.status_code, None) is Verdict.GIVE_UP
+                if not 200 <= response.status_code < 300:
+                    permanent = not _media_retry(response.status_code)
                     raise MediaError(f"media download: HTTP {response.status_code}", permanent=permanent)
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes:
@@ -183,4 +211,6 @@ class GraphClient:
                     chunks.append(chunk)
         except httpx.HTTPError as exc:
             raise MediaError(f"media download failed: {type(exc).__name__}", permanent=False) from exc
+        if total == 0:
+            raise MediaError("media download: empty body", permanent=True)
         return b"".join(chunks)

@@ -11,7 +11,8 @@ again later). A verified body is split into units — one per message (update ke
 one per status (``status:<wamid>:<status>:<timestamp>``) — each stored with
 :meth:`BotState.accept_update` as a small JSON (:func:`split_units`), then 200 at once; the
 adapter's ``process`` handles them afterwards, one at a time. A redelivered unit is stored once.
-A body that is not JSON gets 400; JSON without entries gets 200 and a log line.
+A body that is not JSON gets 400; JSON without entries gets 200 and a log line, and so do changes
+for another business number than the configured ``phone_number_id`` (not stored).
 """
 
 from __future__ import annotations
@@ -74,8 +75,14 @@ def _message_key(message: dict[str, Any]) -> str:
     return f"noid:{digest}"
 
 
-def split_units(payload: Any) -> tuple[list[tuple[str, bytes]], list[dict[str, Any]]]:
+def split_units(
+    payload: Any, phone_number_id: str | None = None
+) -> tuple[list[tuple[str, bytes]], list[dict[str, Any]]]:
     """Split a notification body (parsed JSON) into ``(update key, unit JSON bytes)`` and notes.
+
+    With ``phone_number_id`` (the configured business number), a change whose
+    ``metadata.phone_number_id`` is another number (or missing) gives no unit, only an
+    ``other_number`` note: it is acknowledged and logged, never processed.
 
     A message unit is ``{"v": 1, "kind": "message", "phone_number_id", "display_phone_number",
     "contact": {"wa_id", "name"} | null, "message": <the message object as sent>}``; a status unit
@@ -101,7 +108,17 @@ def split_units(payload: Any) -> tuple[list[tuple[str, bytes]], list[dict[str, A
             if value.get("errors"):
                 notes.append({"note": "errors", "errors": json.dumps(value["errors"])[:500]})
             metadata: dict[str, Any] = value["metadata"] if isinstance(value.get("metadata"), dict) else {}
-            phone_number_id = _str(metadata.get("phone_number_id"))
+            number = _str(metadata.get("phone_number_id"))
+            if phone_number_id is not None and number != phone_number_id:
+                notes.append(
+                    {
+                        "note": "other_number",
+                        "phone_number_id": (number or "")[:64],
+                        "messages": len(_list(value.get("messages"))),
+                        "statuses": len(_list(value.get("statuses"))),
+                    }
+                )
+                continue
             display = _str(metadata.get("display_phone_number"))
             contacts = _contacts(value)
             for message in _list(value.get("messages")):
@@ -115,7 +132,7 @@ def split_units(payload: Any) -> tuple[list[tuple[str, bytes]], list[dict[str, A
                 unit = {
                     "v": UNIT_VERSION,
                     "kind": "message",
-                    "phone_number_id": phone_number_id,
+                    "phone_number_id": number,
                     "display_phone_number": display,
                     "contact": contact,
                     "message": message,
@@ -129,7 +146,7 @@ def split_units(payload: Any) -> tuple[list[tuple[str, bytes]], list[dict[str, A
                 unit = {
                     "v": UNIT_VERSION,
                     "kind": "status",
-                    "phone_number_id": phone_number_id,
+                    "phone_number_id": number,
                     "status": status,
                 }
                 units.append((key[:400], json.dumps(unit).encode()))
@@ -144,8 +161,12 @@ def whatsapp_blueprint(
     app_secret: str | None,
     verify_token: str | None,
     wake: Callable[[], None] | None = None,
+    phone_number_id: str | None = None,
 ) -> Blueprint:
     """Return the ``/webhooks/whatsapp`` routes storing verified notifications in ``state``.
+
+    ``phone_number_id``: the configured business number; changes for any other number are
+    acknowledged and logged, not stored (``None``: every number's are stored).
 
     ``wake`` is called after new units were stored (the edge's update drain looks at once).
     """
@@ -192,7 +213,7 @@ def whatsapp_blueprint(
         except (ValueError, UnicodeDecodeError, RecursionError):
             return _error(400, "malformed_json", "the body is not JSON")
         try:
-            units, notes = split_units(payload)
+            units, notes = split_units(payload, phone_number_id)
         except Exception:  # a shape nobody foresaw: logged, and never a 500 to Meta
             log.exception("whatsapp.webhook_unreadable", size=len(body))
             return json_response({"received": 0, "new": 0})
