@@ -5,30 +5,41 @@ cloud OCR's lines). The rules are those receipt parsers in the field apply (Azur
 models, receipt-parser-legacy, Brazilian NFC-e readers), written as our own code:
 
 * Amounts are numbers with two decimals ("14.50", "0,99", "1,234.56", "1.234,56", "R$ 45,90",
-  "$1,998.00", "3.99B", ".75-"). A number without decimals is not an amount unless the receipt has
-  no decimal amounts at all and a currency sign stands before it ("¥1200"): a quantity, a store or
-  phone number, or an OCR slip ("$450" for "$14.50") is never read as money. OCR slips fixed
-  first: "O"/"o" inside a number ("1O,50"), a space before the decimals ("$1699 .96").
-* Every line gets a label from its words: total ("TOTAL", "VALOR TOTAL R$", "Valor a Pagar",
-  "SUMME", "BALANCE DUE", "AMOUNT DUE", "GRAND TOTAL"...), subtotal, tax ("TAX", "VAT", "MwSt",
-  "Tributos aprox."), tip ("Tip", "gorjeta", "serviço"), change ("troco", "CHANGE DUE",
-  "Rückgeld"), tendered ("valor pago", "dinheiro", "cash", "TEND", "Geg. BAR"), savings
-  ("desconto", "you saved", "Card Savings", "Cpn"), loyalty points and item counts ("QTD. TOTAL
-  DE ITENS"), which are never money totals. A label line with no amount takes the amount of the
-  next line when that line is only an amount (OCR engines that split columns).
+  "$1,998.00", "3.99B", ".75-"). A number without decimals is not an amount unless the receipt's
+  currency is printed without decimals (``data/currencies.tsv``: JPY, KRW, CLP, and IDR, COP, HUF in
+  practice), when "25.000", "Rp 25,000", "¥1,280" and "12,000원" are whole amounts (see
+  :func:`find_amounts`), or the receipt has no decimal amounts at all and a currency sign stands
+  before it ("¥1200"): a quantity, a store or phone number, or an OCR slip ("$450" for "$14.50") is
+  never read as money. OCR slips fixed first: "O"/"o" inside a number ("1O,50"), a space before the
+  decimals ("$1699 .96"), a date glued to its time ("03/05/202318:27").
+* Every line gets a label from its words (``data/receipt_labels.tsv``, in English, Portuguese,
+  German, French, Italian, Spanish, Czech, Dutch, Hungarian, Polish, Indonesian/Malay, Japanese and
+  Korean): total ("TOTAL", "VALOR TOTAL R$", "TOTAL TTC", "NET A PAYER", "ZU ZAHLEN", "TOTALE
+  COMPLESSIVO", "TOTAL A PAGAR", "CELKEM K ÚHRADĚ", "TE BETALEN", "合計"...), subtotal ("TOTAL HT",
+  "BASE IMPONIBLE"), tax ("TAX", "MwSt", "TVA", "IVA", "DPH", "BTW"), tip, change ("troco",
+  "Rückgeld", "RENDU", "RESTO"), tendered ("dinheiro", "BAR", "EC-Karte", "CB", "ESPECES"), savings,
+  loyalty points and item counts, which are never money totals. A label line with no amount takes
+  the amount of the next line when that line is only an amount (OCR engines that split columns).
 * The total is chosen among the total-labelled amounts: the last one consistent with subtotal +
-  tax + tip (- savings) when a subtotal is printed; otherwise the strongest label ("Valor a pagar"
-  and "AMOUNT DUE" over "TOTAL" over "Gesamtbetrag"), later lines breaking ties. An amount below
-  the subtotal (less savings) is an OCR slip and is dropped. No total label, no total: the
-  largest number is never taken as the total.
-* Currency: a sign or code on the amounts (R$, US$, $, €, £, ₱, "P21.50/Unit", EUR, BRL...), else
-  a country hint (a CNPJ or "NFC-e" -> BRL, a US state + ZIP -> USD, German receipt words -> EUR),
-  else the caller's ``currency``; a bare "$" is USD unless the caller's currency is another dollar.
+  tax + tip (- savings) when a subtotal is printed; otherwise the strongest label ("Valor a pagar",
+  "NET A PAYER" and "AMOUNT DUE" over "TOTAL" over "Gesamtbetrag"), later lines breaking ties. An
+  amount below the subtotal (less savings) is an OCR slip and is dropped; a total line naming the
+  tax it includes is that tax when another total is larger ("TOTAL INCLUDES GST 0.75"). No total
+  label: what a card was charged ("EC-KARTE 3,29") or the cash given less the change is the total;
+  otherwise no total: the largest number is never taken as the total.
+* Currency: a marker printed on the receipt (``data/currency_markers.tsv``: R$, US$, $, €, £, ₱, ¥,
+  Rp, RM, Kč, Ft, 원, "P21.50/Unit", ISO codes...), else a country hint (a CNPJ or "NFC-e" -> BRL,
+  a US state + ZIP -> USD, German receipt words or an EU VAT id -> EUR, tax-id words and "+NN"
+  phone numbers: ``data/countries.tsv``), else a bare "$" (the country's, the caller's dollar, or
+  USD), else the language of the labels, else the caller's ``currency``.
 * Dates: "dd/mm/yyyy", "dd.mm.yyyy", "mm/dd/yyyy", "yyyy-mm-dd", "10 DEZ 2024", "Dec 7, 2019"
   and 2-digit years (20yy). The order is taken from a day over 12 when there is one, else from the
-  receipt (USD or a US state -> month first; "." separators, BRL, EUR -> day first), else from the
-  language hint ("en" -> month first, "pt"/"de" -> day first), else day first. A date that does
-  not exist (31/02) or lies outside 1990..2100 is not a date.
+  receipt (its currency's or country's date order in ``currencies.tsv``: USD -> month first; BRL,
+  EUR... -> day first), else from a 12-hour clock ("05:32 PM" -> month first), else from the
+  language hint ("en" -> month first, "pt"/"de" -> day first), else day first. A date that does not
+  exist (31/02) or lies outside 1990..2100 is not a date.
+* Merchant: the first meaningful header line; a known name OCR garbled ("CARREF0UR",
+  "SUPERMERCADOPAODEACUCAR") is named right (:mod:`financy.inference.vision.merchants`).
 """
 
 from __future__ import annotations
@@ -36,11 +47,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Final, Literal
 
+from financy.inference.vision import words
+from financy.inference.vision.merchants import known_merchant
 from financy.inference.vision.nfce import find_access_key
 from financy.inference.vision.taxid import TaxId, find_tax_ids
 
@@ -141,8 +155,16 @@ def _fix_ocr(text: str) -> str:
     text = re.sub(r"(?<=\d)[Oo](?=[\d.,])|(?<=\d[.,])[Oo](?=\d)|(?<=[.,]\d)[Oo](?![A-Za-z])", "0", text)
     text = re.sub(r"(?<=\d) (?=[.,]\d{2}(?![\d.,]))", "", text)
     text = re.sub(r"(?<=\d[.,]) (?=\d{2}(?:\s|$|[A-Za-z*-]))", "", text)
+    # A date glued to the time after it: "03/05/202318:27", "2023-05-0318:27:05".
+    text = _GLUED_TIME_RE.sub(r"\1 ", text)
     # Full-width punctuation from CJK-trained recognisers (PP-OCR): "CHICAGO，IL", "）".
     return text.translate(_FULL_WIDTH)
+
+
+_GLUED_TIME_RE: Final = re.compile(
+    r"((?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}|(?:19|20)\d{2}[./-]\d{2}[./-]\d{2}))"
+    r"(?=(?:[01]\d|2[0-3])[:h][0-5]\d)"
+)
 
 
 _FULL_WIDTH: Final = str.maketrans("，．：（）＄", ",.:()$")
@@ -150,39 +172,30 @@ _FULL_WIDTH: Final = str.maketrans("，．：（）＄", ",.:()$")
 
 # -- amounts --------------------------------------------------------------------------------------------
 
-_CURRENCY_SIGNS: Final = {
-    "R$": "BRL",
-    "US$": "USD",
-    "U$S": "USD",
-    "€": "EUR",
-    "£": "GBP",
-    "₱": "PHP",
-    "¥": "JPY",
-    "EUR": "EUR",
-    "BRL": "BRL",
-    "USD": "USD",
-    "GBP": "GBP",
-    "PHP": "PHP",
-    "CHF": "CHF",
-    "CAD": "CAD",
-    "AUD": "AUD",
-    "$": "$",
-}
-_SIGN_RE: Final = r"R\$|US\$|U\$S|\$|€|£|₱|¥|\b(?:EUR|BRL|USD|GBP|PHP|CHF|CAD|AUD)\b"
+_SIGN_RE: Final = words.marker_regex()
 _AMOUNT_RE: Final = re.compile(
     rf"(?P<pre>{_SIGN_RE})?[ ]?(?P<sign>-)?[ ]?"
     r"(?P<num>(?<![\d.,])(?:\d{1,3}(?:[.,']\d{3})+|\d+)?[.,]\d{2})(?![\d]|[.,]\d)"
-    rf"(?P<post>-)?(?:[ ]?(?P<suf>€|\bEUR\b|\bBRL\b|R\$))?"
+    rf"(?P<post>-)?(?:[ ]?(?P<suf>{_SIGN_RE}))?"
 )
 _INTEGER_AMOUNT_RE: Final = re.compile(
     rf"(?P<pre>{_SIGN_RE})[ ]?(?P<num>(?<![\d.,])\d{{1,3}}(?:[.,']\d{{3}})*|\d+)(?![\d.,])"
+)
+#: A whole amount of a currency printed without decimals ("25.000", "Rp 25,000", "¥1,280", "12,000원",
+#: "12 990 Ft"): thousands grouped by ".", ",", "'" (or a space when a marker follows), or plain digits.
+_WHOLE_AMOUNT_RE: Final = re.compile(
+    rf"(?P<pre>{_SIGN_RE})?[ ]?(?P<sign>-)?[ ]?"
+    r"(?P<num>(?<![\d.,:/])(?:\d{1,3}(?P<sep>[.,'])\d{3}(?:(?P=sep)\d{3})*|\d{1,3}(?: \d{3})+(?=[ ]?[^\W\d])|\d{1,9}))"
+    r"(?![\d]|[.,:/]\d|[ ]?%|-\d)(?P<post>-)?(?:,-)?"
+    rf"(?:[ ]?(?P<suf>{_SIGN_RE}))?"
 )
 
 
 @dataclass(frozen=True)
 class Amount:
     """An amount of money on a line: ``value`` (>= 0), ``negative`` (printed "-1.20" or "1.20-"),
-    ``currency`` (ISO code, "$" for a bare dollar sign, or None), ``start``/``end`` in the line.
+    ``currency`` (ISO code, "$" for a bare dollar sign, "¥" for a yen/yuan sign, or None),
+    ``start``/``end`` in the line.
     """
 
     value: Decimal
@@ -198,29 +211,66 @@ def _to_decimal(num: str) -> Decimal:
     return Decimal(f"{int(digits)}.{decimals}")
 
 
-def find_amounts(text: str, *, integers: bool = False) -> list[Amount]:
+def _whole_amounts(line: str, *, labelled: bool) -> list[Amount]:
+    """Amounts of a currency printed without decimals (see :func:`find_amounts`)."""
+    found: list[Amount] = []
+    matches = list(_WHOLE_AMOUNT_RE.finditer(line))
+    for index, m in enumerate(matches):
+        sign = m["pre"] or m["suf"]
+        grouped = m["sep"] is not None or " " in m["num"]
+        rest = line[m.end() :]
+        last = index == len(matches) - 1 and re.fullmatch(r"(?:\s+[A-Z*]{1,2})?\s*", rest) is not None
+        in_column = last and (m.start() == 0 or line[: m.start()].endswith("  ") or labelled)
+        if not (sign or grouped or in_column):
+            continue
+        if grouped and not sign and m["sep"] == "," and re.search(r"\d,\d{3}\.\d", line[m.start() :]):
+            continue  # "1,234.56" is a decimal amount, read by the main pattern
+        digits = re.sub(r"\D", "", m["num"])
+        found.append(
+            Amount(
+                Decimal(int(digits)),
+                bool(m["sign"] or m["post"]),
+                words.marker_currency(sign) if sign else None,
+                m.start(),
+                m.end(),
+            )
+        )
+    return found
+
+
+def find_amounts(
+    text: str, *, integers: bool = False, whole: bool = False, labelled: bool = False
+) -> list[Amount]:
     """Return the amounts of money in one line of receipt text, left to right (see the module docstring).
 
     ``integers`` also accepts whole numbers with a currency sign before them ("¥1200"), for receipts
-    whose currency has no cents.
+    whose currency has no cents. ``whole`` reads the line in a currency printed without decimals
+    (JPY, KRW, CLP, IDR... see ``data/currencies.tsv``): "25.000" and "25,000" are 25000; a number
+    is an amount when a currency marker stands beside it, when its thousands are grouped, or when it
+    ends the line after a column gap (any last number of a ``labelled`` line); decimal amounts count
+    only with zero decimals ("25.000,00"), so "1.25 kg" is not money.
     """
     line = _fix_ocr(text)
     found: list[Amount] = []
     for m in _AMOUNT_RE.finditer(line):
+        if whole and not m["num"].endswith("00"):
+            continue
         sign = m["pre"] or m["suf"]
         found.append(
             Amount(
                 value=_to_decimal(m["num"]),
                 negative=bool(m["sign"] or m["post"]),
-                currency=_CURRENCY_SIGNS.get(sign.strip()) if sign else None,
+                currency=words.marker_currency(sign) if sign else None,
                 start=m.start(),
                 end=m.end(),
             )
         )
+    if whole and not found:
+        return _whole_amounts(line, labelled=labelled)
     if integers and not found:
         for m in _INTEGER_AMOUNT_RE.finditer(line):
             digits = re.sub(r"\D", "", m["num"])
-            found.append(Amount(Decimal(digits), False, _CURRENCY_SIGNS.get(m["pre"]), m.start(), m.end()))
+            found.append(Amount(Decimal(digits), False, words.marker_currency(m["pre"]), m.start(), m.end()))
     return found
 
 
@@ -228,77 +278,10 @@ def find_amounts(text: str, *, integers: bool = False) -> list[Amount]:
 
 Label = Literal["total", "subtotal", "tax", "tip", "change", "tendered", "savings", "points", "count"]
 
-# Checked in this order on the folded line: the first that matches labels it.
-_LABELS: Final[tuple[tuple[Label, re.Pattern[str]], ...]] = (
-    ("points", re.compile(r"\b(points?|pontos|punkte|payback|pts|milhas|cashback)\b")),
-    (
-        "count",
-        re.compile(
-            r"\b(qtd\.?|qtde\.?|quantidade)\b.*\bite(ns|m)\b|\btotal de ite(ns|m)\b|\bitems? sold\b|"
-            r"#\s*items?\b|\b(number of|no\.? of|total) items?\b|\banzahl\b|\bartikel\b"
-        ),
-    ),
-    (
-        "subtotal",
-        re.compile(r"\bsub[\s\-.]?total\b|\bzwischensumme\b|\bvalor dos produtos\b|\btotal bruto\b"),
-    ),
-    (
-        "savings",
-        re.compile(
-            r"\b(savings?|you saved|voce economizou|economia|economizou|descontos?|discount|rabatt|"
-            r"coupons?|cpn|nachlass|acrescimo)\b|\bdesc\.?\s"
-        ),
-    ),
-    (
-        "tip",
-        re.compile(
-            r"\b(tip|tips|gratuity|gorjeta|taxa de servico|servico|service charge|trinkgeld|couvert)\b"
-        ),
-    ),
-    (
-        "tax",
-        re.compile(
-            r"\b(tax|taxes|sales tax|vat|iva|mwst|ust|steuer|tributos?|impostos?|icms|gst|hst|pst|"
-            r"lei 12\.?741)\b"
-        ),
-    ),
-    (
-        "change",
-        re.compile(r"\b(change|change due|troco|r[uü]ckge[il1]d|wechselgeld|vuelto|cambio)\b"),
-    ),
-    (
-        "tendered",
-        re.compile(
-            r"\b(valor pago|total pago|valor recebido|dinheiro|cash|tend|tendered|amount paid|paid|"
-            r"gegeben|geg|efectivo|pagamento|forma de pagamento|cartao|credito|debito|pix|visa|"
-            r"mastercard|master|amex|maestro|elo|hipercard|girocard|ec-karte)\b"
-        ),
-    ),
-    (
-        "total",
-        re.compile(
-            r"\b(total|totale|totaal|summe|gesamt|gesamtbetrag|balance due|amount due|a pagar|zu zahlen|"
-            r"importe|montant|balance)\b"
-        ),
-    ),
-)
-_TOTAL_STRENGTH: Final = (
-    (
-        3,
-        re.compile(
-            r"\b(grand total|total a pagar|valor a pagar|a pagar|amount due|balance due|zu zahlen|total geral)\b"
-        ),
-    ),
-    (2, re.compile(r"\b(total|totale|totaal|summe|valor total|total r\$?)\b")),
-    (1, re.compile(r".")),
-)
 
-
-def _label(folded: str) -> Label | None:
-    for label, pattern in _LABELS:
-        if pattern.search(folded):
-            return label
-    return None
+def _label(folded: str) -> words.LabelMatch | None:
+    """The line's label from ``data/receipt_labels.tsv`` (see :mod:`financy.inference.vision.words`)."""
+    return words.label_line(folded)
 
 
 @dataclass
@@ -307,8 +290,12 @@ class _Line:
     text: str
     folded: str
     amounts: list[Amount]
-    label: Label | None
+    match: words.LabelMatch | None
     position: int  # in the caller's list, blank lines counted (a left-out illegible line is blank)
+
+    @property
+    def label(self) -> Label | None:
+        return self.match.label if self.match is not None else None  # type: ignore[return-value]
 
     @property
     def letters(self) -> int:
@@ -359,39 +346,73 @@ _BRAZIL_RE: Final = re.compile(
     r"\b(cnpj|nfc-?e|cupom fiscal|danfe|sefaz|consumidor|troco|tributos|valor a pagar|ltda|cpf)\b"
 )
 _PESO_RE: Final = re.compile(r"(?:^|[\s(xX×])P ?\d{1,3}(?:,\d{3})*\.\d{2}")
-_DOLLARS: Final = {"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD"}
+_MARKER_RE: Final = re.compile(_SIGN_RE)
 
 
-def _currency(lines: list[_Line], tax_ids: list[TaxId], hint: str | None) -> tuple[str | None, str | None]:
-    """Return (currency, country signal) read from the receipt, falling back on ``hint``."""
+@dataclass(frozen=True)
+class _CurrencyReading:
+    """The currency a receipt is in (``code``: ISO, or None), the country hint's currency
+    (``country``: "USD", "BRL", "EUR"... or None) and whether its prices carry no decimals."""
+
+    code: str | None
+    country: str | None
+    whole: bool
+
+
+def _currency(texts: Sequence[str], tax_ids: list[TaxId], hint: str | None) -> _CurrencyReading:
+    """Read the receipt's currency from its raw lines, before the amounts are read.
+
+    In order: currency markers printed on it (``data/currency_markers.tsv``: "R$", "Rp", "Kč",
+    "원", ISO codes; a bare "$" and "¥" are resolved below), else a country hint (a CNPJ or
+    Brazilian receipt words, a US state + ZIP, German receipt words or an EU VAT id, tax-id words,
+    "+NN" phone numbers: ``data/countries.tsv``), else a bare "$" (the country's dollar-sign
+    currency, else the caller's dollar ``hint``, else USD), else the language of the labels, else
+    ``hint``. "¥" is JPY, or CNY when the receipt's amounts have decimals.
+    """
+    fixed = [_fix_ocr(t) for t in texts]
+    folded_lines = [_fold(t) for t in fixed]
+    folded = "\n".join(folded_lines)
+    has_decimals = any(_AMOUNT_RE.search(t) for t in fixed)
     votes: dict[str, int] = {}
-    for line in lines:
-        for a in line.amounts:
-            if a.currency:
-                votes[a.currency] = votes.get(a.currency, 0) + 1
-        for code in re.findall(r"\b(EUR|BRL|USD|GBP|PHP|CHF)\b", line.text):
-            votes[code] = votes.get(code, 0) + 1
-        if _PESO_RE.search(_fix_ocr(line.text)):
+    for text in fixed:
+        for m in _MARKER_RE.finditer(text):
+            marked = words.marker_currency(m[0])
+            if marked == "¥":
+                marked = "CNY" if has_decimals else "JPY"
+            if marked:
+                votes[marked] = votes.get(marked, 0) + 1
+        if _PESO_RE.search(text):
             votes["PHP"] = votes.get("PHP", 0) + 1
-    folded = "\n".join(line.folded for line in lines)
     country: str | None = None
     if any(t.country == "BR" for t in tax_ids) or _BRAZIL_RE.search(folded):
         country = "BRL"
-    elif _US_PLACE_RE.search("\n".join(_fix_ocr(line.text) for line in lines)):
+    elif _US_PLACE_RE.search("\n".join(fixed)):
         country = "USD"
     elif (
         any(t.kind == "vat" and t.country not in ("GB", "PL", "DK", "SE") for t in tax_ids)
         or len(set(_GERMAN_RE.findall(folded))) >= 2
     ):
         country = "EUR"
+    languages = words.label_languages(folded_lines)
+    hinted = words.country_hints("\n".join(fixed), folded, Counter(), [t.country for t in tax_ids])
+    if country is None and hinted:
+        country = max(hinted.items(), key=lambda kv: kv[1])[0]
+    known = words.currencies()
     explicit = {code: n for code, n in votes.items() if code != "$"}
+    code: str | None
     if explicit:
-        return max(explicit.items(), key=lambda kv: kv[1])[0], country
-    if country is not None:
-        return country, country
-    if "$" in votes:
-        return (hint if hint in _DOLLARS else "USD"), country
-    return hint, country
+        code = max(explicit.items(), key=lambda kv: kv[1])[0]
+    elif country is not None:
+        code = country
+    elif "$" in votes:
+        dollar_hint = hint is not None and hint in known and known[hint].dollar_sign
+        code = hint if dollar_hint else "USD"
+    else:
+        by_language = words.country_hints("", "", languages, [])
+        code = max(by_language.items(), key=lambda kv: kv[1])[0] if by_language else hint
+        country = code if by_language else None
+    whole = code in known and known[code].receipt_decimals == 0
+    return _CurrencyReading(code, country, whole)
 
 
 # -- dates and times ------------------------------------------------------------------------------------
@@ -410,6 +431,7 @@ _DAY_MONTH_RE: Final = re.compile(
     rf"(?<!\d)(\d{{1,2}})[ .\-/]*(?:de )?({_MONTH_NAMES})[a-zç]*\.?[ ,.\-/]*(?:de )?(\d{{4}}|\d{{2}})(?!\d)"
 )
 _MONTH_DAY_RE: Final = re.compile(rf"\b({_MONTH_NAMES})[a-z]*\.? (\d{{1,2}}),? (\d{{4}})(?!\d)")
+_AM_PM_RE: Final = re.compile(r"(?<![\d:])(?:0?[1-9]|1[0-2]) ?: ?[0-5]\d(?::[0-5]\d)? ?[AaPp]\.? ?[Mm]\b")
 _TIME_RE: Final = re.compile(
     r"(?<![\d:.,])([01]?\d|2[0-3]) ?[:h] ?([0-5]\d)(?::([0-5]\d))?(?![\d.,])(?: ?([ap])\.? ?m\b\.?)?"
 )
@@ -506,13 +528,14 @@ def _merchant(lines: list[_Line], first_money_line: int) -> str | None:
             continue  # "123 Main Street": a street number first
         if re.search(r"\d{5}(?:-\d{3,4})?", text) or _NUMERIC_DATE_RE.search(text) or _TIME_RE.search(text):
             continue  # a ZIP/CEP, a date or a time
-        words = re.findall(r"[^\W\d_]{3,}", text)
+        tokens = re.findall(r"[^\W\d_]{3,}|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{2,}", text)  # CJK: 2
         letters = sum(c.isalpha() for c in text)
-        if not words or letters < 0.5 * len(text.replace(" ", "")):
+        if not tokens or letters < 0.5 * len(text.replace(" ", "")):
             continue
         cleaned = _CLEAN_ENDS_RE.sub("", text).strip()
         if len(cleaned) >= 2:
-            return re.sub(r"\s{2,}", " ", cleaned)
+            # A known name OCR garbled ("CARREF0UR", "SUPERMERCADOPAODEACUCAR") is named right.
+            return known_merchant(cleaned) or re.sub(r"\s{2,}", " ", cleaned)
     return None
 
 
@@ -673,6 +696,10 @@ def _items(lines: list[_Line], start: int, end: int, *, repair: bool) -> tuple[t
 # -- the whole receipt ----------------------------------------------------------------------------------
 
 
+def _tax_inside(line: _Line) -> bool:
+    return line.match is not None and line.match.tax_inside
+
+
 def _close(a: Decimal, b: Decimal) -> bool:
     return abs(a - b) <= CENT
 
@@ -699,11 +726,16 @@ def extract_fields(
     texts = [t for _, t in numbered]
     if sum(sum(c.isalnum() for c in t) for t in texts) < 4:
         return ReceiptFields(problem="no_text")
-    all_ints = not any(_AMOUNT_RE.search(_fix_ocr(t)) for t in texts)
+    tax_ids = find_tax_ids("\n".join(_fix_ocr(t) for t in texts))
+    reading = _currency(texts, tax_ids, currency)
+    cur, country = reading.code, reading.country
+    all_ints = not reading.whole and not any(_AMOUNT_RE.search(_fix_ocr(t)) for t in texts)
     parsed: list[_Line] = []
     for i, (position, text) in enumerate(numbered):
         folded = _fold(_fix_ocr(text))
-        parsed.append(_Line(i, text, folded, find_amounts(text, integers=all_ints), _label(folded), position))
+        match = _label(folded)
+        amounts = find_amounts(text, integers=all_ints, whole=reading.whole, labelled=match is not None)
+        parsed.append(_Line(i, text, folded, amounts, match, position))
     if not any(line.amounts for line in parsed):
         return ReceiptFields(problem="not_a_receipt")
 
@@ -720,8 +752,17 @@ def extract_fields(
         found = labelled(label)
         return found[-1][1].value if found else None
 
+    total_found = [(i, a) for i, a in labelled("total") if not a.negative]
+    # "TOTAL INCL. GST 12.30" is a total, "TOTAL INCLUDES GST 1.12" the tax inside one: a line naming
+    # the tax it includes is that tax when another total is larger.
+    plain_totals = [a.value for i, a in total_found if not _tax_inside(parsed[i])]
+    as_tax = [
+        (i, a)
+        for i, a in total_found
+        if _tax_inside(parsed[i]) and plain_totals and a.value < max(plain_totals)
+    ]
     subtotal = single("subtotal")
-    tax_found = labelled("tax")
+    tax_found = sorted(labelled("tax") + as_tax)
     tax = sum((a.value for _, a in tax_found), Decimal(0)) if tax_found else None
     tip = single("tip")
     change = single("change")
@@ -729,7 +770,7 @@ def extract_fields(
     savings_found = [(i, a) for i, a in labelled("savings") if a.negative or "desconto" in parsed[i].folded]
     savings = sum((a.value for _, a in savings_found), Decimal(0)) if savings_found else None
 
-    candidates = [(i, a) for i, a in labelled("total") if not a.negative]
+    candidates = [pair for pair in total_found if pair not in as_tax]
     total: Decimal | None = None
     verified = False
     total_line: int | None = None
@@ -746,21 +787,32 @@ def extract_fields(
         if total is None and candidates:
 
             def strength(pair: tuple[int, Amount]) -> tuple[int, int]:
-                folded = parsed[pair[0]].folded
-                return next(s for s, p in _TOTAL_STRENGTH if p.search(folded)), pair[0]
+                match = parsed[pair[0]].match
+                return (match.strength if match is not None else 1), pair[0]
 
             total_line, chosen = max(candidates, key=strength)
             total = chosen.value
+    elif not total_found:
+        # No total printed (or read): what a card was charged ("EC-Karte 12,34", "CB 8,90") is the
+        # total, and so is the cash handed over less the change ("BAR 20,00", "Rückgeld 7,66").
+        paid = [(i, a, parsed[i].match) for i, a in labelled("tendered") if not a.negative]
+        exact = [(i, a) for i, a, m in paid if m is not None and m.tendered == "exact"]
+        cash = [(i, a) for i, a, m in paid if m is not None and m.tendered == "cash"]
+        if exact:
+            total_line, chosen = exact[-1]
+            total = chosen.value
+        elif cash and change is not None and cash[-1][1].value > change:
+            total_line, total = cash[-1][0], cash[-1][1].value - change
     if total is not None and not verified and tendered is not None and change is not None:
         verified = _close(tendered - change, total)
-    tax_ids = find_tax_ids("\n".join(_fix_ocr(t) for t in texts))
-    cur, country = _currency(parsed, tax_ids, currency)
     # The receipt's own country decides before the reader's language: a Brazilian reading a US
-    # receipt still has a US date on it.
-    if cur == "USD" or country == "USD":
+    # receipt still has a US date on it; then a 12-hour clock ("05:32 PM") says month first.
+    known = words.currencies()
+    order = next((known[c].date_order for c in (cur, country) if c in known and known[c].date_order), "")
+    if order:
+        month_first = order == "MDY"
+    elif any(_AM_PM_RE.search(line.text) for line in parsed):
         month_first = True
-    elif cur in ("BRL", "EUR", "GBP", "PHP") or country in ("BRL", "EUR"):
-        month_first = False
     else:
         month_first = language == "en"
     found_date = _date(parsed, month_first)
