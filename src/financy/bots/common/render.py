@@ -115,6 +115,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "button.category": "🏷️ {name}",
         "button.category.value": "muda pra {word}",
         "recorded_hint": "Errado? /desfazer",
+        "receipt_no_date": "📅 Sem data legível no recibo: registrei como hoje ({day}).",
         "undone": "↩️ Desfeito: {line}",
         "nothing_to_undo": "Não há nada para desfazer.",
         "welcome": (
@@ -336,6 +337,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "button.category": "🏷️ {name}",
         "button.category.value": "change category to {word}",
         "recorded_hint": "Wrong? /undo",
+        "receipt_no_date": "📅 No readable date on the receipt: recorded as today ({day}).",
         "undone": "↩️ Undone: {line}",
         "nothing_to_undo": "There is nothing to undo.",
         "welcome": (
@@ -757,6 +759,10 @@ def render_reply(reply: ReplyV1) -> str:
             lines.append(s["items.one"] if items == 1 else s["items.many"].format(n=items))
         if reply.heard and reply.transactions and not items:
             lines.append(s["heard"].format(heard=_quote(reply.heard)))
+        undated = next((tx for tx in reply.transactions if tx.receipt_date_missing), None)
+        if undated is not None:
+            day = undated.occurred_on.strftime("%d/%m" if reply.language == "pt" else "%m/%d")
+            lines.append(s["receipt_no_date"].format(day=day))
         return "\n".join([*lines, s["recorded_hint"]])
     if reply.kind is ReplyKind.UNDONE and reply.transactions:
         return s["undone"].format(line=_line(reply.transactions[0], reply.language))

@@ -157,6 +157,9 @@ class ProposedTransaction(_Wire):
     category_guesses: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
         default=(), max_length=3
     )
+    #: Read from a receipt photo whose date could not be read (and no date was said with it):
+    #: the core dates it the day it was received and the reply says so.
+    receipt_date_missing: bool = False
 
 
 Period = Literal[
@@ -369,6 +372,9 @@ class RecordedTransaction(_Wire):
     category_guesses: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
         default=(), max_length=3
     )
+    #: ``occurred_on`` is the day received because the receipt it came from showed no readable
+    #: date (``ProposedTransaction.receipt_date_missing``): the reply says so.
+    receipt_date_missing: bool = False
 
 
 class ReplyKind(StrEnum):

@@ -120,6 +120,8 @@ class ProposedEntry:
     installments: int | None = None
     items: tuple[ReceiptLine, ...] = ()
     category_guesses: tuple[str, ...] = ()
+    #: From a receipt without a readable date (and none said with it): dated the day received.
+    receipt_date_missing: bool = False
 
 
 @dataclass(frozen=True, slots=True)

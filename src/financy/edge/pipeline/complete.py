@@ -130,5 +130,6 @@ class CompleteMedia:
             payment_method=answer.payment_method,
             items=receipt.items,
             category_guesses=guesses,
+            receipt_date_missing=not (receipt.date or answer.occurred_on or answer.days_ago is not None),
         )
         return understanding.model_copy(update={"transactions": (tx,)})

@@ -347,6 +347,7 @@ class UnderstandReceipt:
                 category=None,
                 payment_method=_PAYMENT.get(fields.payment_method or ""),
                 items=items,
+                receipt_date_missing=fields.date is None,
             )
         except ValidationError:
             draft.understanding = _not_read(draft, "amount_out_of_range")
@@ -371,6 +372,7 @@ def _with_receipt(caption: Understanding, fields: Any, items: tuple[LineItem, ..
             "merchant": tx.merchant or (fields.merchant[:200] if fields.merchant else None),
             "payment_method": tx.payment_method or _PAYMENT.get(fields.payment_method or ""),
             "items": items,
+            "receipt_date_missing": not (tx.occurred_on or fields.date or tx.days_ago is not None),
         }
     )
     return caption.model_copy(update={"transactions": (merged,)})

@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from financy.core.contracts.v1 import Intent, ReplyKind, ReplyV1, Understanding
+from financy.core.contracts.v1 import Intent, RecordedTransaction, ReplyKind, ReplyV1, Understanding
 from financy.core.domain.authorization import Action
 from financy.core.domain.commands import (
     ChatMessage,
@@ -145,6 +145,20 @@ def add_transactions(
         )
 
 
+def _shown_all(
+    planned: Sequence[Transaction], entries: Sequence[ProposedEntry], language: str
+) -> list[RecordedTransaction]:
+    """The reply's view of ``planned`` (one per entry, in order), flagged where a receipt without a
+    readable date made the entry's date the day received."""
+    out = []
+    for tx, entry in zip(planned, entries, strict=True):
+        view = shown(tx, language)
+        if entry.receipt_date_missing:
+            view = view.model_copy(update={"receipt_date_missing": True})
+        out.append(view)
+    return out
+
+
 def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
     message = cmd.message
     try:
@@ -161,7 +175,7 @@ def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitO
         )
     except UnknownCurrencyError as exc:
         return Outcome(ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW, f"unknown_currency:{exc.code}")
-    transactions = [shown(tx, scope.language) for tx in planned]
+    transactions = _shown_all(planned, cmd.entries, scope.language)
     if cmd.confidence < CONFIRM_BELOW:
         return Outcome(
             ReplyKind.CONFIRM_REQUEST, CaptureStatus.NEEDS_REVIEW, LOW_CONFIDENCE, transactions=transactions
@@ -302,7 +316,7 @@ def _apply_confirm(cmd: ConfirmPending, scope: ChatScope, outcome: Outcome, uow:
         )
     )
     outcome.kind = ReplyKind.RECORDED
-    outcome.transactions = [shown(tx, scope.language) for tx in planned]
+    outcome.transactions = _shown_all(planned, entries_of(understood), scope.language)
 
 
 def confirm_pending(
