@@ -295,6 +295,9 @@ def test_the_currency_comes_from_markers_then_country_hints_then_label_language(
     assert currency("Coffee   $4.50", "TOTAL   $4.50", hint="CAD") == "CAD"  # a bare "$": a dollar hint
     assert currency("RUT 76.123.456-7", "Pan   $ 1.290", "TOTAL   $ 1.290") == "CLP"  # "$" in Chile
     assert currency("茶   ¥12.50", "合计   ¥12.50") == "CNY"  # "¥" with decimals: yuan
+    # A lettered marker counts beside a number only, and never outvotes the dollar signs: "6 Ft" of cable.
+    assert currency("Cable 6 Ft   $12.99", "Rope   $4.50", "TOTAL   $17.49", hint="BRL") == "USD"
+    assert currency("FT CABLE   $12.99", "TOTAL   $12.99", hint="BRL") == "USD"
 
 
 def test_dates_glued_to_times_us_dates_with_a_time_and_iso_dates() -> None:

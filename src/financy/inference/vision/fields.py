@@ -347,6 +347,13 @@ _BRAZIL_RE: Final = re.compile(
 )
 _PESO_RE: Final = re.compile(r"(?:^|[\s(xX×])P ?\d{1,3}(?:,\d{3})*\.\d{2}")
 _MARKER_RE: Final = re.compile(_SIGN_RE)
+#: ISO codes counted wherever they are printed ("Valores em EUR"); other lettered markers only
+#: beside a number.
+_STANDALONE_CODES: Final = frozenset({"EUR", "BRL", "USD", "GBP", "PHP", "CHF"})
+
+
+def _next_to_number(text: str, start: int, end: int) -> bool:
+    return bool(re.match(r"[ ]?-?\d", text[end:]) or re.search(r"\d[.,]?-?[ ]?$", text[:start]))
 
 
 @dataclass(frozen=True)
@@ -379,6 +386,9 @@ def _currency(texts: Sequence[str], tax_ids: list[TaxId], hint: str | None) -> _
             marked = words.marker_currency(m[0])
             if marked == "¥":
                 marked = "CNY" if has_decimals else "JPY"
+            lettered = any("a" <= c.lower() <= "z" for c in m[0]) and m[0] not in _STANDALONE_CODES
+            if lettered and not _next_to_number(text, m.start(), m.end()):
+                continue  # "Ft" (feet), "RM" in a word: a lettered marker counts beside a number
             if marked:
                 votes[marked] = votes.get(marked, 0) + 1
         if _PESO_RE.search(text):
@@ -400,7 +410,7 @@ def _currency(texts: Sequence[str], tax_ids: list[TaxId], hint: str | None) -> _
     known = words.currencies()
     explicit = {code: n for code, n in votes.items() if code != "$"}
     code: str | None
-    if explicit:
+    if explicit and max(explicit.values()) >= votes.get("$", 0):
         code = max(explicit.items(), key=lambda kv: kv[1])[0]
     elif country is not None:
         code = country
