@@ -28,7 +28,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 from financy.inference.tables import SOURCE, read_table
@@ -115,7 +115,7 @@ def _strength(folded: str) -> int:
     )
 
 
-@cache
+@lru_cache(maxsize=8192)
 def label_line(folded: str) -> LabelMatch | None:
     """The label of one folded receipt line ("total a pagar r$ 45,90" -> total, strength 3), or None."""
     patterns = _by_label()
