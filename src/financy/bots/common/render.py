@@ -18,6 +18,8 @@ from decimal import Decimal
 from babel.numbers import format_currency
 
 from financy.bots.common.reply import Button, ButtonAction, Reply
+from financy.core.contracts.categories import CATEGORY_DISPLAY
+from financy.core.contracts.categories import LANGUAGES as CATEGORY_LANGUAGES
 from financy.core.contracts.v1 import (
     ContextChoice,
     QueryAnswer,
@@ -30,53 +32,12 @@ from financy.core.contracts.v1 import (
 
 _LOCALES = {"pt": "pt_BR", "en": "en_US"}
 
-#: The taxonomy's display names (DESIGN §4; the core's names, which bots cannot import), and the
-#: words a "change category" message names each category by (words the text reader knows).
+#: The taxonomy's display names and the words a "change category" message names each category by
+#: (words the text reader knows), per language: ``{"pt": {slug: ("Saúde", "saúde")}}``, read from
+#: the one data file the core and the dashboard name categories from (``core.contracts.categories``).
 CATEGORY_NAMES: dict[str, dict[str, tuple[str, str]]] = {
-    "pt": {
-        "groceries": ("Mercado", "mercado"),
-        "restaurants": ("Alimentação", "alimentação"),
-        "transport": ("Transporte", "transporte"),
-        "fuel": ("Combustível", "combustível"),
-        "housing": ("Moradia", "moradia"),
-        "utilities": ("Contas da casa", "contas da casa"),
-        "health": ("Saúde", "saúde"),
-        "education": ("Educação", "educação"),
-        "entertainment": ("Lazer", "lazer"),
-        "shopping": ("Compras", "compras"),
-        "travel": ("Viagem", "viagem"),
-        "subscriptions": ("Assinaturas", "assinaturas"),
-        "personal_care": ("Cuidados pessoais", "cuidados pessoais"),
-        "pets": ("Pets", "pets"),
-        "gifts_donations": ("Presentes e doações", "presentes e doações"),
-        "taxes_fees": ("Impostos e tarifas", "impostos e taxas"),
-        "salary": ("Salário", "salário"),
-        "other_income": ("Outras receitas", "outras receitas"),
-        "transfer": ("Transferência", "transferência"),
-        "other": ("Outros", "outros"),
-    },
-    "en": {
-        "groceries": ("Groceries", "groceries"),
-        "restaurants": ("Restaurants", "restaurants"),
-        "transport": ("Transport", "transport"),
-        "fuel": ("Fuel", "fuel"),
-        "housing": ("Housing", "housing"),
-        "utilities": ("Utilities", "utilities"),
-        "health": ("Health", "health"),
-        "education": ("Education", "education"),
-        "entertainment": ("Entertainment", "entertainment"),
-        "shopping": ("Shopping", "shopping"),
-        "travel": ("Travel", "travel"),
-        "subscriptions": ("Subscriptions", "subscriptions"),
-        "personal_care": ("Personal care", "personal care"),
-        "pets": ("Pets", "pets"),
-        "gifts_donations": ("Gifts & donations", "gifts and donations"),
-        "taxes_fees": ("Taxes & fees", "taxes and fees"),
-        "salary": ("Salary", "salary"),
-        "other_income": ("Other income", "other income"),
-        "transfer": ("Transfer", "transfer"),
-        "other": ("Other", "other"),
-    },
+    language: {c.slug: (c.names[language], c.words[language]) for c in CATEGORY_DISPLAY}
+    for language in CATEGORY_LANGUAGES
 }
 
 #: The emoji before a category's name in a summary ("🛒 Mercado: R$ 450,00 (12)").
