@@ -28,6 +28,7 @@ from financy.core.contracts.v1 import (
     ReplyV1,
     SummaryRow,
     SummaryV1,
+    TransactionKind,
 )
 
 _LOCALES = {"pt": "pt_BR", "en": "en_US"}
@@ -76,6 +77,12 @@ _STRINGS: dict[str, dict[str, str]] = {
         "button.category": "🏷️ {name}",
         "button.category.value": "muda pra {word}",
         "recorded_hint": "Errado? /desfazer",
+        "category.guesses": '🤔 Qual categoria? Pode ser {names} (toque num botão ou diga "muda pra {word}").',
+        "category.unsure": (
+            "🤔 Não tenho certeza da categoria; se não for essa, pode ser {names} "
+            '(toque num botão ou diga "muda pra {word}").'
+        ),
+        "category.or": " ou ",
         "undone": "↩️ Desfeito: {line}",
         "nothing_to_undo": "Não há nada para desfazer.",
         "welcome": (
@@ -297,6 +304,12 @@ _STRINGS: dict[str, dict[str, str]] = {
         "button.category": "🏷️ {name}",
         "button.category.value": "change category to {word}",
         "recorded_hint": "Wrong? /undo",
+        "category.guesses": '🤔 Which category? Maybe {names} (tap a button or say "change category to {word}").',
+        "category.unsure": (
+            "🤔 Not sure of the category; if it isn't that, maybe {names} "
+            '(tap a button or say "change category to {word}").'
+        ),
+        "category.or": " or ",
         "undone": "↩️ Undone: {line}",
         "nothing_to_undo": "There is nothing to undo.",
         "welcome": (
@@ -700,6 +713,28 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
     return tuple(out)
 
 
+def _offered(tx: RecordedTransaction, language: str) -> list[str]:
+    """The slugs a recorded transaction's reply offers as choices: its guesses (at most three) with
+    a name, without its own category."""
+    names = CATEGORY_NAMES.get(language, CATEGORY_NAMES["en"])
+    return [slug for slug in tx.category_guesses if slug in names and slug != tx.category][:3]
+
+
+def _category_choices(tx: RecordedTransaction, language: str, s: dict[str, str]) -> list[str]:
+    """The line offering the guesses when the category is missing or unsure (else nothing):
+    "🤔 Qual categoria? Pode ser 🛍️ Compras, 💊 Saúde ou 🐾 Pets (...)"."""
+    if tx.kind is not TransactionKind.EXPENSE or not (tx.category is None or tx.category_unsure):
+        return []
+    offered = _offered(tx, language)
+    if not offered:
+        return []
+    labels = [_category_label(slug, None, language, s) for slug in offered]
+    names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + s["category.or"] + labels[-1]
+    key = "category.guesses" if tx.category is None else "category.unsure"
+    word = CATEGORY_NAMES.get(language, CATEGORY_NAMES["en"])[offered[0]][1]
+    return [s[key].format(names=names, word=word)]
+
+
 def _shown_link_code(code: str) -> str:
     """A link code with one dash in the middle ("k7qm2xpd" -> "K7QM-2XPD"), as the reader reads it
     back; upper case, without spaces or dashes elsewhere."""
@@ -718,6 +753,8 @@ def render_reply(reply: ReplyV1) -> str:
             lines.append(s["items.one"] if items == 1 else s["items.many"].format(n=items))
         if reply.heard and reply.transactions and not items:
             lines.append(s["heard"].format(heard=_quote(reply.heard)))
+        if len(reply.transactions) == 1:
+            lines.extend(_category_choices(reply.transactions[0], reply.language, s))
         return "\n".join([*lines, s["recorded_hint"]])
     if reply.kind is ReplyKind.UNDONE and reply.transactions:
         return s["undone"].format(line=_line(reply.transactions[0], reply.language))

@@ -157,6 +157,9 @@ class ProposedTransaction(_Wire):
     category_guesses: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
         default=(), max_length=3
     )
+    #: The category is the model's unsure answer (below the edge's "model first" probability,
+    #: with no keyword of the reader's behind it): the reply offers ``category_guesses`` too.
+    category_unsure: bool = False
 
 
 Period = Literal[
@@ -369,6 +372,8 @@ class RecordedTransaction(_Wire):
     category_guesses: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
         default=(), max_length=3
     )
+    #: The edge was unsure of ``category`` (``ProposedTransaction``): the reply offers the guesses.
+    category_unsure: bool = False
 
 
 class ReplyKind(StrEnum):

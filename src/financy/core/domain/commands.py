@@ -120,6 +120,7 @@ class ProposedEntry:
     installments: int | None = None
     items: tuple[ReceiptLine, ...] = ()
     category_guesses: tuple[str, ...] = ()
+    category_unsure: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,8 @@ class Transaction:
     paid_by: uuid.UUID | None = None
     items: tuple[ReceiptLine, ...] = ()
     category_guesses: tuple[str, ...] = ()
+    #: The edge's category was an unsure guess (not stored; the reply offers the guesses).
+    category_unsure: bool = False
 
     def fields(self) -> dict[str, Any]:
         """Return the stored fields by column name (``amount`` and ``currency`` from ``money``)."""

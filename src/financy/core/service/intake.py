@@ -65,6 +65,7 @@ def entries_of(understanding: Understanding) -> tuple[ProposedEntry, ...]:
             installments=p.installments,
             items=tuple(ReceiptLine(i.description, i.quantity, i.unit_price, i.line_total) for i in p.items),
             category_guesses=p.category_guesses,
+            category_unsure=p.category_unsure,
         )
         for p in understanding.transactions
     )
