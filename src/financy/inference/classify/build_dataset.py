@@ -600,8 +600,10 @@ def build(guard: LeakGuard | None = None, *, seed: int = SEED) -> tuple[list[_Ro
     """Generate the dataset rows (deterministic for a given seed and guard; no guard drops nothing)."""
     builder = _Builder(random.Random(seed))  # noqa: S311 - reproducible data, not secrets
     for slug in CATEGORY_SLUGS:
-        _cell(builder, slug, "pt", PT[slug])
-        _cell(builder, slug, "en", EN[slug])
+        for language, vocabularies in (("pt", PT), ("en", EN)):
+            # a stream per cell: a word added to one category leaves every other cell's lines be
+            builder.rng = random.Random(f"{seed}:{slug}:{language}")  # noqa: S311 - reproducible data
+            _cell(builder, slug, language, vocabularies[slug])
     # each later section draws from a stream of its own, so that a vocabulary growing by a
     # word does not reshuffle the amounts, typos and templates of every brand line after it
     for offset, section in enumerate(
