@@ -18,6 +18,8 @@ from decimal import Decimal
 from babel.numbers import format_currency
 
 from financy.bots.common.reply import Button, ButtonAction, Reply
+from financy.core.contracts.categories import CATEGORY_DISPLAY
+from financy.core.contracts.categories import LANGUAGES as CATEGORY_LANGUAGES
 from financy.core.contracts.v1 import (
     ContextChoice,
     QueryAnswer,
@@ -26,57 +28,17 @@ from financy.core.contracts.v1 import (
     ReplyV1,
     SummaryRow,
     SummaryV1,
+    TransactionKind,
 )
 
 _LOCALES = {"pt": "pt_BR", "en": "en_US"}
 
-#: The taxonomy's display names (DESIGN §4; the core's names, which bots cannot import), and the
-#: words a "change category" message names each category by (words the text reader knows).
+#: The taxonomy's display names and the words a "change category" message names each category by
+#: (words the text reader knows), per language: ``{"pt": {slug: ("Saúde", "saúde")}}``, read from
+#: the one data file the core and the dashboard name categories from (``core.contracts.categories``).
 CATEGORY_NAMES: dict[str, dict[str, tuple[str, str]]] = {
-    "pt": {
-        "groceries": ("Mercado", "mercado"),
-        "restaurants": ("Alimentação", "alimentação"),
-        "transport": ("Transporte", "transporte"),
-        "fuel": ("Combustível", "combustível"),
-        "housing": ("Moradia", "moradia"),
-        "utilities": ("Contas da casa", "contas da casa"),
-        "health": ("Saúde", "saúde"),
-        "education": ("Educação", "educação"),
-        "entertainment": ("Lazer", "lazer"),
-        "shopping": ("Compras", "compras"),
-        "travel": ("Viagem", "viagem"),
-        "subscriptions": ("Assinaturas", "assinaturas"),
-        "personal_care": ("Cuidados pessoais", "cuidados pessoais"),
-        "pets": ("Pets", "pets"),
-        "gifts_donations": ("Presentes e doações", "presentes e doações"),
-        "taxes_fees": ("Impostos e tarifas", "impostos e taxas"),
-        "salary": ("Salário", "salário"),
-        "other_income": ("Outras receitas", "outras receitas"),
-        "transfer": ("Transferência", "transferência"),
-        "other": ("Outros", "outros"),
-    },
-    "en": {
-        "groceries": ("Groceries", "groceries"),
-        "restaurants": ("Restaurants", "restaurants"),
-        "transport": ("Transport", "transport"),
-        "fuel": ("Fuel", "fuel"),
-        "housing": ("Housing", "housing"),
-        "utilities": ("Utilities", "utilities"),
-        "health": ("Health", "health"),
-        "education": ("Education", "education"),
-        "entertainment": ("Entertainment", "entertainment"),
-        "shopping": ("Shopping", "shopping"),
-        "travel": ("Travel", "travel"),
-        "subscriptions": ("Subscriptions", "subscriptions"),
-        "personal_care": ("Personal care", "personal care"),
-        "pets": ("Pets", "pets"),
-        "gifts_donations": ("Gifts & donations", "gifts and donations"),
-        "taxes_fees": ("Taxes & fees", "taxes and fees"),
-        "salary": ("Salary", "salary"),
-        "other_income": ("Other income", "other income"),
-        "transfer": ("Transfer", "transfer"),
-        "other": ("Other", "other"),
-    },
+    language: {c.slug: (c.names[language], c.words[language]) for c in CATEGORY_DISPLAY}
+    for language in CATEGORY_LANGUAGES
 }
 
 #: The emoji before a category's name in a summary ("🛒 Mercado: R$ 450,00 (12)").
@@ -116,6 +78,12 @@ _STRINGS: dict[str, dict[str, str]] = {
         "button.category.value": "muda pra {word}",
         "recorded_hint": "Errado? /desfazer",
         "receipt_no_date": "📅 Sem data legível no recibo: registrei como hoje ({day}).",
+        "category.guesses": '🤔 Qual categoria? Pode ser {names} (toque num botão ou diga "muda pra {word}").',
+        "category.unsure": (
+            "🤔 Não tenho certeza da categoria; se não for essa, pode ser {names} "
+            '(toque num botão ou diga "muda pra {word}").'
+        ),
+        "category.or": " ou ",
         "undone": "↩️ Desfeito: {line}",
         "nothing_to_undo": "Não há nada para desfazer.",
         "welcome": (
@@ -338,6 +306,12 @@ _STRINGS: dict[str, dict[str, str]] = {
         "button.category.value": "change category to {word}",
         "recorded_hint": "Wrong? /undo",
         "receipt_no_date": "📅 No readable date on the receipt: recorded as today ({day}).",
+        "category.guesses": '🤔 Which category? Maybe {names} (tap a button or say "change category to {word}").',
+        "category.unsure": (
+            "🤔 Not sure of the category; if it isn't that, maybe {names} "
+            '(tap a button or say "change category to {word}").'
+        ),
+        "category.or": " or ",
         "undone": "↩️ Undone: {line}",
         "nothing_to_undo": "There is nothing to undo.",
         "welcome": (
@@ -741,6 +715,28 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
     return tuple(out)
 
 
+def _offered(tx: RecordedTransaction, language: str) -> list[str]:
+    """The slugs a recorded transaction's reply offers as choices: its guesses (at most three) with
+    a name, without its own category."""
+    names = CATEGORY_NAMES.get(language, CATEGORY_NAMES["en"])
+    return [slug for slug in tx.category_guesses if slug in names and slug != tx.category][:3]
+
+
+def _category_choices(tx: RecordedTransaction, language: str, s: dict[str, str]) -> list[str]:
+    """The line offering the guesses when the category is missing or unsure (else nothing):
+    "🤔 Qual categoria? Pode ser 🛍️ Compras, 💊 Saúde ou 🐾 Pets (...)"."""
+    if tx.kind is not TransactionKind.EXPENSE or not (tx.category is None or tx.category_unsure):
+        return []
+    offered = _offered(tx, language)
+    if not offered:
+        return []
+    labels = [_category_label(slug, None, language, s) for slug in offered]
+    names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + s["category.or"] + labels[-1]
+    key = "category.guesses" if tx.category is None else "category.unsure"
+    word = CATEGORY_NAMES.get(language, CATEGORY_NAMES["en"])[offered[0]][1]
+    return [s[key].format(names=names, word=word)]
+
+
 def _shown_link_code(code: str) -> str:
     """A link code with one dash in the middle ("k7qm2xpd" -> "K7QM-2XPD"), as the reader reads it
     back; upper case, without spaces or dashes elsewhere."""
@@ -763,6 +759,8 @@ def render_reply(reply: ReplyV1) -> str:
         if undated is not None:
             day = undated.occurred_on.strftime("%d/%m" if reply.language == "pt" else "%m/%d")
             lines.append(s["receipt_no_date"].format(day=day))
+        if len(reply.transactions) == 1:
+            lines.extend(_category_choices(reply.transactions[0], reply.language, s))
         return "\n".join([*lines, s["recorded_hint"]])
     if reply.kind is ReplyKind.UNDONE and reply.transactions:
         return s["undone"].format(line=_line(reply.transactions[0], reply.language))

@@ -160,6 +160,9 @@ class ProposedTransaction(_Wire):
     #: Read from a receipt photo whose date could not be read (and no date was said with it):
     #: the core dates it the day it was received and the reply says so.
     receipt_date_missing: bool = False
+    #: The category is the model's unsure answer (below the edge's "model first" probability,
+    #: with no keyword of the reader's behind it): the reply offers ``category_guesses`` too.
+    category_unsure: bool = False
 
 
 Period = Literal[
@@ -375,6 +378,8 @@ class RecordedTransaction(_Wire):
     #: ``occurred_on`` is the day received because the receipt it came from showed no readable
     #: date (``ProposedTransaction.receipt_date_missing``): the reply says so.
     receipt_date_missing: bool = False
+    #: The edge was unsure of ``category`` (``ProposedTransaction``): the reply offers the guesses.
+    category_unsure: bool = False
 
 
 class ReplyKind(StrEnum):

@@ -122,6 +122,7 @@ class ProposedEntry:
     category_guesses: tuple[str, ...] = ()
     #: From a receipt without a readable date (and none said with it): dated the day received.
     receipt_date_missing: bool = False
+    category_unsure: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from financy.core.contracts.categories import CATEGORY_DISPLAY
 from financy.core.domain.errors import UnknownCurrencyError
 
 
@@ -97,27 +98,10 @@ class Category:
         return self.name_pt if language == "pt" else self.name_en
 
 
-TAXONOMY: tuple[Category, ...] = (
-    Category("groceries", "expense", "Mercado", "Groceries"),
-    Category("restaurants", "expense", "Alimentação", "Restaurants"),
-    Category("transport", "expense", "Transporte", "Transport"),
-    Category("fuel", "expense", "Combustível", "Fuel"),
-    Category("housing", "expense", "Moradia", "Housing"),
-    Category("utilities", "expense", "Contas da casa", "Utilities"),
-    Category("health", "expense", "Saúde", "Health"),
-    Category("education", "expense", "Educação", "Education"),
-    Category("entertainment", "expense", "Lazer", "Entertainment"),
-    Category("shopping", "expense", "Compras", "Shopping"),
-    Category("travel", "expense", "Viagem", "Travel"),
-    Category("subscriptions", "expense", "Assinaturas", "Subscriptions"),
-    Category("personal_care", "expense", "Cuidados pessoais", "Personal care"),
-    Category("pets", "expense", "Pets", "Pets"),
-    Category("gifts_donations", "expense", "Presentes e doações", "Gifts & donations"),
-    Category("taxes_fees", "expense", "Impostos e tarifas", "Taxes & fees"),
-    Category("salary", "income", "Salário", "Salary"),
-    Category("other_income", "income", "Outras receitas", "Other income"),
-    Category("transfer", "transfer", "Transferência", "Transfer"),
-    Category("other", "expense", "Outros", "Other"),
+#: The taxonomy, its display names read from ``core/contracts/category_display_names.tsv`` (the
+#: one file the reply, the dashboard and the README name categories from).
+TAXONOMY: tuple[Category, ...] = tuple(
+    Category(c.slug, c.kind, c.names["pt"], c.names["en"]) for c in CATEGORY_DISPLAY
 )
 CATEGORY_BY_SLUG: dict[str, Category] = {c.slug: c for c in TAXONOMY}
 
@@ -178,6 +162,8 @@ class Transaction:
     paid_by: uuid.UUID | None = None
     items: tuple[ReceiptLine, ...] = ()
     category_guesses: tuple[str, ...] = ()
+    #: The edge's category was an unsure guess (not stored; the reply offers the guesses).
+    category_unsure: bool = False
 
     def fields(self) -> dict[str, Any]:
         """Return the stored fields by column name (``amount`` and ``currency`` from ``money``)."""

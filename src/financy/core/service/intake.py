@@ -66,6 +66,7 @@ def entries_of(understanding: Understanding) -> tuple[ProposedEntry, ...]:
             items=tuple(ReceiptLine(i.description, i.quantity, i.unit_price, i.line_total) for i in p.items),
             category_guesses=p.category_guesses,
             receipt_date_missing=p.receipt_date_missing and p.occurred_on is None and p.days_ago is None,
+            category_unsure=p.category_unsure,
         )
         for p in understanding.transactions
     )

@@ -145,7 +145,9 @@ def fill_categories_ranked(understanding: Understanding, text: str, rank: RankCa
     (from ``MODEL_AT_LEAST``). An answer that contradicts the item's kind (a salary on an expense)
     is never taken. Measured on the third-party labelled lines (tests/eval), this order beat both
     "lexicon first" and the model alone. ``category_guesses`` get the model's next best slugs
-    after the chosen category (that fit the kind), best first.
+    after the chosen category (that fit the kind), best first. An expense is ``category_unsure``
+    when it has guesses and either no category or the model's below ``MODEL_FIRST_FROM`` (no
+    keyword of the reader's behind it): the reply then offers the guesses as choices.
     """
     items = []
     single = len(understanding.transactions) == 1
@@ -153,10 +155,12 @@ def fill_categories_ranked(understanding: Understanding, text: str, rank: RankCa
         source = text if single else " ".join(p for p in (item.merchant, item.description) if p) or text
         ranked = list(rank(source))
         category = item.category
+        unsure = False
         guess = ranked[0] if ranked else None
         if guess is not None and _fits_kind(guess[0], item.kind.value):
             slug, probability = guess
             if probability >= MODEL_FIRST_FROM or (category is None and probability >= MODEL_AT_LEAST):
+                unsure = probability < MODEL_FIRST_FROM
                 category = slug
         update: dict[str, object] = {}
         if category != item.category:
@@ -164,6 +168,10 @@ def fill_categories_ranked(understanding: Understanding, text: str, rank: RankCa
         guesses = guesses_after(ranked, category, item.kind.value)
         if guesses != item.category_guesses:
             update["category_guesses"] = guesses
+        # no category, or the model's answer below MODEL_FIRST_FROM: the reply offers the guesses
+        unsure = (unsure or category is None) and bool(guesses) and item.kind.value == "expense"
+        if unsure != item.category_unsure:
+            update["category_unsure"] = unsure
         items.append(item.model_copy(update=update) if update else item)
     return understanding.model_copy(update={"transactions": tuple(items)})
 

@@ -458,11 +458,14 @@ def _emit(
 
 
 def _brands(builder: _Builder) -> None:
-    """Two lines per extra brand: a chat line and a card descriptor."""
+    """Two lines per extra brand: a chat line (always with an amount: a bare name would be a near
+    duplicate of an evaluation descriptor, dropped, and the brand left with no chat line) and a
+    card descriptor."""
     rng = builder.rng
     for language, table in (("pt", BRANDS_BR), ("en", BRANDS_US)):
         country = "BR" if language == "pt" else "US"
-        place_t = PT_PLACE_TEMPLATES if language == "pt" else EN_PLACE_TEMPLATES
+        templates = PT_PLACE_TEMPLATES if language == "pt" else EN_PLACE_TEMPLATES
+        place_t = tuple(t for t in templates if "{n}" in t)
         for slug, brands in table.items():
             for brand in _usable(brands):
                 text = builder.chat_line(rng.choice(place_t), language, place=brand)
@@ -597,14 +600,17 @@ def build(guard: LeakGuard | None = None, *, seed: int = SEED) -> tuple[list[_Ro
     """Generate the dataset rows (deterministic for a given seed and guard; no guard drops nothing)."""
     builder = _Builder(random.Random(seed))  # noqa: S311 - reproducible data, not secrets
     for slug in CATEGORY_SLUGS:
-        _cell(builder, slug, "pt", PT[slug])
-        _cell(builder, slug, "en", EN[slug])
-    _brands(builder)
-    _business_names(builder)
-    _people(builder)
-    _fuel_at_grocers(builder)
-    _atm(builder)
-    _travel_context(builder)
+        for language, vocabularies in (("pt", PT), ("en", EN)):
+            # a stream per cell: a word added to one category leaves every other cell's lines be
+            builder.rng = random.Random(f"{seed}:{slug}:{language}")  # noqa: S311 - reproducible data
+            _cell(builder, slug, language, vocabularies[slug])
+    # each later section draws from a stream of its own, so that a vocabulary growing by a
+    # word does not reshuffle the amounts, typos and templates of every brand line after it
+    for offset, section in enumerate(
+        (_brands, _business_names, _people, _fuel_at_grocers, _atm, _travel_context), start=1
+    ):
+        builder.rng = random.Random(seed + offset)  # noqa: S311 - reproducible data, not secrets
+        section(builder)
     for text, category, language in _handwritten():
         builder.add(text, category, language, "handwritten")
 

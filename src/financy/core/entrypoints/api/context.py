@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -15,6 +16,7 @@ from sanic import Request, Sanic
 from sanic.config import Config
 from sqlalchemy import Engine
 
+from financy.core.contracts.categories import CATEGORY_DISPLAY
 from financy.core.service.bootstrap import bootstrap
 from financy.core.service.messagebus import MessageBus
 from financy.core.settings import CoreSettings
@@ -31,6 +33,25 @@ def static_path(name: str) -> str:
     return str(files("financy.core.entrypoints").joinpath("static", name))
 
 
+#: Where ``static/index.html`` takes the category names (``[slug, pt name, en name]`` rows).
+CATEGORIES_PLACEHOLDER = "[/* category names */]"
+
+
+def dashboard_page() -> str:
+    """Return ``static/index.html`` with the taxonomy's display names written in (JSON, in the
+    taxonomy's order), from the file the replies name categories from.
+
+    Raises:
+        ValueError: the page has no ``CATEGORIES_PLACEHOLDER`` (it was edited without it).
+    """
+    page = static_file("index.html")
+    if CATEGORIES_PLACEHOLDER not in page:
+        raise ValueError(f"static/index.html has no {CATEGORIES_PLACEHOLDER}")
+    rows = [[c.slug, c.names["pt"], c.names["en"]] for c in CATEGORY_DISPLAY]
+    names = json.dumps(rows, ensure_ascii=False).replace("<", "\\u003c")  # never a "</script>"
+    return page.replace(CATEGORIES_PLACEHOLDER, names, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Dashboard:
     """The dashboard page and the Content-Security-Policy that allows exactly its inline code."""
@@ -40,8 +61,9 @@ class Dashboard:
 
     @classmethod
     def load(cls) -> Dashboard:
-        """Read ``static/index.html`` and hash its inline ``<script>``/``<style>`` blocks for the CSP."""
-        page = static_file("index.html")
+        """Read ``static/index.html``, write the category names in, and hash its inline
+        ``<script>``/``<style>`` blocks for the CSP."""
+        page = dashboard_page()
 
         def hashes(tag: str) -> str:
             blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", page, flags=re.DOTALL)

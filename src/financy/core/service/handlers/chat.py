@@ -128,6 +128,7 @@ def shown(tx: Transaction, language: str) -> RecordedTransaction:
         category_name=category.name(language) if category else None,
         items=len(tx.items),
         category_guesses=tx.category_guesses,
+        category_unsure=tx.category_unsure,
     )
 
 

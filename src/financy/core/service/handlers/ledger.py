@@ -107,6 +107,7 @@ def plan_transactions(
                 confidence=confidence,
                 items=entry.items,
                 category_guesses=tuple(g for g in entry.category_guesses if g != category),
+                category_unsure=entry.category_unsure and category == entry.category,
             )
         )
     return planned
