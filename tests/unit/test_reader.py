@@ -134,7 +134,10 @@ def test_command_word_inside_a_transaction_is_a_transaction() -> None:
 
 @pytest.mark.parametrize(
     ("text", "ask", "problem"),
-    [("show me my ten most recent transactions", "recent", None), ("qual meu saldo em 2024", None, "unsupported_period")],
+    [
+        ("show me my ten most recent transactions", "recent", None),
+        ("qual meu saldo em 2024", None, "unsupported_period"),
+    ],
 )
 def test_questions_that_are_no_sum_record_nothing(text: str, ask: str | None, problem: str | None) -> None:
     """Questions that are not a sum (a list, a balance) record nothing: they are read with their
@@ -143,7 +146,8 @@ def test_questions_that_are_no_sum_record_nothing(text: str, ask: str | None, pr
     assert (reading.intent, reading.items, reading.problem) == ("query", (), problem)
     assert (reading.query.ask if reading.query else None) == ask
     if ask == "recent":
-        assert reading.query is not None and reading.query.limit == 10
+        assert reading.query is not None
+        assert reading.query.limit == 10
 
 
 def test_a_sum_question_records_nothing_and_is_a_query() -> None:

@@ -18,6 +18,12 @@ from financy.inference.text import QuerySpec, Reading, read_message
 #: The "food" group's members (inference/data/category_groups.tsv).
 FOOD = ("groceries", "restaurants")
 
+
+def food(period: str) -> QuerySpec:
+    """A question about what was spent on food (groceries and restaurants) in ``period``."""
+    return QuerySpec("expense", period, group="food", categories=FOOD)
+
+
 TODAY = dt.date(2026, 11, 28)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "expense_messages.jsonl"
 
@@ -44,16 +50,16 @@ def query(text: str, **kwargs: Any) -> QuerySpec:
         ("quanto gastei com mercado este mês?", "pt", QuerySpec("expense", "this_month", "groceries")),
         ("quanto gastei com mercado este mes?", "pt", QuerySpec("expense", "this_month", "groceries")),
         ("quanto gastei essa semana", "pt", QuerySpec("expense", "this_week")),
-        ("how much did I spend on food last week?", "en", QuerySpec("expense", "last_week", group="food", categories=FOOD)),
+        ("how much did I spend on food last week?", "en", food("last_week")),
         ("how much did I spend at uber in october", "en", QuerySpec("expense", "last_month", merchant="uber")),
         ("qual meu gasto com farmácia hoje", "pt", QuerySpec("expense", "today", "health")),
         ("qual meu gasto com farmacia hoje", "pt", QuerySpec("expense", "today", "health")),
         ("total de ontem", "pt", QuerySpec("expense", "yesterday")),
         ("quanto recebi este mês", "pt", QuerySpec("income", "this_month")),
         ("quanto gastei ontem?", "pt", QuerySpec("expense", "yesterday")),
-        ("quanto gastei com comida semana passada", "pt", QuerySpec("expense", "last_week", group="food", categories=FOOD)),
-        ("quanto gastei com alimentação", "pt", QuerySpec("expense", "this_month", group="food", categories=FOOD)),
-        ("quanto gastei com alimentacao", "pt", QuerySpec("expense", "this_month", group="food", categories=FOOD)),
+        ("quanto gastei com comida semana passada", "pt", food("last_week")),
+        ("quanto gastei com alimentação", "pt", food("this_month")),
+        ("quanto gastei com alimentacao", "pt", food("this_month")),
         ("quanto gastei com saude no mês passado", "pt", QuerySpec("expense", "last_month", "health")),
         ("quanto eu gastei no uber hoje?", "pt", QuerySpec("expense", "today", merchant="uber")),
         ("quanto gastei no pão de açúcar", "pt", QuerySpec("expense", "this_month", merchant="pão de açúcar")),
@@ -68,7 +74,7 @@ def query(text: str, **kwargs: Any) -> QuerySpec:
         ("how much have I spent this month?", "en", QuerySpec("expense", "this_month")),
         ("How much money did I make last year?", "en", QuerySpec("income", "last_year")),
         ("what did I earn last month?", "en", QuerySpec("income", "last_month")),
-        ("what have i spent on food this month", "en", QuerySpec("expense", "this_month", group="food", categories=FOOD)),
+        ("what have i spent on food this month", "en", food("this_month")),
         ("what've i spent on gas this month", "en", QuerySpec("expense", "this_month", "fuel")),
         ("how much did i spend at starbucks last year", "en", QuerySpec("expense", "last_year", merchant="starbucks")),
         ("Yes! How much did I spend on Starbucks?", "en", QuerySpec(merchant="starbucks")),

@@ -201,7 +201,9 @@ class LedgerQuery(_Wire):
     #: A group of categories named for questions ("comida": groceries and restaurants), and its
     #: member slugs; the question is about all of them (``category`` is then ``None``).
     group: str | None = Field(default=None, max_length=40)
-    categories: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(default=(), max_length=20)
+    categories: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
+        default=(), max_length=20
+    )
 
 
 class BudgetRequest(_Wire):
@@ -213,7 +215,9 @@ class BudgetRequest(_Wire):
     currency: CurrencyCode | None = None
     category: str | None = Field(default=None, max_length=40)
     group: str | None = Field(default=None, max_length=40)
-    categories: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(default=(), max_length=20)
+    categories: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
+        default=(), max_length=20
+    )
 
 
 class Understanding(_Wire):

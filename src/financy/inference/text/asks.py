@@ -160,7 +160,9 @@ def read_ask(text: Text, tokens: Sequence[Token], today: dt.date, language: str)
     ask, cue = found
     if ask == "budget" and not _is_question(fold, words):
         return None  # "quero um orçamento de 800 pro mercado": a budget to set (the reader's)
-    cue_words = set(cue).union(*(_words(name) for name in ("question_word", "recent_word", "filler", "request_word")))
+    cue_words = set(cue).union(
+        *(_words(name) for name in ("question_word", "recent_word", "filler", "request_word"))
+    )
     free = [True] * len(fold)
     timed = plain(fold)
     for tok in tokens:
@@ -178,8 +180,11 @@ def read_ask(text: Text, tokens: Sequence[Token], today: dt.date, language: str)
     if ask == "balance" and (spec.category or spec.group):
         ask = "budget"  # "how much is left for food?": what is left of a budget
     if ask not in _WITH_PERIOD:
-        return QueryReading(QuerySpec(ask=ask, category=spec.category, group=spec.group,
-                                      categories=spec.categories), None, CONFIDENCE)
+        return QueryReading(
+            QuerySpec(ask=ask, category=spec.category, group=spec.group, categories=spec.categories),
+            None,
+            CONFIDENCE,
+        )
     if unsupported or len(periods) > 1:
         return QueryReading(None, "unsupported_period", UNSUPPORTED_CONFIDENCE)
     period = periods.pop() if periods else ("all" if ask == "recent" else "this_month")

@@ -49,11 +49,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
+from financy.inference.taxonomy import CATEGORY_GROUPS, GROUP_BY_WORD
 from financy.inference.text import lexicon as lx
 from financy.inference.text.dates import MONTH_NAMES
 from financy.inference.text.intents import plain
 from financy.inference.text.nlp import CATEGORY, MERCHANT, Found, analyse
-from financy.inference.taxonomy import CATEGORY_GROUPS, GROUP_BY_WORD
 from financy.inference.text.normalize import Text, Token, TokKind
 
 __all__ = [
@@ -478,7 +478,9 @@ def group_of(words: Sequence[str]) -> str | None:
                 return GROUP_BY_WORD[phrase]
             if lx.CATEGORY_BY_NAME.get(phrase) or lx.CATEGORY_BY_PHRASE.get(phrase):
                 covered.update(range(i, i + size))
-    return next((GROUP_BY_WORD[w] for i, w in enumerate(words) if i not in covered and w in GROUP_BY_WORD), None)
+    return next(
+        (GROUP_BY_WORD[w] for i, w in enumerate(words) if i not in covered and w in GROUP_BY_WORD), None
+    )
 
 
 def with_group(spec: QuerySpec, words: Sequence[str]) -> QuerySpec:

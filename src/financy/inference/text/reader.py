@@ -87,6 +87,7 @@ from typing import Final
 
 from financy.inference.text import lexicon as lx
 from financy.inference.text import nlp
+from financy.inference.text.asks import BudgetSpec, budget_of, has_budget_cue, read_ask
 from financy.inference.text.dates import DateFindings, DateMention, DateReading, find_dates
 from financy.inference.text.intents import (
     Correction,
@@ -132,7 +133,6 @@ from financy.inference.text.normalize import (
     prepare,
     tokenize,
 )
-from financy.inference.text.asks import BudgetSpec, budget_of, has_budget_cue, read_ask
 from financy.inference.text.queries import QuerySpec, category_of, read_query
 
 __all__ = [
