@@ -181,7 +181,7 @@ _NOT_A_SUM_RE: Final = re.compile(
     r"\b(?:most|mais\s+gastei|gastei\s+mais|maior|maiores|biggest|largest|average|media|typical|tipico"
     r"|por\s+dia|per\s+day|budget|orcamento|limite|left|sobrou|sobra|saldo|balance|compared|comparado"
     r"|versus|vs|owe|devo|afford|onde|where|which|quais\s+foram\s+(?:as|os)\s+ultim|history|historico"
-    r"|extrato|statement|list|lista|listar)\b"
+    r"|extrato|statement|list|lista|listar|por\s+categoria|by\s+category|categorias|categories|ranking)\b"
 )
 
 _INCOME_WORDS: Final = frozenset(

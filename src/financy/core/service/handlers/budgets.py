@@ -2,7 +2,8 @@
 
 Ledgers keep no budgets yet: a budget phrase is kept as a capture (a command, not for review),
 never recorded as an expense, and answered :attr:`ReplyKind.NOT_YET` (``problem`` "budget")
-with the budget as read, so the user sees it was understood. When ledgers get budgets, this
+with the budget as read (an amount in no named currency is in the ledger's base currency), so
+the user sees it was understood. When ledgers get budgets, this
 handler sets them.
 """
 
@@ -22,7 +23,7 @@ def _decide(cmd: SetBudget, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcom
     said = cmd.budget
     budget = BudgetRequest(
         amount=said.amount,
-        currency=said.currency,
+        currency=said.currency or (scope.context.base_currency if said.amount is not None else None),
         category=said.category,
         group=said.group,
         categories=said.categories,
