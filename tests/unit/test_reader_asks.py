@@ -182,3 +182,13 @@ def test_recategorizing_to_a_group_word_still_names_one_category() -> None:
     """Groups are for questions: "muda pra alimentação" changes to restaurants, as before."""
     reading = read("muda pra alimentação")
     assert (reading.intent, reading.category) == ("recategorize", "restaurants")
+
+
+@pytest.mark.parametrize("text", ["o que eu preciso pagar esse mês?", "what do I have to pay this week?"])
+def test_a_payment_to_come_is_a_bills_question_only_when_asked(text: str) -> None:
+    assert asked(text).ask == "bills"
+
+
+@pytest.mark.parametrize("text", ["preciso pagar o aluguel", "need to pay rent"])
+def test_a_payment_to_come_said_without_amount_is_no_question(text: str) -> None:
+    assert read(text).intent == "unknown"

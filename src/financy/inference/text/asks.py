@@ -11,7 +11,8 @@ order they are tried (the first whose cue is present wins):
   and no expense verb are a budget to set, read by :func:`budget_of` (intent "budget"), never an
   expense. "how much is left for food?" (a balance cue with a category) is a budget question too.
 * "card_bill": the card's bill ("quanto tá a fatura do cartão?", "credit card bill");
-* "bills": bills to pay ("tenho contas a pagar?", "o que vence esta semana?", "upcoming bills");
+* "bills": bills to pay ("tenho contas a pagar?", "o que vence esta semana?", "upcoming bills";
+  "preciso pagar", "need to pay" only in a question: "o que preciso pagar esse mês?");
 * "chart": "me manda um gráfico", "show me a chart";
 * "top_categories": "onde eu mais gastei esse mês?", "com o que mais gastei?", "top categories",
   "where did I spend the most?"; period as a sum's (``queries``), this month if none is said;
@@ -61,6 +62,19 @@ _PACKAGE: Final = "financy.inference.text"
 
 #: The asks, in the order their cues are tried.
 ASKS: Final = ("budget", "card_bill", "bills", "chart", "top_categories", "recent", "balance")
+#: Cue sets that count only in a question, and the ask they mean ("o que preciso pagar?" asks
+#: for bills; "preciso pagar o aluguel" says an expense to come).
+_IN_QUESTIONS: Final = {"bills_question": "bills"}
+_TRIED: Final = (
+    "budget",
+    "card_bill",
+    "bills",
+    "bills_question",
+    "chart",
+    "top_categories",
+    "recent",
+    "balance",
+)
 #: Asks answered with a period (the others ignore any time said).
 _WITH_PERIOD: Final = frozenset({"top_categories", "recent", "balance"})
 #: Most transactions a "recent" lists.
@@ -86,7 +100,7 @@ class BudgetSpec:
 @cache
 def _cues() -> dict[str, tuple[tuple[str, ...], ...]]:
     """ask -> its cue phrases as word tuples, longest first."""
-    found: dict[str, list[tuple[str, ...]]] = {ask: [] for ask in ASKS}
+    found: dict[str, list[tuple[str, ...]]] = {ask: [] for ask in _TRIED}
     for row in read_table(_PACKAGE, "data/question_cues.tsv", ("ask", "language", "phrase", SOURCE)):
         found[row["ask"]].append(tuple(row["phrase"].split(" ")))
     return {ask: tuple(sorted(p, key=len, reverse=True)) for ask, p in found.items()}
@@ -154,11 +168,19 @@ def read_ask(text: Text, tokens: Sequence[Token], today: dt.date, language: str)
         return None
     if limit_at is not None:
         words = words[:limit_at] + words[limit_at + 1 :]  # "últimos 10 gastos" holds "últimos gastos"
-    found = next(((ask, cue) for ask in ASKS if (cue := _cue(words, ask)) is not None), None)
+    question = _is_question(fold, words)
+    found = next(
+        (
+            (_IN_QUESTIONS.get(ask, ask), cue)
+            for ask in _TRIED
+            if (question or ask not in _IN_QUESTIONS) and (cue := _cue(words, ask)) is not None
+        ),
+        None,
+    )
     if found is None:
         return None
     ask, cue = found
-    if ask == "budget" and not _is_question(fold, words):
+    if ask == "budget" and not question:
         return None  # "quero um orçamento de 800 pro mercado": a budget to set (the reader's)
     cue_words = set(cue).union(
         *(_words(name) for name in ("question_word", "recent_word", "filler", "request_word"))
