@@ -447,7 +447,9 @@ def test_the_ledger_answers_balance_last_entries_top_categories_and_says_not_yet
     assert food["text"] == "💰 Gastos com Mercado + Alimentação neste mês: R$ 420,00 (2 lançamentos)"
     bills = say("tenho contas a pagar?")
     assert bills["kind"] == "not_yet"
-    assert bills["text"].startswith("📋 Ainda não acompanho contas a pagar nem vencimentos.\nPosso responder:")
+    assert bills["text"].startswith(
+        "📋 Ainda não acompanho contas a pagar nem vencimentos.\nPosso responder:"
+    )
     budget = say("orçamento de 800 para mercado")
     assert budget["kind"] == "not_yet"
     assert budget["text"].startswith("🎯 Entendi um orçamento de R$ 800,00 para Mercado")

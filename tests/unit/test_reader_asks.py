@@ -192,3 +192,10 @@ def test_a_payment_to_come_is_a_bills_question_only_when_asked(text: str) -> Non
 @pytest.mark.parametrize("text", ["preciso pagar o aluguel", "need to pay rent"])
 def test_a_payment_to_come_said_without_amount_is_no_question(text: str) -> None:
     assert read(text).intent == "unknown"
+
+
+@pytest.mark.parametrize(
+    "text", ["saldo de cem reais no vale", "the balance was twenty dollars", "devo trinta reais"]
+)
+def test_an_amount_in_words_with_its_currency_is_no_question(text: str) -> None:
+    assert read(text).intent != "query"

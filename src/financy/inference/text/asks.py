@@ -1,6 +1,7 @@
 """Questions about the ledger that are not a sum, and budget phrases.
 
-A message holding no amount (a year, or the count in "últimos 10 gastos", may be there) is read
+A message holding no amount (no number but a year or the count in "últimos 10 gastos", and no
+currency word or symbol: "devo cinquenta reais" holds one) is read
 into a :class:`~financy.inference.text.queries.QuerySpec` whose ``ask`` says what it asks, when it
 holds a cue phrase of ``data/question_cues.tsv`` (whole words, after dropping the filler words of
 ``data/question_words.tsv``: "onde eu mais gastei" holds "onde mais gastei"). The asks, in the
@@ -162,10 +163,12 @@ def read_ask(text: Text, tokens: Sequence[Token], today: dt.date, language: str)
     limit, limit_at = _limit(words)
     count_word = words[limit_at] if limit_at is not None else None
     if any(
-        tok.kind is TokKind.NUM and not _YEAR_RE.fullmatch(tok.text) and tok.text != count_word
+        (tok.kind is TokKind.NUM and not _YEAR_RE.fullmatch(tok.text) and tok.text != count_word)
+        or tok.kind is TokKind.SYM
+        or tok.text in lx.CURRENCY_BY_WORD
         for tok in tokens
     ):
-        return None
+        return None  # an amount (in digits, or named by its currency: "cinco reais") is no question
     if limit_at is not None:
         words = words[:limit_at] + words[limit_at + 1 :]  # "últimos 10 gastos" holds "últimos gastos"
     question = _is_question(fold, words)
