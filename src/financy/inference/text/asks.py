@@ -113,14 +113,30 @@ def _words(name: str) -> frozenset[str]:
     return frozenset(row["word"] for row in rows if row["list"] == name)
 
 
-def _find(words: Sequence[str], phrase: Sequence[str]) -> int | None:
-    """Index in ``words`` where ``phrase`` starts as whole words, or None."""
-    n = len(phrase)
-    return next((i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == tuple(phrase)), None)
+@cache
+def _by_first_word() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """first word of a cue -> its (ask, cue phrase) pairs, longest phrase first."""
+    index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for ask, phrases in _cues().items():
+        for phrase in phrases:
+            index.setdefault(phrase[0], []).append((ask, phrase))
+    return {word: tuple(sorted(pairs, key=lambda p: -len(p[1]))) for word, pairs in index.items()}
+
+
+def _present(words: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """ask -> the longest of its cue phrases found in ``words`` (whole words), in one pass."""
+    index = _by_first_word()
+    found: dict[str, tuple[str, ...]] = {}
+    for i, word in enumerate(words):
+        for ask, phrase in index.get(word, ()):
+            n = len(phrase)
+            if tuple(words[i : i + n]) == phrase and len(phrase) > len(found.get(ask, ())):
+                found[ask] = phrase
+    return found
 
 
 def _cue(words: Sequence[str], ask: str) -> tuple[str, ...] | None:
-    return next((p for p in _cues()[ask] if _find(words, p) is not None), None)
+    return _present(words).get(ask)
 
 
 def has_budget_cue(fold: str) -> bool:
@@ -172,11 +188,12 @@ def read_ask(text: Text, tokens: Sequence[Token], today: dt.date, language: str)
     if limit_at is not None:
         words = words[:limit_at] + words[limit_at + 1 :]  # "últimos 10 gastos" holds "últimos gastos"
     question = _is_question(fold, words)
+    present = _present(words)
     found = next(
         (
-            (_IN_QUESTIONS.get(ask, ask), cue)
+            (_IN_QUESTIONS.get(ask, ask), present[ask])
             for ask in _TRIED
-            if (question or ask not in _IN_QUESTIONS) and (cue := _cue(words, ask)) is not None
+            if (question or ask not in _IN_QUESTIONS) and ask in present
         ),
         None,
     )
@@ -199,7 +216,7 @@ def read_ask(text: Text, tokens: Sequence[Token], today: dt.date, language: str)
     for start, end in spans:
         free[start:end] = [False] * (end - start)
     category, merchant, _guessed = target_of(text, tokens, free, analyse(fold, language), language)
-    present = {tok.text for tok in tokens if tok.kind is TokKind.WORD}
+    said = {tok.text for tok in tokens if tok.kind is TokKind.WORD}
     spec = QuerySpec(kind="expense", period="this_month", category=category, merchant=merchant, ask=ask)
     spec = with_group(spec, [tok.text for tok in tokens if tok.kind is TokKind.WORD and free[tok.start]])
     if ask == "balance" and (spec.category or spec.group):
@@ -214,8 +231,8 @@ def read_ask(text: Text, tokens: Sequence[Token], today: dt.date, language: str)
         return QueryReading(None, "unsupported_period", UNSUPPORTED_CONFIDENCE)
     period = periods.pop() if periods else ("all" if ask == "recent" else "this_month")
     if ask == "recent":
-        income = bool(present & _words("income_noun"))
-        expense = bool(present & _words("expense_noun"))
+        income = bool(said & _words("income_noun"))
+        expense = bool(said & _words("expense_noun"))
         kind = "income" if income and not expense else "expense"
         spec = QuerySpec(
             kind=kind,
