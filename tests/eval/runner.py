@@ -296,7 +296,11 @@ def score_case(system: System, case: Case) -> Scored:
         shown = (
             "none"
             if q is None
-            else {k: str(getattr(q, k)) for k in ("kind", "period", "category", "merchant") if getattr(q, k)}
+            else {
+                k: str(getattr(q, k))
+                for k in ("kind", "period", "category", "merchant", "ask", "group", "limit", "all_kinds")
+                if getattr(q, k) and not (k == "ask" and q.ask == "total")
+            }
         )
         add("query", fields_ok and u is not None and u.intent == "query", shown, case.query)
     if case.recategorize is not None:

@@ -406,3 +406,64 @@ def test_a_recorded_reply_carries_its_buttons_and_pressing_undo_undoes(stack: St
     assert undone["buttons"] == []
     later = httpx.get(f"{stack.edge_url}/devchat/replies", params={"chat_id": user}, timeout=10).json()
     assert [r["buttons"][:1] for r in later["replies"]] == [[reply["buttons"][0]], []]
+
+
+def test_the_ledger_answers_balance_last_entries_top_categories_and_says_not_yet(
+    stack: Stack, engine: Engine
+) -> None:
+    """GIVEN a few entries this month WHEN the chat asks its balance, last entries, top categories,
+    a group's sum, its bills and sets a budget THEN each is answered from the ledger or plainly
+    declined, the budget is kept and never recorded as an expense."""
+    user = f"u{uuid.uuid4().hex[:8]}"
+
+    def say(text_: str) -> dict[str, str]:
+        response = stack.send(text_, user=user, wait=30.0)
+        assert response.status_code == 200, response.text
+        reply: dict[str, str] = response.json()["reply"]
+        return reply
+
+    today = dt.datetime.now(SAO_PAULO).date()
+    for line in ("mercado 300", "ifood 120", "gasolina 200", "recebi 5000 de salário"):
+        assert say(line)["kind"] == "recorded", line
+    balance = say("qual meu saldo?")
+    assert balance["kind"] == "answer"
+    assert balance["text"] == (
+        "💰 Saldo neste mês: R$ 4.380,00 (receitas R$ 5.000,00 − gastos R$ 620,00)\nDesde o início: R$ 4.380,00"
+    )
+    recent = say("últimos 2 gastos")
+    assert recent["text"] == (
+        f"🧾 Últimos gastos:\n• R$ 200,00 · gasolina · Combustível · {today:%d/%m}\n"
+        f"• R$ 120,00 · ifood · Alimentação · {today:%d/%m}"
+    )
+    top = say("onde eu mais gastei esse mês?")
+    assert top["text"] == (
+        "🏆 Onde mais foi dinheiro neste mês:\n"
+        "1. 🛒 Mercado: R$ 300,00 (48%)\n"
+        "2. ⛽ Combustível: R$ 200,00 (32%)\n"
+        "3. 🍽️ Alimentação: R$ 120,00 (19%)\n"
+        "Total: R$ 620,00"
+    )
+    food = say("quanto gastei com comida este mês?")
+    assert food["text"] == "💰 Gastos com Mercado + Alimentação neste mês: R$ 420,00 (2 lançamentos)"
+    bills = say("tenho contas a pagar?")
+    assert bills["kind"] == "not_yet"
+    assert bills["text"].startswith(
+        "📋 Ainda não acompanho contas a pagar nem vencimentos.\nPosso responder:"
+    )
+    budget = say("orçamento de 800 para mercado")
+    assert budget["kind"] == "not_yet"
+    assert budget["text"].startswith("🎯 Entendi um orçamento de R$ 800,00 para Mercado")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT t.amount FROM transactions t JOIN captures c ON c.id = t.capture_id"
+                " WHERE c.chat_id = :u ORDER BY t.amount"
+            ),
+            {"u": user},
+        ).all()
+        statuses = conn.execute(
+            text("SELECT c.text, c.status FROM captures c WHERE c.chat_id = :u AND c.text LIKE 'orçamento%'"),
+            {"u": user},
+        ).all()
+    assert [r.amount for r in rows] == [Decimal("120.0000"), Decimal(200), Decimal(300), Decimal(5000)]
+    assert [(s.text, s.status) for s in statuses] == [("orçamento de 800 para mercado", "command")]

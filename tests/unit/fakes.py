@@ -439,32 +439,58 @@ class FakeTransactions(TransactionsRepository):
         date_to: dt.date | None,
         category: str | None,
         merchant: str | None,
+        categories: Sequence[str] = (),
     ) -> list[Totals]:
         sums: dict[str, tuple[Decimal, int]] = {}
-        for tx in self.s.transactions:
-            if (
-                tx.context_id != context_id
-                or tx.status is not TransactionStatus.RECORDED
-                or tx.kind != kind
-                or (date_from is not None and tx.occurred_on < date_from)
-                or (date_to is not None and tx.occurred_on > date_to)
-                or (category and tx.category != category)
-                or (merchant and merchant.lower() not in (tx.merchant or "").lower())
-            ):
-                continue
+        wanted = (category,) if category else tuple(categories)
+        for tx in self._asked(context_id, kind, date_from, date_to, wanted, merchant):
             total, n = sums.get(tx.money.currency, (Decimal(0), 0))
             sums[tx.money.currency] = (total + tx.money.amount, n + 1)
         return sorted((Totals(c, t, n) for c, (t, n) in sums.items()), key=lambda t: -t.total)
 
-    def summary(self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date) -> list[SummaryLine]:
+    def _asked(
+        self,
+        context_id: uuid.UUID,
+        kind: str | None,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        categories: Sequence[str],
+        merchant: str | None,
+    ) -> list[Transaction]:
+        """The recorded transactions of the context a question's conditions keep, as stored."""
+        return [
+            tx
+            for tx in self.s.transactions
+            if tx.context_id == context_id
+            and tx.status is TransactionStatus.RECORDED
+            and (kind is None or tx.kind == kind)
+            and (date_from is None or tx.occurred_on >= date_from)
+            and (date_to is None or tx.occurred_on <= date_to)
+            and (not categories or tx.category in categories)
+            and (not merchant or merchant.lower() in (tx.merchant or "").lower())
+        ]
+
+    def recent(
+        self,
+        context_id: uuid.UUID,
+        *,
+        limit: int,
+        kind: str | None,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        categories: Sequence[str] = (),
+        merchant: str | None = None,
+    ) -> list[Transaction]:
+        found = self._asked(context_id, kind, date_from, date_to, categories, merchant)
+        order = {tx.id: n for n, tx in enumerate(self.s.transactions)}
+        found.sort(key=lambda tx: (tx.occurred_on, order[tx.id]), reverse=True)
+        return [replace(tx, items=()) for tx in found[:limit]]
+
+    def summary(
+        self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
+    ) -> list[SummaryLine]:
         sums: dict[tuple[str, str | None, str], tuple[Decimal, int]] = {}
-        for tx in self.s.transactions:
-            if (
-                tx.context_id != context_id
-                or tx.status is not TransactionStatus.RECORDED
-                or not date_from <= tx.occurred_on <= date_to
-            ):
-                continue
+        for tx in self._asked(context_id, None, date_from, date_to, (), None):
             key = (tx.kind, tx.category, tx.money.currency)
             total, n = sums.get(key, (Decimal(0), 0))
             sums[key] = (total + tx.money.amount, n + 1)

@@ -132,11 +132,22 @@ def test_command_word_inside_a_transaction_is_a_transaction() -> None:
     assert (item.amount, item.category) == (Decimal(500), "housing")
 
 
-@pytest.mark.parametrize("text", ["show me my ten most recent transactions", "qual meu saldo em 2024"])
-def test_questions_record_nothing(text: str) -> None:
-    """Questions that are not a sum (a list, a balance) still record nothing ("query")."""
+@pytest.mark.parametrize(
+    ("text", "ask", "problem"),
+    [
+        ("show me my ten most recent transactions", "recent", None),
+        ("qual meu saldo em 2024", None, "unsupported_period"),
+    ],
+)
+def test_questions_that_are_no_sum_record_nothing(text: str, ask: str | None, problem: str | None) -> None:
+    """Questions that are not a sum (a list, a balance) record nothing: they are read with their
+    ask (test_reader_asks.py has the rules); a balance of a year no period expresses is asked."""
     reading = read(text)
-    assert (reading.intent, reading.items, reading.problem) == ("unknown", (), "query")
+    assert (reading.intent, reading.items, reading.problem) == ("query", (), problem)
+    assert (reading.query.ask if reading.query else None) == ask
+    if ask == "recent":
+        assert reading.query is not None
+        assert reading.query.limit == 10
 
 
 def test_a_sum_question_records_nothing_and_is_a_query() -> None:

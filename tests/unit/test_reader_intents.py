@@ -15,6 +15,15 @@ import pytest
 
 from financy.inference.text import QuerySpec, Reading, read_message
 
+#: The "food" group's members (inference/data/category_groups.tsv).
+FOOD = ("groceries", "restaurants")
+
+
+def food(period: str) -> QuerySpec:
+    """A question about what was spent on food (groceries and restaurants) in ``period``."""
+    return QuerySpec("expense", period, group="food", categories=FOOD)
+
+
 TODAY = dt.date(2026, 11, 28)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "messages" / "expense_messages.jsonl"
 
@@ -41,16 +50,16 @@ def query(text: str, **kwargs: Any) -> QuerySpec:
         ("quanto gastei com mercado este mês?", "pt", QuerySpec("expense", "this_month", "groceries")),
         ("quanto gastei com mercado este mes?", "pt", QuerySpec("expense", "this_month", "groceries")),
         ("quanto gastei essa semana", "pt", QuerySpec("expense", "this_week")),
-        ("how much did I spend on food last week?", "en", QuerySpec("expense", "last_week", "restaurants")),
+        ("how much did I spend on food last week?", "en", food("last_week")),
         ("how much did I spend at uber in october", "en", QuerySpec("expense", "last_month", merchant="uber")),
         ("qual meu gasto com farmácia hoje", "pt", QuerySpec("expense", "today", "health")),
         ("qual meu gasto com farmacia hoje", "pt", QuerySpec("expense", "today", "health")),
         ("total de ontem", "pt", QuerySpec("expense", "yesterday")),
         ("quanto recebi este mês", "pt", QuerySpec("income", "this_month")),
         ("quanto gastei ontem?", "pt", QuerySpec("expense", "yesterday")),
-        ("quanto gastei com comida semana passada", "pt", QuerySpec("expense", "last_week", "restaurants")),
-        ("quanto gastei com alimentação", "pt", QuerySpec("expense", "this_month", "restaurants")),
-        ("quanto gastei com alimentacao", "pt", QuerySpec("expense", "this_month", "restaurants")),
+        ("quanto gastei com comida semana passada", "pt", food("last_week")),
+        ("quanto gastei com alimentação", "pt", food("this_month")),
+        ("quanto gastei com alimentacao", "pt", food("this_month")),
         ("quanto gastei com saude no mês passado", "pt", QuerySpec("expense", "last_month", "health")),
         ("quanto eu gastei no uber hoje?", "pt", QuerySpec("expense", "today", merchant="uber")),
         ("quanto gastei no pão de açúcar", "pt", QuerySpec("expense", "this_month", merchant="pão de açúcar")),
@@ -65,7 +74,7 @@ def query(text: str, **kwargs: Any) -> QuerySpec:
         ("how much have I spent this month?", "en", QuerySpec("expense", "this_month")),
         ("How much money did I make last year?", "en", QuerySpec("income", "last_year")),
         ("what did I earn last month?", "en", QuerySpec("income", "last_month")),
-        ("what have i spent on food this month", "en", QuerySpec("expense", "this_month", "restaurants")),
+        ("what have i spent on food this month", "en", food("this_month")),
         ("what've i spent on gas this month", "en", QuerySpec("expense", "this_month", "fuel")),
         ("how much did i spend at starbucks last year", "en", QuerySpec("expense", "last_year", merchant="starbucks")),
         ("Yes! How much did I spend on Starbucks?", "en", QuerySpec(merchant="starbucks")),
@@ -172,12 +181,8 @@ def test_periods_that_cannot_be_expressed_are_asked_about(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "qual meu saldo?",
-        "qual meu saldo em 2024",
-        "show me my ten most recent transactions",
         "what is my typical spending at Amazon?",
         "how much did i spend on my most recent transaction",
-        "how much do i owe visa",
     ],
 )
 def test_questions_that_are_not_a_sum_stay_unknown(text: str) -> None:

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from financy.bots.common.reply import Button, ButtonAction, Reply
 from financy.core.contracts.categories import CATEGORY_DISPLAY
@@ -106,7 +106,9 @@ _STRINGS: dict[str, dict[str, str]] = {
             "Recebi, mas ainda não consigo ler esse tipo de mensagem. Guardei; pode escrever o gasto?"
         ),
         "q.query": (
-            "Ainda não respondo perguntas pelo chat; seus lançamentos estão no painel. Guardei a pergunta."
+            "Essa pergunta eu ainda não sei responder; guardei. Posso responder: “quanto gastei com "
+            "mercado este mês?”, “qual meu saldo?”, “últimos gastos”, “onde mais gastei este mês?” "
+            "— e /resumo mostra o mês por categoria."
         ),
         "q.too_long": (
             "Mensagem longa demais para eu ler. Guardei; pode mandar só o gasto? (ex.: “mercado 45,90”)"
@@ -296,6 +298,31 @@ _STRINGS: dict[str, dict[str, str]] = {
             "de novo como texto, áudio ou foto?"
         ),
         "duplicate": "📎 Você já me mandou isso; não registrei de novo.",
+        "balance": "💰 Saldo {period}: {balance} (receitas {income} − gastos {expenses})",
+        "balance.all": "Desde o início: {balance}",
+        "balance.none": "💰 Ainda não há receitas nem gastos {period}.",
+        "recent.all": "🧾 Últimos lançamentos",
+        "recent.expense": "🧾 Últimos gastos",
+        "recent.income": "🧾 Últimas receitas",
+        "recent.transfer": "🧾 Últimas transferências",
+        "recent.none": "🧾 Nenhum lançamento para mostrar {period}.",
+        "top": "🏆 Onde mais foi dinheiro {period}:",
+        "top.total": "Total: {totals}",
+        "top.none": "🏆 Nenhum gasto {period} ainda.",
+        "not_yet.bills": "📋 Ainda não acompanho contas a pagar nem vencimentos.",
+        "not_yet.card_bill": "💳 Ainda não acompanho a fatura do cartão.",
+        "not_yet.chart": "📊 Ainda não faço gráficos pelo chat.",
+        "not_yet.budget": "🎯 Ainda não tenho orçamentos, então não registrei isso como gasto.",
+        "not_yet.budget_set": (
+            "🎯 Entendi um orçamento de {amount}{subject}, mas ainda não tenho orçamentos: não registrei "
+            "isso como gasto."
+        ),
+        "not_yet.budget_for": " para {name}",
+        "not_yet.other": "Isso eu ainda não faço.",
+        "not_yet.hint": (
+            "Posso responder: “quanto gastei com mercado este mês?”, “qual meu saldo?”, “últimos "
+            "gastos”, “onde mais gastei este mês?” — e /resumo mostra o mês por categoria."
+        ),
     },
     "en": {
         "button.undo": "↩️ Undo",
@@ -336,8 +363,9 @@ _STRINGS: dict[str, dict[str, str]] = {
             "Got it, but I can't read this kind of message yet. I kept it; could you type the expense?"
         ),
         "q.query": (
-            "I can't answer questions in the chat yet; your entries are on the dashboard. I kept "
-            "your question."
+            "I can't answer that question yet; I kept it. I can answer: “how much did I spend on "
+            "groceries this month?”, “what's my balance?”, “last transactions”, “where did I spend "
+            "the most this month?” — and /summary shows the month by category."
         ),
         "q.too_long": "That message is too long for me to read. I kept it; could you send just the expense?",
         "q.too_many_items": "That's too many amounts for one message. Could you send them in parts?",
@@ -526,6 +554,32 @@ _STRINGS: dict[str, dict[str, str]] = {
             "send it again as text, a voice note or a photo?"
         ),
         "duplicate": "📎 You already sent me this; I did not record it again.",
+        "balance": "💰 Balance {period}: {balance} (income {income} − expenses {expenses})",
+        "balance.all": "All time: {balance}",
+        "balance.none": "💰 No income or expenses {period} yet.",
+        "recent.all": "🧾 Last transactions",
+        "recent.expense": "🧾 Last expenses",
+        "recent.income": "🧾 Last income",
+        "recent.transfer": "🧾 Last transfers",
+        "recent.none": "🧾 No transactions to show {period}.",
+        "top": "🏆 Where most of the money went {period}:",
+        "top.total": "Total: {totals}",
+        "top.none": "🏆 No expenses {period} yet.",
+        "not_yet.bills": "📋 I don't keep track of bills to pay or due dates yet.",
+        "not_yet.card_bill": "💳 I don't keep track of the card's bill yet.",
+        "not_yet.chart": "📊 I can't draw charts in the chat yet.",
+        "not_yet.budget": "🎯 I don't have budgets yet, so I did not record that as an expense.",
+        "not_yet.budget_set": (
+            "🎯 I read a budget of {amount}{subject}, but I don't have budgets yet: I did not record "
+            "it as an expense."
+        ),
+        "not_yet.budget_for": " for {name}",
+        "not_yet.other": "I can't do that yet.",
+        "not_yet.hint": (
+            "I can answer: “how much did I spend on groceries this month?”, “what's my balance?”, "
+            "“last transactions”, “where did I spend the most this month?” — and /summary shows the "
+            "month by category."
+        ),
     },
 }
 
@@ -559,6 +613,79 @@ def _answer(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
     totals = " + ".join(format_money(amount, currency, language) for currency, amount in answer.totals)
     count = s["answer.count.one"] if answer.count == 1 else s["answer.count.many"].format(n=answer.count)
     return s["answer"].format(what=what, period=period, totals=totals, count=count)
+
+
+def _balance(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
+    period = s[f"period.{answer.query.period}"]
+    asked = [row for row in answer.balances if row.period == answer.query.period]
+    if not asked:
+        return s["balance.none"].format(period=period)
+    lines = [
+        s["balance"].format(
+            period=period,
+            balance=format_money(row.balance, row.currency, language),
+            income=format_money(row.income, row.currency, language),
+            expenses=format_money(row.expenses, row.currency, language),
+        )
+        for row in asked
+    ]
+    if answer.query.period != "all":
+        lines.extend(
+            s["balance.all"].format(balance=format_money(row.balance, row.currency, language))
+            for row in answer.balances
+            if row.period == "all"
+        )
+    return "\n".join(lines)
+
+
+def _recent(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
+    query = answer.query
+    period = s[f"period.{query.period}"] if query.period != "all" else ""
+    if not answer.transactions:
+        return " ".join(s["recent.none"].format(period=period).split()).replace(" .", ".")
+    title = s["recent.all"] if query.all_kinds else s[f"recent.{query.kind.value}"]
+    subject = answer.category_name or query.merchant
+    head = " ".join([title, s["answer.with"].format(name=subject) if subject else "", period]).split()
+    lines = [" ".join(head) + ":", *("• " + _line(tx, language) for tx in answer.transactions)]
+    return "\n".join(lines)
+
+
+def _top(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
+    period = s[f"period.{answer.query.period}"]
+    if not answer.top:
+        return s["top.none"].format(period=period)
+    totals = dict(answer.totals)
+    lines = [s["top"].format(period=period)]
+    for n, row in enumerate(answer.top, start=1):
+        line = (
+            f"{n}. {_category_label(row.category, row.category_name, language, s)}: "
+            f"{format_money(row.total, row.currency, language)}"
+        )
+        whole = totals.get(row.currency)
+        if whole:
+            line += f" ({round(100 * row.total / whole)}%)"
+        lines.append(line)
+    lines.append(s["top.total"].format(totals=_totals(answer.totals, language)))
+    return "\n".join(lines)
+
+
+def _not_yet(reply: ReplyV1, language: str, s: dict[str, str]) -> str:
+    """ "Not yet", said plainly, with what can be asked; a budget phrase gets the budget as read."""
+    topic = reply.problem or "other"
+    budget = reply.budget
+    if topic == "budget" and budget is not None and budget.amount is not None:
+        amount = (
+            format_money(budget.amount, budget.currency, language)
+            if budget.currency
+            else format_decimal(budget.amount, format="#,##0.00", locale=_LOCALES.get(language, "en_US"))
+        )
+        slugs = (budget.category,) if budget.category else budget.categories
+        names = [CATEGORY_NAMES[language][slug][0] for slug in slugs if slug in CATEGORY_NAMES[language]]
+        subject = s["not_yet.budget_for"].format(name=" + ".join(names)) if names else ""
+        text = s["not_yet.budget_set"].format(amount=amount, subject=subject)
+    else:
+        text = s.get(f"not_yet.{topic}", s["not_yet.other"])
+    return "\n".join([text, s["not_yet.hint"]])
 
 
 def _period(date_from: dt.date, date_to: dt.date, language: str) -> str:
@@ -773,6 +900,13 @@ def render_reply(reply: ReplyV1) -> str:
     if reply.kind is ReplyKind.RECATEGORIZED and reply.transactions:
         return s["recategorized"].format(line=_line(reply.transactions[0], reply.language))
     if reply.kind is ReplyKind.ANSWER and reply.answer is not None:
+        ask = reply.answer.query.ask
+        if ask == "balance":
+            return _balance(reply.answer, reply.language, s)
+        if ask == "recent":
+            return _recent(reply.answer, reply.language, s)
+        if ask == "top_categories":
+            return _top(reply.answer, reply.language, s)
         return _answer(reply.answer, reply.language, s)
     special = _render_chat_reply(reply, s)
     if special is not None:
@@ -839,6 +973,8 @@ def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
         return _summary(reply.summary, language, s)
     if kind is ReplyKind.CATEGORIES:
         return _categories(language, s)
+    if kind is ReplyKind.NOT_YET:
+        return _not_yet(reply, language, s)
     if kind is ReplyKind.WHO_PAID:
         return _with_lines(reply, "who_paid", s, numbered=len(reply.transactions) > 1)
     if kind is ReplyKind.PAYER_SET:

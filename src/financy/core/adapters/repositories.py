@@ -628,6 +628,33 @@ def _transaction(row: Row[Any]) -> Transaction:
     )
 
 
+def _question_filter(
+    context_id: uuid.UUID,
+    kind: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    categories: Sequence[str],
+    merchant: str | None,
+) -> list[ColumnElement[bool]]:
+    """The conditions a question puts on the context's recorded transactions (``None`` or empty:
+    no condition on that field; ``merchant``: a case-insensitive part of the merchant)."""
+    tx = orm.transactions
+    conditions = [tx.c.context_id == context_id, tx.c.status == TransactionStatus.RECORDED.value]
+    if kind is not None:
+        conditions.append(tx.c.kind == kind)
+    if date_from is not None:
+        conditions.append(tx.c.occurred_on >= date_from)
+    if date_to is not None:
+        conditions.append(tx.c.occurred_on <= date_to)
+    if len(categories) == 1:
+        conditions.append(tx.c.category == categories[0])
+    elif categories:
+        conditions.append(tx.c.category.in_(list(categories)))
+    if merchant:
+        conditions.append(func.lower(tx.c.merchant).contains(merchant.lower(), autoescape=True))
+    return conditions
+
+
 class SqlTransactions(TransactionsRepository):
     """Transactions and receipt lines in PostgreSQL."""
 
@@ -707,22 +734,13 @@ class SqlTransactions(TransactionsRepository):
         date_to: dt.date | None,
         category: str | None,
         merchant: str | None,
+        categories: Sequence[str] = (),
     ) -> list[Totals]:
         """See :meth:`TransactionsRepository.totals`."""
         tx = orm.transactions
-        conditions = [
-            tx.c.context_id == context_id,
-            tx.c.status == TransactionStatus.RECORDED.value,
-            tx.c.kind == kind,
-        ]
-        if date_from is not None:
-            conditions.append(tx.c.occurred_on >= date_from)
-        if date_to is not None:
-            conditions.append(tx.c.occurred_on <= date_to)
-        if category:
-            conditions.append(tx.c.category == category)
-        if merchant:
-            conditions.append(func.lower(tx.c.merchant).contains(merchant.lower(), autoescape=True))
+        conditions = _question_filter(
+            context_id, kind, date_from, date_to, (category,) if category else categories, merchant
+        )
         rows = self.conn.execute(
             select(tx.c.currency, func.sum(tx.c.amount).label("total"), func.count().label("n"))
             .where(*conditions)
@@ -731,22 +749,40 @@ class SqlTransactions(TransactionsRepository):
         ).all()
         return [Totals(r.currency, Decimal(r.total), int(r.n)) for r in rows]
 
-    def summary(self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date) -> list[SummaryLine]:
+    def summary(
+        self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
+    ) -> list[SummaryLine]:
         """See :meth:`TransactionsRepository.summary`."""
         tx = orm.transactions
         total = func.sum(tx.c.amount)
         rows = self.conn.execute(
             select(tx.c.kind, tx.c.category, tx.c.currency, total.label("total"), func.count().label("n"))
-            .where(
-                tx.c.context_id == context_id,
-                tx.c.status == TransactionStatus.RECORDED.value,
-                tx.c.occurred_on >= date_from,
-                tx.c.occurred_on <= date_to,
-            )
+            .where(*_question_filter(context_id, None, date_from, date_to, (), None))
             .group_by(tx.c.kind, tx.c.category, tx.c.currency)
             .order_by(total.desc(), tx.c.kind, tx.c.category, tx.c.currency)
         ).all()
         return [SummaryLine(r.kind, r.category, r.currency, Decimal(r.total), int(r.n)) for r in rows]
+
+    def recent(
+        self,
+        context_id: uuid.UUID,
+        *,
+        limit: int,
+        kind: str | None,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        categories: Sequence[str] = (),
+        merchant: str | None = None,
+    ) -> list[Transaction]:
+        """See :meth:`TransactionsRepository.recent` (the (context, date, id) index, newest first)."""
+        tx = orm.transactions
+        rows = self.conn.execute(
+            select(tx)
+            .where(*_question_filter(context_id, kind, date_from, date_to, categories, merchant))
+            .order_by(tx.c.occurred_on.desc(), tx.c.id.desc())
+            .limit(limit)
+        ).all()
+        return [_transaction(row) for row in rows]
 
     def of_capture(self, capture_id: uuid.UUID, context_id: uuid.UUID) -> list[Transaction]:
         """See :meth:`TransactionsRepository.of_capture`."""

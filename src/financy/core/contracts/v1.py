@@ -105,6 +105,9 @@ class Intent(StrEnum):
     CLAIM_PAYER = "claim_payer"  # "/eu", "fui eu": I paid the transaction the bot asked "who paid?" about
     LINK = "link"  # "/start CODE", a bare code: asks to link this chat to the code's account; "/vincular CODE" does
     UNKNOWN = "unknown"
+    #: "orçamento de 800 para mercado", "budget 500 for groceries": a budget to set (``budget``);
+    #: never an expense. Until ledgers have budgets the core keeps it and answers "not yet".
+    BUDGET = "budget"
 
 
 class TransactionKind(StrEnum):
@@ -178,16 +181,49 @@ Period = Literal[
 ]
 
 
+#: What a :class:`LedgerQuery` asks: "total" (a sum), "balance" (income minus expenses),
+#: "recent" (the last transactions), "top_categories" (where most went); "bills" (bills to pay),
+#: "card_bill" (the card's bill), "chart" and "budget" (what is left of a budget) are things the
+#: ledger does not keep yet: the core answers that, with what can be asked.
+QueryAsk = Literal["total", "balance", "recent", "top_categories", "bills", "card_bill", "chart", "budget"]
+
+
 class LedgerQuery(_Wire):
     """A question about the ledger: the sum of ``kind`` transactions in a period, maybe one category/merchant.
 
     ``period`` is resolved by the core in the context's time zone (weeks start on Monday).
+    ``ask`` says what is asked of those transactions (see :data:`QueryAsk`; "total" by default).
     """
 
     kind: TransactionKind = TransactionKind.EXPENSE
     period: Period = "this_month"
     category: str | None = Field(default=None, max_length=40)
     merchant: str | None = Field(default=None, max_length=200)
+    ask: QueryAsk = "total"
+    #: How many transactions a "recent" lists ("últimos 10 gastos"); ``None``: the core's default (5).
+    limit: int | None = Field(default=None, ge=1, le=20)
+    #: A "recent" of every kind ("últimos lançamentos", "last transactions"), not only ``kind``.
+    all_kinds: bool = False
+    #: A group of categories named for questions ("comida": groceries and restaurants), and its
+    #: member slugs; the question is about all of them (``category`` is then ``None``).
+    group: str | None = Field(default=None, max_length=40)
+    categories: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
+        default=(), max_length=20
+    )
+
+
+class BudgetRequest(_Wire):
+    """A budget a message sets ("orçamento de 800 para mercado"): ``amount`` in ``currency``
+    (``None``: the context's) per month, for a category or a group of them (neither: the whole
+    ledger). ``amount`` is ``None`` when the message names none or several."""
+
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=4)
+    currency: CurrencyCode | None = None
+    category: str | None = Field(default=None, max_length=40)
+    group: str | None = Field(default=None, max_length=40)
+    categories: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
+        default=(), max_length=20
+    )
 
 
 class Understanding(_Wire):
@@ -212,6 +248,8 @@ class Understanding(_Wire):
     link_confirmed: bool = False
     #: What follows "/contexto" (a number from the list, or a ledger's name); ``None``: list them.
     context_choice: str | None = Field(default=None, max_length=200)
+    #: The budget of :attr:`Intent.BUDGET`, as far as the message says it.
+    budget: BudgetRequest | None = None
 
 
 class Sender(_Wire):
@@ -417,10 +455,40 @@ class ReplyKind(StrEnum):
     CHAT_MIGRATED = "chat_migrated"  # the group's ledger follows it to its new id (no message sent)
     AMENDED = "amended"  # an edited message changed the transactions it had recorded
     RESEND = "resend"  # a message kind the platform could not give us: the user is asked to resend
+    #: a question or request the ledger cannot answer yet (``problem``: "bills", "card_bill",
+    #: "chart", "budget"): said plainly, with what can be asked; the capture is kept
+    NOT_YET = "not_yet"
+
+
+class BalanceRow(_Wire):
+    """Income and expenses of one currency in a period ("this_month", "all"...), and the balance
+    (income minus expenses; transfers count in neither)."""
+
+    period: Period
+    currency: CurrencyCode
+    income: Decimal
+    expenses: Decimal
+    balance: Decimal
+
+
+class CategoryTotal(_Wire):
+    """One category's sum in one currency, over ``count`` transactions (``category`` ``None``:
+    uncategorised)."""
+
+    category: str | None = Field(default=None, max_length=40)
+    category_name: str | None = Field(default=None, max_length=80)
+    currency: CurrencyCode
+    total: Decimal
+    count: int = Field(ge=0)
 
 
 class QueryAnswer(_Wire):
-    """The answer to a :class:`LedgerQuery`: ``total`` per currency, over ``count`` transactions."""
+    """The answer to a :class:`LedgerQuery`: ``total`` per currency, over ``count`` transactions.
+
+    By ``query.ask``: "total" fills ``totals``; "balance" ``balances`` (the period asked, then all
+    time, per currency); "recent" ``transactions`` (newest first); "top_categories" ``top``
+    (largest first) with ``totals`` the period's sum per currency.
+    """
 
     query: LedgerQuery
     totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
@@ -428,6 +496,9 @@ class QueryAnswer(_Wire):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     category_name: str | None = None
+    balances: tuple[BalanceRow, ...] = Field(default=(), max_length=100)
+    transactions: tuple[RecordedTransaction, ...] = Field(default=(), max_length=20)
+    top: tuple[CategoryTotal, ...] = Field(default=(), max_length=20)
 
 
 class ContextChoice(_Wire):
@@ -502,6 +573,8 @@ class ReplyV1(_Wire):
     #: The code a :attr:`ReplyKind.LINK_CONFIRM` asks about, as shown ("K7QM-2XPD"): the confirm
     #: button sends it back.
     link_code: str | None = Field(default=None, max_length=32)
+    #: The budget a :attr:`ReplyKind.NOT_YET` to a budget phrase read ("800 for groceries").
+    budget: BudgetRequest | None = None
 
 
 class ModelUpdatedV1(_Wire):

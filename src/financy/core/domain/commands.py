@@ -127,12 +127,35 @@ class ProposedEntry:
 
 @dataclass(frozen=True, slots=True)
 class LedgerQuestion:
-    """ "How much did I spend on X in period P?": ``kind`` of money, a period name, maybe a category/merchant."""
+    """ "How much did I spend on X in period P?": ``kind`` of money, a period name, maybe a category/merchant.
+
+    ``ask`` says what is asked ("total", "balance", "recent", "top_categories"; "bills",
+    "card_bill", "chart", "budget" are not kept yet); ``limit`` how many a "recent" lists (None:
+    the default); ``all_kinds`` a "recent" of every kind; ``categories`` the members of the
+    ``group`` asked about (then ``category`` is None).
+    """
 
     kind: str = "expense"
     period: str = "this_month"
     category: str | None = None
     merchant: str | None = None
+    ask: str = "total"
+    limit: int | None = None
+    all_kinds: bool = False
+    group: str | None = None
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetAsked:
+    """A budget a message sets: ``amount`` (None: unsaid) in ``currency`` (None: the context's)
+    a month, for ``category`` or the ``group`` of ``categories`` (neither: the whole ledger)."""
+
+    amount: Decimal | None = None
+    currency: str | None = None
+    category: str | None = None
+    group: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +243,14 @@ class AskLedger(ChatCommand):
     """Answer ``question`` from the context's ledger."""
 
     question: LedgerQuestion
+
+
+@dataclass(frozen=True, slots=True)
+class SetBudget(ChatCommand):
+    """Set ``budget`` on the chat's ledger ("orçamento de 800 para mercado"); until ledgers keep
+    budgets the message is kept and answered "not yet" (never recorded as an expense)."""
+
+    budget: BudgetAsked
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ Which command a capture becomes is decided by the handler modules' registrations
 
 from __future__ import annotations
 
-from financy.core.contracts.v1 import CaptureV1, LedgerQuery, Understanding
-from financy.core.domain.commands import ChatMessage, LedgerQuestion, ProposedEntry
+from financy.core.contracts.v1 import BudgetRequest, CaptureV1, LedgerQuery, Understanding
+from financy.core.domain.commands import BudgetAsked, ChatMessage, LedgerQuestion, ProposedEntry
 from financy.core.domain.model import ReceiptLine
 
 
@@ -75,5 +75,20 @@ def entries_of(understanding: Understanding) -> tuple[ProposedEntry, ...]:
 def question_of(query: LedgerQuery) -> LedgerQuestion:
     """Return the domain question of a wire :class:`LedgerQuery`."""
     return LedgerQuestion(
-        kind=query.kind.value, period=query.period, category=query.category, merchant=query.merchant
+        kind=query.kind.value,
+        period=query.period,
+        category=query.category,
+        merchant=query.merchant,
+        ask=query.ask,
+        limit=query.limit,
+        all_kinds=query.all_kinds,
+        group=query.group,
+        categories=query.categories,
     )
+
+
+def budget_of(budget: BudgetRequest | None) -> BudgetAsked:
+    """Return the domain budget of a wire :class:`BudgetRequest` (``None``: nothing said)."""
+    if budget is None:
+        return BudgetAsked()
+    return BudgetAsked(budget.amount, budget.currency, budget.category, budget.group, budget.categories)

@@ -357,13 +357,34 @@ class TransactionsRepository(abc.ABC):
         date_to: dt.date | None,
         category: str | None,
         merchant: str | None,
+        categories: Sequence[str] = (),
     ) -> list[Totals]:
-        """Sum recorded transactions per currency, largest first (``merchant``: case-insensitive part)."""
+        """Sum recorded transactions per currency, largest first (``merchant``: case-insensitive part;
+        ``categories``: any of these, a group's members)."""
 
     @abc.abstractmethod
-    def summary(self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date) -> list[SummaryLine]:
-        """Sum the context's recorded transactions from ``date_from`` to ``date_to`` (inclusive) by
-        kind, category and currency, largest sum first (one query)."""
+    def summary(
+        self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
+    ) -> list[SummaryLine]:
+        """Sum the context's recorded transactions from ``date_from`` to ``date_to`` (inclusive;
+        ``None``: unbounded) by kind, category and currency, largest sum first (one query)."""
+
+    @abc.abstractmethod
+    def recent(
+        self,
+        context_id: uuid.UUID,
+        *,
+        limit: int,
+        kind: str | None,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        categories: Sequence[str] = (),
+        merchant: str | None = None,
+    ) -> list[Transaction]:
+        """Return the context's last ``limit`` recorded transactions, newest first (by date, then
+        as recorded), without receipt lines and unlocked: of ``kind`` (``None``: every kind),
+        dated within the bounds (``None``: unbounded), of one of ``categories`` (empty: any) and
+        whose merchant holds ``merchant`` (case-insensitive)."""
 
     @abc.abstractmethod
     def of_capture(self, capture_id: uuid.UUID, context_id: uuid.UUID) -> list[Transaction]:

@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
-from financy.core.contracts.v1 import Intent, LedgerQuery, ProposedTransaction, TransactionKind, Understanding
+from financy.core.contracts.v1 import (
+    BudgetRequest,
+    Intent,
+    LedgerQuery,
+    ProposedTransaction,
+    TransactionKind,
+    Understanding,
+)
 from financy.edge.pipeline.steps import RUN, Able, Draft, PipelineContext, off_loop, skip
 from financy.inference.text.reader import Reading, read_message
 
@@ -58,11 +65,29 @@ def to_understanding(reading: Reading) -> Understanding:
                 period=reading.query.period,  # validated by LedgerQuery
                 category=reading.query.category,
                 merchant=reading.query.merchant[:200] if reading.query.merchant else None,
+                ask=reading.query.ask,  # validated by LedgerQuery
+                limit=reading.query.limit,
+                all_kinds=reading.query.all_kinds,
+                group=reading.query.group,
+                categories=reading.query.categories,
             )
         except (ValidationError, ValueError):
             return Understanding(
                 language=language, intent=Intent.QUERY, confidence=0.0, problem="unsupported_period"
             )
+    budget = None
+    if reading.budget is not None:
+        said = reading.budget
+        try:
+            budget = BudgetRequest(
+                amount=said.amount,
+                currency=said.currency,
+                category=said.category,
+                group=said.group,
+                categories=said.categories,
+            )
+        except (ValidationError, ValueError):  # an amount the contract refuses: the budget is kept, unsaid
+            budget = BudgetRequest(category=said.category, group=said.group, categories=said.categories)
     return Understanding(
         language=language,
         intent=intent,
@@ -74,6 +99,7 @@ def to_understanding(reading: Reading) -> Understanding:
         link_code=reading.link_code[:32] if reading.link_code else None,
         link_confirmed=reading.link_confirmed,
         context_choice=reading.context_choice[:200] if reading.context_choice else None,
+        budget=budget,
     )
 
 

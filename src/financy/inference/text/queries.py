@@ -32,6 +32,13 @@ What is read:
 * ``merchant``: a merchant the ruler knows ("uber", "whole foods"), else the noun after "com", "no",
   "na", "em", "at", "on", "from"... that is no category and no known word ("at Legoland"), lower
   case as written; such a guess lowers the confidence.
+* ``group``: a word naming a group of categories (``inference/data/category_groups.tsv``:
+  "comida"/"alimentação"/"food" groceries and restaurants, "transporte" transport and fuel,
+  "casa" housing and utilities) makes the question about all of its members (``categories``;
+  ``category`` is then None), unless the word is inside a longer category name ("contas da casa").
+
+Questions that are not sums (a balance, the last entries, the top categories, bills, charts,
+budgets) are read by ``asks`` into the same :class:`QuerySpec` with another ``ask``.
 """
 
 from __future__ import annotations
@@ -39,16 +46,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
+from financy.inference.taxonomy import CATEGORY_GROUPS, GROUP_BY_WORD
 from financy.inference.text import lexicon as lx
 from financy.inference.text.dates import MONTH_NAMES
 from financy.inference.text.intents import plain
 from financy.inference.text.nlp import CATEGORY, MERCHANT, Found, analyse
 from financy.inference.text.normalize import Text, Token, TokKind
 
-__all__ = ["PERIODS", "QueryReading", "QuerySpec", "category_of", "read_query"]
+__all__ = [
+    "PERIODS",
+    "QueryReading",
+    "QuerySpec",
+    "category_of",
+    "group_of",
+    "periods_of",
+    "read_query",
+    "target_of",
+    "with_group",
+]
 
 #: The periods a :class:`QuerySpec` can name (weeks start on Monday; the core resolves them).
 PERIODS: Final = (
@@ -80,12 +98,22 @@ class QuerySpec:
         period: one of :data:`PERIODS`.
         category: a DESIGN §4 category slug, or None for every category.
         merchant: the merchant asked about, lower case as written, or None.
+        ask: "total" (the sum), or what else is asked: "balance", "recent", "top_categories",
+            "bills", "card_bill", "chart", "budget" (see ``asks``).
+        limit: how many transactions a "recent" lists when the question says ("últimos 10"), or None.
+        all_kinds: a "recent" of every kind ("últimos lançamentos"), not only ``kind``.
+        group: the group of categories asked about ("food"), or None; ``categories`` its members.
     """
 
     kind: str = "expense"
     period: str = "this_month"
     category: str | None = None
     merchant: str | None = None
+    ask: str = "total"
+    limit: int | None = None
+    all_kinds: bool = False
+    group: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +181,7 @@ _NOT_A_SUM_RE: Final = re.compile(
     r"\b(?:most|mais\s+gastei|gastei\s+mais|maior|maiores|biggest|largest|average|media|typical|tipico"
     r"|por\s+dia|per\s+day|budget|orcamento|limite|left|sobrou|sobra|saldo|balance|compared|comparado"
     r"|versus|vs|owe|devo|afford|onde|where|which|quais\s+foram\s+(?:as|os)\s+ultim|history|historico"
-    r"|extrato|statement|list|lista|listar)\b"
+    r"|extrato|statement|list|lista|listar|por\s+categoria|by\s+category|categorias|categories|ranking)\b"
 )
 
 _INCOME_WORDS: Final = frozenset(
@@ -439,6 +467,34 @@ def category_of(words: Sequence[str], language: str) -> str | None:
     return None
 
 
+def group_of(words: Sequence[str]) -> str | None:
+    """Return the group of categories the folded ``words`` name ("comida", "getting around"), or
+    None. A word inside a longer category name or phrase ("contas da casa") names no group."""
+    covered: set[int] = set()
+    for size in range(min(len(words), 4), 1, -1):
+        for i in range(len(words) - size + 1):
+            phrase = " ".join(words[i : i + size])
+            if phrase in GROUP_BY_WORD:
+                return GROUP_BY_WORD[phrase]
+            if lx.CATEGORY_BY_NAME.get(phrase) or lx.CATEGORY_BY_PHRASE.get(phrase):
+                covered.update(range(i, i + size))
+    return next(
+        (GROUP_BY_WORD[w] for i, w in enumerate(words) if i not in covered and w in GROUP_BY_WORD), None
+    )
+
+
+def with_group(spec: QuerySpec, words: Sequence[str]) -> QuerySpec:
+    """Return ``spec`` about the group ``words`` name, if they name one and ``spec`` has no
+    merchant (else ``spec`` unchanged)."""
+    group = group_of(words)
+    if group is None or spec.merchant is not None:
+        return spec
+    members = CATEGORY_GROUPS[group].members
+    if spec.category is not None and spec.category not in members:
+        return spec  # the words name another category too: keep that reading
+    return replace(spec, category=None, group=group, categories=members)
+
+
 def _word_category(word: str, language: str) -> str | None:
     slug = (
         lx.CATEGORY_BY_WORD_AND_LANGUAGE.get((word, language))
@@ -576,4 +632,13 @@ def read_query(text: Text, tokens: Sequence[Token], today: dt.date, language: st
     if category in lx.INCOME_CATEGORIES:
         kind = "income"
     spec = QuerySpec(kind=kind, period=period, category=category, merchant=merchant)
+    if kind == "expense":
+        spec = with_group(spec, [tok.text for tok in tokens if tok.kind is TokKind.WORD and free[tok.start]])
     return QueryReading(spec, None, GUESSED_MERCHANT_CONFIDENCE if guessed else CONFIDENCE)
+
+
+#: The periods a plain folded text names, whether it names a time no period expresses, and their
+#: character spans (for the other questions, ``asks``).
+periods_of: Final = _periods
+#: The category, merchant and whether the merchant is a guess, of a question's free words (``asks``).
+target_of: Final = _target

@@ -22,8 +22,11 @@ How a message is read, in order:
    "ajuda"/"help", "resumo do mês"/"monthly summary" ("summary"), "fui eu"/"i paid"
    ("claim_payer"), category changes ("muda pra saúde", "that was health": "recategorize" with
    ``category``), and questions: a sum asked of the ledger ("quanto gastei com mercado este
-   mês?") is "query" with a :class:`QuerySpec` (see ``queries``); other questions ("qual meu
-   saldo?") record nothing ("query" problem).
+   mês?") is "query" with a :class:`QuerySpec` (see ``queries``), as are a balance, the last
+   entries, the top categories, bills, the card bill, a chart and a budget's rest ("qual meu
+   saldo?", "últimos gastos", "onde mais gastei?", "tenho contas a pagar?": its ``ask``, see
+   ``asks``); other questions record nothing ("query" problem). A budget phrase ("orçamento de
+   800 para mercado", "budget 500 for groceries") is "budget", never an expense.
 4. Greetings and thanks around a transaction ("oi, ...", "..., obrigado!") are set aside, then
    dates (``dates``), thousands grouped by spaces ("1 234,56", see ``normalize``), the spaCy
    pipeline's spans (``nlp``: merchant names, payment phrases, instalment phrases), numbers that
@@ -84,6 +87,7 @@ from typing import Final
 
 from financy.inference.text import lexicon as lx
 from financy.inference.text import nlp
+from financy.inference.text.asks import BudgetSpec, budget_of, has_budget_cue, read_ask
 from financy.inference.text.dates import DateFindings, DateMention, DateReading, find_dates
 from financy.inference.text.intents import (
     Correction,
@@ -131,7 +135,16 @@ from financy.inference.text.normalize import (
 )
 from financy.inference.text.queries import QuerySpec, category_of, read_query
 
-__all__ = ["MAX_CHARS", "MAX_ITEMS", "QuerySpec", "ReadItem", "Reading", "read_message", "warm_up"]
+__all__ = [
+    "MAX_CHARS",
+    "MAX_ITEMS",
+    "BudgetSpec",
+    "QuerySpec",
+    "ReadItem",
+    "Reading",
+    "read_message",
+    "warm_up",
+]
 
 #: Longer messages are not read (problem "too_long"): a chat line that long is a pasted document.
 MAX_CHARS: Final = 2000
@@ -196,7 +209,9 @@ class Reading:
             about), "small_talk" (greetings, thanks, emoji: nothing to record), "contexts"
             ("/contexto": list the ledgers, or switch to ``context_choice``), "summary" ("/resumo",
             "resumo do mês"), "categories" ("/categoria" alone), "claim_payer" ("/eu", "fui eu",
-            "i paid"), "link" ("/start CODE" or a bare link code: see ``link_code``) or "unknown".
+            "i paid"), "link" ("/start CODE" or a bare link code: see ``link_code``), "budget" (a
+            budget phrase, "orçamento de 800 para mercado": see ``budget``; never an expense) or
+            "unknown".
         items: the transactions, in the order written (empty unless ``intent`` is "record").
         confidence: 0..1; for "record" the lowest item confidence (>= 0.8 with an amount and a
             merchant or category, about 0.6 for a bare number, at most 0.45 for an amount with 3
@@ -221,6 +236,8 @@ class Reading:
         context_choice: what follows "/contexto" ("2", "Viagem"), as typed and at most
             :data:`MAX_CONTEXT_CHOICE` characters, or the number in "trocar contexto 2"; None to
             list the ledgers, and for any other intent.
+        budget: what a "budget" sets (amount, currency, category or group, each None when
+            unsaid); None for any other intent.
     """
 
     language: str
@@ -233,6 +250,7 @@ class Reading:
     link_code: str | None = None
     context_choice: str | None = None
     link_confirmed: bool = False
+    budget: BudgetSpec | None = None
 
 
 def read_message(
@@ -360,6 +378,10 @@ def read_message(
             confidence = min(confidence, LOW_CONFIDENCE)  # "1,234" in pt, "0,125": ask before trusting
         items.append(item)
         confidences.append(confidence)
+    if _is_budget(fold, tokens) and all(item.kind == "expense" for item in items):
+        said = [(item.amount, item.currency, item.category) for item in items]
+        budget = budget_of(fold, said, language)
+        return Reading(language, "budget", (), PHRASE_CONFIDENCE, None, budget=budget)
     return Reading(language, "record", tuple(items), min(confidences), None)
 
 
@@ -496,12 +518,23 @@ def _conversation(prepared: Text, tokens: Sequence[Token], today: dt.date, langu
             return Reading(language, "recategorize", (), PHRASE_CONFIDENCE, None, category=slug)
         if change.strong:
             return Reading(language, "recategorize", (), UNKNOWN_CATEGORY_CONFIDENCE, "unknown_category")
-    question = read_query(prepared, tokens, today, language)
+    question = read_query(prepared, tokens, today, language) or read_ask(prepared, tokens, today, language)
     if question is not None:
         return Reading(language, "query", (), question.confidence, question.problem, query=question.spec)
+    if _is_budget(fold, tokens) and not any(tok.kind is TokKind.NUM for tok in tokens):
+        # "quero um orçamento pro mercado": a budget with no amount, never an expense
+        budget = budget_of(fold, [], language)
+        return Reading(language, "budget", (), PHRASE_CONFIDENCE, None, budget=budget)
     if phrase == "query":
         return _nothing(language, "query")
     return None
+
+
+def _is_budget(fold: str, tokens: Sequence[Token]) -> bool:
+    """A budget phrase ("orçamento de 800 para mercado", "budget 500 for groceries"): a budget
+    word and no verb of spending or receiving ("paguei o orçamento do pintor" is an expense)."""
+    verbs = lx.EXPENSE_VERBS | lx.INCOME_VERBS
+    return has_budget_cue(fold) and not any(tok.text in verbs for tok in tokens)
 
 
 def _new_category(

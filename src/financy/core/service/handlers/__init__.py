@@ -15,6 +15,7 @@ from financy.core.domain.commands import AskUser, ChatCommand, Command
 from financy.core.service.handlers import (
     amends,
     audit,
+    budgets,
     categories,
     contexts,
     conversation,
@@ -40,6 +41,7 @@ MODULES: tuple[ModuleType, ...] = (
     groups,
     contexts,
     audit,
+    budgets,
 )
 
 

@@ -31,6 +31,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from financy.core.contracts.v1 import (
+    BudgetRequest,
     ContextChoice,
     QueryAnswer,
     RecordedTransaction,
@@ -75,6 +76,8 @@ class Outcome:
     link_account: str | None = None
     link_account_name: str | None = None
     link_code: str | None = None
+    #: The budget a :attr:`ReplyKind.NOT_YET` to a budget phrase read.
+    budget: BudgetRequest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,6 +502,7 @@ def _reply(
         link_account=outcome.link_account,
         link_account_name=outcome.link_account_name,
         link_code=outcome.link_code,
+        budget=outcome.budget,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
         contexts=contexts or tuple(outcome.contexts),
