@@ -209,6 +209,9 @@ class Understanding(_Wire):
     link_confirmed: bool = False
     #: What follows "/contexto" (a number from the list, or a ledger's name); ``None``: list them.
     context_choice: str | None = Field(default=None, max_length=200)
+    #: With ``problem="no_amount"``: the words naming what was bought or paid ("paguei o
+    #: estacionamento" -> "estacionamento"), so the question can name it; ``None`` otherwise.
+    item_without_amount: str | None = Field(default=None, max_length=200)
 
 
 class Sender(_Wire):
@@ -462,6 +465,24 @@ class SummaryV1(_Wire):
     income_totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
 
 
+class UsualAmounts(_Wire):
+    """The amounts a ledger usually records at a merchant or in a category (an unusual one is asked).
+
+    ``basis`` says which: ``"merchant"`` (``name`` as the ledger wrote it, "padaria") or
+    ``"category"`` (``name`` its slug, "groceries"); ``low``..``high`` is the range of the
+    ``count`` earlier amounts in ``currency`` that were themselves usual; ``amount`` is the new
+    one asked about.
+    """
+
+    basis: Literal["merchant", "category"]
+    amount: Decimal
+    name: str = Field(min_length=1, max_length=200)
+    currency: CurrencyCode
+    low: Decimal
+    high: Decimal
+    count: int = Field(ge=1)
+
+
 class ReplyV1(_Wire):
     """The core's answer to one capture (core -> edge ``replies_stream(edge_id)``).
 
@@ -497,6 +518,12 @@ class ReplyV1(_Wire):
     #: The code a :attr:`ReplyKind.LINK_CONFIRM` asks about, as shown ("K7QM-2XPD"): the confirm
     #: button sends it back.
     link_code: str | None = Field(default=None, max_length=32)
+    #: What a "how much?" question asks the amount of, as the user wrote it ("estacionamento"):
+    #: the :attr:`Understanding.item_without_amount` of a message without an amount.
+    asked_about: str | None = Field(default=None, max_length=200)
+    #: Why a :attr:`ReplyKind.CONFIRM_REQUEST` with ``problem="unusual_amount"`` asks: the
+    #: ledger's usual amounts there.
+    usual: UsualAmounts | None = None
 
 
 class ModelUpdatedV1(_Wire):

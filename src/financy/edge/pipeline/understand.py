@@ -74,6 +74,7 @@ def to_understanding(reading: Reading) -> Understanding:
         link_code=reading.link_code[:32] if reading.link_code else None,
         link_confirmed=reading.link_confirmed,
         context_choice=reading.context_choice[:200] if reading.context_choice else None,
+        item_without_amount=reading.item_without_amount[:200] if reading.item_without_amount else None,
     )
 
 
