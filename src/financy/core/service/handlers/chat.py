@@ -37,6 +37,7 @@ from financy.core.contracts.v1 import (
     ReplyKind,
     ReplyV1,
     SummaryV1,
+    UsualAmounts,
     replies_stream,
 )
 from financy.core.domain.authorization import Action, authorize
@@ -75,6 +76,9 @@ class Outcome:
     link_account: str | None = None
     link_account_name: str | None = None
     link_code: str | None = None
+    #: What a "how much?" names, and why a confirmation asks (:class:`ReplyV1` has them).
+    asked_about: str | None = None
+    usual: UsualAmounts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,6 +502,8 @@ def _reply(
         link_account=outcome.link_account,
         link_account_name=outcome.link_account_name,
         link_code=outcome.link_code,
+        asked_about=outcome.asked_about,
+        usual=outcome.usual,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
         contexts=contexts or tuple(outcome.contexts),
