@@ -26,6 +26,7 @@ from financy.core.domain.model import CaptureStatus, TransactionStatus
 from financy.core.domain.unusual import MADS, MIN_HISTORY, RATIO, is_unusual, usual_range
 from financy.core.service.messagebus import MessageBus
 from tests.support.captures import NOW, dev_capture, entry, record, said
+from tests.support.groups import channel, chat_event, group_message, person
 from tests.unit.bus import send
 from tests.unit.fakes import Store
 
@@ -250,3 +251,15 @@ def test_yes_confirms_the_latest_of_a_low_confidence_and_an_unusual_reading(
     assert store.transactions[-1].money.amount == Decimal(1200)
     send(bus, message(said(Intent.CONFIRM), at=NOW + dt.timedelta(minutes=2)))
     assert store.transactions[-1].money.amount == Decimal(45)
+
+
+def test_what_a_channel_posts_is_not_held_for_a_yes_nobody_can_give(bus: MessageBus, store: Store) -> None:
+    send(bus, chat_event(person("ana"), "-100", "bot_added", title="Casa"))
+    for amount in BAKERY:
+        send(bus, group_message(person("ana"), "-100", record(entry(amount, merchant="padaria"))))
+    assert send(
+        bus, group_message(person("ana"), "-100", record(entry("1200", merchant="padaria")))
+    ).kind is (ReplyKind.CONFIRM_REQUEST)
+    posted = send(bus, group_message(channel("chan-1"), "-100", record(entry("1200", merchant="padaria"))))
+    assert posted.kind is ReplyKind.WHO_PAID
+    assert store.transactions[-1].money.amount == Decimal(1200)

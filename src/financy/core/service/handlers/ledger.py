@@ -238,7 +238,8 @@ def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitO
         return Outcome(
             ReplyKind.CONFIRM_REQUEST, CaptureStatus.NEEDS_REVIEW, LOW_CONFIDENCE, transactions=transactions
         )
-    usual = unusual_amount(uow, planned)
+    # Only a person can answer "sim": what a channel posts is recorded as before.
+    usual = unusual_amount(uow, planned) if scope.author_id is not None else None
     if usual is not None:
         return Outcome(
             ReplyKind.CONFIRM_REQUEST,
