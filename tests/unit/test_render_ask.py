@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from financy.bots.common.render import _STRINGS, CATEGORY_NAMES, render_reply
+from financy.bots.common.render import _STRINGS, CATEGORY_NAMES, ButtonAction, buttons, render_reply
 from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1, TransactionKind, UsualAmounts
 
 
@@ -83,15 +83,16 @@ def test_an_unusual_amount_says_why_it_asks_in_portuguese() -> None:
         high=Decimal("20.50"),
         count=6,
     )
-    text = render_reply(
-        reply(
-            ReplyKind.CONFIRM_REQUEST,
-            "pt",
-            problem="unusual_amount",
-            usual=usual,
-            transactions=(bakery("1200", "BRL"),),
-        )
+    asked = reply(
+        ReplyKind.CONFIRM_REQUEST,
+        "pt",
+        problem="unusual_amount",
+        usual=usual,
+        transactions=(bakery("1200", "BRL"),),
     )
+    text = render_reply(asked)
+    # the "✅ Sim" button sends "sim", which records it
+    assert [(b.action, b.value) for b in buttons(asked)] == [(ButtonAction.CONFIRM, "sim")]
     assert text == (
         "🤔 Isso é bem mais que o habitual em “padaria” (R$ 8 a R$ 20,50). Confirma R$ 1.200,00?\n"
         "• R$ 1.200,00 · padaria · Mercado · 28/11\n"
