@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from financy.bots.common.render import _STRINGS, CATEGORY_NAMES, ButtonAction, buttons, render_reply
+from financy.bots.common.render import _STRINGS, CATEGORY_NAMES, buttons, render_reply
+from financy.bots.common.reply import ButtonAction
 from financy.core.contracts.v1 import RecordedTransaction, ReplyKind, ReplyV1, TransactionKind, UsualAmounts
 
 
