@@ -331,8 +331,10 @@ async def test_cursor_pages_cover_every_transaction_once_newest_first(app: ApiAp
     days = [dt.date(2026, 9, d) for d in (1, 3, 3, 3, 7, 9, 12, 30)]
     for i, day in enumerate(days):
         chat(engine, member, spend(f"{i + 1}.25", day))
-    # Two transactions in one message share a capture and a day.
-    chat(engine, member, spend("100", dt.date(2026, 9, 3)), spend("200", dt.date(2026, 9, 3)))
+    # Two transactions in one message share a capture and a day (at another shop: 100 after eight
+    # amounts of 1.25 to 8.25 at "mercado" would be asked about as unusual, not recorded).
+    sep3 = dt.date(2026, 9, 3)
+    chat(engine, member, spend("100", sep3, "shopping", "loja"), spend("200", sep3, "shopping", "loja"))
     with engine.connect() as conn:
         expected = [
             str(i)

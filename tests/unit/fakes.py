@@ -497,6 +497,32 @@ class FakeTransactions(TransactionsRepository):
         lines = [SummaryLine(k, c, cur, t, n) for (k, c, cur), (t, n) in sums.items()]
         return sorted(lines, key=lambda line: -line.total)
 
+    def recent_amounts(
+        self,
+        context_id: uuid.UUID,
+        *,
+        kind: str,
+        currency: str,
+        merchant: str | None = None,
+        category: str | None = None,
+        limit: int = 50,
+    ) -> list[Decimal]:
+        if not merchant and not category:
+            return []
+        found = [
+            tx
+            for tx in self.s.transactions
+            if tx.context_id == context_id
+            and tx.status is TransactionStatus.RECORDED
+            and tx.kind == kind
+            and tx.money.currency == currency
+            and ((tx.merchant or "").lower() == merchant.lower() if merchant else tx.category == category)
+        ]
+        # newest first by date, then by when it was added (the list keeps that order)
+        order = {tx.id: n for n, tx in enumerate(self.s.transactions)}
+        found.sort(key=lambda tx: (tx.occurred_on, order[tx.id]), reverse=True)
+        return [tx.money.amount for tx in found[:limit]]
+
     def of_capture(self, capture_id: uuid.UUID, context_id: uuid.UUID) -> list[Transaction]:
         return [
             replace(tx, items=())

@@ -192,7 +192,10 @@ def test_a_stray_control_character_is_ignored() -> None:
 
 
 def test_no_amount() -> None:
-    assert read("Peguei um Uber") == Reading("pt", "unknown", (), 0.0, "no_amount")
+    # what was bought is kept, so the question can name it ("Quanto foi “uber”?")
+    assert read("Peguei um Uber") == Reading(
+        "pt", "unknown", (), 0.0, "no_amount", item_without_amount="uber"
+    )
 
 
 def test_too_long_is_not_read() -> None:

@@ -158,8 +158,11 @@ class MediaRunner:
         self.outbox.finish_media(str(job.capture_id), job.idempotency_key, capture.model_dump_json())
 
 
-def build_reader(settings: EdgeSettings, categorize: RankCategories | None) -> MediaReader:
-    """Return the media reader for ``settings``: speech backend, OCR engines and limits, models lazy."""
+def build_reader(
+    settings: EdgeSettings, categorize: RankCategories | None, outbox: EdgeOutbox | None = None
+) -> MediaReader:
+    """Return the media reader for ``settings``: speech backend, OCR engines and limits, models lazy
+    (with ``outbox``, a spoken bare amount completes the sender's earlier "how much?")."""
     from financy.inference.registry import ModelRegistry
     from financy.inference.speech import SpeechError, SpeechLimits, make_transcriber
     from financy.inference.vision.image import ImageError, ImageLimits
@@ -194,6 +197,7 @@ def build_reader(settings: EdgeSettings, categorize: RankCategories | None) -> M
         categorize=categorize,
         audio_error=SpeechError,
         image_error=ImageError,
+        outbox=outbox,
     )
 
 
@@ -228,11 +232,12 @@ def make_runner(settings: EdgeSettings) -> MediaRunner:
     from financy.edge.models import EdgeCategorizer
 
     categorizer = EdgeCategorizer(settings.models_dir)
+    outbox = EdgeOutbox(settings.edge_dir / "outbox.sqlite3")
     return MediaRunner(
         settings=settings,
-        outbox=EdgeOutbox(settings.edge_dir / "outbox.sqlite3"),
+        outbox=outbox,
         store=object_store_from_settings(settings.s3, settings.objects_dir),
-        reader=build_reader(settings, categorizer.ranked),
+        reader=build_reader(settings, categorizer.ranked, outbox),
     )
 
 

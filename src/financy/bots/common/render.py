@@ -125,6 +125,13 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "q.low_confidence": "Não tenho certeza. É isso? Responda “sim” para registrar.",
         "confirm_request": "🤔 Entendi assim:\n{lines}\nEstá certo? Responda “sim” para registrar.",
+        "q.no_amount.item": "Quanto foi “{item}”? Responda só o valor (ex.: “45,90”) e eu registro.",
+        "confirm_unusual": (
+            "🤔 Isso é bem mais que o habitual {where} ({low} a {high}). Confirma {amount}?\n{lines}\n"
+            "Responda “sim” para registrar."
+        ),
+        "unusual.merchant": "em “{name}”",
+        "unusual.category": "em {name}",
         "nothing_to_confirm": "Não há nada esperando confirmação.",
         "recategorized": "🏷️ Categoria alterada: {line}",
         "nothing_to_recategorize": "Ainda não há lançamento para mudar a categoria.",
@@ -380,6 +387,13 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "q.low_confidence": "I'm not sure. Is that right? Reply “yes” to record it.",
         "confirm_request": "🤔 I read it as:\n{lines}\nIs that right? Reply “yes” to record it.",
+        "q.no_amount.item": "How much was “{item}”? Reply with just the amount (e.g. “45.90”) and I'll record it.",
+        "confirm_unusual": (
+            "🤔 That's much more than usual {where} ({low} to {high}). Confirm {amount}?\n{lines}\n"
+            "Reply “yes” to record it."
+        ),
+        "unusual.merchant": "at “{name}”",
+        "unusual.category": "for {name}",
         "nothing_to_confirm": "There is nothing waiting for confirmation.",
         "recategorized": "🏷️ Category changed: {line}",
         "nothing_to_recategorize": "There is no entry yet to change the category of.",
@@ -893,6 +907,8 @@ def render_reply(reply: ReplyV1) -> str:
         return s["undone"].format(line=_line(reply.transactions[0], reply.language))
     if reply.kind is ReplyKind.NOTHING_TO_UNDO:
         return s["nothing_to_undo"]
+    if reply.kind is ReplyKind.CONFIRM_REQUEST and reply.usual is not None:
+        return _confirm_unusual(reply, s)
     if reply.kind is ReplyKind.CONFIRM_REQUEST:
         return s["confirm_request"].format(
             lines="\n".join("• " + _line(tx, reply.language) for tx in reply.transactions)
@@ -943,6 +959,8 @@ def render_reply(reply: ReplyV1) -> str:
         why = s.get(f"why.{detail}", s["why.unknown"]).format(max_minutes=10)
         return s[f"q.{key}"].format(why=why)
     template = s.get(f"q.{key}", s["q.not_understood"])
+    if key == "no_amount" and reply.asked_about and _quote(reply.asked_about, 60):
+        return "❓ " + s["q.no_amount.item"].format(item=_quote(reply.asked_about, 60))
     heard = _quote(reply.heard or "")
     if key == "voice_no_amount" and not heard:
         template = s["q.no_speech"]
@@ -951,6 +969,34 @@ def render_reply(reply: ReplyV1) -> str:
         merchant = f" ({_quote(reply.heard, 60)})"
     text = template.format(code=detail, heard=heard, merchant=merchant)
     return text if text.startswith(("🎙", "🧾", "🖼", "📎")) else "❓ " + text
+
+
+def _short_money(amount: Decimal, currency: str, language: str) -> str:
+    """``amount`` as :func:`format_money` writes it, without a whole amount's zero cents ("R$ 8")."""
+    text = format_money(amount, currency, language)
+    if amount == amount.to_integral_value():
+        for zeros in (",00", ".00"):
+            text = text.replace(zeros, "")
+    return text
+
+
+def _confirm_unusual(reply: ReplyV1, s: dict[str, str]) -> str:
+    """ "That's much more than usual at “padaria” (R$ 8 to R$ 20). Confirm R$ 1,200.00?" and the lines."""
+    usual = reply.usual
+    assert usual is not None
+    language = reply.language if reply.language in _STRINGS else "en"
+    if usual.basis == "category":
+        names = CATEGORY_NAMES[language].get(usual.name)
+        where = s["unusual.category"].format(name=names[0] if names else usual.name)
+    else:
+        where = s["unusual.merchant"].format(name=_quote(usual.name, 60))
+    return s["confirm_unusual"].format(
+        where=where,
+        low=_short_money(usual.low, usual.currency, language),
+        high=_short_money(usual.high, usual.currency, language),
+        amount=format_money(usual.amount, usual.currency, language),
+        lines="\n".join("• " + _line(tx, language) for tx in reply.transactions),
+    )
 
 
 def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:

@@ -749,6 +749,38 @@ class SqlTransactions(TransactionsRepository):
         ).all()
         return [Totals(r.currency, Decimal(r.total), int(r.n)) for r in rows]
 
+    def recent_amounts(
+        self,
+        context_id: uuid.UUID,
+        *,
+        kind: str,
+        currency: str,
+        merchant: str | None = None,
+        category: str | None = None,
+        limit: int = 50,
+    ) -> list[Decimal]:
+        """See :meth:`TransactionsRepository.recent_amounts`."""
+        tx = orm.transactions
+        conditions = [
+            tx.c.context_id == context_id,
+            tx.c.status == TransactionStatus.RECORDED.value,
+            tx.c.kind == kind,
+            tx.c.currency == currency,
+        ]
+        if merchant:
+            conditions.append(func.lower(tx.c.merchant) == merchant.lower())
+        elif category:
+            conditions.append(tx.c.category == category)
+        else:
+            return []
+        rows = self.conn.execute(
+            select(tx.c.amount)
+            .where(*conditions)
+            .order_by(tx.c.occurred_on.desc(), tx.c.created_at.desc(), tx.c.id.desc())
+            .limit(limit)
+        ).all()
+        return [Decimal(r.amount) for r in rows]
+
     def summary(
         self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
     ) -> list[SummaryLine]:

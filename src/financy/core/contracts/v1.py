@@ -250,6 +250,9 @@ class Understanding(_Wire):
     context_choice: str | None = Field(default=None, max_length=200)
     #: The budget of :attr:`Intent.BUDGET`, as far as the message says it.
     budget: BudgetRequest | None = None
+    #: With ``problem="no_amount"``: the words naming what was bought or paid ("paguei o
+    #: estacionamento" -> "estacionamento"), so the question can name it; ``None`` otherwise.
+    item_without_amount: str | None = Field(default=None, max_length=200)
 
 
 class Sender(_Wire):
@@ -538,6 +541,24 @@ class SummaryV1(_Wire):
     income_totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
 
 
+class UsualAmounts(_Wire):
+    """The amounts a ledger usually records at a merchant or in a category (an unusual one is asked).
+
+    ``basis`` says which: ``"merchant"`` (``name`` as the ledger wrote it, "padaria") or
+    ``"category"`` (``name`` its slug, "groceries"); ``low``..``high`` is the range of the
+    ``count`` earlier amounts in ``currency`` that were themselves usual; ``amount`` is the new
+    one asked about.
+    """
+
+    basis: Literal["merchant", "category"]
+    amount: Decimal
+    name: str = Field(min_length=1, max_length=200)
+    currency: CurrencyCode
+    low: Decimal
+    high: Decimal
+    count: int = Field(ge=1)
+
+
 class ReplyV1(_Wire):
     """The core's answer to one capture (core -> edge ``replies_stream(edge_id)``).
 
@@ -575,6 +596,12 @@ class ReplyV1(_Wire):
     link_code: str | None = Field(default=None, max_length=32)
     #: The budget a :attr:`ReplyKind.NOT_YET` to a budget phrase read ("800 for groceries").
     budget: BudgetRequest | None = None
+    #: What a "how much?" question asks the amount of, as the user wrote it ("estacionamento"):
+    #: the :attr:`Understanding.item_without_amount` of a message without an amount.
+    asked_about: str | None = Field(default=None, max_length=200)
+    #: Why a :attr:`ReplyKind.CONFIRM_REQUEST` with ``problem="unusual_amount"`` asks: the
+    #: ledger's usual amounts there.
+    usual: UsualAmounts | None = None
 
 
 class ModelUpdatedV1(_Wire):

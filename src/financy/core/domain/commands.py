@@ -266,10 +266,12 @@ class AskUser(ChatCommand):
 
     ``needs_review`` keeps the capture waiting for someone (a message that may hold an
     expense); ``False`` for a question about a command (an unknown category in "muda pra X").
+    ``asked_about`` is what a "how much?" names ("estacionamento"), when the edge read it.
     """
 
     problem: str
     needs_review: bool = True
+    asked_about: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -391,6 +391,21 @@ class TransactionsRepository(abc.ABC):
         """Return (and lock) the still-recorded transactions a capture made in the context, oldest first."""
 
     @abc.abstractmethod
+    def recent_amounts(
+        self,
+        context_id: uuid.UUID,
+        *,
+        kind: str,
+        currency: str,
+        merchant: str | None = None,
+        category: str | None = None,
+        limit: int = 50,
+    ) -> list[Decimal]:
+        """Return the amounts of the context's most recent recorded ``kind`` transactions in
+        ``currency`` (by date, then creation, newest first; at most ``limit``) at ``merchant``
+        (the same name, ignoring case) or, without one, in ``category``. Neither: ``[]``."""
+
+    @abc.abstractmethod
     def amend(self, transaction: Transaction) -> None:
         """Overwrite what a message says of a stored transaction (kind, amount, currency, date,
         merchant, description, payment method, instalments, category, confidence) with

@@ -260,9 +260,10 @@ def transaction_detail(
         capture = conn.execute(
             select(*columns).where(cap.c.id == row.capture_id, cap.c.context_id == context_id)
         ).first()
-        answered = _completed_by(conn, context_id, row.capture_id) if capture and not capture.media else None
+        answered = _completed_by(conn, context_id, row.capture_id) if capture else None
         if answered is not None:
-            # "8,50" answered the bot's "how much?" about a voice note or photo: that one is the source.
+            # "8,50" (typed or spoken) answered the bot's "how much?" about a text, a voice note or a
+            # photo: that one is the source.
             note = conn.execute(
                 select(*columns).where(cap.c.id == answered, cap.c.context_id == context_id)
             ).first()
@@ -279,7 +280,8 @@ def transaction_detail(
                 "receipt": capture.receipt,
             }
             if answer is not None:
-                out["source"]["answer"] = {"capture_id": str(answer.id), "text": answer.text}
+                spoken = (answer.provenance or {}).get("text") if answer.media else None
+                out["source"]["answer"] = {"capture_id": str(answer.id), "text": answer.text or spoken}
     return out
 
 

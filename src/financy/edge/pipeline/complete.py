@@ -1,10 +1,14 @@
-"""Pipeline step: a bare amount answering "how much?" completes the voice note or receipt it answers.
+"""Pipeline step: a bare amount answering "how much?" completes the message it answers.
 
-A voice note without an amount ("eu quero uma coxinha de frango") or a receipt photo without a
-readable total is kept and answered with a question. When the chat's very next message is an
-amount and nothing else ("8,50"), this step joins the two: the transcript is read again with
-the amount, or the receipt's merchant, date and items are given the amount, and the capture
-names the one it completes (``CaptureV1.completes``) so the core closes that question.
+A text without an amount ("comprei 3 pizzas", problem ``no_amount``), a voice note without one
+("eu quero uma coxinha de frango") or a receipt photo without a readable total is kept and
+answered with a question. When the sender's very next message in that chat, within
+:data:`ANSWER_WINDOW`, is an amount and nothing else ("90", or "oito e cinquenta" spoken in a
+voice note), this step joins the two: the earlier text or transcript is read again with the
+amount ("comprei 3 pizzas 90": one expense "pizzas", restaurants), or the receipt's merchant, date
+and items are given the amount, and the capture names the one it completes
+(``CaptureV1.completes``) so the core closes that question. A bare amount with no such question
+before it is left as it was read.
 """
 
 from __future__ import annotations
@@ -28,22 +32,33 @@ from financy.edge.pipeline.understand import (
 ANSWER_WINDOW = dt.timedelta(minutes=30)
 #: Problems of media captures that a bare amount answers.
 ANSWERABLE = frozenset({"voice_no_amount", "receipt_no_total"})
+#: The problem of a text capture that a bare amount answers.
+TEXT_ANSWERABLE = "no_amount"
 
 
 class CompleteMedia:
-    """Join a bare amount to the chat's previous voice note or receipt that lacked one."""
+    """Join a bare amount to the sender's previous text, voice note or receipt that lacked one.
+
+    ``outbox`` holds the edge's earlier captures (``None``: an edge part without one, which
+    completes nothing); ``categorize`` is the category model, as a ranker.
+    """
 
     name = "complete_media"
 
-    def __init__(self, outbox: EdgeOutbox, categorize: RankCategories | None = None) -> None:
+    def __init__(self, outbox: EdgeOutbox | None, categorize: RankCategories | None = None) -> None:
         self.outbox = outbox
         self.categorize = categorize
 
     def able_to_run(self, draft: Draft) -> Able:
-        """Run on a text read as exactly one transaction with an amount and nothing else."""
+        """Run on a text or a voice note read as exactly one transaction with an amount and nothing else."""
         u = draft.understanding
-        if draft.inbound.media is not None or draft.job is not None:
-            return skip("not a text")
+        if self.outbox is None:
+            return skip("no outbox")
+        spoken = (
+            draft.job is not None and draft.provenance is not None and draft.provenance.source == "speech"
+        )
+        if not spoken and (draft.inbound.media is not None or draft.job is not None):
+            return skip("not a text or a voice note")
         if u is None or u.intent is not Intent.RECORD or len(u.transactions) != 1:
             return skip("not one transaction")
         tx = u.transactions[0]
@@ -54,12 +69,17 @@ class CompleteMedia:
     async def run(self, draft: Draft, context: PipelineContext) -> None:
         """Replace ``draft.understanding`` by the completed one when the previous capture asked for it."""
         inbound = draft.inbound
+        assert self.outbox is not None
         payload = self.outbox.last_capture_of(inbound.platform, inbound.chat_id, inbound.sender_id)
         if payload is None:
             raise SkipStep("no earlier capture of this sender in this chat")
         earlier = CaptureV1.model_validate_json(payload)
         u = earlier.understanding
-        if earlier.media is None or u is None or u.problem not in ANSWERABLE:
+        asked = u is not None and (
+            (earlier.media is not None and u.problem in ANSWERABLE)
+            or (earlier.media is None and u.problem == TEXT_ANSWERABLE and bool(earlier.text))
+        )
+        if u is None or not asked:
             raise SkipStep("the earlier capture asked for no amount")
         if not dt.timedelta(0) <= draft.inbound.received_at - earlier.received_at <= ANSWER_WINDOW:
             raise SkipStep("the earlier question is too old")
@@ -68,8 +88,10 @@ class CompleteMedia:
         completed: Understanding | None = None
         if u.problem == "voice_no_amount" and earlier.provenance is not None and draft.text:
             completed = await off_loop(
-                self._voice, earlier.provenance.text, draft.text, answer, draft, context
+                self._joined, earlier.provenance.text, draft.text, answer, draft, context
             )
+        elif u.problem == TEXT_ANSWERABLE and earlier.text and draft.text:
+            completed = await off_loop(self._joined, earlier.text, draft.text, answer, draft, context)
         elif u.problem == "receipt_no_total" and earlier.receipt is not None:
             completed = await off_loop(self._receipt, earlier, answer, draft.understanding)
         if completed is None:
@@ -77,9 +99,12 @@ class CompleteMedia:
         draft.understanding = completed
         draft.completes = earlier.capture_id
 
-    def _voice(
+    def _joined(
         self, transcript: str, text: str, answer: ProposedTransaction, draft: Draft, context: PipelineContext
     ) -> Understanding | None:
+        """Read the earlier words (``transcript``: a voice note's or a text's) with the answer's
+        ``text``; when that is not one transaction of the answered amount, the answer keeps the
+        earlier words as its description."""
         assert draft.understanding is not None
         joined = f"{transcript.strip()} {text.strip()}"
         reading = understand_text(

@@ -5,7 +5,9 @@ edge's HTTP process. This module holds the media steps of the pipeline, free of 
 :class:`FetchMedia` (the original from the object store), :class:`Transcribe` (speech-to-text),
 :class:`ReadReceipt` (OCR and receipt fields) and :class:`UnderstandReceipt`; the text steps
 (:class:`~financy.edge.pipeline.understand.UnderstandText`,
-:class:`~financy.edge.pipeline.categorize.CategorizeTransactions`) follow them. :class:`MediaReader`
+:class:`~financy.edge.pipeline.categorize.CategorizeTransactions`) follow them, and with the edge's
+outbox :class:`~financy.edge.pipeline.complete.CompleteMedia` (a spoken bare amount answering
+"how much?"). :class:`MediaReader`
 holds an edge's engines, lists the steps and turns the finished draft into a :class:`CaptureV1`
 with its provenance (the transcript or OCR text, the models and their confidence).
 
@@ -42,7 +44,9 @@ from financy.core.contracts.v1 import (
     TransactionKind,
     Understanding,
 )
+from financy.edge.outbox.store import EdgeOutbox
 from financy.edge.pipeline.categorize import CategorizeTransactions
+from financy.edge.pipeline.complete import CompleteMedia
 from financy.edge.pipeline.steps import (
     RUN,
     Able,
@@ -385,6 +389,8 @@ class MediaReader:
     language=, prompt=) -> Transcript``), ``read_receipt`` a callable ``(data, language, currency) ->
     Receipt`` (see :mod:`financy.inference.vision.receipt`); both may be ``None`` on an edge that does
     not read that kind. ``categorize`` is the edge's category model, as a ranker (best first).
+    ``outbox`` (the edge's, ``None`` for tools) lets a voice note that is just an amount complete
+    the sender's earlier question ("how much?").
     """
 
     def __init__(
@@ -398,7 +404,9 @@ class MediaReader:
         categorize: RankCategories | None,
         audio_error: type[Exception] | None = None,
         image_error: type[Exception] | None = None,
+        outbox: EdgeOutbox | None = None,
     ) -> None:
+        self.outbox = outbox
         self.context = PipelineContext(time_zone=time_zone, language=language, currency=currency)
         self.language = language
         self.transcriber = transcriber
@@ -421,6 +429,7 @@ class MediaReader:
             UnderstandText(),
             UnderstandReceipt(),
             CategorizeTransactions(self.categorize),
+            *([CompleteMedia(self.outbox, self.categorize)] if self.outbox is not None else []),
         ]
 
     def draft(self, job: MediaJob, data: bytes | None = None, *, merchants: Sequence[str] = ()) -> Draft:
@@ -463,7 +472,13 @@ class MediaReader:
         """Return the capture of a finished media draft (a kind nobody read is ``not_text``)."""
         assert draft.job is not None
         understanding = draft.understanding or _not_read(draft, "not_text")
-        return self.capture(draft.job, understanding, provenance=draft.provenance, receipt=draft.receipt)
+        return self.capture(
+            draft.job,
+            understanding,
+            provenance=draft.provenance,
+            receipt=draft.receipt,
+            completes=draft.completes,
+        )
 
     def failed(self, job: MediaJob, problem: str = "media_failed") -> CaptureV1:
         """Return the capture for a job that could not be read at all (the user is told; the original kept)."""
@@ -479,8 +494,10 @@ class MediaReader:
         *,
         provenance: Provenance | None = None,
         receipt: ReceiptV1 | None = None,
+        completes: UUID | None = None,
     ) -> CaptureV1:
-        """Return the v1 capture of ``job`` with what was read."""
+        """Return the v1 capture of ``job`` with what was read (``completes``: the earlier capture
+        it answers)."""
         return CaptureV1(
             capture_id=job.capture_id,
             idempotency_key=job.idempotency_key,
@@ -505,6 +522,7 @@ class MediaReader:
             media=job.media,
             provenance=provenance,
             receipt=receipt,
+            completes=completes,
         )
 
 

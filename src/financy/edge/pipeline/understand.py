@@ -100,6 +100,7 @@ def to_understanding(reading: Reading) -> Understanding:
         link_confirmed=reading.link_confirmed,
         context_choice=reading.context_choice[:200] if reading.context_choice else None,
         budget=budget,
+        item_without_amount=reading.item_without_amount[:200] if reading.item_without_amount else None,
     )
 
 

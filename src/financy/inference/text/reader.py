@@ -36,7 +36,8 @@ How a message is read, in order:
    EUR", "entre 10 e 20"), scientific notation ("1e5"), instalment counts over 72 or of 0 ("em
    999x") and a plain space that may group thousands ("1 500") record nothing
    ("ambiguous_amount"); amounts of zero are dropped; nothing left is "no_amount" (or
-   "amount_out_of_range" for a bare run of 13+ digits).
+   "amount_out_of_range" for a bare run of 13+ digits), with the merchant words of what was
+   bought when a verb or category word says money was spent (``item_without_amount``).
 6. A date-shaped expression naming no real day ("31/02", "dia 32", "01/01/1900", "há 5000 dias")
    records nothing ("ambiguous_date"); see ``dates``.
 7. Each amount becomes one item. With several, the text is cut between them at a separator ("," ";"
@@ -81,7 +82,7 @@ import bisect
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Final
 
@@ -238,6 +239,10 @@ class Reading:
             list the ledgers, and for any other intent.
         budget: what a "budget" sets (amount, currency, category or group, each None when
             unsaid); None for any other intent.
+        item_without_amount: with problem "no_amount", the words naming what was bought or paid
+            ("paguei o estacionamento agora" -> "estacionamento", "comprei 3 pizzas" -> "pizzas"),
+            lower-case as written, when the message has a spending verb or a category word (so
+            the question can name it); None otherwise.
     """
 
     language: str
@@ -251,6 +256,7 @@ class Reading:
     context_choice: str | None = None
     link_confirmed: bool = False
     budget: BudgetSpec | None = None
+    item_without_amount: str | None = None
 
 
 def read_message(
@@ -354,7 +360,10 @@ def read_message(
     mentions = merge_repeats(tokens, mentions)
     mentions = [m for m in mentions if m.amount > 0]
     if not mentions:
-        return _nothing(language, "amount_out_of_range" if oversized_number(tokens) else "no_amount")
+        if oversized_number(tokens):
+            return _nothing(language, "amount_out_of_range")
+        named = _ItemBuilder(prepared, tokens, starts, language, default_currency, found).named_item()
+        return replace(_nothing(language, "no_amount"), item_without_amount=named)
     if len(mentions) > MAX_ITEMS:
         return _nothing(language, "too_many_items")
     if dates.invalid:
@@ -792,6 +801,18 @@ class _ItemBuilder:
         if date.vague:  # "mês passado": a date was said that the item does not carry
             confidence = min(confidence, LOW_CONFIDENCE)
         return item, round(min(max(confidence, 0.05), 0.99), 2)
+
+    def named_item(self) -> str | None:
+        """The merchant words of a message without an amount ("comprei um tênis" -> "tênis"), when
+        it has a spending verb or a category word; else None (nothing says money was spent)."""
+        span = self._merchant(0, len(self.tokens))
+        if span is None:
+            return None
+        kind = self.message_kind or "expense"
+        if not self.has_cue and self._category(0, len(self.tokens), span, kind) is None:
+            return None
+        words = self.text.lower[self.tokens[span[0]].start : self.tokens[span[1]].end].strip()
+        return words[:200] or None
 
     def _token_span(self, start: int, end: int) -> tuple[int, int] | None:
         """The first and last token lying inside characters ``[start, end)`` when every token

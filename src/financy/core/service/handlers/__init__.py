@@ -116,4 +116,6 @@ def command_for(capture: CaptureV1) -> ChatCommand:
         return amendment
     translate = TRANSLATORS.get(understanding.intent)
     command = translate(message, understanding) if translate is not None else None
-    return command or AskUser(message, understanding.problem or "not_understood")
+    return command or AskUser(
+        message, understanding.problem or "not_understood", asked_about=understanding.item_without_amount
+    )

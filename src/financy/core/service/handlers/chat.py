@@ -38,6 +38,7 @@ from financy.core.contracts.v1 import (
     ReplyKind,
     ReplyV1,
     SummaryV1,
+    UsualAmounts,
     replies_stream,
 )
 from financy.core.domain.authorization import Action, authorize
@@ -78,6 +79,9 @@ class Outcome:
     link_code: str | None = None
     #: The budget a :attr:`ReplyKind.NOT_YET` to a budget phrase read.
     budget: BudgetRequest | None = None
+    #: What a "how much?" names, and why a confirmation asks (:class:`ReplyV1` has them).
+    asked_about: str | None = None
+    usual: UsualAmounts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,6 +507,8 @@ def _reply(
         link_account_name=outcome.link_account_name,
         link_code=outcome.link_code,
         budget=outcome.budget,
+        asked_about=outcome.asked_about,
+        usual=outcome.usual,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
         contexts=contexts or tuple(outcome.contexts),

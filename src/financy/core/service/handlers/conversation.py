@@ -27,7 +27,7 @@ def acknowledge(cmd: Acknowledge, uow: AbstractUnitOfWork, defaults: ContextDefa
 
 def _asked(cmd: AskUser, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
     status = CaptureStatus.NEEDS_REVIEW if cmd.needs_review else CaptureStatus.COMMAND
-    return Outcome(ReplyKind.QUESTION, status, cmd.problem)
+    return Outcome(ReplyKind.QUESTION, status, cmd.problem, asked_about=cmd.asked_about)
 
 
 def ask_user(cmd: AskUser, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> ReplyV1 | None:

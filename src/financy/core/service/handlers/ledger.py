@@ -2,7 +2,10 @@
 
 A merchant this context has a remembered category for gets that category whatever the edge
 proposed, so a correction applies to the very next transaction at that merchant. A reading
-below :data:`CONFIRM_BELOW` is shown and asked about instead of recorded. The sender is the
+below :data:`CONFIRM_BELOW` is shown and asked about instead of recorded, and so is an expense
+unusually large for what the ledger has recorded at that merchant or in that category
+(:mod:`financy.core.domain.unusual`: "padaria 1200" after 8 to 20 reais there; ``usual`` in the
+reply says why); "sim" records either. The sender is the
 payer of what they record; what no person sent (a channel posting in a group) is recorded
 with author and payer unknown, and the bot asks who paid (``who_paid``). Undo acts on the
 message's ``target_transaction`` when it carries one (only if it is a recorded transaction of
@@ -14,8 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Literal
 
-from financy.core.contracts.v1 import Intent, RecordedTransaction, ReplyKind, ReplyV1, Understanding
+from financy.core.contracts.v1 import (
+    Intent,
+    RecordedTransaction,
+    ReplyKind,
+    ReplyV1,
+    Understanding,
+    UsualAmounts,
+)
 from financy.core.domain.authorization import Action
 from financy.core.domain.commands import (
     ChatMessage,
@@ -36,6 +47,7 @@ from financy.core.domain.model import (
     merchant_key,
     normalize_currency,
 )
+from financy.core.domain.unusual import HISTORY_LIMIT, is_unusual, usual_range
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date, shown
 from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.intake import entries_of
@@ -48,6 +60,52 @@ CONFIRM_WINDOW = dt.timedelta(hours=24)
 #: Below this confidence a reading is not recorded: the bot shows it and asks "is that right?".
 CONFIRM_BELOW = 0.5
 LOW_CONFIDENCE = "low_confidence"
+#: The problem of a reading the bot asks about because an amount is unusual for the ledger.
+UNUSUAL_AMOUNT = "unusual_amount"
+#: The problems a "sim" confirms.
+CONFIRMABLE = (LOW_CONFIDENCE, UNUSUAL_AMOUNT)
+
+
+def unusual_amount(uow: AbstractUnitOfWork, planned: Sequence[Transaction]) -> UsualAmounts | None:
+    """Return why the first of ``planned`` whose amount is unusual for its ledger is asked about
+    (the merchant's history when it has :data:`~financy.core.domain.unusual.MIN_HISTORY` earlier
+    amounts, else its category's), or ``None`` when every amount is usual or nothing is known.
+
+    Only expenses are checked, against earlier expenses in the same currency (one query each for
+    the merchant and, when that says nothing, the category).
+    """
+    for tx in planned:
+        if tx.kind != "expense":
+            continue
+        bases: list[tuple[Literal["merchant", "category"], str]] = []
+        if tx.merchant:
+            bases.append(("merchant", tx.merchant))
+        if tx.category:
+            bases.append(("category", tx.category))
+        for basis, name in bases:
+            history = uow.transactions.recent_amounts(
+                tx.context_id,
+                kind=tx.kind,
+                currency=tx.money.currency,
+                merchant=name if basis == "merchant" else None,
+                category=name if basis == "category" else None,
+                limit=HISTORY_LIMIT,
+            )
+            usual = usual_range(history)
+            if usual is None:
+                continue  # too little history here: the category may say more
+            if is_unusual(tx.money.amount, usual):
+                return UsualAmounts(
+                    basis=basis,
+                    name=name[:200],
+                    amount=tx.money.amount,
+                    currency=tx.money.currency,
+                    low=usual.low,
+                    high=usual.high,
+                    count=usual.count,
+                )
+            break  # usual for the merchant's own history: the category is not asked
+    return None
 
 
 def _occurred_on(entry: ProposedEntry, received_on: dt.date) -> dt.date:
@@ -181,6 +239,16 @@ def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitO
         return Outcome(
             ReplyKind.CONFIRM_REQUEST, CaptureStatus.NEEDS_REVIEW, LOW_CONFIDENCE, transactions=transactions
         )
+    # Only a person can answer "sim": what a channel posts is recorded as before.
+    usual = unusual_amount(uow, planned) if scope.author_id is not None else None
+    if usual is not None:
+        return Outcome(
+            ReplyKind.CONFIRM_REQUEST,
+            CaptureStatus.NEEDS_REVIEW,
+            UNUSUAL_AMOUNT,
+            transactions=transactions,
+            usual=usual,
+        )
     kind = ReplyKind.RECORDED if scope.author_id is not None else ReplyKind.WHO_PAID
     return Outcome(kind, CaptureStatus.RECORDED, planned=planned, transactions=transactions)
 
@@ -188,10 +256,13 @@ def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitO
 def _apply_record(
     cmd: RecordTransactions, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork
 ) -> None:
-    if not outcome.planned:
-        return
     message = cmd.message
-    add_transactions(uow, outcome.planned, scope.author_id, message.capture_id)
+    if outcome.planned:
+        add_transactions(uow, outcome.planned, scope.author_id, message.capture_id)
+    elif outcome.kind is not ReplyKind.CONFIRM_REQUEST:
+        return
+    # The answer to "how much?" closes that question, also when the answer itself is now asked
+    # about ("sim" then records it from the answering capture, which holds the whole reading).
     if message.completes is not None and scope.author_id is not None:
         _complete_earlier(uow, cmd, scope)
 
@@ -283,9 +354,13 @@ def _nothing_to_confirm(cmd: ConfirmPending, scope: ChatScope, uow: AbstractUnit
 
 def _apply_confirm(cmd: ConfirmPending, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
     message = cmd.message
-    pending = uow.captures.pending_confirmation(
-        scope.context.id, scope.user_id, LOW_CONFIDENCE, message.received_at - CONFIRM_WINDOW
-    )
+    since = message.received_at - CONFIRM_WINDOW
+    found = [
+        p
+        for problem in CONFIRMABLE
+        if (p := uow.captures.pending_confirmation(scope.context.id, scope.user_id, problem, since))
+    ]
+    pending = max(found, key=lambda p: p.received_at) if found else None
     if pending is None or not pending.understanding:
         return
     understood = Understanding.model_validate(pending.understanding)
