@@ -695,8 +695,11 @@ def _due_reading(
     Dates are read looking back ("dia 5" is the latest 5th); a bill that "vence dia 5" may be due
     ahead, so without a past word ("venceu", "was due") a day of month, or a day and month without
     a year, is whichever of the latest and the next such day is nearer to ``today`` (the latest on a
-    tie): on 28/11 "vence dia 5" is 5/12, "vence dia 25" is 25/11.
+    tie): on 28/11 "vence dia 5" is 5/12, "vence dia 25" is 25/11. A relative day ("venceu ontem")
+    is made absolute.
     """
+    if reading.days_ago is not None:  # "venceu ontem": a day, so it can be shown and compared
+        return DateReading(occurred_on=today - dt.timedelta(days=reading.days_ago))
     day = reading.occurred_on
     if past or day is None or day >= today:
         return reading
@@ -825,8 +828,8 @@ def _time_of(
             return False, None
     if kind == "hour" and not cue and (hour < 13 or "hora" in m.group()):
         return False, None  # "2h de estacionamento", "8 horas": a duration (masked as before)
-    if kind == "colon" and language == "en" and not cue and 1 <= hour <= 12:
-        return True, None  # "8:30" in English: morning or evening
+    if kind == "colon" and language == "en" and 1 <= hour <= 12:
+        return True, None  # "at 8:30" in English: morning or evening
     if kind in ("h", "spaced") and not cue and hour < 7:
         return True, None  # "1h30 de estacionamento": more likely a duration
     return True, dt.time(hour, minute)

@@ -47,6 +47,7 @@ from financy.inference.text.numbers import parse_digits, read_number_words
 __all__ = [
     "MAX_AMOUNT",
     "MAX_INSTALMENTS",
+    "HouseNumber",
     "Instalment",
     "Mention",
     "combine_cents",
@@ -95,9 +96,9 @@ class Mention:
     weak_quantity: bool = False  # "1 pizza 50": a small count before a noun, dropped if more follows
     currency_word: bool = False  # currency written as a word after the number ("3 reais")
     whole_number: bool = True  # written without decimals
-    address: bool = (
-        False  # a house number after a street's name ("Av. Paulista 1578"): dropped if more follows
-    )
+    #: a house number maybe ("Av. Paulista 1578"): the address's tokens ``[start, end)``; the
+    #: number is dropped when another amount is in the message
+    address: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -532,11 +533,11 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
                     if code is not None:
                         currency, j = code, j + 1
 
-        address: str | None = None
+        address: HouseNumber | None = None
         if currency is None and minor is None:
-            address = house_number(tokens, clean, i, j)
-            if address == "certain":
-                tok.role = Role.NOT_MONEY  # "Rua Augusta, 200", "Av. Paulista nº 1578"
+            address = house_number(tokens, i, j)
+            if address is not None and address.certain:  # "Rua Augusta, 200", "Av. Paulista nº 1578"
+                _mark_address(tokens, address.start, address.end)
                 i = j
                 continue
             reject = _not_money(tokens, i, j, whole_number, only_one, from_words)
@@ -564,7 +565,7 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
             negative=negative,
             whole_number=whole_number,
             currency_word=currency_word,
-            address=address == "weak",
+            address=(address.start, address.end) if address is not None else None,
         )
         if currency is None and minor is None and whole_number:
             mention.weak_quantity = _looks_like_count(tokens, i, j, value)
@@ -816,15 +817,25 @@ def _street_before(tokens: Sequence[Token], k: int) -> bool:
     )
 
 
-def house_number(tokens: Sequence[Token], clean: str, i: int, j: int) -> str | None:
-    """Whether the bare number at tokens ``[i, j)`` is a house number: "certain", "weak" or None.
+@dataclass(frozen=True, slots=True)
+class HouseNumber:
+    """A number that is (``certain``) or may be the house number of a street address, whose tokens
+    are ``[start, end)`` (street word, name, number)."""
+
+    start: int
+    end: int
+    certain: bool
+
+
+def house_number(tokens: Sequence[Token], i: int, j: int) -> HouseNumber | None:
+    """The street address the bare number at tokens ``[i, j)`` is the house number of, or None.
 
     Portuguese addresses put it after the street word and the name: "Av. Paulista 1578", "rua
-    augusta 200" ("weak": the number is dropped when another amount is in the message, "almocei na
-    Av. Paulista 1578, 45 reais"); with a comma or "nº" before it ("Rua Augusta, 200", "Av.
-    Paulista nº 1578") it is "certain", never an amount. English ones put it before the name and a
-    street word after it ("221 Baker Street", "1578 Main St"): "weak". A bare "rua 200" is already
-    a label (``label_words``).
+    augusta 200" (not ``certain``: the number is dropped only when another amount is in the
+    message, "almocei na Av. Paulista 1578, 45 reais"); with a comma or "nº" before it ("Rua
+    Augusta, 200", "Av. Paulista nº 1578") it is ``certain``, never an amount. English ones put
+    it before the name and a street word after it ("221 Baker Street", "1578 Main St"): not
+    certain. A bare "rua 200" is already a label (``label_words``).
     """
     tok = tokens[i]
     if j != i + 1 or tok.kind is not TokKind.NUM or not tok.text.isdigit() or tok.text.startswith("0"):
@@ -844,7 +855,7 @@ def house_number(tokens: Sequence[Token], clean: str, i: int, j: int) -> str | N
     while k >= 0 and names <= _MAX_NAME_WORDS:
         before = tokens[k]
         if names and _street_before(tokens, k):
-            return "certain" if comma or marked else "weak"
+            return HouseNumber(k, j, certain=comma or marked)
         if before.kind is TokKind.PUNCT and before.text == "." and not before.space_before:
             k -= 1  # "Av." "Dr."
             continue
@@ -858,12 +869,19 @@ def house_number(tokens: Sequence[Token], clean: str, i: int, j: int) -> str | N
     while k < len(tokens) and names <= _MAX_NAME_WORDS:
         after = tokens[k]
         if names and after.kind is TokKind.WORD and after.text in lx.STREET_SUFFIXES:
-            return "weak"
+            return HouseNumber(i, k + 1, certain=False)
         if not _name_word(after) or after.text in lx.STOPWORDS:
             return None
         names += 1
         k += 1
     return None
+
+
+def _mark_address(tokens: Sequence[Token], start: int, end: int) -> None:
+    """Give the free (or money) tokens of an address ``[start, end)`` the ``ADDRESS`` role."""
+    for k in range(start, end):
+        if tokens[k].role in (Role.FREE, Role.MONEY):
+            tokens[k].role = Role.ADDRESS
 
 
 def drop_not_amounts(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
@@ -873,12 +891,11 @@ def drop_not_amounts(tokens: Sequence[Token], mentions: list[Mention]) -> list[M
     * A small count before a noun ("1 pão de queijo") in a message that already counts other
       items ("2 cafés e 1 pão de queijo": a list of what was bought, with no price).
     """
-    if len(mentions) > 1 and any(not m.address for m in mentions):
+    if len(mentions) > 1 and any(m.address is None for m in mentions):
         for m in mentions:
-            if m.address:
-                for k in range(m.start, m.end):
-                    tokens[k].role = Role.NOT_MONEY
-        mentions = [m for m in mentions if not m.address]
+            if m.address is not None:
+                _mark_address(tokens, *m.address)
+        mentions = [m for m in mentions if m.address is None]
     if (
         len(mentions) == 1
         and mentions[0].weak_quantity

@@ -964,7 +964,7 @@ class _ItemBuilder:
         """The item's own words, as written: runs of kept tokens, trimmed of function words."""
         tokens = self.tokens
         clean = self.text.clean
-        keep_roles = (Role.FREE, Role.QUANTITY, Role.MERCHANT_NUMBER)
+        keep_roles = (Role.FREE, Role.QUANTITY, Role.MERCHANT_NUMBER, Role.ADDRESS)
         runs: list[list[int]] = []
         run: list[int] = []
         for i in range(start, end):
