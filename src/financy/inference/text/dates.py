@@ -772,6 +772,11 @@ _TIME_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     ),
     (re.compile(r"\b(?:as|pelas)\s+" + _HOUR + r"\b" + _NOT_AFTER_HOUR), "cue"),  # às 8 (the accent checked)
 )
+#: Something every rule above needs: most messages have none and skip them all.
+_TIME_CUE_RE: Final = re.compile(
+    r"\d\s?(?:h|:|[ap]\.?\s?m\b|\.\d{2}\s?[ap]|\s+(?:da|de|in|at|o)\b)|\b(?:as|pelas)\s+\d|"
+    + "|".join(sorted({w.split(" ")[0] for w in (*NOON_WORDS, *MIDNIGHT_WORDS)}))
+)
 _WORD_BEFORE_RE: Final = re.compile(r"([a-z]+)\s*$")
 _OTHER_NUMBER_RE: Final = re.compile(r"\d|r\$|\$|€|£")
 
@@ -847,9 +852,7 @@ def find_times(fold: str, lower: str, language: str) -> tuple[TimeMention, ...]:
     as a quantity). "19h 30" with a space is 19:30 only when another number is left to be the
     amount ("às 19h 30 paguei 40"); alone ("uber às 19h 25") the 25 is the price.
     """
-    if not any(c.isdigit() for c in fold) and not any(
-        w.split(" ")[0] in fold for w in (*NOON_WORDS, *MIDNIGHT_WORDS)
-    ):
+    if _TIME_CUE_RE.search(fold) is None:
         return ()
     taken: list[tuple[int, int]] = []
     found: list[TimeMention] = []
