@@ -90,6 +90,7 @@ def test_a_due_date_that_names_no_day_asks() -> None:
         ("jantar às 8 da noite 90", "pt", "90", dt.time(20, 0)),
         ("ontem às 23h uber 32", "pt", "32", dt.time(23, 0)),
         ("café da manhã às 7:30 12", "pt", "12", dt.time(7, 30)),
+        ("jantar 20:30h 90", "pt", "90", dt.time(20, 30)),
         ("dinner at 8:30pm 45", "en", "45", dt.time(20, 30)),
         ("taxi at 11pm 30", "en", "30", dt.time(23, 0)),
         ("lunch at noon 18", "en", "18", dt.time(12, 0)),

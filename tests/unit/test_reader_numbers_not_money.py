@@ -52,6 +52,11 @@ def test_the_address_stays_in_the_description() -> None:
     assert item.description == "almocei no restaurante da Av. Paulista 1578"
 
 
+def test_a_house_number_in_words_as_speech_writes_it() -> None:
+    item = only_item("avenida paulista mil quinhentos e setenta e oito, quarenta e cinco reais")
+    assert (item.amount, item.currency) == (Decimal(45), "BRL")
+
+
 @pytest.mark.parametrize("text", ["Rua Augusta, 200", "Av. Paulista, nº 1578", "moro na Rua Augusta, 200"])
 def test_an_address_alone_records_nothing(text: str) -> None:
     assert read(text).problem == "no_amount"
@@ -135,6 +140,8 @@ def test_numbers_that_do_not_count_in_steps_of_one_are_still_amounts() -> None:
         ("3x sem juros 300", "pt", "300", 3),
         ("tenis 300 3x no cartao", "pt", "300", 3),
         ("geladeira 2500 em 10x", "pt", "2500", 10),
+        ("parcelei 3x geladeira 2000", "pt", "2000", 3),  # a verb says instalments
+        ("tv 1500 3x magalu", "pt", "1500", 3),  # after an amount, "3x" is how it was paid
     ],
 )
 def test_a_count_of_items_is_not_an_amount(

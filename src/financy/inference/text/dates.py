@@ -748,7 +748,7 @@ _NOT_AFTER_HOUR: Final = r"(?![.,]\d|\s*(?:r?\$|us\$|€|£|%))"
 _TIME_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(_HOUR + r"[:.h](?P<m>\d{2})" + _AMPM), "ampm"),  # 8:30pm, 8.30 p.m.
     (re.compile(_HOUR + _AMPM), "ampm"),  # 3pm
-    (re.compile(_HOUR + r":(?P<m>\d{2})(?::\d{2})?\b" + _PERIOD), "colon"),  # 14:30, 8:30 da noite
+    (re.compile(_HOUR + r":(?P<m>\d{2})(?::\d{2})?(?:h|hs)?\b" + _PERIOD), "colon"),  # 14:30, 20:30h
     (re.compile(_HOUR + r"\s?h(?P<m>\d{2})\b" + _PERIOD), "h"),  # 20h30
     (
         re.compile(_HOUR + r"\s?h\s(?P<m>\d{2})\b(?!\s*(?:min|minutos?|minutes?)\b)" + _NOT_AFTER_HOUR),

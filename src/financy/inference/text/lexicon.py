@@ -179,6 +179,8 @@ RATING_WORDS: Final = frozenset(_words("rating_words"))
 #: words after "3x" that keep it instalments ("3x sem juros"); another noun makes it a count
 #: of items ("2x coca 12").
 INSTALMENT_WORDS: Final = frozenset(_words("instalment_words"))
+#: verbs before "3x" that make it instalments whatever follows ("parcelei 3x geladeira 2000").
+INSTALMENT_VERBS: Final = frozenset(_words("instalment_verbs"))
 
 #: words before a date that make it the day a bill is (or was) due, not the day it was paid
 #: ("venceu dia 5, paguei hoje"); the past ones say the due day is behind.

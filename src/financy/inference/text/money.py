@@ -285,7 +285,7 @@ def find_instalments(
             start, end = m.span()
             if any(start < f.end and f.start < end for f in found):
                 continue
-            if regex is _BARE_TIMES_RE and _counts_items(tokens, starts, end):
+            if regex is _BARE_TIMES_RE and _counts_items(tokens, starts, start, end):
                 mark_span(tokens, starts, start, end, Role.QUANTITY)  # "2x coca 12": two cokes
                 counted.append((start, end))
                 continue
@@ -302,11 +302,20 @@ def find_instalments(
     return found
 
 
-def _counts_items(tokens: Sequence[Token], starts: Sequence[int], end: int) -> bool:
-    """True if the "2x" ending at character ``end`` counts the noun after it ("2x coca 12", "3x
-    pão de queijo"), not instalments ("3x sem juros", "3x no cartão", "3x 50", "3x de 50")."""
+def _counts_items(tokens: Sequence[Token], starts: Sequence[int], start: int, end: int) -> bool:
+    """True if the "2x" at characters ``[start, end)`` counts the noun after it ("2x coca 12",
+    "3x pão de queijo"), not instalments ("3x sem juros", "3x no cartão", "3x 50", "3x de 50",
+    after an amount "tv 1500 3x magalu", after a verb "parcelei 3x geladeira 2000")."""
     k = bisect.bisect_left(starts, end)
+    first = bisect.bisect_left(starts, start)
     if k >= len(tokens):
+        return False
+    before = tokens[first - 1] if first > 0 else None
+    if before is not None and (
+        before.kind in (TokKind.NUM, TokKind.SYM)
+        or before.text in lx.CURRENCY_BY_WORD
+        or before.text in lx.INSTALMENT_VERBS
+    ):
         return False
     tok = tokens[k]
     return (
@@ -535,7 +544,7 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
 
         address: HouseNumber | None = None
         if currency is None and minor is None:
-            address = house_number(tokens, i, j)
+            address = house_number(tokens, i, j) if not only_one else None
             if address is not None and address.certain:  # "Rua Augusta, 200", "Av. Paulista nº 1578"
                 _mark_address(tokens, address.start, address.end)
                 i = j
@@ -835,12 +844,16 @@ def house_number(tokens: Sequence[Token], i: int, j: int) -> HouseNumber | None:
     message, "almocei na Av. Paulista 1578, 45 reais"); with a comma or "nº" before it ("Rua
     Augusta, 200", "Av. Paulista nº 1578") it is ``certain``, never an amount. English ones put
     it before the name and a street word after it ("221 Baker Street", "1578 Main St"): not
-    certain. A bare "rua 200" is already a label (``label_words``).
+    certain. A number in words counts too, as speech writes it ("avenida paulista mil e
+    quinhentos, quarenta reais"). A bare "rua 200" is already a label (``label_words``).
     """
     tok = tokens[i]
-    if j != i + 1 or tok.kind is not TokKind.NUM or not tok.text.isdigit() or tok.text.startswith("0"):
+    in_words = all(t.kind is TokKind.WORD for t in tokens[i:j])  # "mil quinhentos e setenta e oito"
+    if not in_words and (
+        j != i + 1 or tok.kind is not TokKind.NUM or not tok.text.isdigit() or tok.text.startswith("0")
+    ):
         return None
-    if len(tok.text) > 5:
+    if not in_words and len(tok.text) > 5:
         return None
     # "Av. Paulista, nº 1578": walk back over the marker, the comma and the name
     k = i - 1
