@@ -2,14 +2,18 @@
 
 Steps, in order (each only looks at tokens the earlier ones left ``Role.FREE``):
 
-1. :func:`mask_not_money` marks identifiers, times, percentages and ordinals (CPF "123.456.789-09",
-   phone "(11) 98765-4321", CEP, "14:30", "10%", "1º").
+1. :func:`mask_not_money` marks identifiers, times, percentages, ordinals and counting (CPF
+   "123.456.789-09", phone "(11) 98765-4321", CEP, "14:30", "10%", "1º", "um, dois, três").
 2. :func:`find_instalments` marks "em 3x", "3x de 50", "em 3 vezes", "3 parcelas", "in 3
    installments" and remembers the count.
 3. :func:`find_mentions` reads each number (digits or words), its multiplier ("10k", "1,5 mil"),
    sign, and currency before or after it ("R$ 45", "20€", "3.14US$", "EUR 20", "45 reais", "10 XYZ").
    Numbers with no currency are dropped when they are labels ("apartamento 302"), quantities
-   ("2 pizzas", "50 litros") or ids (8+ digits).
+   ("2 pizzas", "50 litros", "2 x coca", "two large pizzas"), grades ("nota 10"), ids (8+
+   digits) or house numbers written with a comma or "nº" ("Rua Augusta, 200"). A currency word
+   misspelt after a number counts (:func:`misspelt_currency`: "18 reias", "25 euors").
+   :func:`drop_not_amounts` then drops a house number ("Av. Paulista 1578") when another amount
+   is in the message, and a lone count in a list of counted items ("2 cafés e 1 pão de queijo").
 4. :func:`combine_cents` joins "$20 and 43c" / "3 GBP 1 pence" and the spoken "3 e 50" (two-digit
    centavos) and turns lone cents into hundredths.
 5. :func:`has_range` says whether any amount is a bound or an interval ("less than 7 EUR",

@@ -70,6 +70,13 @@ Decisions worth knowing:
   confidence is at most :data:`LOW_CONFIDENCE`.
 * A bare run of 13+ digits next to a real amount is an identifier (a boleto line, a barcode) and
   is ignored; alone, it is "amount_out_of_range".
+* Numbers that are not money (``money``): a house number ("Av. Paulista 1578, 45 reais": 45),
+  counting ("um, dois, três, testando": nothing), counts of items ("2x coca 12", "two large
+  pizzas"), grades ("nota 10"). A currency word misspelt after a number ("18 reias") is read.
+* A date after a due word ("o boleto venceu dia 5, paguei hoje 230") is the bill's due date
+  (``ReadItem.due_on``), never the item's date: that one is "hoje", or today when no other date is
+  said. A time of day ("às 20h30", "8:30pm", "meio-dia", see ``dates.find_times``) is never an
+  amount nor a date, and is kept in ``ReadItem.occurred_at_time`` when unambiguous.
 """
 
 from __future__ import annotations
