@@ -178,3 +178,8 @@ def test_a_grade_is_not_an_amount() -> None:
     assert only_item("nota 10 pro atendimento, jantar 120").amount == Decimal(120)
     # more than ten after "nota" is a banknote or a price
     assert only_item("nota 50").amount == Decimal(50)
+
+
+def test_consecutive_prices_in_digits_are_not_counting() -> None:
+    # digits count only up to ten: "mercado 10 11 12" is prices (the first of back-to-back ones)
+    assert only_item("mercado 10 11 12").amount == Decimal(10)

@@ -10,9 +10,9 @@ the reader's logic.
 The files: ``category_words.tsv`` (word -> category), ``category_words_by_language.tsv``,
 ``category_phrases.tsv``, ``category_names.tsv``, ``merchants.tsv``, ``payment_words.tsv``,
 ``payment_phrases.tsv``, ``not_payment_phrases.tsv``, ``currency_words.tsv`` (symbols, words,
-prefix words and minor units -> ISO code, by ``kind``), ``number_words.tsv`` (numbers, scales and
-multipliers -> value, by ``kind``) and ``word_lists.tsv`` (the word sets below, by ``list``: the
-lower-cased name of the constant).
+prefix words, minor units and misspellings -> ISO code, by ``kind``), ``number_words.tsv``
+(numbers, scales and multipliers -> value, by ``kind``) and ``word_lists.tsv`` (the word sets
+below, by ``list``: the lower-cased name of the constant).
 """
 
 from __future__ import annotations

@@ -165,8 +165,10 @@ def mask_not_money(fold: str, tokens: Sequence[Token], starts: Sequence[int]) ->
 
 #: Punctuation allowed between the numbers of a count ("one, two, three").
 _COUNT_GLUE: Final = frozenset({",", ".", ";", "-", "…"})
-#: The largest number a spoken count is read up to.
+#: The largest number a spoken count is read up to, in words and in digits ("mercado 10 11 12"
+#: is prices, not counting).
 _COUNT_MAX: Final = 20
+_COUNT_MAX_DIGITS: Final = 10
 
 
 def _count_value(tok: Token) -> int | None:
@@ -175,6 +177,8 @@ def _count_value(tok: Token) -> int | None:
         return None
     if tok.kind is TokKind.NUM and tok.text.isdigit() and len(tok.text) <= 2:
         value = int(tok.text)
+        if value > _COUNT_MAX_DIGITS:
+            return None
     elif tok.kind is TokKind.WORD and tok.text in lx.NUMBER_WORDS:
         value = lx.NUMBER_WORDS[tok.text]
     else:
