@@ -65,7 +65,7 @@ SPECS = (
     Spec(TEXT, "data/not_payment_phrases.tsv", ("phrase", "category", SOURCE), ("phrase",),
          (("category", _slugs()),), ("phrase",)),
     Spec(TEXT, "data/currency_words.tsv", ("kind", "text", "currency", SOURCE), ("kind", "text"),
-         (("kind", frozenset({"symbol", "word", "prefix_word", "minor_unit"})),), ("text",)),
+         (("kind", frozenset({"symbol", "word", "prefix_word", "minor_unit", "misspelling"})),), ("text",)),
     Spec(TEXT, "data/number_words.tsv", ("kind", "word", "value", SOURCE), ("kind", "word"),
          (("kind", frozenset({"number", "scale", "multiplier"})),), ("word",)),
     Spec(TEXT, "data/word_lists.tsv", ("list", "word", SOURCE), ("list", "word"), (), ("word",)),

@@ -166,6 +166,12 @@ class ProposedTransaction(_Wire):
     #: The category is the model's unsure answer (below the edge's "model first" probability,
     #: with no keyword of the reader's behind it): the reply offers ``category_guesses`` too.
     category_unsure: bool = False
+    #: The day a bill is (or was) due when the text says it ("o boleto venceu dia 5, paguei hoje
+    #: 230": paid today, ``due_on`` the 5th); never the transaction's own date.
+    due_on: dt.date | None = None
+    #: The time of day the text says the money moved ("jantar às 20h30", "8:30pm"), in the
+    #: context's time zone, minutes precision; None when not said or unclear ("às 8").
+    occurred_at_time: dt.time | None = None
 
 
 Period = Literal[

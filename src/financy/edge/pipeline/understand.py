@@ -48,6 +48,8 @@ def to_understanding(reading: Reading) -> Understanding:
                 category=item.category,
                 payment_method=item.payment_method,
                 installments=item.installments,
+                due_on=item.due_on,
+                occurred_at_time=item.occurred_at_time,
             )
             for item in reading.items
         )

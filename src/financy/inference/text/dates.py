@@ -42,13 +42,34 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from financy.inference.text.lexicon import EXPENSE_VERBS, INCOME_VERBS, NUMBER_WORDS, VERBS
+from financy.inference.text.lexicon import (
+    AM_PERIOD_WORDS,
+    DUE_PAST_WORDS,
+    DUE_WORDS,
+    EXPENSE_VERBS,
+    INCOME_VERBS,
+    MIDNIGHT_WORDS,
+    NOON_WORDS,
+    NUMBER_WORDS,
+    PM_PERIOD_WORDS,
+    TIME_CUE_WORDS,
+    VERBS,
+)
 
-__all__ = ["MAX_DAYS_AGO", "MAX_YEARS_BACK", "DateFindings", "DateMention", "DateReading", "find_dates"]
+__all__ = [
+    "MAX_DAYS_AGO",
+    "MAX_YEARS_BACK",
+    "DateFindings",
+    "DateMention",
+    "DateReading",
+    "TimeMention",
+    "find_dates",
+    "find_times",
+]
 
 #: The furthest back a relative date is read ("há 3650 dias"); further asks.
 MAX_DAYS_AGO: Final = 3650
@@ -81,15 +102,19 @@ class DateMention:
 
 @dataclass(frozen=True, slots=True)
 class DateFindings:
-    """Every date a message gives, in text order, and every span that is a date (or a year)."""
+    """Every date a message gives, in text order, and every span that is a date (or a year, or the
+    due word before a due date); ``mentions`` are when the money moved, ``due`` when a bill is due."""
 
     mentions: tuple[DateMention, ...]
     spans: tuple[tuple[int, int], ...]
+    #: dates after a due word ("venceu dia 5", "due on the 5th"): when a bill is due, not when it
+    #: was paid; they are not in ``mentions``.
+    due: tuple[DateMention, ...] = ()
 
     @property
     def invalid(self) -> bool:
         """True if some date-shaped expression names no real day: the reader asks."""
-        return any(m.reading.invalid for m in self.mentions)
+        return any(m.reading.invalid for m in (*self.mentions, *self.due))
 
 
 _INVALID: Final = DateReading(invalid=True)
@@ -467,7 +492,7 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
     (
         ("mes",),
         re.compile(
-            r"\b(?:no\s+|em\s+)?dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\s+(?:do|no)\s+mes\s+"
+            r"\b(?:no\s+|em\s+)?(?<!meio[\s-])dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\s+(?:do|no)\s+mes\s+"
             r"(?P<which>passado|anterior|retrasado)\b"
         ),
         _dom_last_month,
@@ -480,7 +505,11 @@ _RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], _Rule], ...]] = (
         ),
         _dom_last_month,
     ),
-    (("dia",), re.compile(r"\b(?:no\s+|em\s+)?dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\b(?![.,]\d)"), _dom),
+    (
+        ("dia",),
+        re.compile(r"\b(?:no\s+|em\s+)?(?<!meio[\s-])dia\s+(?P<d>\d{1,2}|primeiro)(?:º|o)?\b(?![.,]\d)"),
+        _dom,
+    ),
     (("st", "nd", "rd", "th"), re.compile(rf"\b(?:on\s+)?(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b"), _dom),
     (
         ("ontem", "yesterday"),
@@ -572,10 +601,14 @@ def find_dates(fold: str, today: dt.date, language: str) -> DateFindings:
     a date.
 
     ``fold`` is the lower-cased, accent-folded message; ``today`` is the reference day for
-    relative expressions. Spans are ``(start, end)`` into ``fold``.
+    relative expressions. Spans are ``(start, end)`` into ``fold``. A date right after a due word
+    ("venceu dia 5", "due on the 5th") is a due date (``DateFindings.due``), not the day the money
+    moved (see :func:`_due_reading`).
     """
     taken: list[tuple[int, int]] = []  # sorted, non-overlapping
     found: list[DateMention] = []
+    due: list[DateMention] = []
+    cue_spans: list[tuple[int, int]] = []
     for cues, regex, rule in _RULES:
         if not any(cue in fold for cue in cues):
             continue
@@ -588,7 +621,250 @@ def find_dates(fold: str, today: dt.date, language: str) -> DateFindings:
             if reading is None and rule in _SKIP_WHEN_NONE:
                 continue  # a bare "segunda" or "a 2 dias do fim" is not a date: leave it alone
             taken.insert(at, (start, end))
-            if reading is not None:
+            if reading is None:
+                continue
+            cue = _due_cue(fold, start)
+            if cue is None:
                 found.append(DateMention(start, end, _checked(reading, today)))
+            else:
+                past, cue_start = cue
+                reading = _due_reading(rule, m, reading, today, past=past)
+                due.append(DateMention(start, end, _checked(reading, today)))
+                cue_spans.append((cue_start, start))
     found.sort(key=lambda mention: mention.start)
-    return DateFindings(tuple(found), tuple(taken))
+    due.sort(key=lambda mention: mention.start)
+    # the due word and the words up to its date belong to the date ("venceu dia 5"): no merchant
+    spans = sorted([*taken, *cue_spans])
+    return DateFindings(tuple(found), tuple(spans), tuple(due))
+
+
+# --- due dates ----------------------------------------------------------------------------------
+
+_DUE_FILLERS: Final = r"(?:[\s:,.-]+(?:date|data|dia|em|no|na|para|pra|pro|o|a|on|the|at|by|for|is|de|do))*"
+_DUE_CUE_RE: Final = re.compile(
+    r"\b(?P<cue>"
+    + "|".join(
+        re.escape(w).replace("\\ ", r"\s+") for w in sorted(DUE_WORDS | DUE_PAST_WORDS, key=len, reverse=True)
+    )
+    + r")"
+    + _DUE_FILLERS
+    + r"[\s:,.-]*$"
+)
+_DUE_FIRST_WORDS: Final = frozenset(word.split(" ")[-1] for word in DUE_WORDS | DUE_PAST_WORDS)
+#: How far before a date its due word may be (characters): "com vencimento para o dia 10".
+_DUE_REACH: Final = 40
+
+
+def _due_cue(fold: str, start: int) -> tuple[bool, int] | None:
+    """Whether the date at ``start`` follows a due word: None if not, else (True when the word
+    says the day is past ("venceu", "was due"), False when it may be ahead ("vence", "due"); where
+    the word starts in ``fold``)."""
+    if not any(word in fold for word in _DUE_FIRST_WORDS):
+        return None
+    before = fold[max(0, start - _DUE_REACH) : start]
+    m = _DUE_CUE_RE.search(before)
+    if m is None:
+        return None
+    if m.start() == 0 and start - _DUE_REACH > 0 and fold[start - _DUE_REACH - 1].isalnum():
+        return None  # the cue is the tail of a longer word
+    offset = max(0, start - _DUE_REACH)
+    return re.sub(r"\s+", " ", m.group("cue")) in DUE_PAST_WORDS, offset + m.start("cue")
+
+
+def _next_day_of_month(day: int, today: dt.date) -> dt.date | None:
+    """Return the earliest date on or after ``today`` whose day of month is ``day``."""
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate >= today:
+            return candidate
+        month += 1
+        if month == 13:
+            month, year = 1, year + 1
+    return None
+
+
+def _due_reading(
+    rule: _Rule, m: re.Match[str], reading: DateReading, today: dt.date, *, past: bool
+) -> DateReading:
+    """The due day a date after a due word names.
+
+    Dates are read looking back ("dia 5" is the latest 5th); a bill that "vence dia 5" may be due
+    ahead, so without a past word ("venceu", "was due") a day of month, or a day and month without
+    a year, is whichever of the latest and the next such day is nearer to ``today`` (the latest on a
+    tie): on 28/11 "vence dia 5" is 5/12, "vence dia 25" is 25/11. A relative day ("venceu ontem")
+    is made absolute.
+    """
+    if reading.days_ago is not None:  # "venceu ontem": a day, so it can be shown and compared
+        return DateReading(occurred_on=today - dt.timedelta(days=reading.days_ago))
+    day = reading.occurred_on
+    if past or day is None or day >= today:
+        return reading
+    ahead: dt.date | None = None
+    if rule is _dom:
+        ahead = _next_day_of_month(day.day, today)
+    elif rule in (_numeric, _named_month) and m.group("y") is None:
+        try:
+            ahead = day.replace(year=today.year) if day.replace(year=today.year) >= today else None
+            ahead = ahead or day.replace(year=today.year + 1)
+        except ValueError:  # 29/02 in a year without it
+            ahead = None
+    if ahead is not None and (ahead - today) < (today - day):
+        return DateReading(occurred_on=ahead)
+    return reading
+
+
+# --- times of day -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimeMention:
+    """A time of day the text says: characters ``[start, end)`` of the folded text, and the time
+    (minutes precision), or None when the hour is said but not which half of the day ("às 8")."""
+
+    start: int
+    end: int
+    time: dt.time | None
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w).replace("\\ ", r"[\s-]?") for w in sorted(words, key=len, reverse=True))
+
+
+_PERIOD: Final = (
+    r"(?:\s+(?:da|de|a|of|in\s+the|at)\s+(?P<period>"
+    + _alternation(AM_PERIOD_WORDS | PM_PERIOD_WORDS)
+    + r")\b)?"
+)
+_AMPM: Final = r"\s?(?P<ampm>[ap])\.?\s?m\b\.?"
+_HOUR: Final = r"(?<![\d.,:/])(?P<h>\d{1,2})"
+# What may not follow a bare hour: a currency or decimals ("às 20 reais" is no time).
+_NOT_AFTER_HOUR: Final = r"(?![.,]\d|\s*(?:r?\$|us\$|€|£|%))"
+
+#: (regex, kind) in priority order; a match overlapping one already taken is skipped.
+_TIME_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(_HOUR + r"[:.h](?P<m>\d{2})" + _AMPM), "ampm"),  # 8:30pm, 8.30 p.m.
+    (re.compile(_HOUR + _AMPM), "ampm"),  # 3pm
+    (re.compile(_HOUR + r":(?P<m>\d{2})(?::\d{2})?(?:h|hs)?\b" + _PERIOD), "colon"),  # 14:30, 20:30h
+    (re.compile(_HOUR + r"\s?h(?P<m>\d{2})\b" + _PERIOD), "h"),  # 20h30
+    (
+        re.compile(_HOUR + r"\s?h\s(?P<m>\d{2})\b(?!\s*(?:min|minutos?|minutes?)\b)" + _NOT_AFTER_HOUR),
+        "spaced",
+    ),
+    (re.compile(_HOUR + r"\s?(?:h|hs|hrs|horas?)\b" + _PERIOD), "hour"),  # às 19h, 8 horas da manhã
+    (
+        re.compile(
+            _HOUR
+            + r"\s+(?:da|de|in\s+the|at)\s+(?P<period>"
+            + _alternation(AM_PERIOD_WORDS | PM_PERIOD_WORDS)
+            + r")\b"
+        ),
+        "period",
+    ),
+    (re.compile(_HOUR + r"\s+o['’]?\s?clock\b"), "oclock"),
+    (re.compile(r"\b(?P<noon>" + _alternation(NOON_WORDS) + r")(?P<half>\s+e\s+meia)?\b"), "noon"),
+    (
+        re.compile(r"\b(?P<midnight>" + _alternation(MIDNIGHT_WORDS) + r")(?P<half>\s+e\s+meia)?\b"),
+        "midnight",
+    ),
+    (re.compile(r"\b(?:as|pelas)\s+" + _HOUR + r"\b" + _NOT_AFTER_HOUR), "cue"),  # às 8 (the accent checked)
+)
+#: Something every rule above needs: most messages have none and skip them all.
+_TIME_CUE_RE: Final = re.compile(
+    r"\d\s?(?:h|:|[ap]\.?\s?m\b|\.\d{2}\s?[ap]|\s+(?:da|de|in|at|o)\b)|\b(?:as|pelas)\s+\d|"
+    + "|".join(sorted({w.split(" ")[0] for w in (*NOON_WORDS, *MIDNIGHT_WORDS)}))
+)
+_WORD_BEFORE_RE: Final = re.compile(r"([a-z]+)\s*$")
+_OTHER_NUMBER_RE: Final = re.compile(r"\d|r\$|\$|€|£")
+
+
+def _cue_before(fold: str, start: int) -> bool:
+    """True if a time word ("às", "at", "pelas", "das") comes right before ``start``."""
+    m = _WORD_BEFORE_RE.search(fold, max(0, start - 12), start)
+    return m is not None and m.group(1) in TIME_CUE_WORDS
+
+
+def _clock(hour: int, minute: int, m: re.Match[str]) -> dt.time | None:
+    """The 24-hour time for ``hour``:``minute`` with the match's am/pm or part of the day."""
+    groups = m.groupdict()
+    ampm, period = groups.get("ampm"), groups.get("period")
+    if ampm is not None:
+        return dt.time(hour % 12 + (12 if ampm == "p" else 0), minute)
+    if period is not None:
+        pm = re.sub(r"[\s-]", " ", period) in PM_PERIOD_WORDS
+        if hour > 12:
+            return dt.time(hour, minute) if pm else None
+        return dt.time(hour % 12 + (12 if pm else 0), minute)
+    return dt.time(hour, minute)
+
+
+def _time_of(
+    kind: str, m: re.Match[str], fold: str, lower: str, language: str
+) -> tuple[bool, dt.time | None]:
+    """(whether the match is a time of day, its time if the text says which one)."""
+    if kind == "noon":
+        return True, dt.time(12, 30 if m.group("half") else 0)
+    if kind == "midnight":
+        return True, dt.time(0, 30 if m.group("half") else 0)
+    hour = int(m.group("h"))
+    minute = int(m.groupdict().get("m") or 0)
+    if hour > 23 or minute > 59:
+        return False, None
+    if kind == "ampm" and not 1 <= hour <= 12:
+        return False, None
+    if kind in ("ampm", "period", "oclock") or m.groupdict().get("period"):
+        if kind == "oclock" and hour > 12:
+            return False, None
+        return True, _clock(hour, minute, m) if kind != "oclock" else (
+            dt.time(hour, 0) if hour > 12 else None
+        )
+    cue = _cue_before(fold, m.start())
+    if kind == "cue":  # "às 8": only with the accent (the article "as" is not a time word) or "pelas"
+        word = lower[m.start() : m.start() + 2]
+        if word not in ("às", "ás") and not fold.startswith("pelas", m.start()):
+            return False, None
+        return True, dt.time(hour, 0) if hour >= 13 else None
+    if kind == "spaced":  # "19h 30": the minutes only when another number is the amount
+        rest = fold[: m.start()] + " " + fold[m.end() :]
+        if _OTHER_NUMBER_RE.search(rest) is None:
+            return False, None
+    if kind == "hour" and not cue and (hour < 13 or "hora" in m.group()):
+        return False, None  # "2h de estacionamento", "8 horas": a duration (masked as before)
+    if kind == "colon" and language == "en" and 1 <= hour <= 12:
+        return True, None  # "at 8:30" in English: morning or evening
+    if kind in ("h", "spaced") and not cue and hour < 7:
+        return True, None  # "1h30 de estacionamento": more likely a duration
+    return True, dt.time(hour, minute)
+
+
+def find_times(fold: str, lower: str, language: str) -> tuple[TimeMention, ...]:
+    """Return the times of day the text says, in text order.
+
+    ``fold`` and ``lower`` are the same-length folded and lower-cased message (``lower`` tells "às"
+    from the article "as"). Read: "20h30", "19h", "14:30", "8:30pm", "3 pm", "8 da noite", "9 in the
+    morning", "7 o'clock", "meio-dia", "meia-noite", "noon", "midnight", "às 8", "pelas 20". The time
+    is kept when the text says it unambiguously: 24-hour forms in Portuguese ("8h30" is 08:30), an
+    hour of 13 or more, am/pm or a part of the day; "às 8" and an English "8:30" give None. A bare
+    "2h" or "8 horas" with no "às"/"at" before it is a duration, not reported (the reader masks it
+    as a quantity). "19h 30" with a space is 19:30 only when another number is left to be the
+    amount ("às 19h 30 paguei 40"); alone ("uber às 19h 25") the 25 is the price.
+    """
+    if _TIME_CUE_RE.search(fold) is None:
+        return ()
+    taken: list[tuple[int, int]] = []
+    found: list[TimeMention] = []
+    for regex, kind in _TIME_RULES:
+        for m in regex.finditer(fold):
+            start, end = m.span()
+            if any(start < b and a < end for a, b in taken):
+                continue
+            is_time, time = _time_of(kind, m, fold, lower, language)
+            if not is_time:
+                continue
+            taken.append((start, end))
+            found.append(TimeMention(start, end, time))
+    found.sort(key=lambda mention: mention.start)
+    return tuple(found)

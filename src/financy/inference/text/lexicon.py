@@ -10,9 +10,9 @@ the reader's logic.
 The files: ``category_words.tsv`` (word -> category), ``category_words_by_language.tsv``,
 ``category_phrases.tsv``, ``category_names.tsv``, ``merchants.tsv``, ``payment_words.tsv``,
 ``payment_phrases.tsv``, ``not_payment_phrases.tsv``, ``currency_words.tsv`` (symbols, words,
-prefix words and minor units -> ISO code, by ``kind``), ``number_words.tsv`` (numbers, scales and
-multipliers -> value, by ``kind``) and ``word_lists.tsv`` (the word sets below, by ``list``: the
-lower-cased name of the constant).
+prefix words, minor units and misspellings -> ISO code, by ``kind``), ``number_words.tsv``
+(numbers, scales and multipliers -> value, by ``kind``) and ``word_lists.tsv`` (the word sets
+below, by ``list``: the lower-cased name of the constant).
 """
 
 from __future__ import annotations
@@ -133,6 +133,14 @@ YUAN_WORDS: Final = frozenset(_words("yuan_words"))
 #: currency in context" (see :data:`DOLLAR_CURRENCIES`).
 MINOR_UNIT_BY_WORD: Final[dict[str, str]] = _currencies("minor_unit")
 
+#: misspellings of currency words right after a number ("18 reias", "25 euors") -> ISO code.
+MISSPELT_CURRENCY_BY_WORD: Final[dict[str, str]] = _currencies("misspelling")
+
+#: currency words a word right after a number may be a typo of (one edit away, same first
+#: letter, not a word we know): "reaus" -> "reais". Only long words of the everyday currencies,
+#: so "back" is never "buck" nor "pilha" "pila".
+FUZZY_CURRENCY_WORDS: Final = frozenset(_words("fuzzy_currency_words"))
+
 #: three-letter codes taken even when typed in lower case (common, and not everyday words).
 COMMON_CURRENCY_CODES: Final = frozenset(_words("common_currency_codes"))
 
@@ -154,6 +162,38 @@ ROOM_LABEL_WORDS: Final = frozenset(_words("room_label_words"))
 
 #: words a number right after is a label, not a price ("apartamento 302", "pedido 1234").
 LABEL_WORDS: Final = frozenset(_words("label_words"))
+
+#: street words before a street's name: the number after the name is a house number ("Av.
+#: Paulista 1578", "Rua Augusta, 200"); the abbreviations count only with their dot ("R. Augusta").
+STREET_WORDS: Final = frozenset(_words("street_words"))
+STREET_ABBREVIATIONS: Final = frozenset(_words("street_abbreviations"))
+#: English street words after the name: the number before the name is a house number ("221
+#: Baker Street").
+STREET_SUFFIXES: Final = frozenset(_words("street_suffixes"))
+#: words between a street's name and its house number ("Rua Augusta nº 200", "número 200").
+HOUSE_NUMBER_MARKERS: Final = frozenset(_words("house_number_markers"))
+
+#: words a small number after is a grade, not a price ("nota 10 pro atendimento").
+RATING_WORDS: Final = frozenset(_words("rating_words"))
+
+#: words after "3x" that keep it instalments ("3x sem juros"); another noun makes it a count
+#: of items ("2x coca 12").
+INSTALMENT_WORDS: Final = frozenset(_words("instalment_words"))
+#: verbs before "3x" that make it instalments whatever follows ("parcelei 3x geladeira 2000").
+INSTALMENT_VERBS: Final = frozenset(_words("instalment_verbs"))
+
+#: words before a date that make it the day a bill is (or was) due, not the day it was paid
+#: ("venceu dia 5, paguei hoje"); the past ones say the due day is behind.
+DUE_WORDS: Final = frozenset(_words("due_words"))
+DUE_PAST_WORDS: Final = frozenset(_words("due_past_words"))
+
+#: words before an hour that make it a time of day ("às 8", "at 9h", "pelas 20h").
+TIME_CUE_WORDS: Final = frozenset(_words("time_cue_words"))
+#: folded phrases for 12:00 and 00:00, and the parts of the day that say am or pm ("8 da noite").
+NOON_WORDS: Final = _words("noon_words")
+MIDNIGHT_WORDS: Final = _words("midnight_words")
+AM_PERIOD_WORDS: Final = frozenset(_words("am_period_words"))
+PM_PERIOD_WORDS: Final = frozenset(_words("pm_period_words"))
 
 #: plural-looking words that are not counted nouns (so "23 bus" is still a price).
 NOT_PLURAL_NOUNS: Final = frozenset(_words("not_plural_nouns"))

@@ -2,14 +2,18 @@
 
 Steps, in order (each only looks at tokens the earlier ones left ``Role.FREE``):
 
-1. :func:`mask_not_money` marks identifiers, times, percentages and ordinals (CPF "123.456.789-09",
-   phone "(11) 98765-4321", CEP, "14:30", "10%", "1º").
+1. :func:`mask_not_money` marks identifiers, times, percentages, ordinals and counting (CPF
+   "123.456.789-09", phone "(11) 98765-4321", CEP, "14:30", "10%", "1º", "um, dois, três").
 2. :func:`find_instalments` marks "em 3x", "3x de 50", "em 3 vezes", "3 parcelas", "in 3
    installments" and remembers the count.
 3. :func:`find_mentions` reads each number (digits or words), its multiplier ("10k", "1,5 mil"),
    sign, and currency before or after it ("R$ 45", "20€", "3.14US$", "EUR 20", "45 reais", "10 XYZ").
    Numbers with no currency are dropped when they are labels ("apartamento 302"), quantities
-   ("2 pizzas", "50 litros") or ids (8+ digits).
+   ("2 pizzas", "50 litros", "2 x coca", "two large pizzas"), grades ("nota 10"), ids (8+
+   digits) or house numbers written with a comma or "nº" ("Rua Augusta, 200"). A currency word
+   misspelt after a number counts (:func:`misspelt_currency`: "18 reias", "25 euors").
+   :func:`drop_not_amounts` then drops a house number ("Av. Paulista 1578") when another amount
+   is in the message, and a lone count in a list of counted items ("2 cafés e 1 pão de queijo").
 4. :func:`combine_cents` joins "$20 and 43c" / "3 GBP 1 pence" and the spoken "3 e 50" (two-digit
    centavos) and turns lone cents into hundredths.
 5. :func:`has_range` says whether any amount is a bound or an interval ("less than 7 EUR",
@@ -47,17 +51,22 @@ from financy.inference.text.numbers import parse_digits, read_number_words
 __all__ = [
     "MAX_AMOUNT",
     "MAX_INSTALMENTS",
+    "HouseNumber",
     "Instalment",
     "Mention",
     "combine_cents",
+    "drop_not_amounts",
     "find_instalments",
     "find_mentions",
     "has_range",
     "has_scientific",
     "has_split_number",
+    "house_number",
     "mark_span",
+    "mask_counting",
     "mask_not_money",
     "merge_repeats",
+    "misspelt_currency",
     "oversized_number",
     "resolve_currency",
 ]
@@ -91,6 +100,9 @@ class Mention:
     weak_quantity: bool = False  # "1 pizza 50": a small count before a noun, dropped if more follows
     currency_word: bool = False  # currency written as a word after the number ("3 reais")
     whole_number: bool = True  # written without decimals
+    #: a house number maybe ("Av. Paulista 1578"): the address's tokens ``[start, end)``; the
+    #: number is dropped when another amount is in the message
+    address: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +140,8 @@ _NOT_MONEY_RE: Final = re.compile(
             r"\b\d{4,5}-\d{4}\b",  # phone "98765-4321"
             r"\b\d{5}-\d{3}\b",  # CEP
             r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\b\.?)?",  # time 14:30
-            r"\b\d{1,2}\s?h\s?\d{2}\b|\b\d{1,2}\s?(?:h|hs|hrs)\b",  # 14h30, 14h
+            r"\b\d{1,2}\s?h\d{2}\b|\b\d{1,2}\s?(?:h|hs|hrs)\b",  # 14h30, 14h ("19h 30": see dates.find_times)
+            r"\b\d{1,2}\.\d{2}\s?[ap]\.?m\b\.?",  # 8.30pm
             r"\b\d{1,2}\s?[ap]\.?m\b\.?",  # 3pm
             r"\b\d+(?:[.,_]\d+)*\s?%",  # 10%
             r"\b\d{1,3}\s?[ºª°]",  # 1º, 2ª
@@ -143,9 +156,76 @@ _NOT_MONEY_RE: Final = re.compile(
 
 
 def mask_not_money(fold: str, tokens: Sequence[Token], starts: Sequence[int]) -> None:
-    """Mark numbers that are identifiers, times, percentages or ordinals as ``NOT_MONEY``."""
+    """Mark numbers that are identifiers, times, percentages, ordinals or counting ("um, dois,
+    três", see :func:`mask_counting`) as ``NOT_MONEY``."""
     for m in _NOT_MONEY_RE.finditer(fold):
         mark_span(tokens, starts, m.start(), m.end(), Role.NOT_MONEY)
+    mask_counting(tokens)
+
+
+#: Punctuation allowed between the numbers of a count ("one, two, three").
+_COUNT_GLUE: Final = frozenset({",", ".", ";", "-", "…"})
+#: The largest number a spoken count is read up to, in words and in digits ("mercado 10 11 12"
+#: is prices, not counting).
+_COUNT_MAX: Final = 20
+_COUNT_MAX_DIGITS: Final = 10
+
+
+def _count_value(tok: Token) -> int | None:
+    """The value of a free token that is one small whole number ("três", "3"), else None."""
+    if tok.role is not Role.FREE:
+        return None
+    if tok.kind is TokKind.NUM and tok.text.isdigit() and len(tok.text) <= 2:
+        value = int(tok.text)
+        if value > _COUNT_MAX_DIGITS:
+            return None
+    elif tok.kind is TokKind.WORD and tok.text in lx.NUMBER_WORDS:
+        value = lx.NUMBER_WORDS[tok.text]
+    else:
+        return None
+    return value if value <= _COUNT_MAX else None
+
+
+def mask_counting(tokens: Sequence[Token]) -> None:
+    """Mark counting as ``NOT_MONEY``: three or more small numbers in a row going up or down by
+    one ("um, dois, três, testando", "3 2 1"), or two from zero or one ("one, two"), separated by
+    nothing or a comma. A microphone test or a countdown in a voice note is not two expenses. A
+    count followed by a currency ("1, 2, 3 reais") is left alone."""
+    n = len(tokens)
+    i = 0
+    while i < n:
+        first = _count_value(tokens[i])
+        if first is None:
+            i += 1
+            continue
+        run, values = [i], [first]
+        k = i + 1
+        while k < n:
+            nxt = k + 1 if tokens[k].kind is TokKind.PUNCT and tokens[k].text in _COUNT_GLUE else k
+            value = _count_value(tokens[nxt]) if nxt < n else None
+            step = values[1] - values[0] if len(values) > 1 else None
+            if (
+                value is None
+                or abs(value - values[-1]) != 1
+                or (step is not None and value - values[-1] != step)
+            ):
+                break
+            run.append(nxt)
+            values.append(value)
+            k = nxt + 1
+        after = tokens[run[-1] + 1] if run[-1] + 1 < n else None
+        priced = after is not None and (
+            after.kind is TokKind.SYM
+            or after.text in lx.CURRENCY_BY_WORD
+            or after.text in lx.MINOR_UNIT_BY_WORD
+        )
+        counting = len(values) >= 3 or (len(values) == 2 and values[0] <= 1 and values[1] == values[0] + 1)
+        if counting and not priced:
+            for k in run:
+                tokens[k].role = Role.NOT_MONEY
+            i = run[-1] + 1
+        else:
+            i += 1
 
 
 _SCIENTIFIC_RE: Final = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?e[+-]?\d+\b")
@@ -168,9 +248,10 @@ _WORD_COUNTS: Final = "|".join(_COUNT_WORDS)
 _N: Final = r"(?P<n>\d{1,2}|" + _WORD_COUNTS + ")"
 # where an "x" or "parcelas" says the number is a count, any count is one ("999x" is not money)
 _N_ANY: Final = r"(?P<n>\d+|" + _WORD_COUNTS + ")"
+_BARE_TIMES_RE: Final = re.compile(r"\b(?P<n>\d+)x\b")
 _INSTALMENT_RES: Final = (
     re.compile(r"\b(?:parcelad[oa]\s+)?(?:em|in)\s+" + _N_ANY + r"\s?x\b"),
-    re.compile(r"\b(?P<n>\d+)x\b"),
+    _BARE_TIMES_RE,
     re.compile(r"\b(?P<n>\d+)\s+x(?=\s+(?:de|of)\b)"),
     re.compile(
         r"\b(?:parcelad[oa]\s+)?(?:em|in)\s+"
@@ -195,9 +276,12 @@ def find_instalments(
     ``extra`` are more phrases found elsewhere (the spaCy matcher: "parcelei em 4", "3 vezes sem
     juros"), as ``(start, end, count)`` characters of ``fold``; one overlapping a phrase found
     here only widens what is marked ("em 3 vezes sem juros": "sem juros" is no fee). A count
-    outside ``1..MAX_INSTALMENTS`` ("em 999x") is returned as written: the reader asks.
+    outside ``1..MAX_INSTALMENTS`` ("em 999x") is returned as written: the reader asks. A bare
+    "2x" before a noun counts items ("2x coca 12": ``QUANTITY``, no instalments); before "sem
+    juros", "no cartão", "de 50" or an amount it stays instalments.
     """
     found: list[Instalment] = []
+    counted: list[tuple[int, int]] = []  # "2x coca": a count of items, not instalments
 
     def add(start: int, end: int, count: int) -> None:
         per = _PER_INSTALMENT_RE.match(fold, end)
@@ -209,15 +293,46 @@ def find_instalments(
             start, end = m.span()
             if any(start < f.end and f.start < end for f in found):
                 continue
+            if regex is _BARE_TIMES_RE and _counts_items(tokens, starts, start, end):
+                mark_span(tokens, starts, start, end, Role.QUANTITY)  # "2x coca 12": two cokes
+                counted.append((start, end))
+                continue
             raw = m.group("n")
             add(start, end, int(raw) if raw.isdigit() else _COUNT_WORDS[raw])
     for start, end, count in extra:
+        if any(start < b and a < end for a, b in counted):
+            continue
         if not any(start < f.end and f.start < end for f in found):
             add(start, end, count)
         else:  # "em 3 vezes" read here, "3 vezes sem juros" there: the whole phrase is instalments
             mark_span(tokens, starts, start, end, Role.INSTALMENT)
     found.sort(key=lambda f: f.start)
     return found
+
+
+def _counts_items(tokens: Sequence[Token], starts: Sequence[int], start: int, end: int) -> bool:
+    """True if the "2x" at characters ``[start, end)`` counts the noun after it ("2x coca 12",
+    "3x pão de queijo"), not instalments ("3x sem juros", "3x no cartão", "3x 50", "3x de 50",
+    after an amount "tv 1500 3x magalu", after a verb "parcelei 3x geladeira 2000")."""
+    k = bisect.bisect_left(starts, end)
+    first = bisect.bisect_left(starts, start)
+    if k >= len(tokens):
+        return False
+    before = tokens[first - 1] if first > 0 else None
+    if before is not None and (
+        before.kind in (TokKind.NUM, TokKind.SYM)
+        or before.text in lx.CURRENCY_BY_WORD
+        or before.text in lx.INSTALMENT_VERBS
+    ):
+        return False
+    tok = tokens[k]
+    return (
+        _is_content_word(tok)
+        and tok.text not in lx.INSTALMENT_WORDS
+        and tok.text not in lx.PAYMENT_BY_WORD
+        and tok.text not in lx.GENERIC_NOUNS
+        and tok.text not in lx.MULTIPLIER_BY_WORD
+    )
 
 
 # --- 3. amounts -------------------------------------------------------------------------------
@@ -417,7 +532,7 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
                         currency, j = code, j + 1
             elif after.kind is TokKind.WORD:
                 word = after.text
-                word_currency = lx.CURRENCY_BY_WORD.get(word)
+                word_currency = lx.CURRENCY_BY_WORD.get(word) or misspelt_currency(after)
                 if word_currency == "CNY" and currency == "JPY":  # "¥ 20 yuan"
                     currency = None
                 if word_currency is not None and currency in (None, word_currency):
@@ -435,7 +550,13 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
                     if code is not None:
                         currency, j = code, j + 1
 
+        address: HouseNumber | None = None
         if currency is None and minor is None:
+            address = house_number(tokens, i, j) if not only_one else None
+            if address is not None and address.certain:  # "Rua Augusta, 200", "Av. Paulista nº 1578"
+                _mark_address(tokens, address.start, address.end)
+                i = j
+                continue
             reject = _not_money(tokens, i, j, whole_number, only_one, from_words)
             if reject is Role.FREE:  # not money, but its words may still be read
                 i += 1
@@ -461,6 +582,7 @@ def find_mentions(tokens: list[Token], clean: str, language: str) -> list[Mentio
             negative=negative,
             whole_number=whole_number,
             currency_word=currency_word,
+            address=(address.start, address.end) if address is not None else None,
         )
         if currency is None and minor is None and whole_number:
             mention.weak_quantity = _looks_like_count(tokens, i, j, value)
@@ -515,12 +637,37 @@ def _not_money(
     before = tokens[i - 1] if i > 0 else None
     if before is not None and before.text in {"#", ":"} and i > 1:
         before = tokens[i - 2]
+    tok = tokens[i]
+    small = whole_number and j == i + 1 and _small_count(tok)
     if after is not None and after.kind is TokKind.WORD and after.role is Role.FREE:
         if after.text in lx.UNIT_WORDS:
             return Role.QUANTITY  # "50 litros", "2 horas"
         if whole_number and _is_plural_noun(after):
             return Role.QUANTITY  # "2 pizzas", "dois cafés"
-    tok = tokens[i]
+        second = tokens[j + 1] if j + 1 < len(tokens) else None
+        if small and after.text == "x" and second is not None and _is_content_word(second):
+            return Role.QUANTITY  # "2 x coca 12"
+        if (
+            small
+            and second is not None
+            and _is_content_word(after)
+            and after.text not in lx.CATEGORY_BY_WORD
+            and not after.text.endswith("s")
+            and _is_plural_noun(second)
+        ):
+            return Role.QUANTITY  # "two large pizzas", "2 grandes pizzas"
+    if (
+        small
+        and before is not None
+        and before.text == "x"
+        and before.space_before
+        and not tok.space_before
+        and i >= 2
+        and _is_content_word(tokens[i - 2])
+    ):
+        return Role.QUANTITY  # "coca x2 12"
+    if small and before is not None and before.text in lx.RATING_WORDS and _value(tok) <= _MAX_RATING:
+        return Role.NOT_MONEY  # "nota 10 pro atendimento"
     if (
         before is not None
         and before.kind is TokKind.WORD
@@ -534,6 +681,24 @@ def _not_money(
         if len(tok.text) >= 2 and tok.text.startswith("0"):
             return Role.NOT_MONEY  # "007", "01": codes, not prices
     return None
+
+
+#: The highest grade after a rating word ("nota 10"); "nota 50" is a banknote or a price.
+_MAX_RATING: Final = 10
+#: The largest number read as a count of items before a noun ("2 x coca", "two large pizzas").
+_MAX_COUNT: Final = 12
+
+
+def _value(tok: Token) -> int:
+    """The whole value of a digits or number-word token (0 for anything else)."""
+    if tok.kind is TokKind.NUM and tok.text.isdigit():
+        return int(tok.text)
+    return lx.NUMBER_WORDS.get(tok.text, 0)
+
+
+def _small_count(tok: Token) -> bool:
+    """True for a one-token whole number from 1 to :data:`_MAX_COUNT` ("2", "dois", "two")."""
+    return 1 <= _value(tok) <= _MAX_COUNT and (tok.kind is TokKind.WORD or not tok.text.startswith("0"))
 
 
 def _not_a_room_number(tok: Token, width: int) -> bool:
@@ -583,6 +748,193 @@ def _is_approximate(tokens: Sequence[Token], start: int) -> bool:
     if p >= 0 and tokens[p].text == "de":  # "cerca de 50"
         p -= 1
     return p >= 0 and tokens[p].text in lx.APPROXIMATE_WORDS
+
+
+# --- 3b. misspelt currencies and house numbers ----------------------------------------------
+
+_NOT_A_CURRENCY: Final = (
+    _KNOWN_WORDS | lx.NOT_PLURAL_NOUNS | lx.INCOME_NOUNS | lx.APPROXIMATE_WORDS | lx.BRAND_WORDS
+)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True if ``a`` and ``b`` differ by exactly one insertion, deletion, substitution or swap of
+    two neighbouring letters."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    k = 0
+    while k < len(short) and short[k] == long[k]:
+        k += 1
+    return short[k:] == long[k + 1 :]
+
+
+def misspelt_currency(tok: Token) -> str | None:
+    """The ISO code of a currency word misspelt right after a number ("18 reias", "dolars",
+    "25 euors"), or None.
+
+    A listed misspelling (``currency_words.tsv``, kind ``misspelling``) counts as it is; otherwise
+    the word must be one edit from a long everyday currency word (``fuzzy_currency_words``: reais,
+    dólar(es), dollar(s), euros), start with the same letter, have four letters or more and be no
+    word the reader knows (a unit, a category word, a verb...): "2 colares" stays necklaces, "got 20
+    back" is no "bucks".
+    """
+    if tok.kind is not TokKind.WORD or tok.role is not Role.FREE:
+        return None
+    text = tok.text
+    listed = lx.MISSPELT_CURRENCY_BY_WORD.get(text)
+    if listed is not None:
+        return listed
+    if len(text) < 4 or text in _NOT_A_CURRENCY or text in lx.CURRENCY_BY_WORD:
+        return None
+    for target in sorted(lx.FUZZY_CURRENCY_WORDS):
+        if target[0] == text[0] and _one_edit(text, target):
+            return lx.CURRENCY_BY_WORD[target]
+    return None
+
+
+_NAME_JOINERS: Final = frozenset({"de", "da", "do", "dos", "das", "del"})
+#: Words a street's name may hold at most (before the house number).
+_MAX_NAME_WORDS: Final = 5
+
+
+def _name_word(tok: Token) -> bool:
+    """True for a free word that may be part of a street's name ("Paulista", "Brigadeiro")."""
+    return (
+        tok.kind is TokKind.WORD
+        and tok.role is Role.FREE
+        and tok.text not in lx.VERBS
+        and tok.text not in lx.EXPENSE_VERBS
+        and tok.text not in lx.CURRENCY_BY_WORD
+        and tok.text not in lx.ITEM_SEPARATOR_WORDS
+        and tok.text not in lx.NUMBER_WORDS
+    )
+
+
+def _street_before(tokens: Sequence[Token], k: int) -> bool:
+    """True if token ``k`` is a street word ("rua", "av", "avenida"; "r." and "al." with their dot)."""
+    tok = tokens[k]
+    if tok.kind is not TokKind.WORD:
+        return False
+    if tok.text in lx.STREET_WORDS:
+        return True
+    dot = tokens[k + 1] if k + 1 < len(tokens) else None
+    return (
+        tok.text in lx.STREET_ABBREVIATIONS and dot is not None and dot.text == "." and not dot.space_before
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HouseNumber:
+    """A number that is (``certain``) or may be the house number of a street address, whose tokens
+    are ``[start, end)`` (street word, name, number)."""
+
+    start: int
+    end: int
+    certain: bool
+
+
+def house_number(tokens: Sequence[Token], i: int, j: int) -> HouseNumber | None:
+    """The street address the bare number at tokens ``[i, j)`` is the house number of, or None.
+
+    Portuguese addresses put it after the street word and the name: "Av. Paulista 1578", "rua
+    augusta 200" (not ``certain``: the number is dropped only when another amount is in the
+    message, "almocei na Av. Paulista 1578, 45 reais"); with a comma or "nº" before it ("Rua
+    Augusta, 200", "Av. Paulista nº 1578") it is ``certain``, never an amount. English ones put
+    it before the name and a street word after it ("221 Baker Street", "1578 Main St"): not
+    certain. A number in words counts too, as speech writes it ("avenida paulista mil e
+    quinhentos, quarenta reais"). A bare "rua 200" is already a label (``label_words``).
+    """
+    tok = tokens[i]
+    in_words = all(t.kind is TokKind.WORD for t in tokens[i:j])  # "mil quinhentos e setenta e oito"
+    if not in_words and (
+        j != i + 1 or tok.kind is not TokKind.NUM or not tok.text.isdigit() or tok.text.startswith("0")
+    ):
+        return None
+    if not in_words and len(tok.text) > 5:
+        return None
+    # "Av. Paulista, nº 1578": walk back over the marker, the comma and the name
+    k = i - 1
+    marked = comma = False
+    if k >= 0 and tokens[k].kind is TokKind.PUNCT and tokens[k].text in {"°", "º", "."}:
+        k -= 1
+    if k >= 0 and tokens[k].kind is TokKind.WORD and tokens[k].text in lx.HOUSE_NUMBER_MARKERS:
+        marked, k = True, k - 1
+    if k >= 0 and tokens[k].text == ",":
+        comma, k = True, k - 1
+    names = 0
+    while k >= 0 and names <= _MAX_NAME_WORDS:
+        before = tokens[k]
+        if names and _street_before(tokens, k):
+            return HouseNumber(k, j, certain=comma or marked)
+        if before.kind is TokKind.PUNCT and before.text == "." and not before.space_before:
+            k -= 1  # "Av." "Dr."
+            continue
+        if not _name_word(before):
+            break
+        names += before.text not in _NAME_JOINERS
+        k -= 1
+    # "221 Baker Street": the name, then an English street word
+    k = j
+    names = 0
+    while k < len(tokens) and names <= _MAX_NAME_WORDS:
+        after = tokens[k]
+        if names and after.kind is TokKind.WORD and after.text in lx.STREET_SUFFIXES:
+            return HouseNumber(i, k + 1, certain=False)
+        if not _name_word(after) or after.text in lx.STOPWORDS:
+            return None
+        names += 1
+        k += 1
+    return None
+
+
+def _mark_address(tokens: Sequence[Token], start: int, end: int) -> None:
+    """Give the free (or money) tokens of an address ``[start, end)`` the ``ADDRESS`` role."""
+    for k in range(start, end):
+        if tokens[k].role in (Role.FREE, Role.MONEY):
+            tokens[k].role = Role.ADDRESS
+
+
+def drop_not_amounts(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
+    """Drop numbers that turned out not to be amounts once every mention is known.
+
+    * A house number ("Av. Paulista 1578") when another amount is in the message.
+    * A small count before a noun ("1 pão de queijo") in a message that already counts other
+      items ("2 cafés e 1 pão de queijo": a list of what was bought, with no price).
+    """
+    if len(mentions) > 1 and any(m.address is None for m in mentions):
+        for m in mentions:
+            if m.address is not None:
+                _mark_address(tokens, *m.address)
+        mentions = [m for m in mentions if m.address is None]
+    if (
+        len(mentions) == 1
+        and mentions[0].weak_quantity
+        and mentions[0].amount <= _MAX_COUNT
+        and _counted_items(tokens)
+    ):
+        for k in range(mentions[0].start, mentions[0].end):
+            tokens[k].role = Role.QUANTITY
+        return []
+    return mentions
+
+
+def _counted_items(tokens: Sequence[Token]) -> bool:
+    """True if a number was set aside as a count of items ("2 cafés", "dois cafés", "2x coca")."""
+    return any(
+        tok.role is Role.QUANTITY and (tok.kind is TokKind.NUM or tok.text in lx.NUMBER_WORDS)
+        for tok in tokens
+    )
 
 
 # --- 4. cents ---------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ class Role(IntEnum):
     MERCHANT_NUMBER = 6  # a number that names a merchant ("99", the ride app)
     QUANTITY = 7  # a count or measure, kept in descriptions ("2 pizzas", "50 litros")
     CHATTER = 8  # a greeting or thanks around a transaction ("oi,", "obrigado!")
+    ADDRESS = 9  # a street address, kept in descriptions, never a merchant ("Av. Paulista 1578")
 
 
 @dataclass(slots=True)

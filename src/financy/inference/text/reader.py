@@ -74,11 +74,19 @@ Decisions worth knowing:
   confidence is at most :data:`LOW_CONFIDENCE`.
 * A bare run of 13+ digits next to a real amount is an identifier (a boleto line, a barcode) and
   is ignored; alone, it is "amount_out_of_range".
+* Numbers that are not money (``money``): a house number ("Av. Paulista 1578, 45 reais": 45),
+  counting ("um, dois, três, testando": nothing), counts of items ("2x coca 12", "two large
+  pizzas"), grades ("nota 10"). A currency word misspelt after a number ("18 reias") is read.
+* A date after a due word ("o boleto venceu dia 5, paguei hoje 230") is the bill's due date
+  (``ReadItem.due_on``), never the item's date: that one is "hoje", or today when no other date is
+  said. A time of day ("às 20h30", "8:30pm", "meio-dia", see ``dates.find_times``) is never an
+  amount nor a date, and is kept in ``ReadItem.occurred_at_time`` when unambiguous.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -89,7 +97,14 @@ from typing import Final
 from financy.inference.text import lexicon as lx
 from financy.inference.text import nlp
 from financy.inference.text.asks import BudgetSpec, budget_of, has_budget_cue, read_ask
-from financy.inference.text.dates import DateFindings, DateMention, DateReading, find_dates
+from financy.inference.text.dates import (
+    DateFindings,
+    DateMention,
+    DateReading,
+    TimeMention,
+    find_dates,
+    find_times,
+)
 from financy.inference.text.intents import (
     Correction,
     chat_intent,
@@ -113,6 +128,7 @@ from financy.inference.text.money import (
     Instalment,
     Mention,
     combine_cents,
+    drop_not_amounts,
     find_instalments,
     find_mentions,
     has_range,
@@ -184,6 +200,10 @@ class ReadItem:
         category: a DESIGN §4 category slug, or None when no keyword says.
         payment_method: "pix", "debit", "credit", "cash", "boleto", "transfer" or None.
         installments: number of instalments ("em 3x" -> 3), else None.
+        due_on: the day a bill is or was due when the text says it ("venceu dia 5, paguei hoje":
+            paid today, due on the 5th), else None; never the item's date.
+        occurred_at_time: the time of day the text says ("às 20h30", "8:30pm", "meio-dia"), minutes
+            precision, else None; "às 8" (morning or evening) gives None.
     """
 
     kind: str
@@ -196,6 +216,8 @@ class ReadItem:
     category: str | None
     payment_method: str | None
     installments: int | None
+    due_on: dt.date | None = None
+    occurred_at_time: dt.time | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +358,9 @@ def read_message(
         mark_span(tokens, starts, start, end, Role.CHATTER)
     for start, end in dates.spans:
         mark_span(tokens, starts, start, end, Role.DATE)
+    times = find_times(fold, prepared.lower, language)
+    for said in times:  # "às 20h30", "meio-dia": never an amount
+        mark_span(tokens, starts, said.start, said.end, Role.NOT_MONEY)
     if has_scientific(fold):
         return _nothing(language, "ambiguous_amount")
     found = nlp.analyse(fold, language)
@@ -355,6 +380,7 @@ def read_message(
     if has_range(tokens, mentions, language):
         return _nothing(language, "ambiguous_amount")
     mentions = _drop_counts(tokens, mentions)
+    mentions = drop_not_amounts(tokens, mentions)
     if has_split_number(tokens, mentions):
         return _nothing(language, "ambiguous_amount")
     mentions = merge_repeats(tokens, mentions)
@@ -380,6 +406,7 @@ def read_message(
         item, confidence = builder.build(
             mentions[k], start, end, instalments, item_dates[k], single=len(mentions) == 1
         )
+        item = _with_due_and_time(item, tokens, start, end, dates, times, single=len(mentions) == 1)
         problem = _amount_problem(item.amount)
         if problem is not None:
             return _nothing(language, problem)
@@ -392,6 +419,30 @@ def read_message(
         budget = budget_of(fold, said, language)
         return Reading(language, "budget", (), PHRASE_CONFIDENCE, None, budget=budget)
     return Reading(language, "record", tuple(items), min(confidences), None)
+
+
+def _with_due_and_time(
+    item: ReadItem,
+    tokens: Sequence[Token],
+    start: int,
+    end: int,
+    dates: DateFindings,
+    times: Sequence[TimeMention],
+    *,
+    single: bool,
+) -> ReadItem:
+    """``item`` with the due date and the time of day its words say ("venceu dia 5", "às 20h30");
+    a one-item message takes the first of each the message says."""
+    low, high = (tokens[start].start, tokens[end - 1].end) if end > start else (0, 0)
+
+    def own(start_at: int) -> bool:
+        return single or low <= start_at < high
+
+    due = next((d.reading.occurred_on for d in dates.due if own(d.start) and d.reading.occurred_on), None)
+    time = next((t.time for t in times if own(t.start) and t.time is not None), None)
+    if due is None and time is None:
+        return item
+    return dataclasses.replace(item, due_on=due, occurred_at_time=time)
 
 
 def _decimal_places(amount: Decimal) -> int:
@@ -974,7 +1025,7 @@ class _ItemBuilder:
         """The item's own words, as written: runs of kept tokens, trimmed of function words."""
         tokens = self.tokens
         clean = self.text.clean
-        keep_roles = (Role.FREE, Role.QUANTITY, Role.MERCHANT_NUMBER)
+        keep_roles = (Role.FREE, Role.QUANTITY, Role.MERCHANT_NUMBER, Role.ADDRESS)
         runs: list[list[int]] = []
         run: list[int] = []
         for i in range(start, end):
