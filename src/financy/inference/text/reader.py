@@ -415,8 +415,8 @@ def read_message(
         items.append(item)
         confidences.append(confidence)
     if _is_budget(fold, tokens) and all(item.kind == "expense" for item in items):
-        said = [(item.amount, item.currency, item.category) for item in items]
-        budget = budget_of(fold, said, language)
+        stated = [(item.amount, item.currency, item.category) for item in items]
+        budget = budget_of(fold, stated, language)
         return Reading(language, "budget", (), PHRASE_CONFIDENCE, None, budget=budget)
     return Reading(language, "record", tuple(items), min(confidences), None)
 
