@@ -206,6 +206,10 @@ class Understanding(_Wire):
     link_confirmed: bool = False
     #: What follows "/contexto" (a number from the list, or a ledger's name); ``None``: list them.
     context_choice: str | None = Field(default=None, max_length=200)
+    #: The text itself shows ``language`` (three words or more, decisively). ``False``: it is only
+    #: the chat's hint or a guess ("/help", "45", "👍", "uber 23", media not read); the core then
+    #: answers in the ledger's language. ``True`` by default, as before the field existed.
+    language_sure: bool = True
 
 
 class Sender(_Wire):

@@ -141,7 +141,11 @@ def media_language(sender_language: str | None, edge_language: str) -> Literal["
 
 def _not_read(draft: Draft, problem: str) -> Understanding:
     return Understanding(
-        language=draft.language or "pt", intent=Intent.UNKNOWN, confidence=0.0, problem=problem
+        language=draft.language or "pt",
+        intent=Intent.UNKNOWN,
+        confidence=0.0,
+        problem=problem,
+        language_sure=False,  # no text read: the ledger's language answers
     )
 
 
@@ -368,7 +372,11 @@ class UnderstandReceipt:
             return
         confidence = max(0.0, min(0.95, float(fields.confidence)))
         draft.understanding = Understanding(
-            language=language, intent=Intent.RECORD, transactions=(proposed,), confidence=confidence
+            language=language,
+            intent=Intent.RECORD,
+            transactions=(proposed,),
+            confidence=confidence,
+            language_sure=False,  # a receipt's language is not the chat's
         )
         draft.read_from = "receipt"
 
@@ -481,7 +489,11 @@ class MediaReader:
     def failed(self, job: MediaJob, problem: str = "media_failed") -> CaptureV1:
         """Return the capture for a job that could not be read at all (the user is told; the original kept)."""
         understanding = Understanding(
-            language=self.language_of(job), intent=Intent.UNKNOWN, confidence=0.0, problem=problem
+            language=self.language_of(job),
+            intent=Intent.UNKNOWN,
+            confidence=0.0,
+            problem=problem,
+            language_sure=False,
         )
         return self.capture(job, understanding)
 

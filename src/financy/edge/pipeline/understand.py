@@ -46,7 +46,11 @@ def to_understanding(reading: Reading) -> Understanding:
         )
     except (ValidationError, ValueError):
         return Understanding(
-            language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="amount_out_of_range"
+            language=language,
+            intent=Intent.UNKNOWN,
+            confidence=0.0,
+            problem="amount_out_of_range",
+            language_sure=reading.language_sure,
         )
     if intent is Intent.RECORD and not items:
         intent = Intent.UNKNOWN
@@ -61,7 +65,11 @@ def to_understanding(reading: Reading) -> Understanding:
             )
         except (ValidationError, ValueError):
             return Understanding(
-                language=language, intent=Intent.QUERY, confidence=0.0, problem="unsupported_period"
+                language=language,
+                intent=Intent.QUERY,
+                confidence=0.0,
+                problem="unsupported_period",
+                language_sure=reading.language_sure,
             )
     return Understanding(
         language=language,
@@ -74,6 +82,7 @@ def to_understanding(reading: Reading) -> Understanding:
         link_code=reading.link_code[:32] if reading.link_code else None,
         link_confirmed=reading.link_confirmed,
         context_choice=reading.context_choice[:200] if reading.context_choice else None,
+        language_sure=reading.language_sure,
     )
 
 
