@@ -37,6 +37,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
 from financy.inference.text.lexicon import (
@@ -118,6 +119,12 @@ def warm_up() -> None:
 
 def portuguese_confidence(text: str) -> float:
     """Return lingua's confidence (0..1) that ``text`` is Portuguese rather than English."""
+    return _portuguese_confidence(text)
+
+
+@lru_cache(maxsize=256)
+def _portuguese_confidence(text: str) -> float:
+    """Cached: a message's words are weighed twice (its reading and :func:`evident_language`)."""
     from lingua import Language
 
     value: float = _get_detector().compute_language_confidence(text, Language.PORTUGUESE)
