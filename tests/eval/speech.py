@@ -12,7 +12,8 @@ Sets, in the splits of ``tests/eval/splits.py``:
 
 Each clip goes through ``WhisperTranscriber.transcribe`` exactly as the edge calls it (the context
 language as the hint) with the prompt the edge builds (``edge/pipeline/media.py``): the chat's
-recent merchants, then the edge's fixed vocabulary of category and money words. The chat here is
+recent merchants, then the edge's fixed vocabulary of category and money words, built by the edge's
+own ``media.speech_prompt`` (vocabulary in ``inference/speech/data/prompt_vocabulary.tsv``). The chat here is
 one whose recent merchants are the most frequent merchants of our own (dev) messages in that
 language (:func:`recent_merchants`), never words of the test sentences. ``--no-prompt`` also
 runs every clip without a prompt, for comparison. WER is jiwer's, on lower-cased words without
@@ -58,8 +59,8 @@ DEFAULT_OUT = ROOT / "var" / "eval" / "speech.json"
 TODAY = dt.date(2026, 11, 28)
 ESPEAK_RATE = "150"
 
-#: How many recent merchants the edge puts in the prompt (``media.py``: ``draft.merchants[:20]``).
-RECENT_MERCHANTS = 20
+#: How many recent merchants the edge puts in the prompt (``media.PROMPT_MERCHANTS``).
+RECENT_MERCHANTS = media.PROMPT_MERCHANTS
 
 
 def recent_merchants(language: str) -> list[str]:
@@ -78,10 +79,9 @@ def recent_merchants(language: str) -> list[str]:
 
 
 def edge_prompt(language: str) -> str:
-    """The prompt the edge gives Whisper for a chat with :func:`recent_merchants` (``media.py``)."""
-    vocabulary = media._VOCABULARY["en" if language == "en" else "pt"]
-    merchants = recent_merchants(language)
-    return f"{', '.join(merchants[:RECENT_MERCHANTS])}. {vocabulary}" if merchants else vocabulary
+    """The prompt the edge gives Whisper for a chat with :func:`recent_merchants`: the edge's own
+    :func:`financy.edge.pipeline.media.speech_prompt`."""
+    return media.speech_prompt(language, recent_merchants(language))
 
 
 PROMPTS = {language: edge_prompt(language) for language in ("pt", "en")}

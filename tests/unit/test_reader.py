@@ -322,15 +322,22 @@ def test_reading_confidence_is_the_lowest_item() -> None:
 @pytest.mark.parametrize(
     ("text", "hint", "language"),
     [
-        ("/help", "pt", "en"),
-        ("/undo", "pt", "en"),
-        ("/help@financy_bot", "pt", "en"),
-        ("/ajuda", "en", "pt"),
-        ("/desfazer", "en", "pt"),
+        # the chat's language is sticky: a bare command never changes it
+        ("/help", "pt", "pt"),
+        ("/undo", "pt", "pt"),
+        ("/help@financy_bot", "pt", "pt"),
+        ("/ajuda", "en", "en"),
+        ("/desfazer", "en", "en"),
         ("/start", "en", "en"),
         ("/start", "pt", "pt"),
+        # with no chat language known, the language of its word
+        ("/help", None, "en"),
+        ("/undo", None, "en"),
+        ("/ajuda", None, "pt"),
+        ("/desfazer", None, "pt"),
     ],
 )
-def test_a_bare_command_answers_in_the_language_of_its_word(text: str, hint: str, language: str) -> None:
+def test_a_bare_command_answers_in_the_chats_language(text: str, hint: str | None, language: str) -> None:
     reading = read_message(text, today=TODAY, language_hint=hint)
     assert reading.language == language
+    assert reading.language_sure is False

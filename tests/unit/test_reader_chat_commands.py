@@ -30,31 +30,38 @@ def read(text: str, **kwargs: Any) -> Reading:
 @pytest.mark.parametrize(
     ("text", "hint", "language", "choice", "confidence"),
     [
-        ("/contexto", "en", "pt", None, 1.0),
-        ("/contextos", "en", "pt", None, 1.0),
-        ("/context", "pt", "en", None, 1.0),
-        ("/contexts", "pt", "en", None, 1.0),
-        ("/ledger", "pt", "en", None, 1.0),
-        ("/ledgers", "pt", "en", None, 1.0),
-        ("/contexto 2", "en", "pt", "2", 1.0),
+        ("/contexto", None, "pt", None, 1.0),
+        ("/contextos", None, "pt", None, 1.0),
+        ("/context", None, "en", None, 1.0),
+        ("/contexts", None, "en", None, 1.0),
+        ("/ledger", None, "en", None, 1.0),
+        ("/ledgers", None, "en", None, 1.0),
+        ("/contexto 2", None, "pt", "2", 1.0),
         ("/contexto   Viagem Europa  ", "pt", "pt", "Viagem Europa", 1.0),
-        ("/context@financy_bot Família Silva", "pt", "en", "Família Silva", 1.0),
-        ("/ledgers 3", "pt", "en", "3", 1.0),
+        ("/context@financy_bot Família Silva", None, "en", "Família Silva", 1.0),
+        ("/ledgers 3", None, "en", "3", 1.0),
         ("contexto", "pt", "pt", None, 0.9),
-        ("contextos", "en", "pt", None, 0.9),
+        ("contextos", None, "pt", None, 0.9),
         ("meus contextos", "pt", "pt", None, 0.9),
         ("trocar contexto", "pt", "pt", None, 0.9),
         ("Trocar de contexto!", "pt", "pt", None, 0.9),
         ("trocar contexto 2", "pt", "pt", "2", 0.9),
         ("muda pra contexto 2", "pt", "pt", "2", 0.9),
-        ("switch context", "pt", "en", None, 0.9),
-        ("switch ledger", "pt", "en", None, 0.9),
-        ("my ledgers", "pt", "en", None, 0.9),
+        ("switch context", None, "en", None, 0.9),
+        ("switch ledger", None, "en", None, 0.9),
+        ("my ledgers", None, "en", None, 0.9),
         ("switch to ledger 2", "pt", "en", "2", 0.9),
+        # a chat's language is sticky: a command or two words do not change it
+        ("/contexto", "en", "en", None, 1.0),
+        ("/ledgers", "pt", "pt", None, 1.0),
+        ("/contexto 2", "en", "en", "2", 1.0),
+        ("/context@financy_bot Família Silva", "pt", "pt", "Família Silva", 1.0),
+        ("contextos", "en", "en", None, 0.9),
+        ("my ledgers", "pt", "pt", None, 0.9),
     ],
 )
 def test_ledger_requests_list_or_switch(
-    text: str, hint: str, language: str, choice: str | None, confidence: float
+    text: str, hint: str | None, language: str, choice: str | None, confidence: float
 ) -> None:
     reading = read(text, language_hint=hint)
     assert reading == Reading(language, "contexts", (), confidence, None, context_choice=choice)
@@ -77,21 +84,26 @@ def test_a_ledger_word_with_an_amount_is_still_a_transaction(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "hint", "language", "confidence"),
     [
-        ("/resumo", "en", "pt", 1.0),
-        ("/summary", "pt", "en", 1.0),
-        ("/resumo@financy_bot", "en", "pt", 1.0),
-        ("resumo", "en", "pt", 0.9),
+        ("/resumo", None, "pt", 1.0),
+        ("/summary", None, "en", 1.0),
+        ("/resumo@financy_bot", None, "pt", 1.0),
+        ("resumo", None, "pt", 0.9),
         ("Resumo do mês", "pt", "pt", 0.9),
         ("resumo do mes", "pt", "pt", 0.9),
         ("resumo mês", "pt", "pt", 0.9),
         ("me mostra o resumo", "pt", "pt", 0.9),
-        ("summary", "pt", "en", 0.9),
-        ("monthly summary", "pt", "en", 0.9),
+        ("summary", None, "en", 0.9),
+        ("monthly summary", None, "en", 0.9),
         ("show me my summary", "pt", "en", 0.9),
-        ("summary please", "pt", "en", 0.9),
+        ("summary please", None, "en", 0.9),
+        # a chat's language is sticky: "/resumo" in an English chat is answered in English
+        ("/resumo", "en", "en", 1.0),
+        ("/summary", "pt", "pt", 1.0),
+        ("resumo", "en", "en", 0.9),
+        ("monthly summary", "pt", "pt", 0.9),
     ],
 )
-def test_summary_requests(text: str, hint: str, language: str, confidence: float) -> None:
+def test_summary_requests(text: str, hint: str | None, language: str, confidence: float) -> None:
     assert read(text, language_hint=hint) == Reading(language, "summary", (), confidence, None)
 
 
@@ -107,8 +119,9 @@ def test_a_sum_asked_of_the_month_is_still_a_query() -> None:
     [("/categoria", "pt"), ("/categorias", "pt"), ("/category", "en"), ("/categories@financy_bot", "en")],
 )
 def test_a_category_command_alone_asks_for_the_list(text: str, language: str) -> None:
-    hint = "en" if language == "pt" else "pt"
-    assert read(text, language_hint=hint) == Reading(language, "categories", (), 1.0, None)
+    assert read(text) == Reading(language, "categories", (), 1.0, None)
+    hint = "en" if language == "pt" else "pt"  # in a chat of the other language: the chat's
+    assert read(text, language_hint=hint) == Reading(hint, "categories", (), 1.0, None)
 
 
 @pytest.mark.parametrize(
@@ -156,8 +169,11 @@ def test_a_category_command_with_an_unknown_category_asks() -> None:
     ],
 )
 def test_claiming_to_have_paid(text: str, language: str, confidence: float) -> None:
+    assert read(text) == Reading(language, "claim_payer", (), confidence, None)
     for hint in ("pt", "en"):
-        assert read(text, language_hint=hint) == Reading(language, "claim_payer", (), confidence, None)
+        # a chat's language is sticky; only three words show theirs ("it was me", "eu que paguei")
+        expected = language if text in ("it was me", "eu que paguei") else hint
+        assert read(text, language_hint=hint) == Reading(expected, "claim_payer", (), confidence, None)
 
 
 @pytest.mark.parametrize(
@@ -193,16 +209,18 @@ def test_start_with_a_code_links(text: str, code: str) -> None:
 @pytest.mark.parametrize(
     ("text", "hint", "language", "code"),
     [
-        ("/vincular K7QM-2XPD", "en", "pt", "K7QM-2XPD"),
+        ("/vincular K7QM-2XPD", None, "pt", "K7QM-2XPD"),
+        ("/vincular K7QM-2XPD", "en", "en", "K7QM-2XPD"),  # the chat's language is sticky
         ("/vincular  k7qm 2xpd ", "pt", "pt", "k7qm 2xpd"),
         ("/vincular@financy_bot K7QM2XPD", None, "pt", "K7QM2XPD"),
-        ("/link K7QM-2XPD", "pt", "en", "K7QM-2XPD"),
+        ("/link K7QM-2XPD", None, "en", "K7QM-2XPD"),
+        ("/link K7QM-2XPD", "pt", "pt", "K7QM-2XPD"),
         ("/link k7qm2xpd", None, "en", "k7qm2xpd"),
         ("/vincular", "pt", "pt", None),  # no code: the core answers it is unknown
         ("/link", "en", "en", None),
     ],
 )
-def test_vincular_and_link_confirm_a_link_in_their_own_language(
+def test_vincular_and_link_confirm_a_link_in_their_own_or_the_chats_language(
     text: str, hint: str | None, language: str, code: str | None
 ) -> None:
     assert read(text, language_hint=hint) == Reading(
@@ -233,11 +251,17 @@ def test_start_alone_or_with_words_stays_start() -> None:
         (" K7QM 2XPD ", "K7QM 2XPD"),
         ("ABCD-EFGH", "ABCD-EFGH"),  # capitals and a dash: a code even without digits
         ("código: K7QM-2XPD", "K7QM-2XPD"),
-        ("my code is K7QM-2XPD", "K7QM-2XPD"),
     ],
 )
 def test_a_message_that_is_just_a_code_links(text: str, code: str) -> None:
     assert read(text, language_hint="pt") == Reading("pt", "link", (), 0.9, None, link_code=code)
+
+
+def test_a_code_after_three_english_words_is_english() -> None:
+    """Three words of one language show it, whatever the chat's (``language.evident_language``)."""
+    reading = read("my code is K7QM-2XPD", language_hint="pt")
+    assert reading == Reading("en", "link", (), 0.9, None, link_code="K7QM-2XPD")
+    assert reading.language_sure
 
 
 @pytest.mark.parametrize(
@@ -267,7 +291,7 @@ def test_the_edge_carries_the_code_and_the_choice_into_the_understanding() -> No
     assert (linked.intent, linked.link_code, linked.language) == (Intent.LINK, "K7QM-2XPD", "pt")
     assert linked.link_confirmed is False
     for text, language in (("/vincular K7QM-2XPD", "pt"), ("/link K7QM-2XPD", "en")):
-        confirmed = understand_text(text, today=TODAY, language_hint="pt", currency="BRL")
+        confirmed = understand_text(text, today=TODAY, language_hint=None, currency="BRL")
         assert (confirmed.intent, confirmed.link_code, confirmed.link_confirmed, confirmed.language) == (
             Intent.LINK,
             "K7QM-2XPD",
@@ -276,8 +300,10 @@ def test_the_edge_carries_the_code_and_the_choice_into_the_understanding() -> No
         )
     long = understand_text("/vincular " + "K" * 40, today=TODAY, language_hint="pt", currency="BRL")
     assert (long.intent, long.link_code, long.link_confirmed) == (Intent.LINK, "K" * 32, True)
-    switch = understand_text("/contexto Viagem", today=TODAY, language_hint="en", currency="BRL")
+    switch = understand_text("/contexto Viagem", today=TODAY, language_hint=None, currency="BRL")
     assert (switch.intent, switch.context_choice, switch.language) == (Intent.CONTEXTS, "Viagem", "pt")
+    in_english = understand_text("/contexto Viagem", today=TODAY, language_hint="en", currency="BRL")
+    assert (in_english.language, in_english.language_sure) == ("en", False)  # the chat's, sticky
     for text, intent in [
         ("/resumo", Intent.SUMMARY),
         ("/categorias", Intent.CATEGORIES),

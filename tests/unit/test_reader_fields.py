@@ -251,7 +251,8 @@ def test_no_instalments() -> None:
         ("45", "xx", "pt"),
         ("paid $12 for lunch", "pt", "en"),  # the text decides when it can
         ("almoço no restaurante 30", "en", "pt"),
-        ("R$ 30", "en", "pt"),
+        ("R$ 30", None, "pt"),
+        ("R$ 30", "en", "en"),  # an amount alone keeps the chat's language
     ],
 )
 def test_language(text: str, hint: str | None, language: str) -> None:

@@ -23,6 +23,7 @@ from financy.inference.text import lexicon
 
 TEXT = "financy.inference.text"
 CLASSIFY = "financy.inference.classify"
+SPEECH = "financy.inference.speech"
 LANGUAGES = {"pt", "en"}
 PAYMENT_METHODS = {"pix", "debit", "credit", "cash", "boleto", "transfer"}
 #: Word lists of text/data/word_lists.tsv that hold ISO codes, compared as written (upper case).
@@ -89,6 +90,9 @@ SPECS = (
     Spec(CLASSIFY, "data/templates.tsv", ("list", "template", SOURCE), ("list", "template")),
     Spec(CLASSIFY, "data/handwritten.tsv", ("category", "language", "text", SOURCE),
          ("category", "language", "text"), (("category", _slugs()), ("language", frozenset(LANGUAGES)))),
+    Spec(SPEECH, "data/prompt_vocabulary.tsv", ("language", "kind", "text", SOURCE), ("language", "kind"),
+         (("language", frozenset(LANGUAGES)),
+          ("kind", frozenset({"places", "income", "currency", "payment"})))),
 )  # fmt: skip
 
 
@@ -123,7 +127,7 @@ def test_table_shape(spec: Spec) -> None:
 def test_every_data_file_has_a_spec() -> None:
     shipped = {
         (package, f"data/{path.name}")
-        for package in (TEXT, CLASSIFY)
+        for package in (TEXT, CLASSIFY, SPEECH)
         for path in Path(str(files(package).joinpath("data"))).glob("*")
     }
     assert shipped - GENERATED == {(spec.package, spec.name) for spec in SPECS}

@@ -183,7 +183,7 @@ class Intake:
             text=inbound.text[:MAX_TEXT_CHARS] if inbound.text else None,
             text_truncated=len(inbound.text or "") > MAX_TEXT_CHARS,
             understanding=Understanding(
-                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=problem
+                language=language, intent=Intent.UNKNOWN, confidence=0.0, problem=problem, language_sure=False
             ),
         )
         accepted = self.outbox.put(key, capture.model_dump_json())
@@ -213,6 +213,7 @@ class Intake:
                 intent=Intent.UNKNOWN,
                 confidence=0.0,
                 problem=problem,
+                language_sure=False,
             ),
         )
         accepted = self.outbox.put(key, capture.model_dump_json())

@@ -259,6 +259,10 @@ class Understanding(_Wire):
     #: With ``problem="no_amount"``: the words naming what was bought or paid ("paguei o
     #: estacionamento" -> "estacionamento"), so the question can name it; ``None`` otherwise.
     item_without_amount: str | None = Field(default=None, max_length=200)
+    #: The text itself shows ``language`` (three words or more, decisively). ``False``: it is only
+    #: the chat's hint or a guess ("/help", "45", "👍", "uber 23", media not read); the core then
+    #: answers in the ledger's language. ``True`` by default, as before the field existed.
+    language_sure: bool = True
 
 
 class Sender(_Wire):

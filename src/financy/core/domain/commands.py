@@ -71,6 +71,9 @@ class ChatMessage:
     anonymous group administrator (no user is ever made for that id); ``sender_is_chat_admin``:
     the platform says the sender administers the group. ``target_transaction`` is the
     transaction a button or a reply to the bot's message acts on (``None``: the sender's last).
+    ``language_sure``: the text itself shows ``language``; when ``False`` (a command, an amount,
+    an emoji, a brand; media not read) the reply is in the ledger's language
+    (``handlers.chat.reply_language``).
     """
 
     capture_id: uuid.UUID
@@ -97,6 +100,7 @@ class ChatMessage:
     sender_is_person: bool = True
     sender_is_chat_admin: bool = False
     target_transaction: uuid.UUID | None = None
+    language_sure: bool = True
 
 
 @dataclass(frozen=True, slots=True)

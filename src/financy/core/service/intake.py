@@ -32,6 +32,7 @@ def chat_message(capture: CaptureV1) -> ChatMessage:
         received_at=capture.received_at,
         intent=understanding.intent.value if understanding else "unknown",
         language=understanding.language if understanding else None,
+        language_sure=understanding.language_sure if understanding else True,
         sender_name=capture.sender.display_name,
         sender_language=capture.sender.language_code,
         media_type=capture.media_type,

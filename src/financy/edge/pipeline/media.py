@@ -61,6 +61,7 @@ from financy.edge.pipeline.steps import (
     skip,
 )
 from financy.edge.pipeline.understand import RankCategories, UnderstandText, understand_text
+from financy.inference.speech.vocabulary import prompt_vocabulary
 
 if TYPE_CHECKING:
     from financy.runtime.objects import ObjectStore
@@ -75,13 +76,29 @@ _PAYMENT = {
     "pix": "pix",
     "voucher": "voucher",
 }
-#: Words Whisper should expect besides the chat's own merchants (its ``initial_prompt``).
-_VOCABULARY = {
-    "pt": "Gastei no mercado, padaria, farmácia, posto, Uber, iFood, restaurante, aluguel, luz, internet. "
-    "Recebi salário. Reais, centavos, Pix, cartão, débito, crédito.",
-    "en": "Spent at the grocery store, pharmacy, gas station, Uber, restaurant, rent, electricity. "
-    "Got paid salary. Dollars, cents, card, cash.",
-}
+#: How many of the chat's recent merchants go into a voice note's prompt.
+PROMPT_MERCHANTS = 20
+#: Longest prompt :func:`speech_prompt` builds, in characters (Whisper's own cut,
+#: ``MAX_PROMPT_CHARS``, keeps the start: merchants are left out before the vocabulary is cut).
+MAX_PROMPT_CHARS = 600
+
+
+def speech_prompt(language: str, merchants: Sequence[str] = ()) -> str:
+    """Return the prompt (Whisper's ``initial_prompt``) for a voice note in a chat in ``language``.
+
+    The chat's recent ``merchants`` (most recent first, at most :data:`PROMPT_MERCHANTS`, as many
+    as fit in :data:`MAX_PROMPT_CHARS` beside the rest), then the fixed vocabulary of places,
+    amounts, currency and payment words (:func:`financy.inference.speech.vocabulary.prompt_vocabulary`,
+    "en" for English and Portuguese for every other language). The evaluation builds its prompts
+    with this function too (``tests/eval/speech.py``).
+    """
+    vocabulary = prompt_vocabulary("en" if language == "en" else "pt")
+    room = MAX_PROMPT_CHARS - len(vocabulary) - 2
+    names: list[str] = []
+    for name in (" ".join(m.split()) for m in merchants[:PROMPT_MERCHANTS]):
+        if name and name not in names and len(", ".join([*names, name])) <= room:
+            names.append(name)
+    return f"{', '.join(names)}. {vocabulary}" if names else vocabulary
 
 
 class MediaJob(BaseModel):
@@ -128,7 +145,11 @@ def media_language(sender_language: str | None, edge_language: str) -> Literal["
 
 def _not_read(draft: Draft, problem: str) -> Understanding:
     return Understanding(
-        language=draft.language or "pt", intent=Intent.UNKNOWN, confidence=0.0, problem=problem
+        language=draft.language or "pt",
+        intent=Intent.UNKNOWN,
+        confidence=0.0,
+        problem=problem,
+        language_sure=False,  # no text read: the ledger's language answers
     )
 
 
@@ -210,9 +231,7 @@ class Transcribe:
         assert draft.data is not None
         assert self.transcriber is not None
         job, language = draft.job, draft.language or "pt"
-        prompt = _VOCABULARY["en" if language == "en" else "pt"]
-        if draft.merchants:
-            prompt = f"{', '.join(draft.merchants[:20])}. {prompt}"
+        prompt = speech_prompt(language, draft.merchants)
         started = time.perf_counter()
         try:
             transcript = await off_loop(
@@ -358,7 +377,11 @@ class UnderstandReceipt:
             return
         confidence = max(0.0, min(0.95, float(fields.confidence)))
         draft.understanding = Understanding(
-            language=language, intent=Intent.RECORD, transactions=(proposed,), confidence=confidence
+            language=language,
+            intent=Intent.RECORD,
+            transactions=(proposed,),
+            confidence=confidence,
+            language_sure=False,  # a receipt's language is not the chat's
         )
         draft.read_from = "receipt"
 
@@ -483,7 +506,11 @@ class MediaReader:
     def failed(self, job: MediaJob, problem: str = "media_failed") -> CaptureV1:
         """Return the capture for a job that could not be read at all (the user is told; the original kept)."""
         understanding = Understanding(
-            language=self.language_of(job), intent=Intent.UNKNOWN, confidence=0.0, problem=problem
+            language=self.language_of(job),
+            intent=Intent.UNKNOWN,
+            confidence=0.0,
+            problem=problem,
+            language_sure=False,
         )
         return self.capture(job, understanding)
 

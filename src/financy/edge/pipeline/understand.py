@@ -55,7 +55,11 @@ def to_understanding(reading: Reading) -> Understanding:
         )
     except (ValidationError, ValueError):
         return Understanding(
-            language=language, intent=Intent.UNKNOWN, confidence=0.0, problem="amount_out_of_range"
+            language=language,
+            intent=Intent.UNKNOWN,
+            confidence=0.0,
+            problem="amount_out_of_range",
+            language_sure=reading.language_sure,
         )
     if intent is Intent.RECORD and not items:
         intent = Intent.UNKNOWN
@@ -75,7 +79,11 @@ def to_understanding(reading: Reading) -> Understanding:
             )
         except (ValidationError, ValueError):
             return Understanding(
-                language=language, intent=Intent.QUERY, confidence=0.0, problem="unsupported_period"
+                language=language,
+                intent=Intent.QUERY,
+                confidence=0.0,
+                problem="unsupported_period",
+                language_sure=reading.language_sure,
             )
     budget = None
     if reading.budget is not None:
@@ -103,6 +111,7 @@ def to_understanding(reading: Reading) -> Understanding:
         context_choice=reading.context_choice[:200] if reading.context_choice else None,
         budget=budget,
         item_without_amount=reading.item_without_amount[:200] if reading.item_without_amount else None,
+        language_sure=reading.language_sure,
     )
 
 

@@ -19,6 +19,14 @@ The decision, in order:
    bar 80" in a Portuguese chat) go to the hint; otherwise ``s > 0`` is "pt", ``s < 0`` "en",
    and exactly 0 is decided as in 2 ("gastei 30 coffee shop" with no hint: "pt").
 
+The chat's language is sticky (:func:`evident_language`): the language a text is *read* in
+follows the rules above, but only a text that shows its language on its own decides the language
+of the *reply*: at least :data:`MIN_EVIDENT_WORDS` words of letters (outside merchant names) and a
+decisive score (a keyword lead of :data:`OBVIOUS_LEAD`, or ``|s|`` of at least
+:data:`EVIDENT_SCORE`). A bare command ("/help"), an amount ("45"), an emoji, "ok", a brand or one
+English word in a Portuguese chat ("uber 23", "coffee 12") shows none, and the chat keeps its
+language; "I paid 30 for lunch with my card" shows English.
+
 The lingua detector is built once, on first use, behind a lock (about 0.2 s and 60 MB; a call
 takes 5-50 µs). :func:`warm_up` builds it ahead of the first message.
 """
@@ -28,6 +36,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
 from financy.inference.text.lexicon import (
@@ -46,7 +56,16 @@ from financy.inference.text.normalize import fold as _folded
 if TYPE_CHECKING:
     from lingua import LanguageDetector
 
-__all__ = ["LANGUAGES", "base_language", "detect_language", "portuguese_confidence", "warm_up"]
+__all__ = [
+    "EVIDENT_SCORE",
+    "LANGUAGES",
+    "MIN_EVIDENT_WORDS",
+    "base_language",
+    "detect_language",
+    "evident_language",
+    "portuguese_confidence",
+    "warm_up",
+]
 
 LANGUAGES: Final = ("pt", "en")
 #: Keyword lead from which the keyword score decides alone.
@@ -58,6 +77,12 @@ NEAR_TIE: Final = 0.25
 #: The same for texts of two words, where lingua is weaker evidence ("sushi bar 80" in a
 #: Portuguese chat stays Portuguese).
 TWO_WORD_NEAR_TIE: Final = 0.4
+#: Fewest words of letters (outside merchant names, two letters or more) with which a text can show
+#: its language on its own, and so decide the reply's against the chat's.
+MIN_EVIDENT_WORDS: Final = 3
+#: Combined score ``|s|`` from which such a text's language is decisive (when the keywords alone
+#: are not).
+EVIDENT_SCORE: Final = 0.3
 
 # merchant names are in no language: "uber eats 35" and "whole foods 80" are not English sentences
 _NAMES_RE: Final = re.compile(
@@ -94,6 +119,12 @@ def warm_up() -> None:
 
 def portuguese_confidence(text: str) -> float:
     """Return lingua's confidence (0..1) that ``text`` is Portuguese rather than English."""
+    return _portuguese_confidence(text)
+
+
+@lru_cache(maxsize=256)
+def _portuguese_confidence(text: str) -> float:
+    """Cached: a message's words are weighed twice (its reading and :func:`evident_language`)."""
     from lingua import Language
 
     value: float = _get_detector().compute_language_confidence(text, Language.PORTUGUESE)
@@ -106,12 +137,76 @@ def base_language(hint: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What a text says of its language: keyword points, strong words, and its words of letters."""
+
+    pt: int
+    en: int
+    strong_pt: bool
+    strong_en: bool
+    words: tuple[str, ...]
+
+    @property
+    def by_keywords(self) -> str:
+        return "en" if self.en > self.pt else "pt"
+
+    def score(self) -> float:
+        """``s`` of the module docstring (lingua asked): > 0 leans Portuguese, < 0 English."""
+        score = portuguese_confidence(" ".join(self.words)) - 0.5 + KEYWORD_WEIGHT * (self.pt - self.en)
+        if self.strong_pt and not self.strong_en:
+            score = max(score, 0.0)  # lingua may not turn "gastei 30 coffee shop" English
+        elif self.strong_en and not self.strong_pt:
+            score = min(score, 0.0)
+        return score
+
+
 def detect_language(tokens: Sequence[Token], lower: str, hint: str | None) -> str:
     """Return "pt" or "en" for the message whose tokens and lower-cased text are given.
 
     ``hint`` (a language code such as "pt", "pt-BR", "en_US"; others are ignored) is the
-    chat's language: the prior for short texts and the decider of near-ties.
+    chat's language: the prior for short texts and the decider of near-ties. This is the
+    language to *read* the text in; whether it may also change the reply's language from the
+    chat's is :func:`evident_language`.
     """
+    evidence = _evidence(tokens, lower)
+    lead = evidence.pt - evidence.en
+    by_keywords = evidence.by_keywords
+    if abs(lead) >= OBVIOUS_LEAD:
+        return by_keywords
+    base_hint = base_language(hint)
+    words = evidence.words
+    if len(words) < 2:
+        return base_hint if base_hint is not None else by_keywords
+    score = evidence.score()
+    if base_hint is not None and abs(score) < (TWO_WORD_NEAR_TIE if len(words) == 2 else NEAR_TIE):
+        return base_hint
+    if score == 0:
+        return by_keywords
+    return "pt" if score > 0 else "en"
+
+
+def evident_language(tokens: Sequence[Token], lower: str) -> str | None:
+    """Return "pt" or "en" when the text shows that language on its own, else None.
+
+    Shown means: at least :data:`MIN_EVIDENT_WORDS` words of letters outside merchant names, and
+    either a keyword lead of :data:`OBVIOUS_LEAD` or more, or a combined score (lingua and the
+    keywords, with the strong-word rule) of at least :data:`EVIDENT_SCORE` either way. Short or
+    ambiguous texts ("/help", "45", "👍", "ok", "uber 23", "coffee 12", "thank you") give None:
+    the chat's language stays the reply's.
+    """
+    evidence = _evidence(tokens, lower)
+    if len(evidence.words) < MIN_EVIDENT_WORDS:
+        return None
+    if abs(evidence.pt - evidence.en) >= OBVIOUS_LEAD:
+        return evidence.by_keywords
+    score = evidence.score()
+    if abs(score) >= EVIDENT_SCORE:
+        return "pt" if score > 0 else "en"
+    return None
+
+
+def _evidence(tokens: Sequence[Token], lower: str) -> _Evidence:
     pt = en = 0
     strong_pt = strong_en = False
     words: list[str] = []
@@ -139,20 +234,4 @@ def detect_language(tokens: Sequence[Token], lower: str, hint: str | None) -> st
                 pt += 2
             elif char in PT_WEAK_CHARS:
                 pt += 1
-    lead = pt - en
-    by_keywords = "en" if en > pt else "pt"
-    if abs(lead) >= OBVIOUS_LEAD:
-        return by_keywords
-    base_hint = base_language(hint)
-    if len(words) < 2:
-        return base_hint if base_hint is not None else by_keywords
-    score = portuguese_confidence(" ".join(words)) - 0.5 + KEYWORD_WEIGHT * lead
-    if strong_pt and not strong_en:
-        score = max(score, 0.0)  # lingua may not turn "gastei 30 coffee shop" English
-    elif strong_en and not strong_pt:
-        score = min(score, 0.0)
-    if base_hint is not None and abs(score) < (TWO_WORD_NEAR_TIE if len(words) == 2 else NEAR_TIE):
-        return base_hint
-    if score == 0:
-        return by_keywords
-    return "pt" if score > 0 else "en"
+    return _Evidence(pt, en, strong_pt, strong_en, tuple(words))

@@ -11,7 +11,10 @@ How a message is read, in order:
 1. Reject what is not a chat line: not a ``str`` or binary junk ("not_text"), nothing but spaces
    ("empty"), longer than :data:`MAX_CHARS` ("too_long", not read at all).
 2. Language ("pt"/"en"): a keyword score weighed with lingua for texts of two words or more;
-   ``language_hint`` is the prior for short texts and decides near-ties (see ``language``).
+   ``language_hint`` is the prior for short texts and decides near-ties (see ``language``). That
+   is the language the text is read in; the reading's ``language`` (the reply's) is the hint's
+   unless the text shows another on its own (``language.evident_language``: three words or
+   more and a decisive score), so "/help", "ok", "45" or "coffee 12" keep a chat's language.
 3. Commands: "/start" ("/start CODE": "link"), "/vincular CODE" "/link CODE" ("link",
    confirmed), "/help" "/ajuda", "/undo" "/desfazer",
    "/contexto [escolha]" "/context", "/resumo" "/summary", "/categoria [categoria]" "/category",
@@ -90,7 +93,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Final
 
@@ -120,7 +123,7 @@ from financy.inference.text.intents import (
     request_language,
     start_payload,
 )
-from financy.inference.text.language import base_language, detect_language
+from financy.inference.text.language import base_language, detect_language, evident_language
 from financy.inference.text.language import warm_up as _warm_up_language
 from financy.inference.text.money import (
     MAX_AMOUNT,
@@ -265,6 +268,10 @@ class Reading:
             ("paguei o estacionamento agora" -> "estacionamento", "comprei 3 pizzas" -> "pizzas"),
             lower-case as written, when the message has a spending verb or a category word (so
             the question can name it); None otherwise.
+        language_sure: the text itself shows ``language`` (three words or more and a decisive
+            score: ``language.evident_language``); False when ``language`` is only the hint's, or
+            the reader's guess for a short or ambiguous text ("/help", "45", "👍", "uber 23"),
+            which then should not change a chat's language.
     """
 
     language: str
@@ -279,6 +286,8 @@ class Reading:
     link_confirmed: bool = False
     budget: BudgetSpec | None = None
     item_without_amount: str | None = None
+    #: Not part of what was read (two readings saying the same are equal): how the language was known.
+    language_sure: bool = field(default=False, compare=False)
 
 
 def read_message(
@@ -299,8 +308,48 @@ def read_message(
 
     Returns:
         A :class:`Reading`. Never raises for any ``str`` input (nor for a non-``str``, which
-        reads as "not_text").
+        reads as "not_text"). Its ``language`` is the hint's unless the text shows another on
+        its own (``language_sure``).
     """
+    reading = _read_message(text, today=today, language_hint=language_hint, default_currency=default_currency)
+    return _in_chat_language(reading, text, language_hint)
+
+
+def _in_chat_language(reading: Reading, text: object, language_hint: str | None) -> Reading:
+    """Return ``reading`` in the language the text shows (``language_sure``), else the hint's.
+
+    A slash command shows no language (what follows it is a name or a choice: "/contexto Família
+    Silva"), except the "/add"-like ones whose text is read. Without a hint a text that shows no
+    language keeps the reader's guess, not sure.
+    """
+    evident = None
+    if isinstance(text, str) and len(text) <= MAX_CHARS:
+        prepared = prepare(text)
+        command = command_intent(prepared.fold)
+        if command is None or command == "record":
+            mention = command_mention(prepared.fold)
+            tokens = [
+                tok
+                for tok in tokenize(prepared.fold)
+                if mention is None or not mention[0] <= tok.start < mention[1]
+            ]
+            evident = evident_language(tokens, prepared.lower)
+    hint = base_language(language_hint)
+    language = evident or hint or reading.language
+    sure = evident is not None
+    if language == reading.language and sure == reading.language_sure:
+        return reading
+    return replace(reading, language=language, language_sure=sure)
+
+
+def _read_message(
+    text: str,
+    *,
+    today: dt.date,
+    language_hint: str | None,
+    default_currency: str | None,
+) -> Reading:
+    """:func:`read_message` before the chat's language is applied (``language`` as read)."""
     fallback_language = _hint_language(language_hint)
     received: object = text  # callers outside the type checker may pass bytes or None
     if not isinstance(received, str):

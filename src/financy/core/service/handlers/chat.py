@@ -400,7 +400,7 @@ def handle_chat(
         found.user_id,
         found.context,
         found.role,
-        message.language or found.context.language,
+        reply_language(message, found.context.language),
         found.remembers_merchants,
         found.chat_type,
     )
@@ -425,6 +425,19 @@ def handle_chat(
     if apply is not None:
         apply(cmd, scope, outcome, uow)
     return answer(uow, message, scope.context.id, scope.author_id, scope.language, outcome)
+
+
+def reply_language(message: ChatMessage, ledger_language: str) -> str:
+    """Return the language to answer ``message`` in, in a chat whose ledger speaks ``ledger_language``.
+
+    The chat's language is sticky: the ledger's ("pt"/"en"), unless the message's text showed
+    another language on its own (``language_sure``: "I paid 30 for lunch with my card" in a
+    Portuguese ledger is answered in English; "/help", "ok", "45", "👍", "uber 23" or "coffee 12"
+    are not).
+    """
+    if message.language and message.language_sure:
+        return message.language
+    return ledger_language
 
 
 def fallback_language(message: ChatMessage, defaults: ContextDefaults) -> str:

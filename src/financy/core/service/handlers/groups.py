@@ -52,6 +52,7 @@ from financy.core.service.handlers.chat import (
     group_name,
     handle_chat,
     join_group_ledger,
+    reply_language,
     resolve_user,
     shown,
 )
@@ -106,7 +107,7 @@ def bind_group(cmd: BindGroup, uow: AbstractUnitOfWork, defaults: ContextDefault
     binding = uow.contexts.binding(message.platform, message.chat_id)
     if binding is not None:
         context = binding.context
-        language = message.language or context.language
+        language = reply_language(message, context.language)
         outcome = Outcome(ReplyKind.GROUP_BOUND)
         if not claim(uow, message, context.id, adder, language, outcome):
             return None
@@ -166,7 +167,7 @@ def unbind_group(cmd: UnbindGroup, uow: AbstractUnitOfWork, defaults: ContextDef
     outcome = Outcome(ReplyKind.GROUP_UNBOUND)
     if binding is None:
         return answer(uow, message, None, actor, fallback_language(message, defaults), outcome, silent=True)
-    language = message.language or binding.context.language
+    language = reply_language(message, binding.context.language)
     if not claim(uow, message, binding.context.id, actor, language, outcome):
         return None
     if binding.active:
@@ -213,7 +214,7 @@ def migrate_chat(cmd: MigrateChat, uow: AbstractUnitOfWork, defaults: ContextDef
     if kept_in is None:
         return answer(uow, message, None, actor, fallback_language(message, defaults), outcome, silent=True)
     context = kept_in.context
-    language = message.language or context.language
+    language = reply_language(message, context.language)
     if not claim(uow, message, context.id, actor, language, outcome):
         return None
     if old is not None and new is not None and new.context.id != context.id and not _provisional(uow, new):
