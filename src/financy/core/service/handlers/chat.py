@@ -161,7 +161,9 @@ def resolve_user(uow: AbstractUnitOfWork, message: ChatMessage, defaults: Contex
             "user.created", None, user_id, "user", user_id, after={"display_name": name, "platform": platform}
         )
     )
-    create_personal_context(uow, user_id, name, defaults)
+    # The personal ledger speaks the sender's own language when their client says it (sticky replies
+    # then follow the person, not the box's default).
+    create_personal_context(uow, user_id, name, dataclasses.replace(defaults, locale=locale))
     return user_id
 
 
