@@ -179,6 +179,8 @@ def test_a_real_receipt_photo_is_read_into_one_transaction(box: Box, api: StandI
     update = sample("illemius_message_with_photo.json")
     update["update_id"] = 820_001
     update["message"]["chat"]["id"] = update["message"]["from"]["id"] = 5_550_002
+    # A Brazilian sender: the personal ledger speaks the sender's client language (the sample's is "en").
+    update["message"]["from"]["language_code"] = "pt-br"
     update["message"]["date"] = int(time.time())
     update["message"].pop("caption", None)
     largest = update["message"]["photo"][-1]
