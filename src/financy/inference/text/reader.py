@@ -146,6 +146,7 @@ from financy.inference.text.normalize import (
     Token,
     TokKind,
     control_count,
+    drop_invisible,
     join_spaced_numbers,
     prepare,
     tokenize,
@@ -307,6 +308,7 @@ def read_message(
         return _nothing(fallback_language, "not_text")
     if len(text) > MAX_CHARS:
         return _nothing(fallback_language, "too_long")
+    text = drop_invisible(text)  # "18 re\u200bais": a zero-width space or a bidi mark splits no word
     controls = control_count(text)
     if controls and ("\x00" in text or controls * 10 > len(text)):
         return _nothing(fallback_language, "not_text")
@@ -386,6 +388,12 @@ def read_message(
     mentions = merge_repeats(tokens, mentions)
     mentions = [m for m in mentions if m.amount > 0]
     if not mentions:
+        if _is_budget(
+            fold, tokens
+        ):  # "orçamento de 0 para mercado": a budget phrase, never asked as an expense
+            return Reading(
+                language, "budget", (), PHRASE_CONFIDENCE, None, budget=budget_of(fold, [], language)
+            )
         if oversized_number(tokens):
             return _nothing(language, "amount_out_of_range")
         named = _ItemBuilder(prepared, tokens, starts, language, default_currency, found).named_item()
