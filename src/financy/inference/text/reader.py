@@ -58,7 +58,7 @@ Decisions worth knowing:
 * Instalments: "em 3x" next to an amount means that amount is the total (installments=3);
   "3x de 50" means 3 instalments of 50, so the item's amount is the total, 150.
 * A negative amount ("-50", "gastei -30") is read as its magnitude, still money out, with
-  confidence 0.15 lower so the reply asks for confirmation.
+  confidence 0.15 lower and at most :data:`LOW_CONFIDENCE`, so the reply asks for confirmation.
 * Kind: an income verb ("recebi", "ganhei", "received", "got paid") makes income; else an
   expense verb ("gastei", "paid") an expense; else a transfer verb ("transferi", "sent") or a
   savings word ("poupança") a transfer; else an income noun ("salário", "reembolso", "refund")
@@ -855,8 +855,8 @@ class _ItemBuilder:
             confidence -= 0.05
         if mention.approximate:
             confidence -= 0.1
-        if mention.negative:
-            confidence -= 0.15
+        if mention.negative:  # "-50", "gastei -30 no mercado": a refund? asked, never recorded as sure
+            confidence = min(confidence - 0.15, LOW_CONFIDENCE)
         if date.vague:  # "mês passado": a date was said that the item does not carry
             confidence = min(confidence, LOW_CONFIDENCE)
         return item, round(min(max(confidence, 0.05), 0.99), 2)
