@@ -83,3 +83,20 @@ def test_recent_with_a_big_count_lists_the_most_we_list(text: str) -> None:
     assert (reading.intent, reading.items, reading.problem) == ("query", (), None), reading
     assert reading.query is not None
     assert (reading.query.ask, reading.query.limit) == ("recent", 20)
+
+
+@pytest.mark.parametrize("text", ["gastei 50 reais 30 euros", "gastei 50 reais 30 dolares", "R$ 50 US$ 10"])
+def test_two_amounts_in_two_currencies_back_to_back_are_asked_not_one_dropped(text: str) -> None:
+    assert (read(text).intent, read(text).problem) == ("unknown", "ambiguous_amount")
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("gastei 50 reais e 30 euros", [("50", "BRL"), ("30", "EUR")]),  # a separator: two items
+        ("205,68 € 205.68", [("205.68", "EUR")]),  # one price written twice
+        ("US$ 20 (R$ 106,40)", [("20", "USD")]),  # a conversion in brackets
+    ],
+)
+def test_repeats_and_separated_amounts_read_as_before(text: str, amounts: list[tuple[str, str]]) -> None:
+    assert [(i.amount, i.currency) for i in read(text).items] == [(Decimal(a), c) for a, c in amounts]

@@ -131,6 +131,7 @@ from financy.inference.text.money import (
     drop_not_amounts,
     find_instalments,
     find_mentions,
+    has_clashing_repeat,
     has_range,
     has_scientific,
     has_split_number,
@@ -384,6 +385,8 @@ def read_message(
     mentions = _drop_counts(tokens, mentions)
     mentions = drop_not_amounts(tokens, mentions)
     if has_split_number(tokens, mentions):
+        return _nothing(language, "ambiguous_amount")
+    if has_clashing_repeat(mentions):  # "gastei 50 reais 30 euros": which one? never one dropped
         return _nothing(language, "ambiguous_amount")
     mentions = merge_repeats(tokens, mentions)
     mentions = [m for m in mentions if m.amount > 0]
