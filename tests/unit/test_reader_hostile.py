@@ -100,3 +100,26 @@ def test_two_amounts_in_two_currencies_back_to_back_are_asked_not_one_dropped(te
 )
 def test_repeats_and_separated_amounts_read_as_before(text: str, amounts: list[tuple[str, str]]) -> None:
     assert [(i.amount, i.currency) for i in read(text).items] == [(Decimal(a), c) for a, c in amounts]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "merchant", "days_ago"),
+    [
+        ("quanto custa? paguei 30", "30", None, None),
+        ("quanto foi? gastei 20 no uber", "20", "uber", None),
+        ("sabe quanto foi? gastei 45 no mercado ontem", "45", "mercado", 1),
+    ],
+)
+def test_a_transaction_after_a_question_we_cannot_answer_is_recorded(
+    text: str, amount: str, merchant: str | None, days_ago: int | None
+) -> None:
+    reading = read(text)
+    assert (reading.intent, reading.problem) == ("record", None), reading
+    assert [(i.amount, i.merchant, i.days_ago) for i in reading.items] == [
+        (Decimal(amount), merchant, days_ago)
+    ]
+
+
+@pytest.mark.parametrize("text", ["quanto custa?", "quanto custa o uber? 30"])
+def test_a_question_alone_still_records_nothing(text: str) -> None:
+    assert (read(text).intent, read(text).problem) == ("unknown", "query")

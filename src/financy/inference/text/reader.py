@@ -347,6 +347,14 @@ def read_message(
                 link_code=prepared.clean[code[0] : code[1]],
             )
         conversation = _conversation(prepared, tokens, today, language)
+        if (
+            conversation is not None
+            and conversation.problem == "query"
+            and _record_after_question(fold, tokens)
+        ):
+            # "quanto custa? paguei 30": a question we cannot answer, then a transaction: the transaction
+            tail = text[fold.rfind("?") + 1 :]
+            return read_message(tail, today=today, language_hint=language, default_currency=default_currency)
         if conversation is not None:
             return conversation
 
@@ -599,6 +607,17 @@ def _conversation(prepared: Text, tokens: Sequence[Token], today: dt.date, langu
     if phrase == "query":
         return _nothing(language, "query")
     return None
+
+
+def _record_after_question(fold: str, tokens: Sequence[Token]) -> bool:
+    """True when a question is followed by a transaction ("quanto custa? paguei 30"): after the
+    last "?" come a number and a verb of spending or receiving, so the message is read as a record."""
+    mark = fold.rfind("?")
+    if mark < 0:
+        return False
+    after = [tok for tok in tokens if tok.start > mark]
+    verbs = lx.EXPENSE_VERBS | lx.INCOME_VERBS
+    return any(tok.kind is TokKind.NUM for tok in after) and any(tok.text in verbs for tok in after)
 
 
 def _is_budget(fold: str, tokens: Sequence[Token]) -> bool:
