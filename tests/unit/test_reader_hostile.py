@@ -123,3 +123,16 @@ def test_a_transaction_after_a_question_we_cannot_answer_is_recorded(
 @pytest.mark.parametrize("text", ["quanto custa?", "quanto custa o uber? 30"])
 def test_a_question_alone_still_records_nothing(text: str) -> None:
     assert (read(text).intent, read(text).problem) == ("unknown", "query")
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("paguei 50 no nº 999999", ["50"]),  # once two expenses, 50 and 999999
+        ("pedido n° 4521 de 80 reais", ["80"]),
+        ("casa n.º 8, gastei 30", ["30"]),
+        ("nº 5 reais de bala", ["5"]),  # a currency after it: an amount
+    ],
+)
+def test_a_number_after_a_number_marker_is_no_money(text: str, amounts: list[str]) -> None:
+    assert [i.amount for i in read(text).items] == [Decimal(a) for a in amounts]

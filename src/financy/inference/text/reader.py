@@ -376,6 +376,7 @@ def read_message(
         return _nothing(language, "ambiguous_amount")
     found = nlp.analyse(fold, language)
     mask_not_money(fold, tokens, starts)
+    _mark_numbered(prepared.lower, tokens, starts)
     instalments = find_instalments(
         fold,
         tokens,
@@ -607,6 +608,24 @@ def _conversation(prepared: Text, tokens: Sequence[Token], today: dt.date, langu
     if phrase == "query":
         return _nothing(language, "query")
     return None
+
+
+#: "nº 999999", "n° 12", "n.º 8": a number marker (folded, "nº" reads "no", so it is found in ``lower``).
+_NUMBER_MARK_RE: Final = re.compile(r"(?<!\w)n\.?\s?[º°]\s*(?=\d)")
+
+
+def _mark_numbered(lower: str, tokens: Sequence[Token], starts: Sequence[int]) -> None:
+    """Mark a number after a number marker ("pedido nº 999999", "casa n° 12") as no money, unless a
+    currency follows it ("nº 5 reais" stays an amount)."""
+    for m in _NUMBER_MARK_RE.finditer(lower):
+        k = bisect.bisect_left(starts, m.end())
+        if k >= len(tokens) or tokens[k].start != m.end() or tokens[k].kind is not TokKind.NUM:
+            continue
+        after = tokens[k + 1] if k + 1 < len(tokens) else None
+        if after is not None and (after.kind is TokKind.SYM or after.text in lx.CURRENCY_BY_WORD):
+            continue
+        if tokens[k].role is Role.FREE:
+            tokens[k].role = Role.NOT_MONEY
 
 
 def _record_after_question(fold: str, tokens: Sequence[Token]) -> bool:
