@@ -327,6 +327,18 @@ class EdgeOutbox:
         much?" completes the question it was asked, never someone else's in the same chat."""
         return next((payload for payload, _ in self._recent_of(platform, chat_id, scan, sender_id)), None)
 
+    def recent_captures_of(
+        self, platform: str, chat_id: str, sender_id: str, limit: int = 2, scan: int = 500
+    ) -> list[str]:
+        """Return the CaptureV1 JSON of ``sender_id``'s ``limit`` most recent captures in ``chat_id``,
+        newest first (fewer when fewer are among the last ``scan`` captures). Only the sender's own."""
+        found: list[str] = []
+        for payload, _ in self._recent_of(platform, chat_id, scan, sender_id):
+            found.append(payload)
+            if len(found) >= limit:
+                break
+        return found
+
     def recent_merchants(self, platform: str, chat_id: str, sender_id: str, limit: int = 30) -> list[str]:
         """Return merchants of the sender's recent captures in this chat still in the outbox, most
         recent first.

@@ -36,6 +36,18 @@ ANSWERABLE = frozenset({"voice_no_amount", "receipt_no_total"})
 TEXT_ANSWERABLE = "no_amount"
 
 
+def _failed_answer(capture: CaptureV1) -> bool:
+    """A text with no letters that gave no amount ("0", "-0", "0,00"): a failed answer to the
+    question before it, never a question of its own that a later amount answers."""
+    u = capture.understanding
+    return (
+        capture.media is None
+        and u is not None
+        and u.problem == TEXT_ANSWERABLE
+        and not any(char.isalpha() for char in capture.text or "")
+    )
+
+
 class CompleteMedia:
     """Join a bare amount to the sender's previous text, voice note or receipt that lacked one.
 
@@ -70,10 +82,15 @@ class CompleteMedia:
         """Replace ``draft.understanding`` by the completed one when the previous capture asked for it."""
         inbound = draft.inbound
         assert self.outbox is not None
-        payload = self.outbox.last_capture_of(inbound.platform, inbound.chat_id, inbound.sender_id)
-        if payload is None:
+        payloads = self.outbox.recent_captures_of(inbound.platform, inbound.chat_id, inbound.sender_id)
+        if not payloads:
             raise SkipStep("no earlier capture of this sender in this chat")
-        earlier = CaptureV1.model_validate_json(payload)
+        earlier = CaptureV1.model_validate_json(payloads[0])
+        if _failed_answer(earlier):
+            # "comprei 3 pizzas", "0", "90": the "90" answers the pizzas, not the "0"
+            if len(payloads) < 2:
+                raise SkipStep("the earlier capture is an amount that failed, no question")
+            earlier = CaptureV1.model_validate_json(payloads[1])
         u = earlier.understanding
         asked = u is not None and (
             (earlier.media is not None and u.problem in ANSWERABLE)

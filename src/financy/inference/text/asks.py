@@ -160,7 +160,7 @@ def _limit(words: Sequence[str]) -> tuple[int | None, int | None]:
         for j in (i + 1, i - 1, i - 2 if i > 1 and words[i - 1] == "most" else -1):
             if 0 <= j < len(words):
                 value = int(words[j]) if words[j].isdigit() else lx.NUMBER_WORDS.get(words[j])
-                if value is not None and 1 <= value <= 100:
+                if value is not None and value >= 1:  # "últimos 200 gastos": the most we list
                     return min(value, MAX_LIMIT), j
     return None, None
 

@@ -1150,6 +1150,20 @@ def has_split_number(tokens: Sequence[Token], mentions: Sequence[Mention]) -> bo
     return False
 
 
+def has_clashing_repeat(mentions: Sequence[Mention]) -> bool:
+    """True when two amounts are written back to back, each with its own currency, and they differ
+    in both currency and value ("gastei 50 reais 30 euros"): not one price written twice, so
+    :func:`merge_repeats` would drop one of them; the reader asks instead."""
+    return any(
+        prev.end == mention.start
+        and prev.currency is not None
+        and mention.currency is not None
+        and prev.currency != mention.currency
+        and prev.amount != mention.amount
+        for prev, mention in itertools.pairwise(mentions)
+    )
+
+
 def merge_repeats(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
     """Keep the first of amounts written back to back ("R$ 139,99 R$ 135,99", "205,68 € 205.68").
 

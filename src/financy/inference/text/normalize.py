@@ -32,6 +32,7 @@ __all__ = [
     "TokKind",
     "Token",
     "control_count",
+    "drop_invisible",
     "fold",
     "join_spaced_numbers",
     "prepare",
@@ -147,6 +148,19 @@ _FOLD: Final = _FoldTable()
 def control_count(text: str) -> int:
     """Return how many control / undecodable characters ``text`` holds."""
     return len(_CONTROL_RE.findall(text))
+
+
+#: Invisible format characters that no one types on purpose but copy-paste and some keyboards
+#: leave inside words and numbers: soft hyphen, zero-width space / non-joiner / joiner,
+#: left-to-right and right-to-left marks, bidi embeddings, overrides and isolates, word joiner
+#: and invisible operators, and the byte-order mark.
+_INVISIBLE_RE: Final = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def drop_invisible(text: str) -> str:
+    """Return ``text`` without invisible format characters ("18 re\u200bais" -> "18 reais",
+    "18\u200b,50" -> "18,50", "45\u202e reais" -> "45 reais"); may be shorter than ``text``."""
+    return _INVISIBLE_RE.sub("", text)
 
 
 def fold(text: str) -> str:

@@ -61,7 +61,7 @@ Decisions worth knowing:
 * Instalments: "em 3x" next to an amount means that amount is the total (installments=3);
   "3x de 50" means 3 instalments of 50, so the item's amount is the total, 150.
 * A negative amount ("-50", "gastei -30") is read as its magnitude, still money out, with
-  confidence 0.15 lower so the reply asks for confirmation.
+  confidence 0.15 lower and at most :data:`LOW_CONFIDENCE`, so the reply asks for confirmation.
 * Kind: an income verb ("recebi", "ganhei", "received", "got paid") makes income; else an
   expense verb ("gastei", "paid") an expense; else a transfer verb ("transferi", "sent") or a
   savings word ("poupança") a transfer; else an income noun ("salário", "reembolso", "refund")
@@ -134,6 +134,7 @@ from financy.inference.text.money import (
     drop_not_amounts,
     find_instalments,
     find_mentions,
+    has_clashing_repeat,
     has_range,
     has_scientific,
     has_split_number,
@@ -149,6 +150,7 @@ from financy.inference.text.normalize import (
     Token,
     TokKind,
     control_count,
+    drop_invisible,
     join_spaced_numbers,
     prepare,
     tokenize,
@@ -356,6 +358,7 @@ def _read_message(
         return _nothing(fallback_language, "not_text")
     if len(text) > MAX_CHARS:
         return _nothing(fallback_language, "too_long")
+    text = drop_invisible(text)  # "18 re\u200bais": a zero-width space or a bidi mark splits no word
     controls = control_count(text)
     if controls and ("\x00" in text or controls * 10 > len(text)):
         return _nothing(fallback_language, "not_text")
@@ -393,6 +396,14 @@ def _read_message(
                 link_code=prepared.clean[code[0] : code[1]],
             )
         conversation = _conversation(prepared, tokens, today, language)
+        if (
+            conversation is not None
+            and conversation.problem == "query"
+            and _record_after_question(fold, tokens)
+        ):
+            # "quanto custa? paguei 30": a question we cannot answer, then a transaction: the transaction
+            tail = text[fold.rfind("?") + 1 :]
+            return read_message(tail, today=today, language_hint=language, default_currency=default_currency)
         if conversation is not None:
             return conversation
 
@@ -414,6 +425,7 @@ def _read_message(
         return _nothing(language, "ambiguous_amount")
     found = nlp.analyse(fold, language)
     mask_not_money(fold, tokens, starts)
+    _mark_numbered(prepared.lower, tokens, starts)
     instalments = find_instalments(
         fold,
         tokens,
@@ -432,9 +444,17 @@ def _read_message(
     mentions = drop_not_amounts(tokens, mentions)
     if has_split_number(tokens, mentions):
         return _nothing(language, "ambiguous_amount")
+    if has_clashing_repeat(mentions):  # "gastei 50 reais 30 euros": which one? never one dropped
+        return _nothing(language, "ambiguous_amount")
     mentions = merge_repeats(tokens, mentions)
     mentions = [m for m in mentions if m.amount > 0]
     if not mentions:
+        if _is_budget(
+            fold, tokens
+        ):  # "orçamento de 0 para mercado": a budget phrase, never asked as an expense
+            return Reading(
+                language, "budget", (), PHRASE_CONFIDENCE, None, budget=budget_of(fold, [], language)
+            )
         if oversized_number(tokens):
             return _nothing(language, "amount_out_of_range")
         named = _ItemBuilder(prepared, tokens, starts, language, default_currency, found).named_item()
@@ -637,6 +657,35 @@ def _conversation(prepared: Text, tokens: Sequence[Token], today: dt.date, langu
     if phrase == "query":
         return _nothing(language, "query")
     return None
+
+
+#: "nº 999999", "n° 12", "n.º 8": a number marker (folded, "nº" reads "no", so it is found in ``lower``).
+_NUMBER_MARK_RE: Final = re.compile(r"(?<!\w)n\.?\s?[º°]\s*(?=\d)")
+
+
+def _mark_numbered(lower: str, tokens: Sequence[Token], starts: Sequence[int]) -> None:
+    """Mark a number after a number marker ("pedido nº 999999", "casa n° 12") as no money, unless a
+    currency follows it ("nº 5 reais" stays an amount)."""
+    for m in _NUMBER_MARK_RE.finditer(lower):
+        k = bisect.bisect_left(starts, m.end())
+        if k >= len(tokens) or tokens[k].start != m.end() or tokens[k].kind is not TokKind.NUM:
+            continue
+        after = tokens[k + 1] if k + 1 < len(tokens) else None
+        if after is not None and (after.kind is TokKind.SYM or after.text in lx.CURRENCY_BY_WORD):
+            continue
+        if tokens[k].role is Role.FREE:
+            tokens[k].role = Role.NOT_MONEY
+
+
+def _record_after_question(fold: str, tokens: Sequence[Token]) -> bool:
+    """True when a question is followed by a transaction ("quanto custa? paguei 30"): after the
+    last "?" come a number and a verb of spending or receiving, so the message is read as a record."""
+    mark = fold.rfind("?")
+    if mark < 0:
+        return False
+    after = [tok for tok in tokens if tok.start > mark]
+    verbs = lx.EXPENSE_VERBS | lx.INCOME_VERBS
+    return any(tok.kind is TokKind.NUM for tok in after) and any(tok.text in verbs for tok in after)
 
 
 def _is_budget(fold: str, tokens: Sequence[Token]) -> bool:
@@ -896,8 +945,8 @@ class _ItemBuilder:
             confidence -= 0.05
         if mention.approximate:
             confidence -= 0.1
-        if mention.negative:
-            confidence -= 0.15
+        if mention.negative:  # "-50", "gastei -30 no mercado": a refund? asked, never recorded as sure
+            confidence = min(confidence - 0.15, LOW_CONFIDENCE)
         if date.vague:  # "mês passado": a date was said that the item does not carry
             confidence = min(confidence, LOW_CONFIDENCE)
         return item, round(min(max(confidence, 0.05), 0.99), 2)

@@ -847,6 +847,13 @@ def extract_fields(
         # A one-decimal price is read as "x.x0" only when the items then add up to the printed
         # subtotal (or total): otherwise it stays unread, as it was printed.
         items, _ = _items(parsed, 0, items_end, repair=False)
+    summed = _items_sum(items) if items else None
+    if total is not None and not verified and summed is not None and not _close(summed, total):
+        # Two totals printed ("TOTAL 15,00", "TOTAL 150,00"): the one the items add up to.
+        agreeing = [(i, a) for i, a in candidates if _close(a.value, summed)]
+        if agreeing:
+            total_line, chosen = agreeing[-1]
+            total, verified = chosen.value, True
     if total is not None and not verified and items:
         # Items that add up to the total check it; adding up to the subtotal checks the subtotal
         # only (the step from it to the total, e.g. an unreadable tip, stays unchecked): see score().
