@@ -205,7 +205,7 @@ def test_undo_reverses_the_last_one(stack: Stack, engine: Engine) -> None:
         ("mercado 1.234,56", "recorded", "1234.56", "BRL"),
         ("groceries 1,234.56", "recorded", "1234.56", "BRL"),
         ("R$0", "question", None, None),
-        ("gastei -30 no mercado", "recorded", "30", "BRL"),
+        ("gastei -30 no mercado", "confirm_request", None, None),  # a negative amount is asked first
         ("paguei 10 XYZ no bar", "question", None, None),
         ("🍕🍕🍕", "small_talk", None, None),
     ],
@@ -230,7 +230,8 @@ def test_awkward_messages_are_kept_and_answered(
         ).all()
     if amount is None:
         assert rows == []
-        assert reply["text"].startswith("❓" if kind == "question" else "😊")
+        if kind in ("question", "small_talk"):
+            assert reply["text"].startswith("❓" if kind == "question" else "😊")
     else:
         assert [(r.amount, r.currency) for r in rows] == [(Decimal(amount), currency)]
 
