@@ -192,6 +192,14 @@ transactions = Table(
     Column("status", String(16), nullable=False, server_default="recorded"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    # The amount in the context's base currency (migration 0006): ``fx_rate`` base units per unit of
+    # ``currency`` on ``fx_date``, from ``fx_source`` ("identity", "ecb", "override"). Null
+    # ``base_amount``: no rate was known; totals say so rather than add different currencies.
+    Column("base_amount", Numeric(18, 4), nullable=True),
+    Column("base_currency", String(3), nullable=True),
+    Column("fx_rate", Numeric(24, 10), nullable=True),
+    Column("fx_date", Date, nullable=True),
+    Column("fx_source", String(16), nullable=True),
     CheckConstraint("kind in ('expense','income','transfer')", name="kind"),
     CheckConstraint("amount > 0", name="amount_positive"),
     CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
@@ -234,6 +242,18 @@ outbox = Table(
     Column("published_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+)
+
+# Reference FX rates as published (migration 0006): for the ECB, units of ``currency`` per 1 EUR.
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("source", String(16), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("rate_date", Date, primary_key=True),
+    Column("rate", Numeric(24, 10), nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    CheckConstraint("rate > 0", name="rate_positive"),
 )
 
 # --- categories that learn (migration 0002) -------------------------------------------------------

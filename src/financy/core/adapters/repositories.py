@@ -133,6 +133,11 @@ _AMENDABLE = (
     "installments",
     "category",
     "confidence",
+    "base_amount",
+    "base_currency",
+    "fx_rate",
+    "fx_date",
+    "fx_source",
 )
 _INSERT_ITEMS = insert(orm.transaction_items)
 
@@ -625,6 +630,11 @@ def _transaction(row: Row[Any]) -> Transaction:
         confidence=row.confidence,
         status=TransactionStatus(row.status),
         paid_by=row.paid_by,
+        base_amount=None if row.base_amount is None else Decimal(row.base_amount),
+        base_currency=row.base_currency,
+        fx_rate=None if row.fx_rate is None else Decimal(row.fx_rate),
+        fx_date=row.fx_date,
+        fx_source=row.fx_source,
     )
 
 

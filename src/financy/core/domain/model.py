@@ -164,6 +164,14 @@ class Transaction:
     category_guesses: tuple[str, ...] = ()
     #: The edge's category was an unsure guess (not stored; the reply offers the guesses).
     category_unsure: bool = False
+    #: The amount in the context's base currency: ``fx_rate`` base units per unit of
+    #: ``money.currency`` on ``fx_date``, from ``fx_source`` ("identity", "ecb", "override").
+    #: ``None``: no rate is known (totals say so rather than add different currencies).
+    base_amount: Decimal | None = None
+    base_currency: str | None = None
+    fx_rate: Decimal | None = None
+    fx_date: dt.date | None = None
+    fx_source: str | None = None
 
     def fields(self) -> dict[str, Any]:
         """Return the stored fields by column name (``amount`` and ``currency`` from ``money``)."""
@@ -185,6 +193,11 @@ class Transaction:
             "paid_by": self.paid_by,
             "confidence": self.confidence,
             "status": self.status.value,
+            "base_amount": self.base_amount,
+            "base_currency": self.base_currency,
+            "fx_rate": self.fx_rate,
+            "fx_date": self.fx_date,
+            "fx_source": self.fx_source,
         }
 
 

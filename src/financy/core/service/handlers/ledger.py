@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
 from financy.core.contracts.v1 import (
     Intent,
@@ -166,9 +167,25 @@ def plan_transactions(
                 items=entry.items,
                 category_guesses=tuple(g for g in entry.category_guesses if g != category),
                 category_unsure=entry.category_unsure and category == entry.category,
+                **_identity_value(
+                    entry.amount, currency, context.base_currency, _occurred_on(entry, received_on)
+                ),
             )
         )
     return planned
+
+
+def _identity_value(amount: Decimal, currency: str, base_currency: str, on: dt.date) -> dict[str, Any]:
+    """The base-currency fields of an amount already in the base currency (rate 1); none otherwise."""
+    if currency != base_currency:
+        return {}
+    return {
+        "base_amount": amount,
+        "base_currency": base_currency,
+        "fx_rate": Decimal(1),
+        "fx_date": on,
+        "fx_source": "identity",
+    }
 
 
 def add_transactions(
