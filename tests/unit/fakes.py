@@ -27,6 +27,8 @@ from financy.core.service.unit_of_work import (
     CategoriesRepository,
     ChatBinding,
     ContextsRepository,
+    FxRate,
+    FxRatesRepository,
     LinkCode,
     LinksRepository,
     PendingCapture,
@@ -62,6 +64,8 @@ class Store:
     published: set[int] = field(default_factory=set)
     #: When contexts, chat bindings and transactions were made, by id.
     created_at: dict[uuid.UUID, dt.datetime] = field(default_factory=dict)
+    #: ``fx_rates``: ``{(source, currency, rate_date): rate}`` (units per 1 EUR for the ECB).
+    fx_rates: dict[tuple[str, str, dt.date], Decimal] = field(default_factory=dict)
 
 
 class FakeContexts(ContextsRepository):
@@ -195,6 +199,9 @@ class FakeContexts(ContextsRepository):
 
     def role_of(self, context_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
         return self.s.members.get((context_id, user_id))
+
+    def set_card_iof(self, context_id: uuid.UUID, enabled: bool) -> None:
+        self.s.contexts[context_id] = replace(self.s.contexts[context_id], card_iof=enabled)
 
 
 class FakeUsers(UsersRepository):
@@ -441,12 +448,22 @@ class FakeTransactions(TransactionsRepository):
         merchant: str | None,
         categories: Sequence[str] = (),
     ) -> list[Totals]:
-        sums: dict[str, tuple[Decimal, int]] = {}
+        sums: dict[tuple[str, bool], tuple[Decimal, int]] = {}
         wanted = (category,) if category else tuple(categories)
         for tx in self._asked(context_id, kind, date_from, date_to, wanted, merchant):
-            total, n = sums.get(tx.money.currency, (Decimal(0), 0))
-            sums[tx.money.currency] = (total + tx.money.amount, n + 1)
-        return sorted((Totals(c, t, n) for c, (t, n) in sums.items()), key=lambda t: -t.total)
+            key, amount = self._valued(tx)
+            total, n = sums.get(key, (Decimal(0), 0))
+            sums[key] = (total + amount, n + 1)
+        found = [Totals(c, t, n, u) for (c, u), (t, n) in sums.items()]
+        return sorted(found, key=lambda t: (t.unvalued, -t.total, t.currency))
+
+    def _valued(self, tx: Transaction) -> tuple[tuple[str, bool], Decimal]:
+        """``((currency, unvalued), amount)`` as the SQL sums it: by base amount when known, by
+        amount in the ledger's own currency, else apart (no FX rate)."""
+        if tx.base_amount is not None and tx.base_currency is not None:
+            return (tx.base_currency, False), tx.base_amount
+        base = self.s.contexts[tx.context_id].base_currency if tx.context_id in self.s.contexts else None
+        return (tx.money.currency, tx.money.currency != base), tx.money.amount
 
     def _asked(
         self,
@@ -489,12 +506,13 @@ class FakeTransactions(TransactionsRepository):
     def summary(
         self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
     ) -> list[SummaryLine]:
-        sums: dict[tuple[str, str | None, str], tuple[Decimal, int]] = {}
+        sums: dict[tuple[str, str | None, str, bool], tuple[Decimal, int]] = {}
         for tx in self._asked(context_id, None, date_from, date_to, (), None):
-            key = (tx.kind, tx.category, tx.money.currency)
+            (currency, unvalued), amount = self._valued(tx)
+            key = (tx.kind, tx.category, currency, unvalued)
             total, n = sums.get(key, (Decimal(0), 0))
-            sums[key] = (total + tx.money.amount, n + 1)
-        lines = [SummaryLine(k, c, cur, t, n) for (k, c, cur), (t, n) in sums.items()]
+            sums[key] = (total + amount, n + 1)
+        lines = [SummaryLine(k, c, cur, t, n, u) for (k, c, cur, u), (t, n) in sums.items()]
         return sorted(lines, key=lambda line: -line.total)
 
     def recent_amounts(
@@ -532,12 +550,45 @@ class FakeTransactions(TransactionsRepository):
             and tx.status is TransactionStatus.RECORDED
         ]
 
+    def fees_of(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> list[Transaction]:
+        return [
+            replace(tx, items=())
+            for tx in self.s.transactions
+            if tx.fee_of == transaction_id
+            and tx.context_id == context_id
+            and tx.status is TransactionStatus.RECORDED
+        ]
+
+    def unvalued(self, limit: int) -> list[tuple[Transaction, str]]:
+        found = [
+            tx
+            for tx in self.s.transactions
+            if tx.base_amount is None and tx.status is TransactionStatus.RECORDED
+        ]
+        found.sort(key=lambda tx: (tx.occurred_on, tx.id))
+        return [(replace(tx, items=()), self.s.contexts[tx.context_id].base_currency) for tx in found[:limit]]
+
     def amend(self, transaction: Transaction) -> None:
         for i, tx in enumerate(self.s.transactions):
             if tx.id == transaction.id:
                 self.s.transactions[i] = replace(
                     transaction, author_id=tx.author_id, items=tx.items, category_guesses=()
                 )
+
+
+class FakeFxRates(FxRatesRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def rates_between(
+        self, source: str, currencies: Sequence[str], date_from: dt.date, date_to: dt.date
+    ) -> list[FxRate]:
+        found = [
+            FxRate(src, currency, day, rate)
+            for (src, currency, day), rate in self.s.fx_rates.items()
+            if src == source and currency in currencies and date_from <= day <= date_to
+        ]
+        return sorted(found, key=lambda r: (r.rate_date, r.currency), reverse=True)
 
 
 class FakeCategories(CategoriesRepository):
@@ -584,6 +635,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.transactions = FakeTransactions(self.work)
         self.categories = FakeCategories(self.work)
         self.links = FakeLinks(self.work)
+        self.fx_rates = FakeFxRates(self.work)
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []

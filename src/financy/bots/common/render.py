@@ -29,6 +29,7 @@ from financy.core.contracts.v1 import (
     SummaryRow,
     SummaryV1,
     TransactionKind,
+    UnvaluedTotal,
 )
 
 _LOCALES = {"pt": "pt_BR", "en": "en_US"}
@@ -248,6 +249,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "summary.bare": "📊 Ainda não há resumo para mostrar.",
         "summary.none": "Nenhum lançamento neste período ainda.",
         "summary.expense": "Gastos: {totals}",
+        "fx.ecb": "BCE",
+        "fx.override": "cotação informada",
+        "fx.missing": "sem cotação",
+        "unvalued.one": "⚠️ {n} lançamento em {currency} sem cotação ({total}), fora do total",
+        "unvalued.many": "⚠️ {n} lançamentos em {currency} sem cotação ({total}), fora do total",
         "summary.income": "Receitas: {totals}",
         "summary.left": " — restam {left} de {budget}",
         "summary.over": " — ⚠️ {over} acima do orçamento de {budget}",
@@ -513,6 +519,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "summary.bare": "📊 There is no summary to show yet.",
         "summary.none": "No entries in this period yet.",
         "summary.expense": "Spent: {totals}",
+        "fx.ecb": "ECB",
+        "fx.override": "your rate",
+        "fx.missing": "no FX rate",
+        "unvalued.one": "⚠️ {n} entry in {currency} without an FX rate ({total}), left out of the total",
+        "unvalued.many": "⚠️ {n} entries in {currency} without an FX rate ({total}), left out of the total",
         "summary.income": "Received: {totals}",
         "summary.left": " — {left} left of {budget}",
         "summary.over": " — ⚠️ {over} over the {budget} budget",
@@ -604,10 +615,33 @@ def format_money(amount: Decimal, currency: str, language: str) -> str:
     return text.replace("\xa0", " ")
 
 
+def _fx(tx: RecordedTransaction, language: str) -> str:
+    """ " ≈ R$ 99,80 (BCE 28/11)" after a foreign amount, " (sem cotação)" when no rate is known."""
+    s = _STRINGS.get(language, _STRINGS["en"])
+    if tx.base_amount is not None and tx.base_currency and tx.base_currency != tx.currency:
+        base = format_money(tx.base_amount, tx.base_currency, language)
+        source = s["fx.override"] if tx.fx_source == "override" else s["fx.ecb"]
+        day = f" {tx.fx_date.strftime('%d/%m' if language == 'pt' else '%m/%d')}" if tx.fx_date else ""
+        return f" ≈ {base} ({source}{day})"
+    if tx.fx_missing:
+        return f" ({s['fx.missing']})"
+    return ""
+
+
+def _unvalued(unvalued: Sequence[UnvaluedTotal], language: str, s: dict[str, str]) -> list[str]:
+    """One line per currency whose transactions have no FX rate and were left out of the figures."""
+    return [
+        s["unvalued.one" if u.count == 1 else "unvalued.many"].format(
+            n=u.count, currency=u.currency, total=format_money(u.total, u.currency, language)
+        )
+        for u in unvalued
+    ]
+
+
 def _line(tx: RecordedTransaction, language: str) -> str:
     sign = "+" if tx.kind.value == "income" else ""
     day = tx.occurred_on.strftime("%d/%m" if language == "pt" else "%m/%d")
-    parts = [sign + format_money(tx.amount, tx.currency, language)]
+    parts = [sign + format_money(tx.amount, tx.currency, language) + _fx(tx, language)]
     if tx.merchant:
         parts.append(tx.merchant)
     if tx.category_name:
@@ -621,19 +655,22 @@ def _answer(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
     subject = answer.category_name or query.merchant
     with_subject = s["answer.with"].format(name=subject) if subject else ""
     period = s[f"period.{query.period}"]
+    unvalued = _unvalued(answer.unvalued, language, s)
     if not answer.totals:
-        return " ".join(s["answer_none"].format(what=with_subject, period=period).split())
+        return "\n".join(
+            [" ".join(s["answer_none"].format(what=with_subject, period=period).split()), *unvalued]
+        )
     what = " ".join(f"{s[f'answer.{query.kind.value}']} {with_subject}".split())
     totals = " + ".join(format_money(amount, currency, language) for currency, amount in answer.totals)
     count = s["answer.count.one"] if answer.count == 1 else s["answer.count.many"].format(n=answer.count)
-    return s["answer"].format(what=what, period=period, totals=totals, count=count)
+    return "\n".join([s["answer"].format(what=what, period=period, totals=totals, count=count), *unvalued])
 
 
 def _balance(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
     period = s[f"period.{answer.query.period}"]
     asked = [row for row in answer.balances if row.period == answer.query.period]
     if not asked:
-        return s["balance.none"].format(period=period)
+        return "\n".join([s["balance.none"].format(period=period), *_unvalued(answer.unvalued, language, s)])
     lines = [
         s["balance"].format(
             period=period,
@@ -649,6 +686,7 @@ def _balance(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
             for row in answer.balances
             if row.period == "all"
         )
+    lines.extend(_unvalued(answer.unvalued, language, s))
     return "\n".join(lines)
 
 
@@ -667,7 +705,7 @@ def _recent(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
 def _top(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
     period = s[f"period.{answer.query.period}"]
     if not answer.top:
-        return s["top.none"].format(period=period)
+        return "\n".join([s["top.none"].format(period=period), *_unvalued(answer.unvalued, language, s)])
     totals = dict(answer.totals)
     lines = [s["top"].format(period=period)]
     for n, row in enumerate(answer.top, start=1):
@@ -680,6 +718,7 @@ def _top(answer: QueryAnswer, language: str, s: dict[str, str]) -> str:
             line += f" ({round(100 * row.total / whole)}%)"
         lines.append(line)
     lines.append(s["top.total"].format(totals=_totals(answer.totals, language)))
+    lines.extend(_unvalued(answer.unvalued, language, s))
     return "\n".join(lines)
 
 
@@ -748,6 +787,7 @@ def _summary(summary: SummaryV1 | None, language: str, s: dict[str, str]) -> str
         lines.append(s["summary.income"].format(totals=_totals(summary.income_totals, language)))
     if len(lines) == 1:
         lines.append(s["summary.none"])
+    lines.extend(_unvalued(summary.unvalued, language, s))
     return "\n".join(lines)
 
 

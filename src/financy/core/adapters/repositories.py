@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -48,6 +49,8 @@ from financy.core.service.unit_of_work import (
     CategoriesRepository,
     ChatBinding,
     ContextsRepository,
+    FxRate,
+    FxRatesRepository,
     LinkCode,
     LinksRepository,
     PendingCapture,
@@ -151,6 +154,7 @@ def ledger_context(row: Row[Any]) -> LedgerContext:
         base_currency=row.base_currency,
         time_zone=row.time_zone,
         locale=row.locale,
+        card_iof=bool(getattr(row, "card_iof", False)),
     )
 
 
@@ -320,6 +324,12 @@ class SqlContexts(ContextsRepository):
         """See :meth:`ContextsRepository.role_of`."""
         role = self.conn.execute(_SELECT_ROLE, {"context_id": context_id, "user_id": user_id}).scalar()
         return None if role is None else Role(role)
+
+    def set_card_iof(self, context_id: uuid.UUID, enabled: bool) -> None:
+        """See :meth:`ContextsRepository.set_card_iof`."""
+        self.conn.execute(
+            update(orm.contexts).where(orm.contexts.c.id == context_id).values(card_iof=enabled)
+        )
 
 
 class SqlUsers(UsersRepository):
@@ -635,7 +645,23 @@ def _transaction(row: Row[Any]) -> Transaction:
         fx_rate=None if row.fx_rate is None else Decimal(row.fx_rate),
         fx_date=row.fx_date,
         fx_source=row.fx_source,
+        fee_of=row.fee_of,
     )
+
+
+def _valued(context_id: uuid.UUID) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """The ``currency``, ``unvalued`` and ``total`` columns of a sum over base amounts.
+
+    A transaction with a ``base_amount`` counts by it in its ``base_currency``; one without, in
+    the context's base currency, by its ``amount`` (a row written before valuation); any other is
+    ``unvalued`` (no FX rate) and summed apart, in its own currency."""
+    tx = orm.transactions
+    base = select(orm.contexts.c.base_currency).where(orm.contexts.c.id == context_id).scalar_subquery()
+    has_base = tx.c.base_amount.is_not(None)
+    currency = case((has_base, tx.c.base_currency), else_=tx.c.currency).label("currency")
+    unvalued = and_(~has_base, tx.c.currency != base).label("unvalued")
+    total = func.sum(func.coalesce(tx.c.base_amount, tx.c.amount)).label("total")
+    return currency, unvalued, total
 
 
 def _question_filter(
@@ -747,17 +773,17 @@ class SqlTransactions(TransactionsRepository):
         categories: Sequence[str] = (),
     ) -> list[Totals]:
         """See :meth:`TransactionsRepository.totals`."""
-        tx = orm.transactions
         conditions = _question_filter(
             context_id, kind, date_from, date_to, (category,) if category else categories, merchant
         )
+        currency, unvalued, total = _valued(context_id)
         rows = self.conn.execute(
-            select(tx.c.currency, func.sum(tx.c.amount).label("total"), func.count().label("n"))
+            select(currency, unvalued, total, func.count().label("n"))
             .where(*conditions)
-            .group_by(tx.c.currency)
-            .order_by(func.sum(tx.c.amount).desc())
+            .group_by(text("1"), text("2"))
+            .order_by(text("2"), total.desc(), text("1"))
         ).all()
-        return [Totals(r.currency, Decimal(r.total), int(r.n)) for r in rows]
+        return [Totals(r.currency, Decimal(r.total), int(r.n), bool(r.unvalued)) for r in rows]
 
     def recent_amounts(
         self,
@@ -796,14 +822,17 @@ class SqlTransactions(TransactionsRepository):
     ) -> list[SummaryLine]:
         """See :meth:`TransactionsRepository.summary`."""
         tx = orm.transactions
-        total = func.sum(tx.c.amount)
+        currency, unvalued, total = _valued(context_id)
         rows = self.conn.execute(
-            select(tx.c.kind, tx.c.category, tx.c.currency, total.label("total"), func.count().label("n"))
+            select(tx.c.kind, tx.c.category, currency, unvalued, total, func.count().label("n"))
             .where(*_question_filter(context_id, None, date_from, date_to, (), None))
-            .group_by(tx.c.kind, tx.c.category, tx.c.currency)
-            .order_by(total.desc(), tx.c.kind, tx.c.category, tx.c.currency)
+            .group_by(text("1"), text("2"), text("3"), text("4"))
+            .order_by(total.desc(), tx.c.kind, tx.c.category, text("3"), text("4"))
         ).all()
-        return [SummaryLine(r.kind, r.category, r.currency, Decimal(r.total), int(r.n)) for r in rows]
+        return [
+            SummaryLine(r.kind, r.category, r.currency, Decimal(r.total), int(r.n), bool(r.unvalued))
+            for r in rows
+        ]
 
     def recent(
         self,
@@ -841,6 +870,34 @@ class SqlTransactions(TransactionsRepository):
         ).all()
         return [_transaction(row) for row in rows]
 
+    def fees_of(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> list[Transaction]:
+        """See :meth:`TransactionsRepository.fees_of`."""
+        tx = orm.transactions
+        rows = self.conn.execute(
+            select(tx)
+            .where(
+                tx.c.fee_of == transaction_id,
+                tx.c.context_id == context_id,
+                tx.c.status == TransactionStatus.RECORDED.value,
+            )
+            .order_by(tx.c.id)
+            .with_for_update()
+        ).all()
+        return [_transaction(row) for row in rows]
+
+    def unvalued(self, limit: int) -> list[tuple[Transaction, str]]:
+        """See :meth:`TransactionsRepository.unvalued`."""
+        tx = orm.transactions
+        rows = self.conn.execute(
+            select(tx, orm.contexts.c.base_currency.label("context_base_currency"))
+            .join(orm.contexts, orm.contexts.c.id == tx.c.context_id)
+            .where(tx.c.base_amount.is_(None), tx.c.status == TransactionStatus.RECORDED.value)
+            .order_by(tx.c.occurred_on, tx.c.id)
+            .limit(limit)
+            .with_for_update(of=tx, skip_locked=True)
+        ).all()
+        return [(_transaction(row), str(row.context_base_currency)) for row in rows]
+
     def amend(self, transaction: Transaction) -> None:
         """See :meth:`TransactionsRepository.amend`."""
         tx = orm.transactions
@@ -850,6 +907,30 @@ class SqlTransactions(TransactionsRepository):
             .where(tx.c.id == transaction.id)
             .values({name: fields[name] for name in _AMENDABLE} | {"updated_at": func.now()})
         )
+
+
+class SqlFxRates(FxRatesRepository):
+    """Reference FX rates (``fx_rates``) in PostgreSQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def rates_between(
+        self, source: str, currencies: Sequence[str], date_from: dt.date, date_to: dt.date
+    ) -> list[FxRate]:
+        """See :meth:`FxRatesRepository.rates_between` (the primary key serves it)."""
+        fx = orm.fx_rates
+        rows = self.conn.execute(
+            select(fx.c.source, fx.c.currency, fx.c.rate_date, fx.c.rate)
+            .where(
+                fx.c.source == source,
+                fx.c.currency.in_(list(currencies)),
+                fx.c.rate_date >= date_from,
+                fx.c.rate_date <= date_to,
+            )
+            .order_by(fx.c.rate_date.desc(), fx.c.currency)
+        ).all()
+        return [FxRate(r.source, r.currency, r.rate_date, Decimal(r.rate)) for r in rows]
 
 
 class SqlCategories(CategoriesRepository):

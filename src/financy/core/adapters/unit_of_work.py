@@ -17,6 +17,7 @@ from financy.core.adapters.repositories import (
     SqlCaptures,
     SqlCategories,
     SqlContexts,
+    SqlFxRates,
     SqlLinks,
     SqlTransactions,
     SqlUsers,
@@ -57,6 +58,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.transactions = SqlTransactions(conn)
         self.categories = SqlCategories(conn)
         self.links = SqlLinks(conn)
+        self.fx_rates = SqlFxRates(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
         return self
 

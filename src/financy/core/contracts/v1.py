@@ -431,6 +431,14 @@ class RecordedTransaction(_Wire):
     receipt_date_missing: bool = False
     #: The edge was unsure of ``category`` (``ProposedTransaction``): the reply offers the guesses.
     category_unsure: bool = False
+    #: The amount in the ledger's base currency when that differs from ``currency`` ("US$ 20,00 ≈
+    #: R$ 99,80"), at the rate of ``fx_date`` from ``fx_source`` ("ecb", "override", "identity").
+    base_amount: Decimal | None = None
+    base_currency: CurrencyCode | None = None
+    fx_date: dt.date | None = None
+    fx_source: str | None = Field(default=None, max_length=16)
+    #: In a currency other than the ledger's and no FX rate is known: left out of totals.
+    fx_missing: bool = False
 
 
 class ReplyKind(StrEnum):
@@ -495,6 +503,16 @@ class CategoryTotal(_Wire):
     count: int = Field(ge=0)
 
 
+class UnvaluedTotal(_Wire):
+    """Transactions of ``kind`` in ``currency`` with no FX rate to the ledger's base currency:
+    their sum in ``currency`` and how many, kept apart from (never added to) the totals."""
+
+    kind: TransactionKind
+    currency: CurrencyCode
+    total: Decimal
+    count: int = Field(ge=1)
+
+
 class QueryAnswer(_Wire):
     """The answer to a :class:`LedgerQuery`: ``total`` per currency, over ``count`` transactions.
 
@@ -512,6 +530,8 @@ class QueryAnswer(_Wire):
     balances: tuple[BalanceRow, ...] = Field(default=(), max_length=100)
     transactions: tuple[RecordedTransaction, ...] = Field(default=(), max_length=20)
     top: tuple[CategoryTotal, ...] = Field(default=(), max_length=20)
+    #: What the figures above leave out: transactions with no known FX rate, per kind and currency.
+    unvalued: tuple[UnvaluedTotal, ...] = Field(default=(), max_length=100)
 
 
 class ContextChoice(_Wire):
@@ -549,6 +569,8 @@ class SummaryV1(_Wire):
     rows: tuple[SummaryRow, ...] = Field(default=(), max_length=100)
     expense_totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
     income_totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
+    #: Transactions left out of the rows and totals because no FX rate is known for them.
+    unvalued: tuple[UnvaluedTotal, ...] = Field(default=(), max_length=100)
 
 
 class UsualAmounts(_Wire):

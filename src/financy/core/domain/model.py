@@ -116,6 +116,9 @@ class LedgerContext:
     base_currency: str
     time_zone: str
     locale: str
+    #: A Brazilian card's foreign purchases carry their IOF as a second transaction (migration
+    #: 0010; off by default, see :mod:`financy.core.service.iof`).
+    card_iof: bool = False
 
     @property
     def language(self) -> str:
@@ -172,6 +175,8 @@ class Transaction:
     fx_rate: Decimal | None = None
     fx_date: dt.date | None = None
     fx_source: str | None = None
+    #: The purchase this transaction is a fee of (the IOF line of a card's foreign purchase), or ``None``.
+    fee_of: uuid.UUID | None = None
 
     def fields(self) -> dict[str, Any]:
         """Return the stored fields by column name (``amount`` and ``currency`` from ``money``)."""
@@ -198,6 +203,7 @@ class Transaction:
             "fx_rate": self.fx_rate,
             "fx_date": self.fx_date,
             "fx_source": self.fx_source,
+            "fee_of": self.fee_of,
         }
 
 

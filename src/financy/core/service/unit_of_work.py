@@ -81,11 +81,17 @@ class PendingCapture:
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """The sum of a question's transactions in one currency, and how many there were."""
+    """The sum of a question's transactions in one currency, and how many there were.
+
+    Valued transactions are summed by ``base_amount`` in their base currency (``currency`` is the
+    ledger's base currency); ``unvalued`` ones (no FX rate known) by ``amount`` in their own
+    ``currency``, apart, never added to the others.
+    """
 
     currency: str
     total: Decimal
     count: int
+    unvalued: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +128,29 @@ class SummaryLine:
     currency: str
     total: Decimal
     count: int
+    #: No FX rate is known for these: ``total`` is in their own ``currency``, not the base one.
+    unvalued: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FxRate:
+    """A published reference rate: ``rate`` units of ``currency`` per 1 EUR on ``rate_date`` (ECB style)."""
+
+    source: str
+    currency: str
+    rate_date: dt.date
+    rate: Decimal
+
+
+class FxRatesRepository(abc.ABC):
+    """Reference FX rates as published (``fx_rates``): units of a currency per 1 EUR, by day."""
+
+    @abc.abstractmethod
+    def rates_between(
+        self, source: str, currencies: Sequence[str], date_from: dt.date, date_to: dt.date
+    ) -> list[FxRate]:
+        """Return the rates of ``source`` for ``currencies`` dated ``date_from``..``date_to``
+        (inclusive), newest first (any order within a day)."""
 
 
 class ContextsRepository(abc.ABC):
@@ -198,6 +227,10 @@ class ContextsRepository(abc.ABC):
     @abc.abstractmethod
     def role_of(self, context_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
         """Return the user's role in the context, or ``None`` when they are not a member."""
+
+    @abc.abstractmethod
+    def set_card_iof(self, context_id: uuid.UUID, enabled: bool) -> None:
+        """Turn the context's card IOF fee lines on or off (``LedgerContext.card_iof``)."""
 
 
 class UsersRepository(abc.ABC):
@@ -406,6 +439,15 @@ class TransactionsRepository(abc.ABC):
         (the same name, ignoring case) or, without one, in ``category``. Neither: ``[]``."""
 
     @abc.abstractmethod
+    def fees_of(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> list[Transaction]:
+        """Return (and lock) the still-recorded fee lines (``fee_of``) of a transaction of the context."""
+
+    @abc.abstractmethod
+    def unvalued(self, limit: int) -> list[tuple[Transaction, str]]:
+        """Return up to ``limit`` recorded transactions with no ``base_amount``, each with its
+        context's base currency (oldest first; locked, skipping rows others hold)."""
+
+    @abc.abstractmethod
     def amend(self, transaction: Transaction) -> None:
         """Overwrite what a message says of a stored transaction (kind, amount, currency, date,
         merchant, description, payment method, instalments, category, confidence) with
@@ -451,6 +493,7 @@ class AbstractUnitOfWork(abc.ABC):
     transactions: TransactionsRepository
     categories: CategoriesRepository
     links: LinksRepository
+    fx_rates: FxRatesRepository
 
     def __init__(self) -> None:
         self.events: list[Event] = []

@@ -117,7 +117,7 @@ def _decide(cmd: AmendCapture, scope: ChatScope, uow: AbstractUnitOfWork) -> Out
     except UnknownCurrencyError as exc:
         return Outcome(ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW, f"unknown_currency:{exc.code}")
     if not previous:
-        transactions = [shown(tx, scope.language) for tx in planned]
+        transactions = [shown(tx, scope.language, scope.context.base_currency) for tx in planned]
         if cmd.confidence < CONFIRM_BELOW:
             return Outcome(
                 ReplyKind.CONFIRM_REQUEST,
@@ -138,7 +138,7 @@ def _decide(cmd: AmendCapture, scope: ChatScope, uow: AbstractUnitOfWork) -> Out
         ReplyKind.AMENDED,
         CaptureStatus.RECORDED,
         planned=planned,
-        transactions=[shown(tx, scope.language) for tx in planned],
+        transactions=[shown(tx, scope.language, scope.context.base_currency) for tx in planned],
         original=original,
         previous=previous,
     )

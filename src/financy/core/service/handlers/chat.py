@@ -121,9 +121,15 @@ def local_date(moment: dt.datetime, time_zone: str) -> dt.date:
     return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
-def shown(tx: Transaction, language: str) -> RecordedTransaction:
-    """Return ``tx`` as the reply shows it, its category named in ``language``."""
+def shown(tx: Transaction, language: str, base_currency: str | None = None) -> RecordedTransaction:
+    """Return ``tx`` as the reply shows it, its category named in ``language``.
+
+    A value in another base currency is shown beside the amount; given the ledger's
+    ``base_currency``, a foreign amount with no known rate is flagged ``fx_missing``.
+    """
     category = CATEGORY_BY_SLUG.get(tx.category) if tx.category else None
+    foreign = tx.base_currency is not None and tx.base_currency != tx.money.currency
+    missing = base_currency is not None and tx.base_amount is None and tx.money.currency != base_currency
     return RecordedTransaction(
         transaction_id=tx.id,
         kind=tx.kind,
@@ -136,6 +142,11 @@ def shown(tx: Transaction, language: str) -> RecordedTransaction:
         items=len(tx.items),
         category_guesses=tx.category_guesses,
         category_unsure=tx.category_unsure,
+        base_amount=tx.base_amount if foreign else None,
+        base_currency=tx.base_currency if foreign else None,
+        fx_date=tx.fx_date if foreign else None,
+        fx_source=tx.fx_source if foreign else None,
+        fx_missing=missing,
     )
 
 

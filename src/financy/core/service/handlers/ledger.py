@@ -17,8 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from financy.core.contracts.v1 import (
     Intent,
@@ -52,8 +51,10 @@ from financy.core.domain.unusual import HISTORY_LIMIT, is_unusual, usual_range
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date, shown
 from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.intake import entries_of
+from financy.core.service.iof import iof_line
 from financy.core.service.registry import Registration
 from financy.core.service.unit_of_work import AbstractUnitOfWork
+from financy.core.service.valuation import value_transaction
 from financy.runtime.ids import uuid7
 
 #: A capture the bot asked to confirm can be confirmed for this long.
@@ -76,7 +77,7 @@ def unusual_amount(uow: AbstractUnitOfWork, planned: Sequence[Transaction]) -> U
     the merchant and, when that says nothing, the category).
     """
     for tx in planned:
-        if tx.kind != "expense":
+        if tx.kind != "expense" or tx.fee_of is not None:
             continue
         bases: list[tuple[Literal["merchant", "category"], str]] = []
         if tx.merchant:
@@ -132,6 +133,10 @@ def plan_transactions(
     """Return the transactions ``entries`` become in ``context`` (nothing written), recorded and
     paid by ``user_id`` (``None``: no person sent them, the payer is unknown).
 
+    Each is valued in the context's base currency (:func:`~financy.core.service.valuation.value_transaction`:
+    rate 1 for the same currency, else the ECB rate of its date); a card's foreign purchase in a
+    ledger with ``card_iof`` is followed by its IOF fee line (:mod:`financy.core.service.iof`).
+
     Raises:
         UnknownCurrencyError: an entry names a currency that is not ISO 4217.
     """
@@ -141,51 +146,38 @@ def plan_transactions(
         if remembers_merchants
         else {}
     )
-    planned = []
+    planned: list[Transaction] = []
     for entry in entries:
         category = entry.category if entry.category in CATEGORY_BY_SLUG else None
         if entry.merchant:
             category = remembered.get(merchant_key(entry.merchant), category)
         currency = normalize_currency(entry.currency) if entry.currency else context.base_currency
-        planned.append(
-            Transaction(
-                id=uuid7(),
-                context_id=context.id,
-                kind=entry.kind,
-                money=Money(entry.amount, currency),
-                occurred_on=_occurred_on(entry, received_on),
-                merchant=entry.merchant,
-                description=entry.description,
-                payment_method=entry.payment_method,
-                installments=entry.installments,
-                category=category,
-                source_channel=platform,
-                capture_id=capture_id,
-                author_id=user_id,
-                paid_by=user_id,
-                confidence=confidence,
-                items=entry.items,
-                category_guesses=tuple(g for g in entry.category_guesses if g != category),
-                category_unsure=entry.category_unsure and category == entry.category,
-                **_identity_value(
-                    entry.amount, currency, context.base_currency, _occurred_on(entry, received_on)
-                ),
-            )
+        tx = Transaction(
+            id=uuid7(),
+            context_id=context.id,
+            kind=entry.kind,
+            money=Money(entry.amount, currency),
+            occurred_on=_occurred_on(entry, received_on),
+            merchant=entry.merchant,
+            description=entry.description,
+            payment_method=entry.payment_method,
+            installments=entry.installments,
+            category=category,
+            source_channel=platform,
+            capture_id=capture_id,
+            author_id=user_id,
+            paid_by=user_id,
+            confidence=confidence,
+            items=entry.items,
+            category_guesses=tuple(g for g in entry.category_guesses if g != category),
+            category_unsure=entry.category_unsure and category == entry.category,
         )
+        tx = value_transaction(uow, tx, context.base_currency)
+        planned.append(tx)
+        fee = iof_line(context, tx)
+        if fee is not None:
+            planned.append(fee)
     return planned
-
-
-def _identity_value(amount: Decimal, currency: str, base_currency: str, on: dt.date) -> dict[str, Any]:
-    """The base-currency fields of an amount already in the base currency (rate 1); none otherwise."""
-    if currency != base_currency:
-        return {}
-    return {
-        "base_amount": amount,
-        "base_currency": base_currency,
-        "fx_rate": Decimal(1),
-        "fx_date": on,
-        "fx_source": "identity",
-    }
 
 
 def add_transactions(
@@ -222,14 +214,16 @@ def add_transactions(
 
 
 def _shown_all(
-    planned: Sequence[Transaction], entries: Sequence[ProposedEntry], language: str
+    planned: Sequence[Transaction], entries: Sequence[ProposedEntry], language: str, base_currency: str
 ) -> list[RecordedTransaction]:
-    """The reply's view of ``planned`` (one per entry, in order), flagged where a receipt without a
-    readable date made the entry's date the day received."""
+    """The reply's view of ``planned`` (one per entry, in order, each followed by its fee lines),
+    flagged where a receipt without a readable date made the entry's date the day received."""
     out = []
-    for tx, entry in zip(planned, entries, strict=True):
-        view = shown(tx, language)
-        if entry.receipt_date_missing:
+    purchases = [tx for tx in planned if tx.fee_of is None]
+    missing = {tx.id for tx, entry in zip(purchases, entries, strict=True) if entry.receipt_date_missing}
+    for tx in planned:
+        view = shown(tx, language, base_currency)
+        if tx.id in missing:
             view = view.model_copy(update={"receipt_date_missing": True})
         out.append(view)
     return out
@@ -251,7 +245,7 @@ def _decide_record(cmd: RecordTransactions, scope: ChatScope, uow: AbstractUnitO
         )
     except UnknownCurrencyError as exc:
         return Outcome(ReplyKind.QUESTION, CaptureStatus.NEEDS_REVIEW, f"unknown_currency:{exc.code}")
-    transactions = _shown_all(planned, cmd.entries, scope.language)
+    transactions = _shown_all(planned, cmd.entries, scope.language, scope.context.base_currency)
     if cmd.confidence < CONFIRM_BELOW:
         return Outcome(
             ReplyKind.CONFIRM_REQUEST, CaptureStatus.NEEDS_REVIEW, LOW_CONFIDENCE, transactions=transactions
@@ -344,19 +338,23 @@ def _apply_undo(cmd: UndoLast, scope: ChatScope, outcome: Outcome, uow: Abstract
     last = acted_on(uow, cmd.message, scope)
     if last is None:
         return
-    uow.transactions.reverse(last.id)
-    uow.record(
-        Event(
-            "transaction.reversed",
-            scope.context.id,
-            scope.user_id,
-            "transaction",
-            last.id,
-            before={"status": last.status.value},
-            after={"status": TransactionStatus.REVERSED.value},
-            capture_id=cmd.message.capture_id,
+    if last.fee_of is not None:
+        # A fee line (a card's IOF) is undone with the purchase it belongs to.
+        last = uow.transactions.recorded(scope.context.id, last.fee_of) or last
+    for tx in [last, *uow.transactions.fees_of(scope.context.id, last.id)]:
+        uow.transactions.reverse(tx.id)
+        uow.record(
+            Event(
+                "transaction.reversed",
+                scope.context.id,
+                scope.user_id,
+                "transaction",
+                tx.id,
+                before={"status": tx.status.value},
+                after={"status": TransactionStatus.REVERSED.value},
+                capture_id=cmd.message.capture_id,
+            )
         )
-    )
     outcome.kind, outcome.transactions = ReplyKind.UNDONE, [shown(last, scope.language)]
 
 
@@ -409,7 +407,9 @@ def _apply_confirm(cmd: ConfirmPending, scope: ChatScope, outcome: Outcome, uow:
         )
     )
     outcome.kind = ReplyKind.RECORDED
-    outcome.transactions = _shown_all(planned, entries_of(understood), scope.language)
+    outcome.transactions = _shown_all(
+        planned, entries_of(understood), scope.language, scope.context.base_currency
+    )
 
 
 def confirm_pending(

@@ -15,6 +15,9 @@ only, with the period resolved in the context's own time zone (weeks start on Mo
   budgets yet, so the answer is :attr:`ReplyKind.NOT_YET` (``problem`` the ask) listing what can
   be asked; the capture is kept as a command, not for review.
 
+Sums are of base amounts, in the ledger's base currency; transactions in another currency with no
+known FX rate are never added to them: the answer lists them apart (``unvalued``).
+
 Every member of the ledger may ask (``Action.READ``).
 """
 
@@ -33,11 +36,13 @@ from financy.core.contracts.v1 import (
     ReplyV1,
     TransactionKind,
     Understanding,
+    UnvaluedTotal,
 )
 from financy.core.domain.authorization import Action
 from financy.core.domain.commands import AskLedger, AskUser, ChatCommand, ChatMessage, LedgerQuestion
 from financy.core.domain.model import CATEGORY_BY_SLUG, period_bounds
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date, shown
+from financy.core.service.handlers.summary import unvalued_totals
 from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.intake import question_of
 from financy.core.service.registry import Registration
@@ -74,7 +79,7 @@ def _subject(question: LedgerQuestion, language: str) -> str | None:
 def _sums(lines: list[SummaryLine], kind: str) -> dict[str, Decimal]:
     sums: dict[str, Decimal] = {}
     for line in lines:
-        if line.kind == kind:
+        if line.kind == kind and not line.unvalued:
             sums[line.currency] = sums.get(line.currency, Decimal(0)) + line.total
     return sums
 
@@ -109,7 +114,7 @@ def _top(lines: list[SummaryLine], kind: str, language: str) -> list[CategoryTot
             count=line.count,
         )
         for line in lines
-        if line.kind == kind
+        if line.kind == kind and not line.unvalued
     ]
     rows.sort(key=lambda r: (-r.total, r.currency, r.category or "\uffff"))
     return rows[:TOP]
@@ -128,7 +133,11 @@ def _apply(cmd: AskLedger, scope: ChatScope, outcome: Outcome, uow: AbstractUnit
         balances = _balances(lines, question.period)
         if question.period != "all":
             balances += _balances(uow.transactions.summary(context_id, date_from=None, date_to=None), "all")
-        answer = {"balances": tuple(balances), "count": sum(line.count for line in lines)}
+        answer = {
+            "balances": tuple(balances),
+            "count": sum(line.count for line in lines if not line.unvalued),
+            "unvalued": unvalued_totals(lines),
+        }
     elif question.ask == "recent":
         found = uow.transactions.recent(
             context_id,
@@ -139,14 +148,16 @@ def _apply(cmd: AskLedger, scope: ChatScope, outcome: Outcome, uow: AbstractUnit
             categories=(question.category,) if question.category else question.categories,
             merchant=question.merchant,
         )
-        answer = {"transactions": tuple(shown(tx, language) for tx in found), "count": len(found)}
+        base = scope.context.base_currency
+        answer = {"transactions": tuple(shown(tx, language, base) for tx in found), "count": len(found)}
     elif question.ask == "top_categories":
         lines = uow.transactions.summary(context_id, date_from=date_from, date_to=date_to)
         sums = _sums(lines, question.kind)
         answer = {
             "top": tuple(_top(lines, question.kind, language)),
             "totals": _ordered(sums),
-            "count": sum(line.count for line in lines if line.kind == question.kind),
+            "count": sum(line.count for line in lines if line.kind == question.kind and not line.unvalued),
+            "unvalued": unvalued_totals(line for line in lines if line.kind == question.kind),
         }
     else:
         totals = uow.transactions.totals(
@@ -159,8 +170,18 @@ def _apply(cmd: AskLedger, scope: ChatScope, outcome: Outcome, uow: AbstractUnit
             categories=question.categories,
         )
         answer = {
-            "totals": tuple((t.currency, t.total.quantize(_CENTS)) for t in totals),
-            "count": sum(t.count for t in totals),
+            "totals": tuple((t.currency, t.total.quantize(_CENTS)) for t in totals if not t.unvalued),
+            "count": sum(t.count for t in totals if not t.unvalued),
+            "unvalued": tuple(
+                UnvaluedTotal(
+                    kind=TransactionKind(question.kind),
+                    currency=t.currency,
+                    total=t.total.quantize(_CENTS),
+                    count=t.count,
+                )
+                for t in totals
+                if t.unvalued
+            ),
         }
     outcome.answer = QueryAnswer.model_validate(
         {

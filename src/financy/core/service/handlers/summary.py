@@ -2,7 +2,10 @@
 
 The summary covers the calendar month so far in the ledger's own time zone: expenses by category
 (sum and count per currency, largest first) and the expense and income totals per currency, over
-recorded transactions only (a reversed one is not counted). It is read in one query. Budgets come
+recorded transactions only (a reversed one is not counted). It is read in one query. Amounts are
+summed by their value in the ledger's base currency (``base_amount``); a transaction in another
+currency with no known FX rate is left out of rows and totals and listed in ``unvalued`` ("1
+lançamento em USD sem cotação"), never added to a sum in another currency. Budgets come
 later: ``SummaryRow.budget`` stays ``None`` until a ledger has them.
 """
 
@@ -12,7 +15,15 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from financy.core.contracts.v1 import Intent, ReplyKind, ReplyV1, SummaryRow, SummaryV1
+from financy.core.contracts.v1 import (
+    Intent,
+    ReplyKind,
+    ReplyV1,
+    SummaryRow,
+    SummaryV1,
+    TransactionKind,
+    UnvaluedTotal,
+)
 from financy.core.domain.authorization import Action
 from financy.core.domain.commands import ListCategories, ShowSummary
 from financy.core.domain.model import CATEGORY_BY_SLUG, period_bounds
@@ -34,10 +45,25 @@ def _totals(lines: Iterable[SummaryLine]) -> tuple[tuple[str, Decimal], ...]:
     return tuple(sorted(((c, t.quantize(_CENTS)) for c, t in sums.items()), key=lambda ct: (-ct[1], ct[0])))
 
 
+def unvalued_totals(lines: Iterable[SummaryLine]) -> tuple[UnvaluedTotal, ...]:
+    """Return the ``unvalued`` lines (no FX rate) summed per kind and currency, largest count first."""
+    sums: dict[tuple[str, str], tuple[Decimal, int]] = {}
+    for line in lines:
+        if line.unvalued:
+            total, n = sums.get((line.kind, line.currency), (Decimal(0), 0))
+            sums[(line.kind, line.currency)] = (total + line.total, n + line.count)
+    rows = [
+        UnvaluedTotal(kind=TransactionKind(kind), currency=currency, total=total.quantize(_CENTS), count=n)
+        for (kind, currency), (total, n) in sums.items()
+    ]
+    return tuple(sorted(rows, key=lambda r: (-r.count, r.kind.value, r.currency)))
+
+
 def _summary_of(
     lines: list[SummaryLine], scope: ChatScope, date_from: dt.date, date_to: dt.date
 ) -> SummaryV1:
-    expenses = [line for line in lines if line.kind == "expense"]
+    valued = [line for line in lines if not line.unvalued]
+    expenses = [line for line in valued if line.kind == "expense"]
     rows = []
     for line in expenses:
         category = CATEGORY_BY_SLUG.get(line.category) if line.category else None
@@ -57,7 +83,8 @@ def _summary_of(
         date_to=date_to,
         rows=tuple(rows[:MAX_ROWS]),
         expense_totals=_totals(expenses),
-        income_totals=_totals(line for line in lines if line.kind == "income"),
+        income_totals=_totals(line for line in valued if line.kind == "income"),
+        unvalued=unvalued_totals(lines)[:MAX_ROWS],
     )
 
 
