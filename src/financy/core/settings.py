@@ -33,6 +33,21 @@ class CoreTelegramSettings(BaseModel):
         return value.removeprefix("@") if value else None
 
 
+class FxSettings(BaseModel):
+    """FX rates (``FINANCY_FX__*``).
+
+    ``refresh_url``: where the worker fetches new ECB reference rates, in the ECB's own formats
+    (the day's ``eurofxref.zip``/``.csv`` or the history ``eurofxref-hist.zip``/``.csv``), e.g.
+    ``https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip``; unset (the default), nothing
+    is fetched and the rates are those the box loaded at migrate (``financy core fx load``).
+    ``refresh_interval_s``: how often beat sends the refresh when a URL is set.
+    """
+
+    refresh_url: str | None = Field(default=None, pattern=r"^(https?|file)://")
+    refresh_interval_s: float = Field(default=6 * 3600.0, gt=0)
+    refresh_timeout_s: float = Field(default=30.0, gt=0)
+
+
 class CoreSettings(BaseSettings):
     """Settings of every core process (api, ingest, worker, beat, migrate)."""
 
@@ -64,6 +79,7 @@ class CoreSettings(BaseSettings):
     #: Seconds a link code (``POST /api/v1/me/link-codes``) stays valid (``FINANCY_LINK_CODE_TTL_S``).
     link_code_ttl_s: int = Field(default=900, ge=60, le=7 * 24 * 3600)
     telegram: CoreTelegramSettings = CoreTelegramSettings()
+    fx: FxSettings = FxSettings()
     default_locale: str = "pt-BR"
     default_time_zone: str = "America/Sao_Paulo"
     default_currency: str = "BRL"

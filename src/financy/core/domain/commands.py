@@ -321,3 +321,25 @@ class ListOrSwitchContext(ChatCommand):
     ``choice`` names (a 1-based number in the list's order, or a name); ``None``: list them."""
 
     choice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideFxRate(Command):
+    """Set the FX rate of one transaction (the card's real rate): ``rate`` units of the ledger's
+    base currency per unit of the transaction's currency, by ``user_id`` (who must be allowed to
+    edit). The handler returns the transaction as changed, or ``None`` when the context has no
+    such recorded transaction."""
+
+    context_id: uuid.UUID
+    transaction_id: uuid.UUID
+    rate: Decimal
+    user_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class SetCardIof(Command):
+    """Turn a ledger's card IOF fee lines on or off (``user_id`` must be allowed to manage it)."""
+
+    context_id: uuid.UUID
+    enabled: bool
+    user_id: uuid.UUID

@@ -91,3 +91,10 @@ class IdentityTakenError(FinancyError):
         super().__init__(f"{platform} user {platform_user_id!r} is already linked to another user")
         self.platform = platform
         self.platform_user_id = platform_user_id
+
+
+class InvalidFxRateError(FinancyError):
+    """An FX rate override that cannot be: not a positive number, or on a transaction already in
+    the ledger's base currency (its rate is 1)."""
+
+    key = "invalid_rate"

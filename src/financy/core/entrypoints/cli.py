@@ -1,4 +1,4 @@
-"""``financy core api|ingest|worker|beat|train|migrate``: build the settings once, configure logs, run one process."""
+"""``financy core api|ingest|worker|beat|train|migrate|fx load``: build settings, configure logs, run a process."""
 
 from __future__ import annotations
 
@@ -6,11 +6,47 @@ from financy.core.settings import CoreSettings
 from financy.runtime.logging import configure_logging
 
 
-def run(process: str) -> int:
-    """Run core ``process`` ("api", "ingest", "worker", "beat", "train" or "migrate") and return its exit status.
+def load_fx(settings: CoreSettings, file: str | None) -> int:
+    """``financy core fx load [--file F]``: upsert the ECB rates of ``file`` (default: the packaged
+    history) into ``fx_rates``, value the transactions that had no rate, print what changed; 0.
 
     Raises:
-        ValueError: unknown ``process``.
+        OSError: ``file`` cannot be read.
+        financy.core.adapters.ecb.EcbFormatError: it is not an ECB rates file (nothing stored).
+    """
+    from pathlib import Path
+
+    from sqlalchemy import create_engine
+
+    from financy.core.adapters.ecb import load_rates, packaged_history, parse_ecb
+    from financy.core.adapters.unit_of_work import SqlAlchemyUnitOfWork
+    from financy.core.service.valuation import revalue_unvalued
+
+    path = Path(file) if file else packaged_history()
+    rates = parse_ecb(path.read_bytes())
+    engine = create_engine(settings.require_database_url())
+    try:
+        with engine.begin() as conn:
+            changed = load_rates(conn, rates)
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            revalued = revalue_unvalued(uow, limit=100_000)
+            uow.commit()
+    finally:
+        engine.dispose()
+    days = sorted({r.rate_date for r in rates})
+    print(
+        f"{len(rates)} ECB rates of {len(days)} days ({days[0]} to {days[-1]}) from {path}: "
+        f"{changed} new or changed; {revalued} transactions valued"
+    )
+    return 0
+
+
+def run(process: str, *, action: str | None = None, file: str | None = None) -> int:
+    """Run core ``process`` ("api", "ingest", "worker", "beat", "train", "migrate" or "fx" with
+    ``action`` "load" and an optional ``file``) and return its exit status.
+
+    Raises:
+        ValueError: unknown ``process`` (or ``fx`` without ``load``).
         RuntimeError: a URL the process needs is not set (see :class:`CoreSettings`).
     """
     settings = CoreSettings()
@@ -24,6 +60,10 @@ def run(process: str) -> int:
 
         upgrade(settings.require_database_url())
         return 0
+    if process == "fx":
+        if action != "load":
+            raise ValueError("financy core fx: expected the action 'load' (financy core fx load [--file F])")
+        return load_fx(settings, file)
     if process == "ingest":
         from financy.core.entrypoints.ingest import run_ingest
 
@@ -48,5 +88,5 @@ def run(process: str) -> int:
         print(f"  {model.path}")
         return 0
     raise ValueError(
-        f"unknown core process {process!r}; expected api, ingest, worker, beat, train or migrate"
+        f"unknown core process {process!r}; expected api, ingest, worker, beat, train, migrate or fx"
     )

@@ -31,6 +31,7 @@ from financy.core.settings import CoreSettings
 log = structlog.stdlib.get_logger(__name__)
 
 TRAIN_CATEGORIES = "financy.core.train_categories"
+REFRESH_FX = "financy.core.refresh_fx"
 LOCK_PREFIX = "financy:lock:"
 #: Seconds a job may run before ``SoftTimeLimitExceeded`` is raised in it (prefork pool).
 DEFAULT_SOFT_LIMIT_S = 600.0
@@ -87,7 +88,8 @@ class Job:
     Attributes:
         name: the Celery task name (stable: messages in the queue carry it).
         run: does the work with the process's resources; returns a JSON-serialisable dict.
-        every_s: how often beat sends it, in seconds, from the settings; ``None``: never.
+        every_s: how often beat sends it, in seconds, from the settings; ``None`` (or a function
+            returning ``None`` for these settings): never.
         at_start: the worker sends it once when it starts (e.g. a new box's first model).
         exclusive: hold a Redis lock while running; an overlapping run returns ``busy``.
         soft_limit_s: seconds before ``SoftTimeLimitExceeded`` is raised in the job. Only the
@@ -97,7 +99,7 @@ class Job:
 
     name: str
     run: Callable[[JobResources], JobResult]
-    every_s: Callable[[CoreSettings], float] | None = None
+    every_s: Callable[[CoreSettings], float | None] | None = None
     at_start: bool = False
     exclusive: bool = False
     soft_limit_s: float = DEFAULT_SOFT_LIMIT_S
@@ -134,6 +136,67 @@ def train_categories(resources: JobResources) -> JobResult:
     }
 
 
+#: Largest FX file the refresh accepts (the ECB's whole history is ~600 KB zipped, ~3.5 MB as CSV).
+FX_MAX_BYTES = 32 * 1024 * 1024
+
+
+def fetch(url: str, timeout_s: float, max_bytes: int = FX_MAX_BYTES) -> bytes:
+    """Return the body at ``url`` (``http(s)://`` or ``file://``), at most ``max_bytes``.
+
+    Raises:
+        OSError: the server or file cannot be read (urllib's ``URLError`` is one).
+        ValueError: the body is larger than ``max_bytes``.
+    """
+    from urllib.request import Request, urlopen
+
+    if not url.startswith(("http://", "https://", "file://")):
+        raise ValueError("the FX refresh URL must be http://, https:// or file://")
+    # The admin's configured URL, of a scheme checked above.
+    request = Request(url, headers={"User-Agent": "financy-fx-refresh"})  # noqa: S310
+    with urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+        body: bytes = response.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise ValueError(f"the FX file at the refresh URL is larger than {max_bytes} bytes")
+    return body
+
+
+def refresh_fx(resources: JobResources) -> JobResult:
+    """Fetch ECB rates from ``FINANCY_FX__REFRESH_URL``, upsert them, then value the transactions
+    that had no rate.
+
+    Returns ``{"status": "off"}`` when no URL is set, else ``{"status": "refreshed", "rates"
+    (parsed), "changed" (rows new or different), "latest" (newest day, ISO), "revalued"}``.
+
+    Raises:
+        OSError: the URL cannot be read (the next scheduled run tries again).
+        financy.core.adapters.ecb.EcbFormatError: the file is not ECB rates (nothing stored).
+    """
+    from financy.core.adapters.ecb import load_rates, parse_ecb
+    from financy.core.adapters.unit_of_work import SqlAlchemyUnitOfWork
+    from financy.core.service.valuation import revalue_unvalued
+
+    fx = resources.settings.fx
+    if not fx.refresh_url:
+        return {"status": "off"}
+    rates = parse_ecb(fetch(fx.refresh_url, fx.refresh_timeout_s))
+    with resources.engine.begin() as conn:
+        changed = load_rates(conn, rates)
+    with SqlAlchemyUnitOfWork(resources.engine) as uow:
+        revalued = revalue_unvalued(uow)
+        uow.commit()
+    latest = max(r.rate_date for r in rates)
+    log.info(
+        "worker.fx_refreshed", rates=len(rates), changed=changed, latest=latest.isoformat(), revalued=revalued
+    )
+    return {
+        "status": "refreshed",
+        "rates": len(rates),
+        "changed": changed,
+        "latest": latest.isoformat(),
+        "revalued": revalued,
+    }
+
+
 #: Every job of the core, in one place: a task plus, if it repeats, its beat schedule entry.
 JOBS: tuple[Job, ...] = (
     Job(
@@ -142,6 +205,14 @@ JOBS: tuple[Job, ...] = (
         every_s=lambda settings: settings.train_interval_s,
         at_start=True,
         exclusive=True,
+    ),
+    Job(
+        REFRESH_FX,
+        refresh_fx,
+        # In beat's schedule only when a refresh URL is set.
+        every_s=lambda settings: settings.fx.refresh_interval_s if settings.fx.refresh_url else None,
+        exclusive=True,
+        soft_limit_s=300.0,
     ),
 )
 
@@ -240,12 +311,12 @@ def create_app(
         beat_schedule={
             job.name: {
                 "task": job.name,
-                "schedule": job.every_s(settings),
+                "schedule": every,
                 # A tick nobody ran before the next one is worthless: do not let them pile up.
-                "options": {"expires": job.every_s(settings)},
+                "options": {"expires": every},
             }
             for job in jobs
-            if job.every_s is not None
+            if job.every_s is not None and (every := job.every_s(settings)) is not None
         },
     )
     log_context = structlog.contextvars.get_contextvars()

@@ -120,3 +120,12 @@ def iof_line(context: LedgerContext, tx: Transaction) -> Transaction | None:
         fx_source="identity",
         fee_of=tx.id,
     )
+
+
+def refreshed_fee(context: LedgerContext, purchase: Transaction, fee: Transaction) -> Transaction:
+    """Return fee line ``fee`` with its amount recomputed from ``purchase``'s (new) base value;
+    ``fee`` unchanged when no IOF can be computed for it now."""
+    line = iof_line(replace(context, card_iof=True), purchase)
+    if line is None:
+        return fee
+    return replace(fee, money=line.money, base_amount=line.base_amount)

@@ -92,6 +92,13 @@ class TransactionView:
     author_id: uuid.UUID | None
     created_at: dt.datetime
     paid_by: uuid.UUID | None = None
+    #: The amount in the ledger's base currency (decimal string; ``None``: no FX rate known),
+    #: ``fx_rate`` base units per unit of ``currency`` of ``fx_date``, from ``fx_source``.
+    base_amount: str | None = None
+    base_currency: str | None = None
+    fx_rate: str | None = None
+    fx_date: dt.date | None = None
+    fx_source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON shape of the API (ids, dates and amounts as strings)."""
@@ -112,6 +119,11 @@ class TransactionView:
             "author_id": None if self.author_id is None else str(self.author_id),
             "paid_by": None if self.paid_by is None else str(self.paid_by),
             "created_at": self.created_at.isoformat(),
+            "base_amount": self.base_amount,
+            "base_currency": self.base_currency,
+            "fx_rate": self.fx_rate,
+            "fx_date": None if self.fx_date is None else self.fx_date.isoformat(),
+            "fx_source": self.fx_source,
         }
 
 
@@ -145,6 +157,11 @@ _LISTED = (
     _TX.c.author_id,
     _TX.c.paid_by,
     _TX.c.created_at,
+    _TX.c.base_amount,
+    _TX.c.base_currency,
+    _TX.c.fx_rate,
+    _TX.c.fx_date,
+    _TX.c.fx_source,
 )
 
 
@@ -213,6 +230,13 @@ def _view(row: Row[*tuple[Any, ...]], language: str) -> TransactionView:
         author_id=row.author_id,
         created_at=row.created_at,
         paid_by=row.paid_by,
+        base_amount=None
+        if row.base_amount is None or row.base_currency is None
+        else format_amount(row.base_amount, row.base_currency),
+        base_currency=row.base_currency,
+        fx_rate=None if row.fx_rate is None else f"{row.fx_rate:f}",
+        fx_date=row.fx_date,
+        fx_source=row.fx_source,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -193,6 +194,19 @@ class TransactionOut(_Out):
     )
     paid_by: uuid.UUID | None = Field(default=None, description="who paid; null while unknown")
     created_at: dt.datetime
+    base_amount: str | None = Field(
+        default=None,
+        description="the amount in base_currency (decimal string); null when no FX rate is known",
+        examples=["99.80"],
+    )
+    base_currency: str | None = Field(default=None, description="the ledger's base currency (ISO 4217)")
+    fx_rate: str | None = Field(
+        default=None, description="base_currency units per unit of currency", examples=["4.9900000000"]
+    )
+    fx_date: dt.date | None = Field(
+        default=None, description="the day of the rate (the last ECB business day on or before occurred_on)"
+    )
+    fx_source: str | None = Field(default=None, description="identity, ecb or override")
 
 
 class TransactionsOut(_Out):
@@ -285,6 +299,31 @@ class CapturesOut(_Out):
     items: list[CaptureOut]
 
 
+# --------------------------------------------------------------------------- FX
+
+
+class FxRateIn(BaseModel):
+    """A rate for one transaction (the card's real one): base currency units per unit of its currency."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate: Decimal = Field(gt=0, allow_inf_nan=False, examples=["5.1234"])
+
+
+class CardIofIn(BaseModel):
+    """Whether a card's foreign purchases in this (BRL) ledger get their IOF as a fee line."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+
+
+class CardIofOut(_Out):
+    """The ledger's card IOF choice as it is now."""
+
+    card_iof: bool
+
+
 #: Every model of the document, as (model, mode): inputs in validation mode, outputs in serialization.
 _MODELS: tuple[tuple[type[BaseModel], Literal["validation", "serialization"]], ...] = (
     (ErrorOut, "serialization"),
@@ -298,6 +337,9 @@ _MODELS: tuple[tuple[type[BaseModel], Literal["validation", "serialization"]], .
     (TransactionsOut, "serialization"),
     (TransactionDetailOut, "serialization"),
     (CapturesOut, "serialization"),
+    (FxRateIn, "validation"),
+    (CardIofIn, "validation"),
+    (CardIofOut, "serialization"),
 )
 
 
