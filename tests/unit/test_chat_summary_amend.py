@@ -42,7 +42,12 @@ def message(
 # --------------------------------------------------------------------------- summary and categories
 
 
-def test_the_summary_is_this_month_by_category_without_reversed_or_other_months(bus: MessageBus) -> None:
+def test_the_summary_is_this_month_by_category_without_reversed_or_other_months(
+    bus: MessageBus, store: Store
+) -> None:
+    # Sunday the 29th has no ECB rate: Friday the 27th's values the US$ 5 (5 × 6.05 / 1.10 = R$ 27,50).
+    store.fx_rates[("ecb", "USD", dt.date(2026, 11, 27))] = Decimal("1.1")
+    store.fx_rates[("ecb", "BRL", dt.date(2026, 11, 27))] = Decimal("6.05")
     send(bus, message(record(entry("100.50"), entry("20", "restaurants", "padaria"))))
     send(bus, message(record(entry("49.50"))))
     send(bus, message(record(entry("5", "transport", "metro", currency="USD"))))
@@ -63,17 +68,18 @@ def test_the_summary_is_this_month_by_category_without_reversed_or_other_months(
             category="groceries", category_name="Mercado", currency="BRL", total=Decimal("150.00"), count=2
         ),
         SummaryRow(
+            category="transport", category_name="Transporte", currency="BRL", total=Decimal("27.50"), count=1
+        ),
+        SummaryRow(
             category="restaurants",
             category_name="Alimentação",
             currency="BRL",
             total=Decimal("20.00"),
             count=1,
         ),
-        SummaryRow(
-            category="transport", category_name="Transporte", currency="USD", total=Decimal("5.00"), count=1
-        ),
     )
-    assert summary.expense_totals == (("BRL", Decimal("170.00")), ("USD", Decimal("5.00")))
+    assert summary.expense_totals == (("BRL", Decimal("197.50")),)
+    assert summary.unvalued == ()
     assert summary.income_totals == (("BRL", Decimal("3000.00")),)
     assert all(row.budget is None for row in summary.rows)
 
