@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -307,7 +306,9 @@ class FxRateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rate: Decimal = Field(gt=0, allow_inf_nan=False, examples=["5.1234"])
+    rate: float | str = Field(
+        description="a positive number, or one as a decimal string", examples=["5.1234"]
+    )
 
 
 class CardIofIn(BaseModel):
