@@ -213,6 +213,9 @@ transactions = Table(
     Index(None, "context_id", "category", "occurred_on"),
     Index(None, "capture_id"),
     Index(None, "context_id", "author_id", "created_at"),
+    # What has no FX rate yet, for the refresh to value (migration 0010); fee lines of a purchase.
+    Index("ix_transactions_unvalued", "occurred_on", postgresql_where=text("base_amount IS NULL")),
+    Index("ix_transactions_fee_of", "fee_of", postgresql_where=text("fee_of IS NOT NULL")),
 )
 
 events = Table(
