@@ -188,7 +188,9 @@ def test_a_real_receipt_photo_is_read_into_one_transaction(box: Box, api: StandI
     api.add_file(largest["file_id"], RECEIPT.read_bytes(), "photos/file_2.jpg")
     assert post(box, update).status_code == 200
     (read,) = replies_to(api, 5_550_002, 1, 180)
-    assert read["text"].startswith("✅ US$ 14,50 · Contoso · Alimentação · 10/06"), read["text"]
+    assert read["text"].startswith("✅ US$ 14,50 ≈ R$ 56,30 (BCE 10/06) · Contoso · Alimentação · 10/06"), (
+        read["text"]
+    )
     assert api.downloads.count("photos/file_2.jpg") == 1
     stored = scalar(
         box,
@@ -328,7 +330,9 @@ def test_the_box_serves_the_verification_and_answers_a_voice_note_and_a_receipt(
 
     # A real receipt photo: one transaction with the receipt's total and date.
     deliver(box, _from("pywa_message__image", wa, image="photo-1"))
-    assert wa_replies(graph, wa, 3)[2].startswith("✅ US$ 14,50 · Contoso · Alimentação · 10/06")
+    assert wa_replies(graph, wa, 3)[2].startswith(
+        "✅ US$ 14,50 ≈ R$ 56,30 (BCE 10/06) · Contoso · Alimentação · 10/06"
+    )
     fetched = [c for c in graph.calls if c.method == "GET"]
     assert fetched == [
         Call("GET", "/v21.0/voice-1", f"Bearer {WA_TOKEN}"),

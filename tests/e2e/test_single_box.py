@@ -168,7 +168,7 @@ def test_a_voice_note_and_a_receipt_photo_from_the_dev_chat(box: Box) -> None:
     photo = FIXTURES / "receipts" / "azure_contoso_cafe_photo.jpg"
     read = _send(box, "--photo", str(photo))
     assert read.returncode == 0, read.stderr
-    assert read.stdout.startswith("✅ US$ 14,50 · Contoso · Alimentação · 10/06")
+    assert read.stdout.startswith("✅ US$ 14,50 ≈ R$ 56,30 (BCE 10/06) · Contoso · Alimentação · 10/06")
     headers = {"Authorization": f"Bearer {box.token()}"}
     (context,) = httpx.get(f"{box.api}/api/v1/contexts", headers=headers).json()["items"]
     listed = httpx.get(

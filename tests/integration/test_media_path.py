@@ -272,7 +272,7 @@ def test_receipt_photo_becomes_one_transaction_with_its_items(
     ]
     assert reply is not None
     assert reply["kind"] == "recorded", reply
-    assert reply["text"].startswith("✅ US$ 14,50 · Contoso · Alimentação · 10/06")
+    assert reply["text"].startswith("✅ US$ 14,50 ≈ R$ 56,30 (BCE 10/06) · Contoso · Alimentação · 10/06")
     [tx] = _transactions(engine, user)
     assert (tx.amount, tx.currency, tx.occurred_on) == (Decimal("14.5000"), "USD", dt.date(2019, 6, 10))
     assert tx.merchant is not None
