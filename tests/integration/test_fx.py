@@ -106,8 +106,9 @@ def test_fx_load_command_reads_a_file_and_says_what_changed(
     out = capsys.readouterr().out
     assert "ECB rates of 1 days (2026-10-30 to 2026-10-30)" in out
     assert "0 new or changed" in out
-    with pytest.raises(ValueError, match="load"):
-        run("fx", action=None)
+    assert run("fx", action=None) == 2
+    assert run("fx", action="load", file=str(FIXTURES / "missing.zip")) == 1
+    assert "cannot read ECB rates" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- valuing

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import sys
+
 from financy.core.settings import CoreSettings
 from financy.runtime.logging import configure_logging
 
 
 def load_fx(settings: CoreSettings, file: str | None) -> int:
     """``financy core fx load [--file F]``: upsert the ECB rates of ``file`` (default: the packaged
-    history) into ``fx_rates``, value the transactions that had no rate, print what changed; 0.
+    history) into ``fx_rates``, value the transactions that had no rate, print what changed.
 
-    Raises:
-        OSError: ``file`` cannot be read.
-        financy.core.adapters.ecb.EcbFormatError: it is not an ECB rates file (nothing stored).
+    Returns 0, or 1 when ``file`` cannot be read or is not an ECB rates file (nothing stored).
     """
     from pathlib import Path
 
     from sqlalchemy import create_engine
 
-    from financy.core.adapters.ecb import load_rates, packaged_history, parse_ecb
+    from financy.core.adapters.ecb import EcbFormatError, load_rates, packaged_history, parse_ecb
     from financy.core.adapters.unit_of_work import SqlAlchemyUnitOfWork
     from financy.core.service.valuation import revalue_unvalued
 
     path = Path(file) if file else packaged_history()
-    rates = parse_ecb(path.read_bytes())
+    try:
+        rates = parse_ecb(path.read_bytes())
+    except (OSError, EcbFormatError) as exc:
+        print(f"financy core fx load: cannot read ECB rates from {path}: {exc}", file=sys.stderr)
+        return 1
     engine = create_engine(settings.require_database_url())
     try:
         with engine.begin() as conn:
@@ -46,7 +50,7 @@ def run(process: str, *, action: str | None = None, file: str | None = None) -> 
     ``action`` "load" and an optional ``file``) and return its exit status.
 
     Raises:
-        ValueError: unknown ``process`` (or ``fx`` without ``load``).
+        ValueError: unknown ``process`` (``fx`` without ``load`` prints why and returns 2).
         RuntimeError: a URL the process needs is not set (see :class:`CoreSettings`).
     """
     settings = CoreSettings()
@@ -62,7 +66,11 @@ def run(process: str, *, action: str | None = None, file: str | None = None) -> 
         return 0
     if process == "fx":
         if action != "load":
-            raise ValueError("financy core fx: expected the action 'load' (financy core fx load [--file F])")
+            print(
+                "financy core fx: expected the action 'load' (financy core fx load [--file F])",
+                file=sys.stderr,
+            )
+            return 2
         return load_fx(settings, file)
     if process == "ingest":
         from financy.core.entrypoints.ingest import run_ingest
