@@ -9,7 +9,7 @@ The ECB's reference rates are loaded into ``fx_rates`` by ``financy core migrate
 the table holds none (:func:`financy.core.adapters.ecb.ensure_packaged_rates`), not here: a data
 file of ~170k rows does not belong in a schema revision.
 
-Revision ID: 0010
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0010"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
