@@ -635,6 +635,7 @@ def _transaction(row: Row[Any]) -> Transaction:
         fx_rate=None if row.fx_rate is None else Decimal(row.fx_rate),
         fx_date=row.fx_date,
         fx_source=row.fx_source,
+        subcategory_id=row.subcategory_id,
     )
 
 

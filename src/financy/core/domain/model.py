@@ -172,6 +172,8 @@ class Transaction:
     fx_rate: Decimal | None = None
     fx_date: dt.date | None = None
     fx_source: str | None = None
+    #: One of the ledger's own sub-categories of ``category`` (migration 0008), ``None``: none.
+    subcategory_id: uuid.UUID | None = None
 
     def fields(self) -> dict[str, Any]:
         """Return the stored fields by column name (``amount`` and ``currency`` from ``money``)."""
@@ -198,6 +200,7 @@ class Transaction:
             "fx_rate": self.fx_rate,
             "fx_date": self.fx_date,
             "fx_source": self.fx_source,
+            "subcategory_id": self.subcategory_id,
         }
 
 
