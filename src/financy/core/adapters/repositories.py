@@ -639,6 +639,10 @@ def _transaction(row: Row[Any]) -> Transaction:
     )
 
 
+#: The :class:`Transaction` of a ``transactions`` row, without receipt lines (for other repositories).
+transaction_of_row = _transaction
+
+
 def _question_filter(
     context_id: uuid.UUID,
     kind: str | None,

@@ -19,6 +19,7 @@ from financy.core.service.handlers import (
     categories,
     contexts,
     conversation,
+    editing,
     groups,
     ledger,
     links,
@@ -42,6 +43,7 @@ MODULES: tuple[ModuleType, ...] = (
     contexts,
     audit,
     budgets,
+    editing,
 )
 
 
