@@ -190,6 +190,15 @@ def check_amount(amount: Decimal, currency: str) -> Decimal:
     return amount
 
 
+def plain(amount: Decimal, currency: str | None) -> str:
+    """Return ``amount`` as a decimal string with at least ``currency``'s minor digits and no
+    trailing zeros beyond them (``Decimal("45.9000")`` in BRL: ``"45.90"``; JPY ``"1000"``)."""
+    digits = minor_digits(currency) if currency else 0
+    exponent = amount.normalize().as_tuple().exponent
+    places = max(digits, -exponent if isinstance(exponent, int) else 0)
+    return f"{amount.quantize(Decimal(1).scaleb(-places)):f}"
+
+
 # --------------------------------------------------------------------------- splits and categories
 
 
@@ -205,13 +214,14 @@ class SplitLine:
     subcategory_id: uuid.UUID | None = None
     base_amount: Decimal | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the line as the audit log keeps it (amounts as strings, ids as strings)."""
+    def to_json(self, currency: str, base_currency: str | None) -> dict[str, Any]:
+        """Return the line as the audit log keeps it: amounts as :func:`plain` strings in
+        ``currency`` (the transaction's) and ``base_currency``, ids as strings."""
         return {
             "category": self.category,
             "subcategory_id": None if self.subcategory_id is None else str(self.subcategory_id),
-            "amount": str(self.amount),
-            "base_amount": None if self.base_amount is None else str(self.base_amount),
+            "amount": plain(self.amount, currency),
+            "base_amount": None if self.base_amount is None else plain(self.base_amount, base_currency),
             "note": self.note,
         }
 

@@ -225,7 +225,8 @@ def transaction_detail(
 ) -> dict[str, Any] | None:
     """Return one transaction of ``context_id`` with its receipt lines and where it came from.
 
-    Shape: the list's fields plus ``items`` (``[{"description", "quantity", "unit_price",
+    Shape: the list's fields plus what editing adds (``subcategory``, ``splits``, the base-currency
+    values: :func:`financy.core.views.editing.edit_details`), ``items`` (``[{"description", "quantity", "unit_price",
     "line_total"}]``, amounts as decimal strings) and ``source`` (``{"capture_id", "media_type",
     "text", "media": {"key", "content_type", "size", "sha256"} | null, "provenance": {"source",
     "engine", "models", "text", "language", "confidence", "duration_s"} | null, "receipt": {...} | null}``).
@@ -241,6 +242,9 @@ def transaction_detail(
     if row is None:
         return None
     out = _view(row, language).to_json()
+    from financy.core.views.editing import edit_details  # it imports this module
+
+    out.update(edit_details(conn, context_id, transaction_id, language=language) or {})
     items = orm.transaction_items
     out["items"] = [
         {

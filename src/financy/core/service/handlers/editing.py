@@ -49,6 +49,7 @@ from financy.core.domain.editing import (
     UnknownMemberError,
     check_amount,
     check_split,
+    plain,
     split_base_amounts,
 )
 from financy.core.domain.events import Event
@@ -177,9 +178,16 @@ def _payer(uow: AbstractUnitOfWork, context_id: uuid.UUID, paid_by: uuid.UUID | 
 
 
 def audited(tx: Transaction) -> dict[str, Any]:
-    """Return what the audit log keeps of ``tx`` (:data:`AUDITED`; amounts Decimals, ids UUIDs)."""
-    fields = tx.fields()
-    return {name: fields[name] for name in AUDITED}
+    """Return what the audit log keeps of ``tx`` (:data:`AUDITED`): amounts and the rate as plain
+    decimal strings (``"45.90"``, as stored amounts compare equal whatever their scale), ids UUIDs,
+    dates dates."""
+    fields = {name: tx.fields()[name] for name in AUDITED}
+    fields["amount"] = plain(tx.money.amount, tx.money.currency)
+    if tx.base_amount is not None:
+        fields["base_amount"] = plain(tx.base_amount, tx.base_currency)
+    if tx.fx_rate is not None:
+        fields["fx_rate"] = plain(tx.fx_rate, None)
+    return fields
 
 
 def _event(name: str, actor_id: uuid.UUID, tx: Transaction, **parts: Any) -> Event:
@@ -391,6 +399,10 @@ def _lines(uow: AbstractUnitOfWork, context_id: uuid.UUID, lines: Sequence[Split
     return out
 
 
+def _split_json(tx: Transaction, lines: Sequence[SplitLine]) -> dict[str, Any]:
+    return {"splits": [line.to_json(tx.money.currency, tx.base_currency) for line in lines]}
+
+
 def split_transaction(cmd: SplitTransaction, uow: AbstractUnitOfWork) -> uuid.UUID:
     """Split a recorded transaction across categories (replacing an earlier split).
 
@@ -414,8 +426,10 @@ def split_transaction(cmd: SplitTransaction, uow: AbstractUnitOfWork) -> uuid.UU
             "transaction.split",
             cmd.actor_id,
             tx,
-            before={"splits": [line.to_json() for line in previous]} if previous else None,
-            after={"splits": [line.to_json() for line in lines]},
+            before={"splits": [line.to_json(tx.money.currency, tx.base_currency) for line in previous]}
+            if previous
+            else None,
+            after={"splits": [line.to_json(tx.money.currency, tx.base_currency) for line in lines]},
         )
     )
     return tx.id
@@ -436,7 +450,10 @@ def remove_split(cmd: RemoveSplit, uow: AbstractUnitOfWork) -> uuid.UUID:
     uow.edits.set_splits(context.id, tx.id, [])
     uow.record(
         _event(
-            "transaction.unsplit", cmd.actor_id, tx, before={"splits": [line.to_json() for line in previous]}
+            "transaction.unsplit",
+            cmd.actor_id,
+            tx,
+            before={"splits": [line.to_json(tx.money.currency, tx.base_currency) for line in previous]},
         )
     )
     return tx.id
