@@ -39,7 +39,7 @@ from financy.core.domain.editing import (
     split_base_amounts,
 )
 from financy.core.domain.errors import ForbiddenError, NotAMemberError, UnknownCurrencyError
-from financy.core.domain.model import ContextType, LedgerContext, Role, TransactionStatus
+from financy.core.domain.model import ContextType, LedgerContext, Role, Transaction, TransactionStatus
 from financy.core.service.handlers.editing import InvalidFieldError
 from financy.core.service.messagebus import MessageBus
 from tests.unit.fakes import Store
@@ -440,3 +440,37 @@ def test_renaming_a_slug_is_this_ledgers_display_name_only(
         bus.handle(RenameCategory(ledger.id, ledger.editor, "snacks", "Petiscos"))
     with pytest.raises(ForbiddenError):
         bus.handle(RenameCategory(ledger.id, ledger.viewer, "groceries", "Mercado"))
+
+
+def test_a_new_date_values_the_transaction_again_and_its_split_lines_follow(
+    bus: MessageBus, store: Store, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a valuation whose USD rate is 5 on DAY and 6 the day before WHEN the date moves THEN
+    the base amount and each split line's share follow the new rate."""
+    from dataclasses import replace
+
+    from financy.core.service.handlers import editing as handlers
+
+    def by_day(uow: object, tx: Transaction, base_currency: str) -> Transaction:
+        rate = Decimal(5) if tx.occurred_on == DAY else Decimal(6)
+        return replace(
+            tx,
+            base_amount=tx.money.amount * rate,
+            base_currency=base_currency,
+            fx_rate=rate,
+            fx_date=tx.occurred_on,
+            fx_source="ecb",
+        )
+
+    monkeypatch.setattr(handlers, "value_transaction", by_day)
+    tid = create(bus, ledger, currency="USD", amount=Decimal("10.00"))
+    assert stored(store, tid).base_amount == Decimal("50.00")
+    bus.handle(split(tid, ledger, ("groceries", "7.00"), ("pets", "3.00")))
+    assert [line.base_amount for line in store.splits[tid]] == [Decimal("35.00"), Decimal("15.00")]
+    bus.handle(EditTransaction(ledger.id, ledger.owner, tid, {"occurred_on": DAY - dt.timedelta(days=1)}))
+    assert (stored(store, tid).base_amount, stored(store, tid).fx_rate) == (Decimal("60.00"), Decimal(6))
+    assert [line.base_amount for line in store.splits[tid]] == [Decimal("42.00"), Decimal("18.00")]
+    edited = store.events[-1]
+    assert edited.before is not None
+    assert edited.after is not None
+    assert (edited.before["base_amount"], edited.after["base_amount"]) == ("50.00", "60.00")
