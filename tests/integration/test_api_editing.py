@@ -346,6 +346,8 @@ async def test_categories_renames_and_sub_categories_are_this_ledgers_own(
         "Supermercado",
         "Feira livre",
     )
+    _, page = await api.call("GET", "/transactions")
+    assert [(t["category"], t["category_name"]) for t in page["items"]] == [("groceries", "Supermercado")]
     # Another ledger sees the taxonomy's name and none of these sub-categories.
     _, theirs = await as_other.call("GET", "/categories")
     assert (theirs["items"][0]["name"], theirs["items"][0]["subcategories"]) == ("Mercado", [])

@@ -22,7 +22,8 @@ from financy.core.domain.model import CATEGORY_BY_SLUG, TAXONOMY
 from financy.core.views.transactions import format_amount
 
 
-def _names(conn: Connection, context_id: uuid.UUID) -> dict[str, str]:
+def ledger_category_names(conn: Connection, context_id: uuid.UUID) -> dict[str, str]:
+    """Return the ledger's own display names of taxonomy slugs, ``{slug: name}``."""
     names = orm.category_names
     rows = conn.execute(select(names.c.slug, names.c.name).where(names.c.context_id == context_id))
     return {r.slug: r.name for r in rows}
@@ -45,7 +46,7 @@ def categories_of(conn: Connection, context_id: uuid.UUID, *, language: str) -> 
     "subcategories": [{"key": id, "id", "parent", "name"}]}``; ``name`` is the ledger's own
     name when renamed, else the taxonomy's in ``language`` (``default_name``).
     """
-    renames = _names(conn, context_id)
+    renames = ledger_category_names(conn, context_id)
     sub = orm.subcategories
     subs: dict[str, list[dict[str, Any]]] = {}
     for r in conn.execute(
@@ -164,7 +165,7 @@ def edit_details(
     ).first()
     if row is None:
         return None
-    renames = _names(conn, context_id)
+    renames = ledger_category_names(conn, context_id)
     subs = {
         r.id: {"id": str(r.id), "name": r.name}
         for r in conn.execute(select(sub.c.id, sub.c.name).where(sub.c.context_id == context_id))

@@ -13,7 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -186,6 +186,13 @@ def transactions(
         query = query.where(tuple_(tx.c.occurred_on, tx.c.id) < tuple_(after_day, after_id))
     rows = conn.execute(query.order_by(tx.c.occurred_on.desc(), tx.c.id.desc()).limit(limit + 1)).all()
     items = [_view(row, language) for row in rows[:limit]]
+    from financy.core.views.editing import ledger_category_names  # it imports this module
+
+    if renames := ledger_category_names(conn, context_id):  # the ledger's own names of categories
+        items = [
+            replace(item, category_name=renames[item.category]) if item.category in renames else item
+            for item in items
+        ]
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
