@@ -57,6 +57,23 @@ CONTEXT_ROUTES = frozenset(
         "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>/original",
         "/api/v1/contexts/<context_id:uuid>/captures",
         "/api/v1/contexts/<context_id:uuid>/captures/<capture_id:uuid>/original",
+        "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>/audit",
+        "/api/v1/contexts/<context_id:uuid>/categories",
+    }
+)
+_TX = "/api/v1/contexts/<context_id:uuid>/transactions"
+#: The routes that change a ledger (editing): a viewer is refused each with 403 ``forbidden``.
+WRITE_ROUTES = frozenset(
+    {
+        ("POST", _TX),
+        ("PATCH", _TX + "/<transaction_id:uuid>"),
+        ("DELETE", _TX + "/<transaction_id:uuid>"),
+        ("POST", _TX + "/<transaction_id:uuid>/restore"),
+        ("PUT", _TX + "/<transaction_id:uuid>/splits"),
+        ("DELETE", _TX + "/<transaction_id:uuid>/splits"),
+        ("POST", "/api/v1/contexts/<context_id:uuid>/categories"),
+        ("PATCH", "/api/v1/contexts/<context_id:uuid>/categories/<key:str>"),
+        ("DELETE", "/api/v1/contexts/<context_id:uuid>/categories/<key:str>"),
     }
 )
 _PARAM = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)(?::([^>]+))?>")
@@ -273,3 +290,52 @@ async def test_a_role_that_does_not_allow_the_action_is_403_forbidden(
     _, allowed = await fresh.asgi_client.post(url, headers=bearer(await token_for(fresh, editor)))
     assert allowed.status == 200
     assert allowed.json == {"role": "editor"}
+
+
+async def test_a_viewer_is_refused_every_route_that_changes_the_ledger(app: ApiApp, engine: Engine) -> None:
+    """GIVEN a viewer of a ledger WHEN they call each editing route with a valid body THEN 403
+    ``forbidden`` and nothing changed; an editor gets past the rule on the same routes."""
+    ledger = record_a_photo(app, engine, new_user(engine))
+    viewer, editor = new_user(engine), new_user(engine)
+    add_member(engine, ledger, viewer, "viewer")
+    add_member(engine, ledger, editor, "editor")
+    routes = await routes_of(app)
+    for method, template in WRITE_ROUTES:
+        assert method in routes.get(template, frozenset()), (method, template)
+    bodies = {
+        _TX: {"amount": "10.00", "currency": "BRL", "occurred_on": "2026-11-28"},
+        _TX + "/<transaction_id:uuid>": {"merchant": "changed"},
+        _TX + "/<transaction_id:uuid>/splits": [
+            {"category": "groceries", "amount": "40.00"},
+            {"category": "pets", "amount": "5.90"},
+        ],
+        "/api/v1/contexts/<context_id:uuid>/categories": {"parent": "groceries", "name": "Feira"},
+        "/api/v1/contexts/<context_id:uuid>/categories/<key:str>": {"name": "Supermercado"},
+    }
+
+    def state() -> tuple[object, ...]:
+        with engine.connect() as conn:
+            tx = conn.execute(
+                select(orm.transactions).where(orm.transactions.c.context_id == ledger.owner.context_id)
+            )
+            events = conn.execute(
+                select(orm.events.c.id).where(orm.events.c.context_id == ledger.owner.context_id)
+            )
+            return (tuple(tx.all()), tuple(events.all()))
+
+    before = state()
+    viewer_token, editor_token = await token_for(app, viewer), await token_for(app, editor)
+    calls = []
+    for method, template in sorted(WRITE_ROUTES):
+        url = ledger.fill(template).replace("/categories/x", "/categories/groceries")
+        body = bodies.get(template) if method in {"POST", "PUT", "PATCH"} else None
+        calls.append((method, template, url, {} if body is None else {"json": body}))
+    for method, template, url, body in calls:
+        _, response = await app.asgi_client.request(method, url, headers=bearer(viewer_token), **body)
+        assert response.status == 403, (method, template, response.text)
+        assert_error(response.json, "forbidden")
+    assert state() == before
+    for method, template, url, body in calls:
+        _, response = await app.asgi_client.request(method, url, headers=bearer(editor_token), **body)
+        assert response.status != 403, (method, template, response.text)
+    assert state() != before  # the editor's calls went through

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from financy.core.domain.commands import ChatMessage
+from financy.core.domain.editing import SplitLine, Subcategory
 from financy.core.domain.errors import UsernameTakenError
 from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction, TransactionStatus
@@ -27,6 +28,7 @@ from financy.core.service.unit_of_work import (
     CategoriesRepository,
     ChatBinding,
     ContextsRepository,
+    EditsRepository,
     FxRate,
     FxRatesRepository,
     LinkCode,
@@ -66,6 +68,10 @@ class Store:
     created_at: dict[uuid.UUID, dt.datetime] = field(default_factory=dict)
     #: ``fx_rates``: ``{(source, currency, rate_date): rate}`` (units per 1 EUR for the ECB).
     fx_rates: dict[tuple[str, str, dt.date], Decimal] = field(default_factory=dict)
+    #: Split lines by transaction id; sub-categories by id; ledger names by (context, slug).
+    splits: dict[uuid.UUID, list[SplitLine]] = field(default_factory=dict)
+    subcategories: dict[uuid.UUID, Subcategory] = field(default_factory=dict)
+    category_names: dict[tuple[uuid.UUID, str], str] = field(default_factory=dict)
 
 
 class FakeContexts(ContextsRepository):
@@ -618,6 +624,74 @@ class FakeCategories(CategoriesRepository):
         self.s.examples.append({"context_id": context_id, "text": text, "category": category})
 
 
+class FakeEdits(EditsRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def get(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> Transaction | None:
+        found = [tx for tx in self.s.transactions if tx.id == transaction_id and tx.context_id == context_id]
+        return replace(found[0], items=()) if found else None
+
+    def save(self, transaction: Transaction) -> None:
+        for i, tx in enumerate(self.s.transactions):
+            if tx.id == transaction.id and tx.context_id == transaction.context_id:
+                self.s.transactions[i] = replace(
+                    transaction,
+                    author_id=tx.author_id,
+                    source_channel=tx.source_channel,
+                    capture_id=tx.capture_id,
+                    items=tx.items,
+                    installments=tx.installments,
+                    confidence=tx.confidence,
+                    category_guesses=(),
+                )
+
+    def splits(self, transaction_id: uuid.UUID) -> list[SplitLine]:
+        return list(self.s.splits.get(transaction_id, []))
+
+    def set_splits(
+        self, context_id: uuid.UUID, transaction_id: uuid.UUID, lines: Sequence[SplitLine]
+    ) -> None:
+        if lines:
+            self.s.splits[transaction_id] = list(lines)
+        else:
+            self.s.splits.pop(transaction_id, None)
+
+    def subcategories(self, context_id: uuid.UUID) -> list[Subcategory]:
+        mine = [sub for sub in self.s.subcategories.values() if sub.context_id == context_id]
+        return sorted(mine, key=lambda sub: (sub.parent, sub.name.lower(), sub.id))
+
+    def add_subcategory(self, subcategory: Subcategory) -> None:
+        assert subcategory.id not in self.s.subcategories
+        self.s.subcategories[subcategory.id] = subcategory
+
+    def rename_subcategory(self, subcategory_id: uuid.UUID, name: str) -> None:
+        self.s.subcategories[subcategory_id] = replace(self.s.subcategories[subcategory_id], name=name)
+
+    def delete_subcategory(self, subcategory_id: uuid.UUID) -> int:
+        del self.s.subcategories[subcategory_id]
+        moved = 0
+        for i, tx in enumerate(self.s.transactions):
+            if tx.subcategory_id == subcategory_id:
+                self.s.transactions[i] = replace(tx, subcategory_id=None)
+                moved += 1
+        for tid, lines in self.s.splits.items():
+            self.s.splits[tid] = [
+                replace(line, subcategory_id=None) if line.subcategory_id == subcategory_id else line
+                for line in lines
+            ]
+        return moved
+
+    def category_names(self, context_id: uuid.UUID) -> dict[str, str]:
+        return {slug: name for (c, slug), name in self.s.category_names.items() if c == context_id}
+
+    def set_category_name(self, context_id: uuid.UUID, slug: str, name: str | None) -> None:
+        if name is None:
+            self.s.category_names.pop((context_id, slug), None)
+        else:
+            self.s.category_names[(context_id, slug)] = name
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """A unit of work over a shared :class:`Store`: changes are made on a copy and swapped in on commit."""
 
@@ -636,6 +710,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.categories = FakeCategories(self.work)
         self.links = FakeLinks(self.work)
         self.fx_rates = FakeFxRates(self.work)
+        self.edits = FakeEdits(self.work)
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []

@@ -204,6 +204,14 @@ transactions = Table(
     Column("fx_source", String(16), nullable=True),
     # The purchase this transaction is a fee of, e.g. a card's IOF line (migration 0010).
     Column("fee_of", UUID(as_uuid=True), ForeignKey("transactions.id"), nullable=True),
+    # One of the ledger's own sub-categories of ``category`` (migration 0008); deleting the
+    # sub-category leaves the transaction in its parent slug.
+    Column(
+        "subcategory_id",
+        UUID(as_uuid=True),
+        ForeignKey("subcategories.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
     CheckConstraint("kind in ('expense','income','transfer')", name="kind"),
     CheckConstraint("amount > 0", name="amount_positive"),
     CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
@@ -326,4 +334,56 @@ transaction_items = Table(
     Column("unit_price", Numeric(18, 4), nullable=True),
     Column("line_total", Numeric(18, 4), nullable=True),
     Index(None, "context_id"),
+)
+
+# --- editing through the API (migration 0008) ------------------------------------------------------
+
+subcategories = Table(
+    "subcategories",
+    metadata,
+    # A ledger's own sub-category of a taxonomy slug ("Feira" under groceries); the slug stays the
+    # stable category of its transactions.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("parent", String(40), ForeignKey("categories.slug"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Index(None, "context_id", "parent"),
+)
+
+category_names = Table(
+    "category_names",
+    metadata,
+    # A ledger's own display name for a taxonomy slug (the slug never changes).
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True),
+    Column("slug", String(40), ForeignKey("categories.slug"), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+transaction_splits = Table(
+    "transaction_splits",
+    metadata,
+    # One transaction split across categories: the lines' amounts add up to the transaction's.
+    Column(
+        "transaction_id",
+        UUID(as_uuid=True),
+        ForeignKey("transactions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("category", String(40), ForeignKey("categories.slug"), nullable=False),
+    Column(
+        "subcategory_id",
+        UUID(as_uuid=True),
+        ForeignKey("subcategories.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("amount", Numeric(18, 4), nullable=False),
+    # The line's share of the transaction's base amount (null while that is unknown).
+    Column("base_amount", Numeric(18, 4), nullable=True),
+    Column("note", String(200), nullable=True),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index(None, "context_id", "category"),
 )

@@ -646,6 +646,7 @@ def _transaction(row: Row[Any]) -> Transaction:
         fx_date=row.fx_date,
         fx_source=row.fx_source,
         fee_of=row.fee_of,
+        subcategory_id=row.subcategory_id,
     )
 
 
@@ -662,6 +663,10 @@ def _valued(context_id: uuid.UUID) -> tuple[ColumnElement[Any], ColumnElement[An
     unvalued = and_(~has_base, tx.c.currency != base).label("unvalued")
     total = func.sum(func.coalesce(tx.c.base_amount, tx.c.amount)).label("total")
     return currency, unvalued, total
+
+
+#: The :class:`Transaction` of a ``transactions`` row, without receipt lines (for other repositories).
+transaction_of_row = _transaction
 
 
 def _question_filter(

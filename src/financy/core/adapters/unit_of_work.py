@@ -12,6 +12,7 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, insert, text
 
 from financy.core.adapters import orm
+from financy.core.adapters.editing import SqlEdits
 from financy.core.adapters.outbox import mark_published
 from financy.core.adapters.repositories import (
     SqlCaptures,
@@ -59,6 +60,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.categories = SqlCategories(conn)
         self.links = SqlLinks(conn)
         self.fx_rates = SqlFxRates(conn)
+        self.edits = SqlEdits(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
         return self
 

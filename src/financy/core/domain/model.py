@@ -177,6 +177,8 @@ class Transaction:
     fx_source: str | None = None
     #: The purchase this transaction is a fee of (the IOF line of a card's foreign purchase), or ``None``.
     fee_of: uuid.UUID | None = None
+    #: One of the ledger's own sub-categories of ``category`` (migration 0008), ``None``: none.
+    subcategory_id: uuid.UUID | None = None
 
     def fields(self) -> dict[str, Any]:
         """Return the stored fields by column name (``amount`` and ``currency`` from ``money``)."""
@@ -204,6 +206,7 @@ class Transaction:
             "fx_date": self.fx_date,
             "fx_source": self.fx_source,
             "fee_of": self.fee_of,
+            "subcategory_id": self.subcategory_id,
         }
 
 

@@ -22,6 +22,7 @@ from typing import Any, Self
 from uuid import UUID
 
 from financy.core.domain.commands import ChatMessage
+from financy.core.domain.editing import SplitLine, Subcategory
 from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction
 
@@ -481,6 +482,58 @@ class CategoriesRepository(abc.ABC):
         """Keep a labelled example for the next training of the category model."""
 
 
+class EditsRepository(abc.ABC):
+    """What editing a ledger by hand reads and writes: any transaction of a context (recorded or
+    reversed), its split lines, the context's sub-categories and its own category names."""
+
+    @abc.abstractmethod
+    def get(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> Transaction | None:
+        """Return (and lock) transaction ``transaction_id`` of ``context_id`` whatever its status,
+        without receipt lines; ``None`` when the context has no such transaction."""
+
+    @abc.abstractmethod
+    def save(self, transaction: Transaction) -> None:
+        """Overwrite a stored transaction's editable fields (kind, amount, currency, date,
+        merchant, description, category, sub-category, payment method, payer), its base-currency
+        values and its status with ``transaction``'s, by id; author, source and items stay."""
+
+    @abc.abstractmethod
+    def splits(self, transaction_id: uuid.UUID) -> list[SplitLine]:
+        """Return the transaction's split lines in order (``[]``: not split)."""
+
+    @abc.abstractmethod
+    def set_splits(
+        self, context_id: uuid.UUID, transaction_id: uuid.UUID, lines: Sequence[SplitLine]
+    ) -> None:
+        """Replace the transaction's split lines with ``lines`` (empty: remove the split)."""
+
+    @abc.abstractmethod
+    def subcategories(self, context_id: uuid.UUID) -> list[Subcategory]:
+        """Return the context's sub-categories (by parent, then name)."""
+
+    @abc.abstractmethod
+    def add_subcategory(self, subcategory: Subcategory) -> None:
+        """Store a new sub-category."""
+
+    @abc.abstractmethod
+    def rename_subcategory(self, subcategory_id: uuid.UUID, name: str) -> None:
+        """Change a sub-category's name."""
+
+    @abc.abstractmethod
+    def delete_subcategory(self, subcategory_id: uuid.UUID) -> int:
+        """Delete a sub-category; transactions and split lines in it keep their parent slug (their
+        ``subcategory_id`` becomes ``None``). Return how many transactions pointed at it."""
+
+    @abc.abstractmethod
+    def category_names(self, context_id: uuid.UUID) -> dict[str, str]:
+        """Return the context's own display names ``{taxonomy slug: name}``."""
+
+    @abc.abstractmethod
+    def set_category_name(self, context_id: uuid.UUID, slug: str, name: str | None) -> None:
+        """Give taxonomy slug ``slug`` the display name ``name`` in the context (``None``: back to
+        the taxonomy's name)."""
+
+
 class AbstractUnitOfWork(abc.ABC):
     """One atomic piece of work: repositories, audit events and outbox messages, committed together.
 
@@ -494,6 +547,7 @@ class AbstractUnitOfWork(abc.ABC):
     categories: CategoriesRepository
     links: LinksRepository
     fx_rates: FxRatesRepository
+    edits: EditsRepository
 
     def __init__(self) -> None:
         self.events: list[Event] = []

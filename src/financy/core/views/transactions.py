@@ -13,7 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -203,6 +203,13 @@ def transactions(
         query = query.where(tuple_(tx.c.occurred_on, tx.c.id) < tuple_(after_day, after_id))
     rows = conn.execute(query.order_by(tx.c.occurred_on.desc(), tx.c.id.desc()).limit(limit + 1)).all()
     items = [_view(row, language) for row in rows[:limit]]
+    from financy.core.views.editing import ledger_category_names  # it imports this module
+
+    if renames := ledger_category_names(conn, context_id):  # the ledger's own names of categories
+        items = [
+            replace(item, category_name=renames[item.category]) if item.category in renames else item
+            for item in items
+        ]
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
@@ -249,7 +256,8 @@ def transaction_detail(
 ) -> dict[str, Any] | None:
     """Return one transaction of ``context_id`` with its receipt lines and where it came from.
 
-    Shape: the list's fields plus ``items`` (``[{"description", "quantity", "unit_price",
+    Shape: the list's fields plus what editing adds (``subcategory``, ``splits``, the base-currency
+    values: :func:`financy.core.views.editing.edit_details`), ``items`` (``[{"description", "quantity", "unit_price",
     "line_total"}]``, amounts as decimal strings) and ``source`` (``{"capture_id", "media_type",
     "text", "media": {"key", "content_type", "size", "sha256"} | null, "provenance": {"source",
     "engine", "models", "text", "language", "confidence", "duration_s"} | null, "receipt": {...} | null}``).
@@ -265,6 +273,9 @@ def transaction_detail(
     if row is None:
         return None
     out = _view(row, language).to_json()
+    from financy.core.views.editing import edit_details  # it imports this module
+
+    out.update(edit_details(conn, context_id, transaction_id, language=language) or {})
     items = orm.transaction_items
     out["items"] = [
         {

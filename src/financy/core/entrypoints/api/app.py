@@ -16,6 +16,8 @@ from financy.core.entrypoints.api import (
     auth,
     captures,
     contexts,
+    editing,
+    editing_schemas,
     fx,
     health,
     links,
@@ -108,9 +110,12 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
     app.extend()
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
     # sanic-ext's raw() is untyped; it merges our models' schemas into components.schemas.
-    app.ext.openapi.raw({"components": {"schemas": schemas.component_schemas()}})  # type: ignore[no-untyped-call]
+    components = schemas.component_schemas() | editing_schemas.component_schemas()
+    app.ext.openapi.raw({"components": {"schemas": components}})  # type: ignore[no-untyped-call]
     for module in (health, auth, links, contexts, transactions, fx, captures, web):
         app.blueprint(module.blueprint())
+    for blueprint in editing.blueprints():
+        app.blueprint(blueprint)
     app.register_middleware(_start_timer, "request")
     app.register_middleware(web.offline_oauth2_redirect, "request")
     app.register_middleware(_observe, "response")

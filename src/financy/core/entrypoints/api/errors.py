@@ -78,7 +78,7 @@ class JsonErrorHandler(ErrorHandler):
 
     Domain errors map to HTTP here, in one place: :class:`NotAMemberError` -> 403 ``not_a_member``,
     :class:`ForbiddenError` -> 403 ``forbidden``, :class:`InvalidCredentialsError` -> 401, any other
-    :class:`FinancyError` -> 400 with its ``key``.
+    :class:`FinancyError` -> its ``status`` (400 unless it names one) with its ``key``.
     """
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
@@ -95,7 +95,8 @@ class JsonErrorHandler(ErrorHandler):
         elif isinstance(exception, ForbiddenError):
             status, code, message = 403, exception.key, str(exception)
         elif isinstance(exception, FinancyError):
-            status, code, message = 400, exception.key, str(exception)
+            # An error may name its own 4xx (editing: 404 not found, 409 conflict, 422 split mismatch).
+            status, code, message = getattr(exception, "status", 400), exception.key, str(exception)
         elif isinstance(exception, RequestCancelled):
             # The client went away mid-request: nothing to answer, nothing broken on our side.
             log.info("api.request_cancelled", method=request.method, path=request.path)

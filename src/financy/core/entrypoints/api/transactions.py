@@ -19,7 +19,7 @@ from sanic.response import json as json_response
 from sanic_ext import openapi
 
 from financy.core.domain.authorization import Action
-from financy.core.entrypoints.api import schemas
+from financy.core.entrypoints.api import editing_schemas, schemas
 from financy.core.entrypoints.api.context import ApiRequest
 from financy.core.entrypoints.api.errors import not_found
 from financy.core.entrypoints.api.originals import serve_original
@@ -65,14 +65,15 @@ async def list_transactions(request: ApiRequest, context_id: uuid.UUID) -> HTTPR
 
 @openapi.definition(
     summary="One transaction with its receipt lines and where it came from",
-    description="The list's fields plus items (a receipt's lines) and source: the capture's media "
+    description="The list's fields plus its sub-category, split lines and base-currency value, "
+    "items (a receipt's lines) and source: the capture's media "
     "type, the original's reference in the object store, the transcript or OCR text with the models "
     "that read it (provenance) and a receipt's fields.",
     tag="ledger",
     secured=schemas.SECURED,
     parameter=_ONE,
     response=[
-        schemas.ok(schemas.TransactionDetailOut),
+        schemas.ok(editing_schemas.EditedTransactionOut),
         *schemas.CONTEXT_ERRORS,
         schemas.error(404, "no such transaction"),
     ],
@@ -80,7 +81,7 @@ async def list_transactions(request: ApiRequest, context_id: uuid.UUID) -> HTTPR
 async def get_transaction(
     request: ApiRequest, context_id: uuid.UUID, transaction_id: uuid.UUID
 ) -> HTTPResponse:
-    """Return one transaction (:class:`schemas.TransactionDetailOut`); 404 if the context has none such."""
+    """Return one transaction (:class:`editing_schemas.EditedTransactionOut`); 404 if the context has none such."""
     member = await require(request, context_id, Action.READ)
     engine = request.app.ctx.engine
 

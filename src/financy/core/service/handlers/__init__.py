@@ -19,6 +19,7 @@ from financy.core.service.handlers import (
     categories,
     contexts,
     conversation,
+    editing,
     fx,
     groups,
     ledger,
@@ -44,6 +45,7 @@ MODULES: tuple[ModuleType, ...] = (
     audit,
     budgets,
     fx,
+    editing,
 )
 
 
