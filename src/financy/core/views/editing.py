@@ -147,8 +147,9 @@ def edit_details(
     """Return what editing adds to a transaction's detail, or ``None`` if there is no such one.
 
     ``{"category_name": the ledger's name, "subcategory": {"id", "name"} | null, "splits":
-    [{"category", "category_name", "subcategory": {...} | null, "amount", "base_amount", "note"}],
-    "base_amount", "base_currency", "fx_rate", "fx_date", "fx_source"}``; amounts are decimal strings.
+    [{"category", "category_name", "subcategory": {...} | null, "amount", "base_amount", "note"}]}``
+    (the value in the base currency is in :func:`~financy.core.views.transactions.transaction_detail`);
+    amounts are decimal strings.
     """
     tx, sub, sp = orm.transactions, orm.subcategories, orm.transaction_splits
     row = conn.execute(
@@ -187,9 +188,4 @@ def edit_details(
         "category_name": category_name(row.category, language, renames),
         "subcategory": subs.get(row.subcategory_id) if row.subcategory_id else None,
         "splits": splits,
-        "base_amount": _money(row.base_amount, row.base_currency),
-        "base_currency": row.base_currency,
-        "fx_rate": None if row.fx_rate is None else f"{Decimal(row.fx_rate).normalize():f}",
-        "fx_date": None if row.fx_date is None else row.fx_date.isoformat(),
-        "fx_source": row.fx_source,
     }

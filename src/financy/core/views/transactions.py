@@ -241,7 +241,7 @@ def _view(row: Row[*tuple[Any, ...]], language: str) -> TransactionView:
         if row.base_amount is None or row.base_currency is None
         else format_amount(row.base_amount, row.base_currency),
         base_currency=row.base_currency,
-        fx_rate=None if row.fx_rate is None else f"{row.fx_rate:f}",
+        fx_rate=None if row.fx_rate is None else f"{Decimal(row.fx_rate).normalize():f}",
         fx_date=row.fx_date,
         fx_source=row.fx_source,
     )
