@@ -13,12 +13,15 @@ expense's category).
 
 from __future__ import annotations
 
-from financy.core.contracts.v1 import Intent, ReplyKind, ReplyV1
-from financy.core.domain.authorization import Action
+import datetime as dt
+import uuid
+
+from financy.core.contracts.v1 import BudgetStatusV1, Intent, ReplyKind, ReplyV1
+from financy.core.domain.authorization import Action, authorize
 from financy.core.domain.budgets import InvalidBudgetError, check_amount, scope_of
-from financy.core.domain.commands import SetBudget
-from financy.core.domain.errors import UnknownCurrencyError
-from financy.core.domain.model import normalize_currency
+from financy.core.domain.commands import ChangeBudget, DeleteBudget, SaveBudget, SetBudget
+from financy.core.domain.errors import NotAMemberError, UnknownCurrencyError
+from financy.core.domain.model import LedgerContext, normalize_currency
 from financy.core.service import budgeting
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date
 from financy.core.service.handlers.users import ContextDefaults
@@ -84,10 +87,100 @@ def set_budget(cmd: SetBudget, uow: AbstractUnitOfWork, defaults: ContextDefault
     return handle_chat(cmd, uow, defaults, action=Action.EDIT, decide=_decide, apply=_apply)
 
 
+def _editable(uow: AbstractUnitOfWork, context_id: uuid.UUID, actor_id: uuid.UUID) -> LedgerContext:
+    """The context, if ``actor_id`` may change its budgets (:attr:`Action.EDIT`).
+
+    Raises:
+        NotAMemberError: no such context, or the actor is not a member.
+        ForbiddenError: the actor's role does not allow editing.
+    """
+    context = uow.contexts.get(context_id)
+    if context is None:
+        raise NotAMemberError("not a member of this context")
+    authorize(uow.contexts.role_of(context_id, actor_id), Action.EDIT)
+    return context
+
+
+def _today(context: LedgerContext, today: dt.date | None) -> dt.date:
+    return today or local_date(dt.datetime.now(dt.UTC), context.time_zone)
+
+
+def _currency(code: str | None) -> str | None:
+    """``code`` normalised; an unknown one is a bad budget currency."""
+    if code is None:
+        return None
+    try:
+        return normalize_currency(code)
+    except UnknownCurrencyError as exc:
+        raise InvalidBudgetError("currency", f"unknown currency {code!r}") from exc
+
+
+def save_budget(cmd: SaveBudget, uow: AbstractUnitOfWork) -> tuple[BudgetStatusV1, bool]:
+    """Set or replace a budget (API); return it this month and whether it replaced one.
+
+    Raises:
+        NotAMemberError, ForbiddenError: the actor may not edit the context.
+        InvalidBudgetError: a bad amount, currency, category or group (nothing is changed).
+    """
+    context = _editable(uow, cmd.context_id, cmd.actor_id)
+    today = _today(context, cmd.today)
+    budget, replaced = budgeting.set_budget(
+        uow,
+        context,
+        actor=cmd.actor_id,
+        amount=cmd.amount,
+        currency=_currency(cmd.currency),
+        category=cmd.category,
+        group=cmd.group,
+        rollover=cmd.rollover,
+        today=today,
+    )
+    (status,) = budgeting.statuses(uow, context, today, [budget])
+    return budgeting.wire(status), replaced
+
+
+def change_budget(cmd: ChangeBudget, uow: AbstractUnitOfWork) -> BudgetStatusV1:
+    """Change a budget's amount or rollover (API); return it this month.
+
+    Raises:
+        NotAMemberError, ForbiddenError: the actor may not edit the context.
+        BudgetNotFoundError: no such budget in the context.
+        InvalidBudgetError: a bad amount or currency (nothing is changed).
+    """
+    context = _editable(uow, cmd.context_id, cmd.actor_id)
+    today = _today(context, cmd.today)
+    budget = budgeting.change_budget(
+        uow,
+        context,
+        cmd.budget_id,
+        actor=cmd.actor_id,
+        amount=cmd.amount,
+        currency=_currency(cmd.currency),
+        rollover=cmd.rollover,
+        today=today,
+    )
+    (status,) = budgeting.statuses(uow, context, today, [budget])
+    return budgeting.wire(status)
+
+
+def delete_budget(cmd: DeleteBudget, uow: AbstractUnitOfWork) -> None:
+    """Delete a budget (API).
+
+    Raises:
+        NotAMemberError, ForbiddenError: the actor may not edit the context.
+        BudgetNotFoundError: no such budget in the context.
+    """
+    context = _editable(uow, cmd.context_id, cmd.actor_id)
+    budgeting.delete_budget(uow, context, cmd.budget_id, actor=cmd.actor_id)
+
+
 REGISTRATIONS = (
     Registration(
         SetBudget,
         set_budget,
         {Intent.BUDGET: lambda message, understanding: SetBudget(message, budget_of(understanding.budget))},
     ),
+    Registration(SaveBudget, save_budget),
+    Registration(ChangeBudget, change_budget),
+    Registration(DeleteBudget, delete_budget),
 )
