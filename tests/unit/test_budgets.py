@@ -340,3 +340,26 @@ def test_the_summary_shows_the_budget_lines(bus: MessageBus) -> None:
 
 def test_the_tests_clock_is_in_november() -> None:
     assert NOW.date().replace(day=1) == NOVEMBER
+
+
+def test_budget_replies_read_in_english_too(bus: MessageBus) -> None:
+    spend(bus, "60")
+    reply = set_by_chat(bus, "100")
+    english = reply.model_copy(update={"language": "en"})
+    assert render_reply(english).splitlines() == [
+        "🎯 Budget of R$100.00 a month for Groceries.",
+        "This month: R$60.00 of R$100.00 (60%) — R$40.00 left",
+    ]
+    crossed = spend(bus, "40")
+    assert render_reply(crossed.model_copy(update={"language": "en"})).splitlines()[-1] == (
+        "🚨 Groceries has used all of its 11/2026 budget: R$100.00 of R$100.00."
+    )
+    alert = crossed.model_copy(update={"language": "en", "kind": ReplyKind.BUDGET_ALERT, "transactions": ()})
+    assert render_reply(alert) == "🚨 Groceries has used all of its 11/2026 budget: R$100.00 of R$100.00."
+    assert render_reply(crossed).splitlines()[-1] == (
+        "🚨 Orçamento de Mercado esgotado em 11/2026: R$ 100,00 de R$ 100,00."
+    )
+    none = send(bus, dev_capture("ana", said(Intent.QUERY, query=LedgerQuery(ask="budget", category="pets"))))
+    assert render_reply(none.model_copy(update={"language": "en"})) == (
+        "🎯 There is no budget for Pets. Set one with “budget 500 for groceries”."
+    )

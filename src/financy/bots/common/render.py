@@ -94,7 +94,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Exemplos: “gastei 45,90 no mercado ontem” · “uber 23 e almoço 35” · “recebi 3000 de salário” · "
-            "“20 dólares no jantar”. /desfazer apaga o último lançamento. /resumo mostra o mês, "
+            "“20 dólares no jantar” · “orçamento de 800 para mercado”. /desfazer apaga o último "
+            "lançamento. /resumo mostra o mês, "
             "/categoria as categorias e /contexto seus livros de contas."
         ),
         "q.no_amount": "Não encontrei um valor nessa mensagem. Quanto foi? (ex.: “mercado 45,90”)",
@@ -384,7 +385,8 @@ _STRINGS: dict[str, dict[str, str]] = {
             "/undo removes the last one. /help shows examples."
         ),
         "help": (
-            "Examples: “paid $12 for lunch yesterday” · “groceries 45.90” · “got paid 3000 salary”. "
+            "Examples: “paid $12 for lunch yesterday” · “groceries 45.90” · “got paid 3000 salary” · "
+            "“budget 500 for groceries”. "
             "/undo removes the last entry. /summary shows the month, /category the categories and "
             "/context your ledgers."
         ),

@@ -106,7 +106,7 @@ class Intent(StrEnum):
     LINK = "link"  # "/start CODE", a bare code: asks to link this chat to the code's account; "/vincular CODE" does
     UNKNOWN = "unknown"
     #: "orçamento de 800 para mercado", "budget 500 for groceries": a budget to set (``budget``);
-    #: never an expense. Until ledgers have budgets the core keeps it and answers "not yet".
+    #: never an expense. The core sets or replaces it (:attr:`ReplyKind.BUDGET_SET`).
     BUDGET = "budget"
 
 
@@ -188,9 +188,10 @@ Period = Literal[
 
 
 #: What a :class:`LedgerQuery` asks: "total" (a sum), "balance" (income minus expenses),
-#: "recent" (the last transactions), "top_categories" (where most went); "bills" (bills to pay),
-#: "card_bill" (the card's bill), "chart" and "budget" (what is left of a budget) are things the
-#: ledger does not keep yet: the core answers that, with what can be asked.
+#: "recent" (the last transactions), "top_categories" (where most went), "budget" (what is left of
+#: a budget: :attr:`ReplyKind.BUDGET_STATUS`); "bills" (bills to pay), "card_bill" (the card's
+#: bill) and "chart" are things the ledger does not keep yet: the core answers that, with what
+#: can be asked.
 QueryAsk = Literal["total", "balance", "recent", "top_categories", "bills", "card_bill", "chart", "budget"]
 
 
@@ -469,7 +470,8 @@ class ReplyKind(StrEnum):
     AMENDED = "amended"  # an edited message changed the transactions it had recorded
     RESEND = "resend"  # a message kind the platform could not give us: the user is asked to resend
     #: a question or request the ledger cannot answer yet (``problem``: "bills", "card_bill",
-    #: "chart", "budget"): said plainly, with what can be asked; the capture is kept
+    #: "chart"; "budget" from cores before budgets): said plainly, with what can be asked; the
+    #: capture is kept
     NOT_YET = "not_yet"
     #: a budget was set or replaced: ``budgets[0]`` is it, with this month's spent and left
     BUDGET_SET = "budget_set"

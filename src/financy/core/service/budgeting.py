@@ -296,8 +296,14 @@ def check_alerts(
         if tx is not None and tx.kind == "expense":
             touched.setdefault(month_start(tx.occurred_on), set()).add(tx.category)
     alerts = []
+    locked = False
     for month, categories in sorted(touched.items()):
         covering = [b for b in budgets if any(b.covers(c) for c in categories)]
+        if covering and not locked:
+            # Two expenses recorded at once each below a threshold may cross it together: the
+            # second measures after the first commits (the lock is held until commit).
+            uow.lock(f"budgets:{context.id}")
+            locked = True
         for status in statuses(uow, context, month, covering):
             new = [
                 t for t in status.reached() if uow.budgets.claim_alert(status.budget.id, month, t, capture_id)
