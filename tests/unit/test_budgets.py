@@ -25,6 +25,7 @@ from financy.core.contracts.v1 import (
 )
 from financy.core.domain.budgets import (
     Budget,
+    BudgetNotFoundError,
     InvalidBudgetError,
     Spent,
     check_amount,
@@ -32,6 +33,8 @@ from financy.core.domain.budgets import (
     scope_of,
     status_of,
 )
+from financy.core.domain.commands import ChangeBudget, DeleteBudget, SaveBudget
+from financy.core.domain.errors import ForbiddenError, NotAMemberError
 from financy.core.domain.model import Role
 from financy.core.service.budgeting import GROUPS
 from financy.core.service.messagebus import MessageBus
@@ -363,3 +366,57 @@ def test_budget_replies_read_in_english_too(bus: MessageBus) -> None:
     assert render_reply(none.model_copy(update={"language": "en"})) == (
         "🎯 There is no budget for Pets. Set one with “budget 500 for groceries”."
     )
+
+
+def test_a_rolling_budget_carries_across_months_and_turning_it_on_starts_the_carry(
+    bus: MessageBus, store: Store
+) -> None:
+    """GIVEN a rolling R$ 500 groceries budget set in September WHEN 300 went in September and
+    700 in October THEN November has 500 + (2 × 500 − 1000) = 500; 100 more in October carries
+    −100 into November."""
+    spend(bus, "300", days_ago=80)  # 2026-09-10
+    spend(bus, "700", days_ago=45)  # 2026-10-15
+    spend(bus, "50")
+    context_id = store.transactions[0].context_id
+    ana = store.identities[("devchat", "ana")]
+    status, replaced = bus.handle(
+        SaveBudget(
+            context_id, ana, Decimal(500), category="groceries", rollover=True, today=dt.date(2026, 9, 5)
+        )
+    )
+    assert (status.month, status.spent, replaced) == (dt.date(2026, 9, 1), 300, False)
+    (november,) = send(bus, dev_capture("ana", said(Intent.QUERY, query=LedgerQuery(ask="budget")))).budgets
+    assert (november.carried, november.available, november.spent, november.left) == (0, 500, 50, 450)
+    spend(bus, "100", days_ago=44)  # October overspent by 300 in all: it carries
+    (november,) = send(bus, dev_capture("ana", said(Intent.QUERY, query=LedgerQuery(ask="budget")))).budgets
+    assert (november.carried, november.available, november.left) == (-100, 400, 350)
+    # Turning rolling over off and on again starts the carry this month.
+    bus.handle(ChangeBudget(context_id, status.budget_id, ana, rollover=False, today=dt.date(2026, 11, 29)))
+    changed = bus.handle(
+        ChangeBudget(context_id, status.budget_id, ana, rollover=True, today=dt.date(2026, 11, 29))
+    )
+    assert (changed.carried, changed.available, changed.rollover) == (0, 500, True)
+    with pytest.raises(InvalidBudgetError):
+        bus.handle(ChangeBudget(context_id, status.budget_id, ana, amount=Decimal(0)))
+    assert store.budgets[status.budget_id].amount == 500
+
+
+def test_api_commands_check_the_role_and_the_ledger(bus: MessageBus, store: Store) -> None:
+    spend(bus, "10")
+    send(bus, dev_capture("bob", said(Intent.HELP)))
+    context_id = store.transactions[0].context_id
+    bob = store.identities[("devchat", "bob")]
+    with pytest.raises(NotAMemberError):
+        bus.handle(SaveBudget(context_id, bob, Decimal(100)))
+    store.members[(context_id, bob)] = Role.VIEWER
+    with pytest.raises(ForbiddenError):
+        bus.handle(SaveBudget(context_id, bob, Decimal(100)))
+    assert store.budgets == {}
+    store.members[(context_id, bob)] = Role.EDITOR
+    made, _ = bus.handle(SaveBudget(context_id, bob, Decimal(100)))
+    with pytest.raises(BudgetNotFoundError):
+        bus.handle(ChangeBudget(context_id, uuid.uuid4(), bob, amount=Decimal(5)))
+    bus.handle(DeleteBudget(context_id, made.budget_id, bob))
+    assert store.budgets == {}
+    with pytest.raises(BudgetNotFoundError):
+        bus.handle(DeleteBudget(context_id, made.budget_id, bob))

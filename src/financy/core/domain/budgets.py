@@ -12,7 +12,7 @@ in the month; expenses with no base amount (no FX rate was known) are counted ap
 Rolling over: with ``rollover`` what was left (or overspent) in each month since ``starts_on``
 carries to the next, so the month's ``available`` is ``amount × (months since starts_on + 1) −
 spent before the month`` (at least one month: a month before ``starts_on`` has no carry).
-Changing a budget's amount starts its carry again from that month.
+Changing a budget's amount, or turning rolling over on, starts its carry again from that month.
 
 Alerts: when a month's spending reaches :data:`THRESHOLDS` (80 % and 100 %) of ``available``,
 once per budget, month and threshold.

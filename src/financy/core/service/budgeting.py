@@ -127,6 +127,14 @@ def _fields(budget: Budget) -> dict[str, object]:
     }
 
 
+def _carry_start(old: Budget, amount: Decimal, rollover: bool, this_month: dt.date) -> dt.date:
+    """The month a changed budget carries from: this one when its amount changed or rolling over
+    was just turned on (earlier months were not rolling), else as before."""
+    if amount != old.amount or (rollover and not old.rollover):
+        return this_month
+    return old.starts_on
+
+
 def _mark_reached(uow: AbstractUnitOfWork, context: LedgerContext, budget: Budget, today: dt.date) -> None:
     """Claim, without alerting, the thresholds this month's spending already reached (the reply
     that set the budget shows them), so the next expense alerts only for what it crosses."""
@@ -177,12 +185,13 @@ def set_budget(
         )
         uow.budgets.add(budget, actor)
     else:
+        rolls = old.rollover if rollover is None else rollover
         budget = dataclasses.replace(
             old,
             categories=members,
             amount=amount,
-            rollover=old.rollover if rollover is None else rollover,
-            starts_on=this_month if amount != old.amount else old.starts_on,
+            rollover=rolls,
+            starts_on=_carry_start(old, amount, rolls, this_month),
         )
         uow.budgets.update(budget)
         if amount != old.amount:
@@ -226,11 +235,12 @@ def change_budget(
     new_amount = old.amount if amount is None else amount
     check_amount(new_amount, currency or context.base_currency, context.base_currency)
     this_month = month_start(today)
+    rolls = old.rollover if rollover is None else rollover
     budget = dataclasses.replace(
         old,
         amount=new_amount,
-        rollover=old.rollover if rollover is None else rollover,
-        starts_on=this_month if new_amount != old.amount else old.starts_on,
+        rollover=rolls,
+        starts_on=_carry_start(old, new_amount, rolls, this_month),
     )
     uow.budgets.update(budget)
     if new_amount != old.amount:
