@@ -12,11 +12,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis
+import redis.asyncio as aioredis
 from sqlalchemy import Engine, insert, text
 
 from financy.core.adapters import orm
 from financy.core.contracts.v1 import BudgetRequest, Intent, ReplyKind, ReplyV1, Understanding
 from financy.core.entrypoints.api import ApiApp
+from financy.core.entrypoints.ingest import IngestConsumer
+from financy.core.service.handlers.users import ContextDefaults
 from tests.support.api import assert_error, bearer, chat, new_user, spend, token_for
 from tests.support.captures import dev_capture, said
 from tests.support.groups import chat_event, group_message, person
@@ -292,3 +296,47 @@ def _payloads(engine: Engine, like: str) -> list[str]:
                 text("SELECT payload FROM outbox WHERE payload LIKE :k ORDER BY id"), {"k": like}
             ).scalars()
         )
+
+
+def test_the_ingest_consumer_sends_the_alert_to_the_groups_edge_once(engine: Engine, redis_url: str) -> None:
+    """GIVEN the ingest consumer's fast path (commit, then XADD every message the commit wrote)
+    WHEN a private expense crosses the group ledger's budget, delivered twice THEN the group's
+    edge reply stream gets one BUDGET_ALERT for the group and the outbox rows are marked sent."""
+    tag = uuid.uuid4().hex[:8]
+    edge = f"edge-b{tag}"
+    group, ana = f"-100{int(tag, 16)}", person(f"ana{tag}", "Ana")
+    title = f"Casa {tag}"
+    relay = redis.Redis.from_url(redis_url)
+    consumer = IngestConsumer(
+        aioredis.Redis.from_url(redis_url), engine, relay, defaults=ContextDefaults(), consumer="t"
+    )
+    try:
+        consumer._apply_and_reply([chat_event(ana, group, "bot_added", title=title, edge_id=edge)])
+        switch = said(Intent.CONTEXTS, context_choice=title)
+        consumer._apply_and_reply(
+            [group_message(ana, ana.platform_user_id, switch, chat_type="private", edge_id=edge)]
+        )
+        consumer._apply_and_reply(
+            [group_message(ana, group, budget_phrase("100", category="groceries"), edge_id=edge)]
+        )
+        crossing = group_message(ana, ana.platform_user_id, spent_in("90"), chat_type="private", edge_id=edge)
+        consumer._apply_and_reply([crossing])
+        consumer._apply_and_reply([crossing])
+        entries = relay.xrange(f"financy:edge:{edge}:replies")
+        sent = [ReplyV1.model_validate_json(fields[b"payload"]) for _, fields in entries]
+        alerts = [(r.chat_id, r.budget_alerts[0].threshold) for r in sent if r.kind is ReplyKind.BUDGET_ALERT]
+        assert alerts == [(group, 80)]
+        recorded = [r for r in sent if r.kind is ReplyKind.RECORDED]
+        assert [(r.chat_id, [a.threshold for a in r.budget_alerts]) for r in recorded] == [
+            (ana.platform_user_id, [80])
+        ]
+        consumer._apply_and_reply(
+            [group_message(ana, group, said(Intent.HELP), edge_id=edge)]
+        )  # marks the last ones
+        pattern = f'%"chat_id":"{group}"%"kind":"budget_alert"%'
+        rows = "SELECT count(*) FILTER (WHERE published_at IS NOT NULL), count(*) FROM outbox WHERE payload LIKE :k"
+        with engine.connect() as conn:
+            assert tuple(conn.execute(text(rows), {"k": pattern}).one()) == (1, 1)
+    finally:
+        relay.delete(f"financy:edge:{edge}:replies")
+        relay.close()

@@ -673,6 +673,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []
+        self.outbox_messages = []
         return self
 
     def _record(self, event: Event) -> None:
@@ -691,6 +692,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         start = len(self.work.outbox)
         self.work.outbox.extend((start + i + 1, s, p) for i, (s, p) in enumerate(self._outbox))
         self.outbox_ids = [start + i + 1 for i in range(len(self._outbox))]
+        self.outbox_messages = list(self._outbox)
         self._outbox = []
         for name in vars(self.store):
             setattr(self.store, name, getattr(self.work, name))

@@ -60,6 +60,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.links = SqlLinks(conn)
         self.budgets = SqlBudgets(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
+        self.outbox_messages = []
         return self
 
     def __exit__(self, *args: object) -> None:
@@ -107,6 +108,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if self._outbox_rows:
             ids = conn.execute(_INSERT_OUTBOX, self._outbox_rows).scalars().all()
             self.outbox_ids = [int(i) for i in ids]
+            self.outbox_messages = [(r["stream"], r["payload"]) for r in self._outbox_rows]
             self._outbox_rows = []
         conn.commit()
 

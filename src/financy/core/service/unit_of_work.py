@@ -521,6 +521,8 @@ class AbstractUnitOfWork(abc.ABC):
         self._new_events: list[Event] = []
         #: Outbox row ids written by the last commit, in order (the caller may publish them at once).
         self.outbox_ids: list[int] = []
+        #: ``(stream, payload)`` of those rows, in the same order.
+        self.outbox_messages: list[tuple[str, str]] = []
 
     def __enter__(self) -> Self:
         return self
@@ -558,7 +560,7 @@ class AbstractUnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def commit(self) -> None:
-        """Make everything durable; sets :attr:`outbox_ids`."""
+        """Make everything durable; sets :attr:`outbox_ids` and :attr:`outbox_messages`."""
 
     @abc.abstractmethod
     def rollback(self) -> None:
