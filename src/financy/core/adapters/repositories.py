@@ -1006,7 +1006,8 @@ class SqlBudgets(BudgetsRepository):
     ) -> list[Spent]:
         """See :meth:`BudgetsRepository.spent`."""
         tx = orm.transactions
-        valued = and_(tx.c.base_amount.is_not(None), tx.c.base_currency == currency)
+        # Valued: a base amount in the budget's currency (never NULL: a missing currency is unvalued).
+        valued = and_(tx.c.base_amount.is_not(None), func.coalesce(tx.c.base_currency == currency, False))
         rows = self.conn.execute(
             select(
                 tx.c.category,
