@@ -36,7 +36,7 @@ from financy.core.domain.budgets import (
 from financy.core.domain.commands import ChangeBudget, DeleteBudget, SaveBudget
 from financy.core.domain.errors import ForbiddenError, NotAMemberError
 from financy.core.domain.model import Role
-from financy.core.service.budgeting import GROUPS
+from financy.core.service.budgeting import GROUPS, alert_ledger
 from financy.core.service.messagebus import MessageBus
 from tests.support.captures import NOW, dev_capture, entry, record, said
 from tests.unit.bus import ingest, send
@@ -420,3 +420,25 @@ def test_api_commands_check_the_role_and_the_ledger(bus: MessageBus, store: Stor
     assert store.budgets == {}
     with pytest.raises(BudgetNotFoundError):
         bus.handle(DeleteBudget(context_id, made.budget_id, bob))
+
+
+def test_an_expense_changed_outside_a_chat_alerts_every_chat_of_the_ledger(
+    bus: MessageBus, store: Store
+) -> None:
+    """GIVEN an expense changed by the API (no capture) WHEN it crosses 80 % THEN the ledger's
+    chat gets a BUDGET_ALERT message, once."""
+    set_by_chat(bus, "100")
+    spend(bus, "79")
+    spend(bus, "5", "restaurants")
+    moved = store.transactions[-1]
+    context = store.contexts[moved.context_id]
+    for _ in range(2):
+        with bus.uow_factory() as uow:
+            uow.transactions.set_category(moved.id, "groceries")
+            alert_ledger(uow, context, [moved.id])
+            uow.commit()
+    sent = [ReplyV1.model_validate_json(p) for _, _, p in store.outbox]
+    alerts = [r for r in sent if r.kind is ReplyKind.BUDGET_ALERT]
+    assert [(r.chat_id, r.budget_alerts[0].threshold, r.in_reply_to[:7]) for r in alerts] == [
+        ("ana", 80, "budget:")
+    ]

@@ -324,28 +324,33 @@ def check_alerts(
 
 
 def send_alerts(
-    uow: AbstractUnitOfWork, message: ChatMessage, context: LedgerContext, alerts: Sequence[BudgetAlertV1]
+    uow: AbstractUnitOfWork,
+    message: ChatMessage | None,
+    context: LedgerContext,
+    alerts: Sequence[BudgetAlertV1],
 ) -> int:
     """Queue a :attr:`ReplyKind.BUDGET_ALERT` with ``alerts`` to every active chat bound to
-    ``context`` except the message's own (its reply carries them); return how many were queued."""
+    ``context`` except the ``message``'s own (its reply carries them); return how many were
+    queued. ``message`` ``None``: the change came from no chat (the API), every chat gets it."""
     if not alerts:
         return 0
     sent = 0
     language = "pt" if context.language == "pt" else "en"
+    first = alerts[0]
+    tag = f"budget:{first.status.budget_id}:{first.status.month:%Y-%m}:{first.threshold}"
     for chat in uow.budgets.alert_chats(context.id):
-        if (chat.platform, chat.chat_id) == (message.platform, message.chat_id):
+        if message is not None and (chat.platform, chat.chat_id) == (message.platform, message.chat_id):
             continue
-        first = alerts[0]
         reply = ReplyV1.model_validate(
             {
                 "reply_id": uuid7(),
-                "capture_id": message.capture_id,
-                "idempotency_key": message.idempotency_key,
+                "capture_id": message.capture_id if message is not None else first.status.budget_id,
+                "idempotency_key": message.idempotency_key if message is not None else tag,
                 "edge_id": chat.edge_id,
                 "platform": chat.platform,
                 "chat_id": chat.chat_id,
                 # Not a message of that chat: nothing to quote.
-                "in_reply_to": f"budget:{first.status.budget_id}:{first.status.month:%Y-%m}:{first.threshold}",
+                "in_reply_to": tag,
                 "language": language,
                 "kind": ReplyKind.BUDGET_ALERT,
                 "budget_alerts": tuple(alerts),
@@ -355,3 +360,14 @@ def send_alerts(
         uow.publish(replies_stream(chat.edge_id), reply.model_dump_json())
         sent += 1
     return sent
+
+
+def alert_ledger(
+    uow: AbstractUnitOfWork, context: LedgerContext, transaction_ids: Iterable[uuid.UUID]
+) -> list[BudgetAlertV1]:
+    """Check and send the alerts of expenses changed outside a chat (an API edit): every active
+    chat of the ledger gets them; return them. Call it in the unit of work of the change, after
+    the change (chat commands get this from their envelope, ``handlers.chat``)."""
+    alerts = check_alerts(uow, context, transaction_ids, None)
+    send_alerts(uow, None, context, alerts)
+    return alerts
