@@ -59,6 +59,7 @@ CONTEXT_ROUTES = frozenset(
         "/api/v1/contexts/<context_id:uuid>/captures/<capture_id:uuid>/original",
         "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>/audit",
         "/api/v1/contexts/<context_id:uuid>/categories",
+        "/api/v1/contexts/<context_id:uuid>/budgets",
     }
 )
 _TX = "/api/v1/contexts/<context_id:uuid>/transactions"
@@ -85,11 +86,13 @@ _ORIGINAL = b"\x89PNG\r\n\x1a\n" + b"original photo bytes" * 8
 
 @dataclass(frozen=True)
 class Ledger:
-    """Another user's context with a transaction recorded from a photo that is in the object store."""
+    """Another user's context with a transaction recorded from a photo that is in the object store,
+    and a budget."""
 
     owner: Member
     transaction_id: uuid.UUID
     capture_id: uuid.UUID
+    budget_id: uuid.UUID | None = None
 
     def fill(self, template: str) -> str:
         """Return ``template`` (a route path) with this ledger's ids; unknown uuids random, others 'x'."""
@@ -97,6 +100,7 @@ class Ledger:
             "context_id": self.owner.context_id,
             "transaction_id": self.transaction_id,
             "capture_id": self.capture_id,
+            "budget_id": self.budget_id or uuid.uuid4(),
         }
 
         def value(match: re.Match[str]) -> str:
@@ -123,9 +127,22 @@ def record_a_photo(app: ApiApp, engine: Engine, owner: Member) -> Ledger:
             .where(orm.captures.c.id == capture_id)
             .values(media=media, media_type="photo")
         )
+        budget_id = uuid.uuid4()
+        conn.execute(
+            insert(orm.budgets).values(
+                id=budget_id,
+                context_id=owner.context_id,
+                scope="category",
+                target="groceries",
+                categories=["groceries"],
+                amount=800,
+                currency="BRL",
+                starts_on=dt.date(2026, 11, 1),
+            )
+        )
     assert app.ctx.objects is not None
     app.ctx.objects.put(key, _ORIGINAL, "image/png")
-    return Ledger(owner=owner, transaction_id=transaction_id, capture_id=capture_id)
+    return Ledger(owner=owner, transaction_id=transaction_id, capture_id=capture_id, budget_id=budget_id)
 
 
 def add_member(engine: Engine, ledger: Ledger, user: Member, role: str) -> None:

@@ -413,8 +413,8 @@ def test_the_ledger_answers_balance_last_entries_top_categories_and_says_not_yet
     stack: Stack, engine: Engine
 ) -> None:
     """GIVEN a few entries this month WHEN the chat asks its balance, last entries, top categories,
-    a group's sum, its bills and sets a budget THEN each is answered from the ledger or plainly
-    declined, the budget is kept and never recorded as an expense."""
+    a group's sum, its bills, sets a budget and asks what is left of it THEN each is answered from
+    the ledger or plainly declined, the budget is kept and never recorded as an expense."""
     user = f"u{uuid.uuid4().hex[:8]}"
 
     def say(text_: str) -> dict[str, str]:
@@ -452,8 +452,14 @@ def test_the_ledger_answers_balance_last_entries_top_categories_and_says_not_yet
         "📋 Ainda não acompanho contas a pagar nem vencimentos.\nPosso responder:"
     )
     budget = say("orçamento de 800 para mercado")
-    assert budget["kind"] == "not_yet"
-    assert budget["text"].startswith("🎯 Entendi um orçamento de R$ 800,00 para Mercado")
+    assert budget["kind"] == "budget_set"
+    assert budget["text"] == (
+        "🎯 Orçamento de R$ 800,00 por mês para Mercado.\n"
+        "Este mês: R$ 300,00 de R$ 800,00 (37%) — restam R$ 500,00"
+    )
+    left = say("quanto falta no orçamento do mercado?")
+    assert left["kind"] == "budget_status"
+    assert left["text"].endswith("🛒 Mercado: R$ 300,00 de R$ 800,00 (37%) — restam R$ 500,00")
     with engine.connect() as conn:
         rows = conn.execute(
             text(

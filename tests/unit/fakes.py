@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from financy.core.domain.budgets import Budget, Spent
 from financy.core.domain.commands import ChatMessage
 from financy.core.domain.editing import SplitLine, Subcategory
 from financy.core.domain.errors import UsernameTakenError
@@ -22,7 +23,9 @@ from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction, TransactionStatus
 from financy.core.service.unit_of_work import (
     AbstractUnitOfWork,
+    AlertChat,
     BindingOrigin,
+    BudgetsRepository,
     CaptureRef,
     CapturesRepository,
     CategoriesRepository,
@@ -72,6 +75,9 @@ class Store:
     splits: dict[uuid.UUID, list[SplitLine]] = field(default_factory=dict)
     subcategories: dict[uuid.UUID, Subcategory] = field(default_factory=dict)
     category_names: dict[tuple[uuid.UUID, str], str] = field(default_factory=dict)
+    budgets: dict[uuid.UUID, Budget] = field(default_factory=dict)
+    #: ``(budget_id, month, threshold)`` of every alert sent.
+    budget_alerts: set[tuple[uuid.UUID, dt.date, int]] = field(default_factory=set)
 
 
 class FakeContexts(ContextsRepository):
@@ -122,6 +128,7 @@ class FakeContexts(ContextsRepository):
             "chat_type": chat_type,
             "active": True,
             "title": title,
+            "edge_id": edge_id,
         }
         self.s.created_at[binding_id] = dt.datetime.now(dt.UTC)
 
@@ -692,6 +699,84 @@ class FakeEdits(EditsRepository):
             self.s.category_names[(context_id, slug)] = name
 
 
+_SCOPE_ORDER = {"ledger": 0, "group": 1, "category": 2}
+
+
+class FakeBudgets(BudgetsRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def of_context(self, context_id: uuid.UUID) -> list[Budget]:
+        found = [b for b in self.s.budgets.values() if b.context_id == context_id]
+        return sorted(found, key=lambda b: (_SCOPE_ORDER[b.scope], b.target))
+
+    def get(self, context_id: uuid.UUID, budget_id: uuid.UUID) -> Budget | None:
+        found = self.s.budgets.get(budget_id)
+        return found if found is not None and found.context_id == context_id else None
+
+    def find(self, context_id: uuid.UUID, scope: str, target: str) -> Budget | None:
+        return next(
+            (
+                b
+                for b in self.s.budgets.values()
+                if b.context_id == context_id and b.scope == scope and b.target == target
+            ),
+            None,
+        )
+
+    def add(self, budget: Budget, created_by: uuid.UUID | None) -> None:
+        assert self.find(budget.context_id, budget.scope, budget.target) is None, "unique scope"
+        self.s.budgets[budget.id] = budget
+
+    def update(self, budget: Budget) -> None:
+        assert budget.id in self.s.budgets
+        self.s.budgets[budget.id] = budget
+
+    def delete(self, budget_id: uuid.UUID) -> None:
+        self.s.budgets.pop(budget_id, None)
+        self.s.budget_alerts = {a for a in self.s.budget_alerts if a[0] != budget_id}
+
+    def spent(
+        self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
+    ) -> list[Spent]:
+        sums: dict[str | None, tuple[Decimal, int, int]] = {}
+        for tx in self.s.transactions:
+            if (
+                tx.context_id != context_id
+                or tx.status is not TransactionStatus.RECORDED
+                or tx.kind != "expense"
+                or not date_from <= tx.occurred_on <= date_to
+            ):
+                continue
+            total, n, unvalued = sums.get(tx.category, (Decimal(0), 0, 0))
+            if tx.base_amount is not None and tx.base_currency == currency:
+                sums[tx.category] = (total + tx.base_amount, n + 1, unvalued)
+            else:
+                sums[tx.category] = (total, n, unvalued + 1)
+        return [Spent(c, t, n, u) for c, (t, n, u) in sums.items()]
+
+    def claim_alert(
+        self, budget_id: uuid.UUID, month: dt.date, threshold: int, capture_id: uuid.UUID | None
+    ) -> bool:
+        key = (budget_id, month, threshold)
+        if key in self.s.budget_alerts:
+            return False
+        self.s.budget_alerts.add(key)
+        return True
+
+    def clear_alerts(self, budget_id: uuid.UUID, month: dt.date) -> None:
+        self.s.budget_alerts = {a for a in self.s.budget_alerts if a[:2] != (budget_id, month)}
+
+    def alert_chats(self, context_id: uuid.UUID) -> list[AlertChat]:
+        found = []
+        for (platform, chat_id), bound in self.s.bindings.items():
+            meta = self.s.binding_meta.get((platform, chat_id)) or {}
+            if bound == context_id and meta.get("active", True):
+                edge_id = meta.get("edge_id", "edge-1")
+                found.append(AlertChat(platform, chat_id, edge_id, meta.get("chat_type", "private")))
+        return found
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """A unit of work over a shared :class:`Store`: changes are made on a copy and swapped in on commit."""
 
@@ -711,9 +796,11 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.links = FakeLinks(self.work)
         self.fx_rates = FakeFxRates(self.work)
         self.edits = FakeEdits(self.work)
+        self.budgets = FakeBudgets(self.work)
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []
+        self.outbox_messages = []
         return self
 
     def _record(self, event: Event) -> None:
@@ -732,6 +819,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         start = len(self.work.outbox)
         self.work.outbox.extend((start + i + 1, s, p) for i, (s, p) in enumerate(self._outbox))
         self.outbox_ids = [start + i + 1 for i in range(len(self._outbox))]
+        self.outbox_messages = list(self._outbox)
         self._outbox = []
         for name in vars(self.store):
             setattr(self.store, name, getattr(self.work, name))

@@ -1,5 +1,6 @@
 """Questions the ledger answers (balance, last transactions, top categories, category groups) or
-declines plainly (bills, card bill, charts, budgets), through the bus with the fake unit of work.
+declines plainly (bills, card bill, charts), through the bus with the fake unit of work (budgets:
+``test_budgets.py``).
 
 GIVEN a ledger with transactions WHEN a question arrives as the edge reads it THEN the answer comes
 from that ledger only, in its time zone, and what the ledger does not keep yet is said plainly.
@@ -149,7 +150,7 @@ def test_a_group_sums_its_members(ledger: MessageBus) -> None:
     assert transport.answer.totals == (("BRL", Decimal("200.00")),)
 
 
-@pytest.mark.parametrize("topic", ["bills", "card_bill", "chart", "budget"])
+@pytest.mark.parametrize("topic", ["bills", "card_bill", "chart"])
 def test_what_the_ledger_does_not_keep_is_answered_not_yet_and_kept_as_a_command(
     ledger: MessageBus, store: Store, topic: str
 ) -> None:
@@ -161,17 +162,22 @@ def test_what_the_ledger_does_not_keep_is_answered_not_yet_and_kept_as_a_command
     assert (kept["status"], kept["problem"]) == ("command", None)
 
 
-def test_a_budget_phrase_is_kept_and_answered_never_recorded(bus: MessageBus, store: Store) -> None:
+def test_a_budget_phrase_sets_a_budget_never_an_expense(bus: MessageBus, store: Store) -> None:
     budget = BudgetRequest(amount=Decimal(800), category="groceries")
     understanding = Understanding(language="pt", intent=Intent.BUDGET, confidence=0.9, budget=budget)
     reply = send(bus, dev_capture("ana", understanding))
-    shown = budget.model_copy(update={"currency": "BRL"})  # the ledger's base currency
-    assert (reply.kind, reply.problem, reply.budget) == (ReplyKind.NOT_YET, "budget", shown)
+    assert reply.kind is ReplyKind.BUDGET_SET
+    assert [(b.category, b.amount, b.currency) for b in reply.budgets] == [("groceries", 800, "BRL")]
     assert store.transactions == []
     kept = store.captures[reply.idempotency_key]
     assert kept["status"] == "command"
     bare = send(bus, dev_capture("ana", said(Intent.BUDGET)))
-    assert (bare.kind, bare.budget) == (ReplyKind.NOT_YET, BudgetRequest())
+    assert (bare.kind, bare.problem, bare.budgets) == (ReplyKind.QUESTION, "budget_no_amount", ())
+
+
+def test_a_budget_question_is_answered_from_the_budgets(ledger: MessageBus) -> None:
+    reply = ask(ledger, ask="budget")
+    assert (reply.kind, reply.problem, reply.answer) == (ReplyKind.BUDGET_STATUS, "no_budget", None)
 
 
 def test_only_members_read_the_ledger_and_a_viewer_may_ask(ledger: MessageBus, store: Store) -> None:

@@ -21,6 +21,8 @@ from financy.bots.common.reply import Button, ButtonAction, Reply
 from financy.core.contracts.categories import CATEGORY_DISPLAY
 from financy.core.contracts.categories import LANGUAGES as CATEGORY_LANGUAGES
 from financy.core.contracts.v1 import (
+    BudgetAlertV1,
+    BudgetStatusV1,
     ContextChoice,
     QueryAnswer,
     RecordedTransaction,
@@ -93,7 +95,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
         "help": (
             "Exemplos: “gastei 45,90 no mercado ontem” · “uber 23 e almoço 35” · “recebi 3000 de salário” · "
-            "“20 dólares no jantar”. /desfazer apaga o último lançamento. /resumo mostra o mês, "
+            "“20 dólares no jantar” · “orçamento de 800 para mercado”. /desfazer apaga o último "
+            "lançamento. /resumo mostra o mês, "
             "/categoria as categorias e /contexto seus livros de contas."
         ),
         "q.no_amount": "Não encontrei um valor nessa mensagem. Quanto foi? (ex.: “mercado 45,90”)",
@@ -258,6 +261,35 @@ _STRINGS: dict[str, dict[str, str]] = {
         "summary.left": " — restam {left} de {budget}",
         "summary.over": " — ⚠️ {over} acima do orçamento de {budget}",
         "summary.uncategorized": "Sem categoria",
+        "summary.budgets": "🎯 Orçamentos:",
+        "budget.ledger": "Total do mês",
+        "budget.set": "🎯 Orçamento de {amount} por mês para {subject}{rollover}.",
+        "budget.replaced": "🎯 Orçamento de {subject} atualizado: {amount} por mês{rollover}.",
+        "budget.rollover": " (o que sobrar ou faltar passa para o mês seguinte)",
+        "budget.this_month": "Este mês: {line}",
+        "budget.line": "{spent} de {available} ({percent}%) — restam {left}",
+        "budget.line.over": "{spent} de {available} ({percent}%) — ⚠️ {over} acima",
+        "budget.carried": " · {carried} vieram do mês anterior",
+        "budget.unvalued.one": "1 lançamento sem cotação não entrou",
+        "budget.unvalued.many": "{n} lançamentos sem cotação não entraram",
+        "budget.status": "🎯 Orçamento · {month}",
+        "budget.none": "🎯 Não há orçamento para {subject}. Defina com “orçamento de 800 para mercado”.",
+        "budget.none.any": "🎯 Este livro ainda não tem orçamentos. Defina com “orçamento de 800 para mercado”.",
+        "budget.alert.80": (
+            "⚠️ {subject} já usou {percent}% do orçamento de {month}: {spent} de {available}, restam {left}."
+        ),
+        "budget.alert.100": "🚨 Orçamento de {subject} estourado em {month}: {spent} de {available} ({over} acima).",
+        "budget.alert.100.exact": "🚨 Orçamento de {subject} esgotado em {month}: {spent} de {available}.",
+        "q.budget_no_amount": "Qual o valor do orçamento? Ex.: “orçamento de 800 para mercado”.",
+        "q.budget_amount": (
+            "Um orçamento precisa ser um valor maior que zero, com no máximo os centavos da moeda "
+            "(ex.: 800 ou 800,50)."
+        ),
+        "q.budget_currency": (
+            "Os orçamentos ficam na moeda do livro, e “{code}” não é ela. Diga o valor sem moeda, ex.: "
+            "“orçamento de 800 para mercado”."
+        ),
+        "q.budget_category": "Orçamento só vale para categorias de gastos. Ex.: “orçamento de 800 para mercado”.",
         "categories": "🏷️ Categorias: {names}.",
         "categories.hint": "Para mudar a do último lançamento: /categoria {word} ou “muda pra {word}”.",
         "who_paid": "🤷 Quem pagou?\n{lines}\nQuem pagou toca em “🙋 Fui eu” ou responde /eu.",
@@ -359,7 +391,8 @@ _STRINGS: dict[str, dict[str, str]] = {
             "/undo removes the last one. /help shows examples."
         ),
         "help": (
-            "Examples: “paid $12 for lunch yesterday” · “groceries 45.90” · “got paid 3000 salary”. "
+            "Examples: “paid $12 for lunch yesterday” · “groceries 45.90” · “got paid 3000 salary” · "
+            "“budget 500 for groceries”. "
             "/undo removes the last entry. /summary shows the month, /category the categories and "
             "/context your ledgers."
         ),
@@ -528,6 +561,34 @@ _STRINGS: dict[str, dict[str, str]] = {
         "summary.left": " — {left} left of {budget}",
         "summary.over": " — ⚠️ {over} over the {budget} budget",
         "summary.uncategorized": "Uncategorised",
+        "summary.budgets": "🎯 Budgets:",
+        "budget.ledger": "All spending",
+        "budget.set": "🎯 Budget of {amount} a month for {subject}{rollover}.",
+        "budget.replaced": "🎯 Budget for {subject} updated: {amount} a month{rollover}.",
+        "budget.rollover": " (what is left or overspent carries to the next month)",
+        "budget.this_month": "This month: {line}",
+        "budget.line": "{spent} of {available} ({percent}%) — {left} left",
+        "budget.line.over": "{spent} of {available} ({percent}%) — ⚠️ {over} over",
+        "budget.carried": " · {carried} carried from last month",
+        "budget.unvalued.one": "1 entry without an FX rate is not counted",
+        "budget.unvalued.many": "{n} entries without an FX rate are not counted",
+        "budget.status": "🎯 Budget · {month}",
+        "budget.none": "🎯 There is no budget for {subject}. Set one with “budget 500 for groceries”.",
+        "budget.none.any": "🎯 This ledger has no budgets yet. Set one with “budget 500 for groceries”.",
+        "budget.alert.80": (
+            "⚠️ {subject} has used {percent}% of its {month} budget: {spent} of {available}, {left} left."
+        ),
+        "budget.alert.100": "🚨 {subject} is over its {month} budget: {spent} of {available} ({over} over).",
+        "budget.alert.100.exact": "🚨 {subject} has used all of its {month} budget: {spent} of {available}.",
+        "q.budget_no_amount": "How much is the budget? E.g. “budget 500 for groceries”.",
+        "q.budget_amount": (
+            "A budget must be an amount above zero, with at most the currency's cents (e.g. 500 or 500.50)."
+        ),
+        "q.budget_currency": (
+            "Budgets are in the ledger's currency, and “{code}” is not it. Say the amount without a "
+            "currency, e.g. “budget 500 for groceries”."
+        ),
+        "q.budget_category": "Budgets are for expense categories only. E.g. “budget 500 for groceries”.",
         "categories": "🏷️ Categories: {names}.",
         "categories.hint": "To change the last entry's: /category {word} or “change it to {word}”.",
         "who_paid": "🤷 Who paid?\n{lines}\nWhoever paid, tap “🙋 I paid” or reply /me.",
@@ -772,6 +833,87 @@ def _summary_row(row: SummaryRow, language: str, s: dict[str, str]) -> str:
     return line
 
 
+def _budget_subject(status: BudgetStatusV1, language: str, s: dict[str, str], *, emoji: bool = True) -> str:
+    """ "🛒 Mercado", "Mercado + Alimentação" (a group), "Total do mês" (the whole ledger)."""
+    if status.scope == "category" and status.category:
+        if emoji:
+            return _category_label(status.category, None, language, s)
+        found = CATEGORY_NAMES[language].get(status.category)
+        return found[0] if found else status.category
+    if status.scope == "group":
+        names = [CATEGORY_NAMES[language][c][0] for c in status.categories if c in CATEGORY_NAMES[language]]
+        return " + ".join(names) or (status.group or "")
+    return s["budget.ledger"]
+
+
+def _budget_month(month: dt.date) -> str:
+    return month.strftime("%m/%Y")
+
+
+def _budget_line(status: BudgetStatusV1, language: str, s: dict[str, str]) -> str:
+    """ "R$ 450,00 de R$ 800,00 (56%) — restam R$ 350,00", with carry and unvalued notes."""
+    money = {
+        "spent": format_money(status.spent, status.currency, language),
+        "available": format_money(status.available, status.currency, language),
+        "percent": str(status.percent),
+        "left": format_money(status.left, status.currency, language),
+        "over": format_money(-status.left, status.currency, language),
+    }
+    line = s["budget.line" if status.left >= 0 else "budget.line.over"].format(**money)
+    if status.rollover and status.carried:
+        line += s["budget.carried"].format(carried=format_money(status.carried, status.currency, language))
+    if status.unvalued:
+        key = "budget.unvalued.one" if status.unvalued == 1 else "budget.unvalued.many"
+        line += " (" + s[key].format(n=status.unvalued) + ")"
+    return line
+
+
+def _budget_set(reply: ReplyV1, language: str, s: dict[str, str]) -> str:
+    if not reply.budgets:
+        return s["budget.none.any"]
+    status = reply.budgets[0]
+    key = "budget.replaced" if reply.problem == "replaced" else "budget.set"
+    head = s[key].format(
+        amount=format_money(status.amount, status.currency, language),
+        subject=_budget_subject(status, language, s, emoji=False),
+        rollover=s["budget.rollover"] if status.rollover else "",
+    )
+    return "\n".join([head, s["budget.this_month"].format(line=_budget_line(status, language, s))])
+
+
+def _budget_status(reply: ReplyV1, language: str, s: dict[str, str]) -> str:
+    if not reply.budgets:
+        asked = reply.budget
+        slugs = (asked.category,) if asked and asked.category else (asked.categories if asked else ())
+        names = [CATEGORY_NAMES[language][c][0] for c in slugs if c in CATEGORY_NAMES[language]]
+        if names:
+            return s["budget.none"].format(subject=" + ".join(names))
+        return s["budget.none.any"]
+    lines = [s["budget.status"].format(month=_budget_month(reply.budgets[0].month))]
+    lines.extend(f"{_budget_subject(b, language, s)}: {_budget_line(b, language, s)}" for b in reply.budgets)
+    return "\n".join(lines)
+
+
+def _budget_alert(alert: BudgetAlertV1, language: str, s: dict[str, str]) -> str:
+    status = alert.status
+    key = f"budget.alert.{alert.threshold}"
+    if alert.threshold == 100 and status.left == 0:
+        key = "budget.alert.100.exact"
+    return s[key].format(
+        subject=_budget_subject(status, language, s, emoji=False),
+        month=_budget_month(status.month),
+        percent=status.percent,
+        spent=format_money(status.spent, status.currency, language),
+        available=format_money(status.available, status.currency, language),
+        left=format_money(status.left, status.currency, language),
+        over=format_money(-status.left, status.currency, language),
+    )
+
+
+def _budget_alerts(reply: ReplyV1, language: str, s: dict[str, str]) -> list[str]:
+    return [_budget_alert(alert, language, s) for alert in reply.budget_alerts]
+
+
 def _summary(summary: SummaryV1 | None, language: str, s: dict[str, str]) -> str:
     if summary is None:
         return s["summary.bare"]
@@ -788,6 +930,11 @@ def _summary(summary: SummaryV1 | None, language: str, s: dict[str, str]) -> str
     if len(lines) == 1:
         lines.append(s["summary.none"])
     lines.extend(_unvalued(summary.unvalued, language, s))
+    if summary.budgets:
+        lines.append(s["summary.budgets"])
+        lines.extend(
+            f"{_budget_subject(b, language, s)}: {_budget_line(b, language, s)}" for b in summary.budgets
+        )
     return "\n".join(lines)
 
 
@@ -927,7 +1074,16 @@ def _shown_link_code(code: str) -> str:
 
 
 def render_reply(reply: ReplyV1) -> str:
-    """Return the chat text for ``reply`` in ``reply.language``."""
+    """Return the chat text for ``reply`` in ``reply.language``; the budget alerts a reply
+    carries (an expense that crossed 80 % or 100 % of a budget) follow its text."""
+    text = _render_body(reply)
+    if reply.budget_alerts and reply.kind is not ReplyKind.BUDGET_ALERT:
+        language = reply.language if reply.language in _STRINGS else "en"
+        text = "\n".join([text, *_budget_alerts(reply, language, _STRINGS[language])])
+    return text
+
+
+def _render_body(reply: ReplyV1) -> str:
     s = _STRINGS.get(reply.language, _STRINGS["en"])
     if reply.kind is ReplyKind.RECORDED:
         lines = ["✅ " + _line(tx, reply.language) for tx in reply.transactions]
@@ -1061,6 +1217,12 @@ def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
         return _categories(language, s)
     if kind is ReplyKind.NOT_YET:
         return _not_yet(reply, language, s)
+    if kind is ReplyKind.BUDGET_SET:
+        return _budget_set(reply, language, s)
+    if kind is ReplyKind.BUDGET_STATUS:
+        return _budget_status(reply, language, s)
+    if kind is ReplyKind.BUDGET_ALERT:
+        return "\n".join(_budget_alerts(reply, language, s)) or s["budget.none.any"]
     if kind is ReplyKind.WHO_PAID:
         return _with_lines(reply, "who_paid", s, numbered=len(reply.transactions) > 1)
     if kind is ReplyKind.PAYER_SET:

@@ -387,3 +387,43 @@ transaction_splits = Table(
     CheckConstraint("amount > 0", name="amount_positive"),
     Index(None, "context_id", "category"),
 )
+
+# --- budgets and their alerts (migration 0009) ------------------------------------------------------
+
+budgets = Table(
+    "budgets",
+    metadata,
+    # A monthly amount in the context's base currency for one category ("category", target its
+    # slug), a group of them ("group", target the group's slug, ``categories`` its members) or
+    # the whole ledger ("ledger", target ''). ``starts_on``: first day of the month its rollover
+    # carry starts from.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("target", String(40), nullable=False, server_default=""),
+    Column("categories", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rollover", Boolean, nullable=False, server_default=text("false")),
+    Column("starts_on", Date, nullable=False),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    UniqueConstraint("context_id", "scope", "target"),
+    CheckConstraint("scope in ('category','group','ledger')", name="scope"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
+)
+
+budget_alerts = Table(
+    "budget_alerts",
+    metadata,
+    # One row per budget, month (first day) and threshold (80, 100) whose alert was sent: inserted
+    # in the transaction of the expense that crossed it, so an alert is never sent twice.
+    Column("budget_id", UUID(as_uuid=True), ForeignKey("budgets.id", ondelete="CASCADE"), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("threshold", Integer, primary_key=True),
+    Column("capture_id", UUID(as_uuid=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    CheckConstraint("threshold in (80, 100)", name="threshold"),
+)

@@ -40,6 +40,19 @@ def send_replies(client: redis.Redis, replies: Sequence[ReplyV1]) -> None:
     pipe.execute()
 
 
+def send_messages(client: redis.Redis, messages: Sequence[tuple[str, str]]) -> None:
+    """XADD committed outbox ``messages`` (``(stream, payload)``) in one round trip: the fast path
+    for every message a commit wrote (the replies and, say, a budget alert to another chat).
+
+    Raises:
+        redis.ConnectionError: Redis is unreachable (rows stay unpublished for the sweep).
+    """
+    pipe = client.pipeline(transaction=False)
+    for stream, payload in messages:
+        pipe.xadd(stream, {PAYLOAD_FIELD: payload}, maxlen=REPLY_STREAM_MAXLEN, approximate=True)
+    pipe.execute()
+
+
 def mark_published(conn: Connection, outbox_ids: Sequence[int]) -> None:
     """Mark the outbox rows ``outbox_ids`` as published (in the caller's transaction)."""
     if outbox_ids:

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from financy.core.adapters import orm
+from financy.core.domain.budgets import Budget, Scope, Spent
 from financy.core.domain.commands import ChatMessage
 from financy.core.domain.errors import UsernameTakenError
 from financy.core.domain.model import (
@@ -43,7 +44,9 @@ from financy.core.domain.model import (
     TransactionStatus,
 )
 from financy.core.service.unit_of_work import (
+    AlertChat,
     BindingOrigin,
+    BudgetsRepository,
     CaptureRef,
     CapturesRepository,
     CategoriesRepository,
@@ -992,3 +995,147 @@ class SqlCategories(CategoriesRepository):
                 author_id=author_id,
             )
         )
+
+
+def _budget(row: Row[Any]) -> Budget:
+    scope: Scope = row.scope
+    return Budget(
+        id=row.id,
+        context_id=row.context_id,
+        scope=scope,
+        target=row.target,
+        categories=tuple(row.categories or ()),
+        amount=Decimal(row.amount),
+        currency=row.currency,
+        rollover=bool(row.rollover),
+        starts_on=row.starts_on,
+    )
+
+
+_SCOPE_ORDER = case({"ledger": 0, "group": 1}, value=orm.budgets.c.scope, else_=2)
+
+
+class SqlBudgets(BudgetsRepository):
+    """Budgets and budget alerts in PostgreSQL; an alert is claimed with ``INSERT .. ON CONFLICT
+    DO NOTHING`` on its (budget, month, threshold) key, so concurrent crossings alert once."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def of_context(self, context_id: uuid.UUID) -> list[Budget]:
+        """See :meth:`BudgetsRepository.of_context`."""
+        b = orm.budgets
+        rows = self.conn.execute(
+            select(b).where(b.c.context_id == context_id).order_by(_SCOPE_ORDER, b.c.target)
+        ).all()
+        return [_budget(r) for r in rows]
+
+    def get(self, context_id: uuid.UUID, budget_id: uuid.UUID) -> Budget | None:
+        """See :meth:`BudgetsRepository.get`."""
+        b = orm.budgets
+        row = self.conn.execute(
+            select(b).where(b.c.id == budget_id, b.c.context_id == context_id).with_for_update()
+        ).first()
+        return _budget(row) if row is not None else None
+
+    def find(self, context_id: uuid.UUID, scope: str, target: str) -> Budget | None:
+        """See :meth:`BudgetsRepository.find`."""
+        b = orm.budgets
+        row = self.conn.execute(
+            select(b)
+            .where(b.c.context_id == context_id, b.c.scope == scope, b.c.target == target)
+            .with_for_update()
+        ).first()
+        return _budget(row) if row is not None else None
+
+    def add(self, budget: Budget, created_by: uuid.UUID | None) -> None:
+        """See :meth:`BudgetsRepository.add`."""
+        self.conn.execute(
+            insert(orm.budgets).values(
+                id=budget.id,
+                context_id=budget.context_id,
+                scope=budget.scope,
+                target=budget.target,
+                categories=list(budget.categories),
+                amount=budget.amount,
+                currency=budget.currency,
+                rollover=budget.rollover,
+                starts_on=budget.starts_on,
+                created_by=created_by,
+            )
+        )
+
+    def update(self, budget: Budget) -> None:
+        """See :meth:`BudgetsRepository.update`."""
+        b = orm.budgets
+        self.conn.execute(
+            update(b)
+            .where(b.c.id == budget.id)
+            .values(
+                scope=budget.scope,
+                target=budget.target,
+                categories=list(budget.categories),
+                amount=budget.amount,
+                currency=budget.currency,
+                rollover=budget.rollover,
+                starts_on=budget.starts_on,
+                updated_at=func.now(),
+            )
+        )
+
+    def delete(self, budget_id: uuid.UUID) -> None:
+        """See :meth:`BudgetsRepository.delete`."""
+        self.conn.execute(delete(orm.budgets).where(orm.budgets.c.id == budget_id))
+
+    def spent(
+        self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
+    ) -> list[Spent]:
+        """See :meth:`BudgetsRepository.spent`."""
+        tx = orm.transactions
+        # Valued: a base amount in the budget's currency (never NULL: a missing currency is unvalued).
+        valued = and_(tx.c.base_amount.is_not(None), func.coalesce(tx.c.base_currency == currency, False))
+        rows = self.conn.execute(
+            select(
+                tx.c.category,
+                func.coalesce(func.sum(case((valued, tx.c.base_amount))), 0).label("total"),
+                func.count().filter(valued).label("n"),
+                func.count().filter(~valued).label("unvalued"),
+            )
+            .where(
+                tx.c.context_id == context_id,
+                tx.c.status == TransactionStatus.RECORDED.value,
+                tx.c.kind == "expense",
+                tx.c.occurred_on >= date_from,
+                tx.c.occurred_on <= date_to,
+            )
+            .group_by(tx.c.category)
+        ).all()
+        return [Spent(r.category, Decimal(r.total), int(r.n), int(r.unvalued)) for r in rows]
+
+    def claim_alert(
+        self, budget_id: uuid.UUID, month: dt.date, threshold: int, capture_id: uuid.UUID | None
+    ) -> bool:
+        """See :meth:`BudgetsRepository.claim_alert`."""
+        ba = orm.budget_alerts
+        row = self.conn.execute(
+            pg_insert(ba)
+            .values(budget_id=budget_id, month=month, threshold=threshold, capture_id=capture_id)
+            .on_conflict_do_nothing(index_elements=[ba.c.budget_id, ba.c.month, ba.c.threshold])
+            .returning(ba.c.budget_id)
+        ).first()
+        return row is not None
+
+    def clear_alerts(self, budget_id: uuid.UUID, month: dt.date) -> None:
+        """See :meth:`BudgetsRepository.clear_alerts`."""
+        ba = orm.budget_alerts
+        self.conn.execute(delete(ba).where(ba.c.budget_id == budget_id, ba.c.month == month))
+
+    def alert_chats(self, context_id: uuid.UUID) -> list[AlertChat]:
+        """See :meth:`BudgetsRepository.alert_chats`."""
+        cb = orm.chat_bindings
+        rows = self.conn.execute(
+            select(cb.c.platform, cb.c.chat_id, cb.c.edge_id, cb.c.chat_type)
+            .where(cb.c.context_id == context_id, cb.c.active.is_(True))
+            .order_by(cb.c.created_at, cb.c.id)
+        ).all()
+        return [AlertChat(r.platform, r.chat_id, r.edge_id, r.chat_type) for r in rows]

@@ -15,6 +15,7 @@ from financy.core.adapters import orm
 from financy.core.adapters.editing import SqlEdits
 from financy.core.adapters.outbox import mark_published
 from financy.core.adapters.repositories import (
+    SqlBudgets,
     SqlCaptures,
     SqlCategories,
     SqlContexts,
@@ -61,7 +62,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.links = SqlLinks(conn)
         self.fx_rates = SqlFxRates(conn)
         self.edits = SqlEdits(conn)
+        self.budgets = SqlBudgets(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
+        self.outbox_messages = []
         return self
 
     def __exit__(self, *args: object) -> None:
@@ -109,6 +112,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if self._outbox_rows:
             ids = conn.execute(_INSERT_OUTBOX, self._outbox_rows).scalars().all()
             self.outbox_ids = [int(i) for i in ids]
+            self.outbox_messages = [(r["stream"], r["payload"]) for r in self._outbox_rows]
             self._outbox_rows = []
         conn.commit()
 

@@ -106,7 +106,7 @@ class Intent(StrEnum):
     LINK = "link"  # "/start CODE", a bare code: asks to link this chat to the code's account; "/vincular CODE" does
     UNKNOWN = "unknown"
     #: "orçamento de 800 para mercado", "budget 500 for groceries": a budget to set (``budget``);
-    #: never an expense. Until ledgers have budgets the core keeps it and answers "not yet".
+    #: never an expense. The core sets or replaces it (:attr:`ReplyKind.BUDGET_SET`).
     BUDGET = "budget"
 
 
@@ -188,9 +188,10 @@ Period = Literal[
 
 
 #: What a :class:`LedgerQuery` asks: "total" (a sum), "balance" (income minus expenses),
-#: "recent" (the last transactions), "top_categories" (where most went); "bills" (bills to pay),
-#: "card_bill" (the card's bill), "chart" and "budget" (what is left of a budget) are things the
-#: ledger does not keep yet: the core answers that, with what can be asked.
+#: "recent" (the last transactions), "top_categories" (where most went), "budget" (what is left of
+#: a budget: :attr:`ReplyKind.BUDGET_STATUS`); "bills" (bills to pay), "card_bill" (the card's
+#: bill) and "chart" are things the ledger does not keep yet: the core answers that, with what
+#: can be asked.
 QueryAsk = Literal["total", "balance", "recent", "top_categories", "bills", "card_bill", "chart", "budget"]
 
 
@@ -477,8 +478,16 @@ class ReplyKind(StrEnum):
     AMENDED = "amended"  # an edited message changed the transactions it had recorded
     RESEND = "resend"  # a message kind the platform could not give us: the user is asked to resend
     #: a question or request the ledger cannot answer yet (``problem``: "bills", "card_bill",
-    #: "chart", "budget"): said plainly, with what can be asked; the capture is kept
+    #: "chart"; "budget" from cores before budgets): said plainly, with what can be asked; the
+    #: capture is kept
     NOT_YET = "not_yet"
+    #: a budget was set or replaced: ``budgets[0]`` is it, with this month's spent and left
+    BUDGET_SET = "budget_set"
+    #: "quanto falta no orçamento do mercado?": ``budgets`` (empty: no budget there, ``problem``
+    #: "no_budget")
+    BUDGET_STATUS = "budget_status"
+    #: a budget crossed 80 % or 100 % of its month: ``budget_alerts`` (sent to the ledger's chats)
+    BUDGET_ALERT = "budget_alert"
 
 
 class BalanceRow(_Wire):
@@ -560,8 +569,48 @@ class SummaryRow(_Wire):
     budget_left: Decimal | None = None
 
 
+class BudgetStatusV1(_Wire):
+    """A budget in one month (``month``: its first day), amounts in ``currency`` (the ledger's base).
+
+    ``scope`` is "category" (``category``), "group" (``group`` and its member ``categories``) or
+    "ledger" (every expense). ``available`` = ``amount`` + ``carried`` (what rolled over from
+    earlier months, negative when overspent; 0 without ``rollover``); ``left`` = ``available``
+    − ``spent`` (negative: over); ``percent`` of ``available`` spent, rounded down, over
+    ``count`` expenses; ``unvalued`` expenses had no FX rate and are not in ``spent``.
+    """
+
+    budget_id: UUID
+    scope: Literal["category", "group", "ledger"]
+    category: str | None = Field(default=None, max_length=40)
+    group: str | None = Field(default=None, max_length=40)
+    categories: tuple[Annotated[str, StringConstraints(max_length=40)], ...] = Field(
+        default=(), max_length=20
+    )
+    month: dt.date
+    amount: Decimal
+    currency: CurrencyCode
+    rollover: bool = False
+    carried: Decimal = Decimal(0)
+    available: Decimal
+    spent: Decimal
+    left: Decimal
+    percent: int = Field(ge=0)
+    count: int = Field(default=0, ge=0)
+    unvalued: int = Field(default=0, ge=0)
+
+
+class BudgetAlertV1(_Wire):
+    """A budget whose month's spending crossed ``threshold`` % (80 or 100) of what was available."""
+
+    threshold: Literal[80, 100]
+    status: BudgetStatusV1
+
+
 class SummaryV1(_Wire):
-    """This month's expenses (and income) of a ledger by category, from ``date_from`` to ``date_to``."""
+    """This month's expenses (and income) of a ledger by category, from ``date_from`` to ``date_to``.
+
+    ``budgets``: the ledger's budgets this month (none when it has none).
+    """
 
     context_name: str = Field(max_length=200)
     date_from: dt.date
@@ -571,6 +620,7 @@ class SummaryV1(_Wire):
     income_totals: tuple[tuple[CurrencyCode, Decimal], ...] = ()
     #: Transactions left out of the rows and totals because no FX rate is known for them.
     unvalued: tuple[UnvaluedTotal, ...] = Field(default=(), max_length=100)
+    budgets: tuple[BudgetStatusV1, ...] = Field(default=(), max_length=100)
 
 
 class UsualAmounts(_Wire):
@@ -634,6 +684,12 @@ class ReplyV1(_Wire):
     #: Why a :attr:`ReplyKind.CONFIRM_REQUEST` with ``problem="unusual_amount"`` asks: the
     #: ledger's usual amounts there.
     usual: UsualAmounts | None = None
+    #: The budget a :attr:`ReplyKind.BUDGET_SET` set, or those a :attr:`ReplyKind.BUDGET_STATUS`
+    #: answers about, each in its month.
+    budgets: tuple[BudgetStatusV1, ...] = Field(default=(), max_length=100)
+    #: Budgets this capture made cross 80 % or 100 % (a recorded or edited expense's reply carries
+    #: them; a :attr:`ReplyKind.BUDGET_ALERT` to another chat of the ledger has only them).
+    budget_alerts: tuple[BudgetAlertV1, ...] = Field(default=(), max_length=100)
 
 
 class ModelUpdatedV1(_Wire):

@@ -251,8 +251,8 @@ class AskLedger(ChatCommand):
 
 @dataclass(frozen=True, slots=True)
 class SetBudget(ChatCommand):
-    """Set ``budget`` on the chat's ledger ("orçamento de 800 para mercado"); until ledgers keep
-    budgets the message is kept and answered "not yet" (never recorded as an expense)."""
+    """Set ``budget`` on the chat's ledger ("orçamento de 800 para mercado"), or replace the one
+    it has for that category, group or the whole ledger (never recorded as an expense)."""
 
     budget: BudgetAsked
 
@@ -343,3 +343,44 @@ class SetCardIof(Command):
     context_id: uuid.UUID
     enabled: bool
     user_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class SaveBudget(Command):
+    """Set the budget of context ``context_id`` for ``category``, ``group`` or (neither) the whole
+    ledger, or replace the one it has there (the API's POST); by ``actor_id``. ``amount`` a month
+    in ``currency`` (``None``: the base currency, the only one allowed); ``rollover`` ``None``:
+    unchanged (off for a new budget); ``today`` the ledger's local date (``None``: now there).
+    The handler returns ``(BudgetStatusV1, replaced)``."""
+
+    context_id: uuid.UUID
+    actor_id: uuid.UUID
+    amount: Decimal
+    currency: str | None = None
+    category: str | None = None
+    group: str | None = None
+    rollover: bool | None = None
+    today: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeBudget(Command):
+    """Change budget ``budget_id`` of ``context_id``: its ``amount`` and/or ``rollover`` (``None``:
+    unchanged). The handler returns its ``BudgetStatusV1`` this month."""
+
+    context_id: uuid.UUID
+    budget_id: uuid.UUID
+    actor_id: uuid.UUID
+    amount: Decimal | None = None
+    currency: str | None = None
+    rollover: bool | None = None
+    today: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteBudget(Command):
+    """Delete budget ``budget_id`` of ``context_id`` (and its alerts)."""
+
+    context_id: uuid.UUID
+    budget_id: uuid.UUID
+    actor_id: uuid.UUID

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import OperationalError
 
-from financy.core.adapters.outbox import mark_published, publish_pending, send_replies
+from financy.core.adapters.outbox import mark_published, publish_pending, send_messages
 from financy.core.contracts.v1 import CAPTURES_STREAM, CaptureV1, ReplyV1, decode_capture
 from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
@@ -124,10 +124,11 @@ class IngestConsumer(StreamConsumer):
                 idempotency_key=capture.idempotency_key,
                 reply=reply.kind.value if reply else "duplicate",
             )
-        if not replies:
+        if not batch.outbox_messages:
             return
         try:
-            send_replies(self.relay_client, replies)
+            # Every message the commit wrote, not only the replies: the rows are marked sent below.
+            send_messages(self.relay_client, batch.outbox_messages)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             log.warning("ingest.reply_send_deferred", error=str(exc), replies=len(replies))
             return

@@ -8,7 +8,7 @@ handler is logged and the others still run (cosmicpython's bus, typed).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from financy.core.domain.commands import Command
@@ -24,11 +24,14 @@ EventHandler = Callable[[Event], None]
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """What :meth:`MessageBus.handle_many` returns: each command's result, in order, and the ids
-    of the outbox rows the commit wrote (their messages may be sent at once)."""
+    """What :meth:`MessageBus.handle_many` returns: each command's result, in order, the ids of
+    the outbox rows the commit wrote and their ``(stream, payload)``, in the same order (their
+    messages may be sent at once: replies, and any other message a handler queued, such as a
+    budget alert to another chat)."""
 
     results: list[Any]
     outbox_ids: list[int]
+    outbox_messages: list[tuple[str, str]] = field(default_factory=list)
 
 
 class UnhandledCommandError(LookupError):
@@ -84,9 +87,10 @@ class MessageBus:
             uow.commit()
             events = uow.collect_new_events()
             outbox_ids = list(uow.outbox_ids)
+            outbox_messages = list(uow.outbox_messages)
         for event in events:
             self._handle_event(event)
-        return BatchResult(results, outbox_ids)
+        return BatchResult(results, outbox_ids, outbox_messages)
 
     def _dispatch(self, command: Command, uow: AbstractUnitOfWork) -> Any:
         handler = self.command_handlers.get(type(command))

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+from financy.core.domain.budgets import Budget, Spent
 from financy.core.domain.commands import ChatMessage
 from financy.core.domain.editing import SplitLine, Subcategory
 from financy.core.domain.events import Event
@@ -534,6 +535,68 @@ class EditsRepository(abc.ABC):
         the taxonomy's name)."""
 
 
+@dataclass(frozen=True, slots=True)
+class AlertChat:
+    """An active chat bound to a ledger, where its budget alerts go: platform, chat id, the edge
+    that serves it and the chat type ("private" or "group")."""
+
+    platform: str
+    chat_id: str
+    edge_id: str
+    chat_type: str
+
+
+class BudgetsRepository(abc.ABC):
+    """A context's budgets, their alerts, and the expenses they are measured against."""
+
+    @abc.abstractmethod
+    def of_context(self, context_id: uuid.UUID) -> list[Budget]:
+        """Return the context's budgets (ledger first, then groups, then categories, by target)."""
+
+    @abc.abstractmethod
+    def get(self, context_id: uuid.UUID, budget_id: uuid.UUID) -> Budget | None:
+        """Return (and lock) budget ``budget_id`` if it is the context's, else ``None``."""
+
+    @abc.abstractmethod
+    def find(self, context_id: uuid.UUID, scope: str, target: str) -> Budget | None:
+        """Return (and lock) the context's budget for ``scope``/``target``, or ``None``."""
+
+    @abc.abstractmethod
+    def add(self, budget: Budget, created_by: uuid.UUID | None) -> None:
+        """Insert ``budget`` (one per context, scope and target)."""
+
+    @abc.abstractmethod
+    def update(self, budget: Budget) -> None:
+        """Overwrite the stored budget of ``budget.id`` (amount, rollover, starts_on, scope)."""
+
+    @abc.abstractmethod
+    def delete(self, budget_id: uuid.UUID) -> None:
+        """Delete a budget and its alerts."""
+
+    @abc.abstractmethod
+    def spent(
+        self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
+    ) -> list[Spent]:
+        """Return the context's recorded expenses dated ``date_from``..``date_to`` (inclusive) by
+        category: the sum of base amounts in ``currency``, how many, and how many have no base
+        amount in ``currency`` (no FX rate known; never summed). One query."""
+
+    @abc.abstractmethod
+    def claim_alert(
+        self, budget_id: uuid.UUID, month: dt.date, threshold: int, capture_id: uuid.UUID | None
+    ) -> bool:
+        """Insert the alert of ``budget_id`` for ``month`` (first day) and ``threshold`` unless it
+        exists (``INSERT .. ON CONFLICT DO NOTHING``); return whether it was new."""
+
+    @abc.abstractmethod
+    def clear_alerts(self, budget_id: uuid.UUID, month: dt.date) -> None:
+        """Forget ``budget_id``'s alerts of ``month`` (its amount changed: they may be due again)."""
+
+    @abc.abstractmethod
+    def alert_chats(self, context_id: uuid.UUID) -> list[AlertChat]:
+        """Return the active chats bound to the context (where its budget alerts go), oldest first."""
+
+
 class AbstractUnitOfWork(abc.ABC):
     """One atomic piece of work: repositories, audit events and outbox messages, committed together.
 
@@ -548,12 +611,15 @@ class AbstractUnitOfWork(abc.ABC):
     links: LinksRepository
     fx_rates: FxRatesRepository
     edits: EditsRepository
+    budgets: BudgetsRepository
 
     def __init__(self) -> None:
         self.events: list[Event] = []
         self._new_events: list[Event] = []
         #: Outbox row ids written by the last commit, in order (the caller may publish them at once).
         self.outbox_ids: list[int] = []
+        #: ``(stream, payload)`` of those rows, in the same order.
+        self.outbox_messages: list[tuple[str, str]] = []
 
     def __enter__(self) -> Self:
         return self
@@ -591,7 +657,7 @@ class AbstractUnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def commit(self) -> None:
-        """Make everything durable; sets :attr:`outbox_ids`."""
+        """Make everything durable; sets :attr:`outbox_ids` and :attr:`outbox_messages`."""
 
     @abc.abstractmethod
     def rollback(self) -> None:

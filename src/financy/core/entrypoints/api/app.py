@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine
 
 from financy.core.entrypoints.api import (
     auth,
+    budgets,
     captures,
     contexts,
     editing,
@@ -112,7 +113,7 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
     # sanic-ext's raw() is untyped; it merges our models' schemas into components.schemas.
     components = schemas.component_schemas() | editing_schemas.component_schemas()
     app.ext.openapi.raw({"components": {"schemas": components}})  # type: ignore[no-untyped-call]
-    for module in (health, auth, links, contexts, transactions, fx, captures, web):
+    for module in (health, auth, links, contexts, transactions, fx, captures, budgets, web):
         app.blueprint(module.blueprint())
     for blueprint in editing.blueprints():
         app.blueprint(blueprint)

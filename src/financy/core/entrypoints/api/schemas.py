@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -325,6 +326,67 @@ class CardIofOut(_Out):
     card_iof: bool
 
 
+# --------------------------------------------------------------------------- budgets
+
+
+class BudgetQuery(_Query):
+    """The month budgets are measured in."""
+
+    month: str | None = Field(
+        default=None, description="YYYY-MM; default: the current month in the context's time zone"
+    )
+
+
+class BudgetIn(_Body):
+    """A budget to set (or to replace the one for the same category, group or whole ledger)."""
+
+    amount: Decimal = Field(description="a month, > 0, at most the currency's decimals, e.g. '800.00'")
+    currency: str | None = Field(default=None, description="ISO 4217; only the context's base currency")
+    category: CategorySlug | None = Field(default=None, description="an expense category slug")
+    group: str | None = Field(
+        default=None, max_length=40, description="a category group: food, transport, home"
+    )
+    rollover: bool | None = Field(
+        default=None, description="carry what is left or overspent to the next month"
+    )
+
+
+class BudgetPatchIn(_Body):
+    """What to change of a budget (absent: unchanged)."""
+
+    amount: Decimal | None = None
+    currency: str | None = None
+    rollover: bool | None = None
+
+
+class BudgetOut(_Out):
+    """A budget in one month; amounts are decimal strings in ``currency`` (the base currency)."""
+
+    id: uuid.UUID
+    scope: Literal["category", "group", "ledger"]
+    category: str | None
+    group: str | None
+    categories: list[str] = Field(description="the categories it sums; empty: every expense")
+    amount: str
+    currency: str
+    rollover: bool
+    month: str = Field(description="YYYY-MM")
+    carried: str = Field(description="rolled over from earlier months (negative: overspent)")
+    available: str = Field(description="amount + carried")
+    spent: str = Field(description="sum of base amounts of the month's recorded expenses")
+    left: str = Field(description="available - spent (negative: over)")
+    percent: int = Field(description="spent as a whole percentage of available")
+    count: int
+    unvalued: int = Field(description="expenses without an FX rate, not in spent")
+
+
+class BudgetsOut(_Out):
+    """A context's budgets in one month."""
+
+    month: str
+    items: list[BudgetOut]
+
+
 #: Every model of the document, as (model, mode): inputs in validation mode, outputs in serialization.
 _MODELS: tuple[tuple[type[BaseModel], Literal["validation", "serialization"]], ...] = (
     (ErrorOut, "serialization"),
@@ -341,6 +403,9 @@ _MODELS: tuple[tuple[type[BaseModel], Literal["validation", "serialization"]], .
     (FxRateIn, "validation"),
     (CardIofIn, "validation"),
     (CardIofOut, "serialization"),
+    (BudgetIn, "validation"),
+    (BudgetPatchIn, "validation"),
+    (BudgetsOut, "serialization"),
 )
 
 

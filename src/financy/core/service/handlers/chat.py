@@ -31,7 +31,9 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from financy.core.contracts.v1 import (
+    BudgetAlertV1,
     BudgetRequest,
+    BudgetStatusV1,
     ContextChoice,
     QueryAnswer,
     RecordedTransaction,
@@ -53,6 +55,7 @@ from financy.core.domain.model import (
     Role,
     Transaction,
 )
+from financy.core.service import budgeting
 from financy.core.service.handlers.users import ContextDefaults, create_personal_context
 from financy.core.service.unit_of_work import AbstractUnitOfWork, ChatBinding, SenderScope
 from financy.runtime.ids import uuid7
@@ -82,6 +85,10 @@ class Outcome:
     #: What a "how much?" names, and why a confirmation asks (:class:`ReplyV1` has them).
     asked_about: str | None = None
     usual: UsualAmounts | None = None
+    #: A budget set, or those a budget question asks about, in their month.
+    budgets: list[BudgetStatusV1] = field(default_factory=list)
+    #: Budgets the command's expenses made cross 80 % or 100 % (the envelope fills it).
+    budget_alerts: list[BudgetAlertV1] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,8 +443,24 @@ def handle_chat(
     if not claim(uow, message, scope.context.id, scope.author_id, scope.language, outcome):
         return None
     if apply is not None:
+        seen = len(uow.events)
         apply(cmd, scope, outcome, uow)
+        _alert_budgets(uow, message, scope, outcome, uow.events[seen:])
     return answer(uow, message, scope.context.id, scope.author_id, scope.language, outcome)
+
+
+def _alert_budgets(
+    uow: AbstractUnitOfWork, message: ChatMessage, scope: ChatScope, outcome: Outcome, events: list[Event]
+) -> None:
+    """Alert the budgets the command's expenses crossed: in this reply, and as a message to the
+    ledger's other chats (``service.budgeting``)."""
+    touched = [e.entity_id for e in events if e.name in budgeting.TOUCHING and e.entity == "transaction"]
+    if not touched:
+        return
+    alerts = budgeting.check_alerts(uow, scope.context, touched, message.capture_id)
+    if alerts:
+        outcome.budget_alerts = alerts
+        budgeting.send_alerts(uow, message, scope.context, alerts)
 
 
 def reply_language(message: ChatMessage, ledger_language: str) -> str:
@@ -535,6 +558,8 @@ def _reply(
         budget=outcome.budget,
         asked_about=outcome.asked_about,
         usual=outcome.usual,
+        budgets=tuple(outcome.budgets),
+        budget_alerts=tuple(outcome.budget_alerts),
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
         contexts=contexts or tuple(outcome.contexts),

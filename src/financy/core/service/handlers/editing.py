@@ -61,6 +61,7 @@ from financy.core.domain.model import (
     TransactionStatus,
     normalize_currency,
 )
+from financy.core.service.budgeting import alert_ledger
 from financy.core.service.registry import Registration
 from financy.core.service.unit_of_work import AbstractUnitOfWork
 from financy.core.service.valuation import value_transaction
@@ -230,6 +231,7 @@ def create_transaction(cmd: CreateTransaction, uow: AbstractUnitOfWork) -> uuid.
     tx = value_transaction(uow, tx, context.base_currency)
     uow.transactions.add([tx])
     uow.record(_event("transaction.created", cmd.actor_id, tx, after=audited(tx)))
+    alert_ledger(uow, context, [tx.id])
     return tx.id
 
 
@@ -337,6 +339,7 @@ def edit_transaction(cmd: EditTransaction, uow: AbstractUnitOfWork) -> uuid.UUID
             after={n: after[n] for n in changed},
         )
     )
+    alert_ledger(uow, context, [new.id])
     return new.id
 
 
@@ -387,6 +390,7 @@ def restore_transaction(cmd: RestoreTransaction, uow: AbstractUnitOfWork) -> uui
             after={"status": new.status.value},
         )
     )
+    alert_ledger(uow, context, [new.id])
     return new.id
 
 

@@ -11,9 +11,12 @@ only, with the period resolved in the context's own time zone (weeks start on Mo
   first, of ``kind`` or of every kind, within the period, category and merchant said;
 * "top_categories": the :data:`TOP` categories with most ``kind`` in the period, largest first,
   with the period's totals per currency;
-* "bills", "card_bill", "chart", "budget": the ledger keeps no bills, card bills, charts or
-  budgets yet, so the answer is :attr:`ReplyKind.NOT_YET` (``problem`` the ask) listing what can
-  be asked; the capture is kept as a command, not for review.
+* "budget": what is left this month of the budget of the category or group asked about, or of
+  every budget when none is named ("como está meu orçamento?"): :attr:`ReplyKind.BUDGET_STATUS`
+  with ``budgets`` (none: ``problem`` "no_budget");
+* "bills", "card_bill", "chart": the ledger keeps no bills, card bills or charts yet, so the
+  answer is :attr:`ReplyKind.NOT_YET` (``problem`` the ask) listing what can be asked; the
+  capture is kept as a command, not for review.
 
 Sums are of base amounts, in the ledger's base currency; transactions in another currency with no
 known FX rate are never added to them: the answer lists them apart (``unvalued``).
@@ -28,6 +31,7 @@ from typing import Final
 
 from financy.core.contracts.v1 import (
     BalanceRow,
+    BudgetRequest,
     CategoryTotal,
     Intent,
     LedgerQuery,
@@ -41,6 +45,7 @@ from financy.core.contracts.v1 import (
 from financy.core.domain.authorization import Action
 from financy.core.domain.commands import AskLedger, AskUser, ChatCommand, ChatMessage, LedgerQuestion
 from financy.core.domain.model import CATEGORY_BY_SLUG, period_bounds
+from financy.core.service import budgeting
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date, shown
 from financy.core.service.handlers.summary import unvalued_totals
 from financy.core.service.handlers.users import ContextDefaults
@@ -54,13 +59,31 @@ RECENT: Final = 5
 #: How many categories a "top_categories" lists.
 TOP: Final = 5
 #: Asks about what the ledger does not keep yet: answered "not yet".
-NOT_YET: Final = frozenset({"bills", "card_bill", "chart", "budget"})
+NOT_YET: Final = frozenset({"bills", "card_bill", "chart"})
 
 
 def _decide(cmd: AskLedger, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
     if cmd.question.ask in NOT_YET:
         return Outcome(ReplyKind.NOT_YET, problem=cmd.question.ask)
+    if cmd.question.ask == "budget":
+        return Outcome(ReplyKind.BUDGET_STATUS)
     return Outcome(ReplyKind.ANSWER)
+
+
+def _budget_status(cmd: AskLedger, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
+    """This month's status of the budgets the question names (see the module)."""
+    question = cmd.question
+    today = local_date(cmd.message.received_at, scope.context.time_zone)
+    asked = budgeting.matching(
+        uow.budgets.of_context(scope.context.id), question.category, question.categories
+    )
+    found = budgeting.statuses(uow, scope.context, today, asked) if asked else []
+    outcome.budgets = [budgeting.wire(s) for s in found]
+    if not found:
+        outcome.problem = "no_budget"
+        outcome.budget = BudgetRequest(
+            category=question.category, group=question.group, categories=question.categories
+        )
 
 
 def _name(slug: str | None, language: str) -> str | None:
@@ -123,6 +146,9 @@ def _top(lines: list[SummaryLine], kind: str, language: str) -> list[CategoryTot
 def _apply(cmd: AskLedger, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
     question = cmd.question
     if question.ask in NOT_YET:
+        return
+    if question.ask == "budget":
+        _budget_status(cmd, scope, outcome, uow)
         return
     today = local_date(cmd.message.received_at, scope.context.time_zone)
     date_from, date_to = period_bounds(question.period, today)

@@ -5,8 +5,9 @@ The summary covers the calendar month so far in the ledger's own time zone: expe
 recorded transactions only (a reversed one is not counted). It is read in one query. Amounts are
 summed by their value in the ledger's base currency (``base_amount``); a transaction in another
 currency with no known FX rate is left out of rows and totals and listed in ``unvalued`` ("1
-lançamento em USD sem cotação"), never added to a sum in another currency. Budgets come
-later: ``SummaryRow.budget`` stays ``None`` until a ledger has them.
+lançamento em USD sem cotação"), never added to a sum in another currency. The ledger's
+budgets this month come with it (``SummaryV1.budgets``: spent, left and percent of each, from
+``service.budgeting``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from financy.core.contracts.v1 import (
 from financy.core.domain.authorization import Action
 from financy.core.domain.commands import ListCategories, ShowSummary
 from financy.core.domain.model import CATEGORY_BY_SLUG, period_bounds
+from financy.core.service import budgeting
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date
 from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.registry import Registration
@@ -98,7 +100,11 @@ def _apply_summary(cmd: ShowSummary, scope: ChatScope, outcome: Outcome, uow: Ab
     assert date_from is not None
     assert date_to is not None
     lines = uow.transactions.summary(scope.context.id, date_from=date_from, date_to=date_to)
-    outcome.summary = _summary_of(lines, scope, date_from, date_to)
+    summary = _summary_of(lines, scope, date_from, date_to)
+    found = budgeting.statuses(uow, scope.context, today)
+    if found:
+        summary = summary.model_copy(update={"budgets": tuple(budgeting.wire(s) for s in found[:MAX_ROWS])})
+    outcome.summary = summary
 
 
 def show_summary(cmd: ShowSummary, uow: AbstractUnitOfWork, defaults: ContextDefaults) -> ReplyV1 | None:
