@@ -63,6 +63,8 @@ contexts = Table(
     Column("locale", String(16), nullable=False),
     Column("created_by", UUID(as_uuid=True), ForeignKey("users.id"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    #: When the ledger was archived (migration 0007): listed, readable, takes no new records.
+    Column("archived_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("type in ('personal','family','project','travel')", name="type"),
     CheckConstraint("base_currency ~ '^[A-Z]{3}$'", name="base_currency_iso"),
 )
@@ -318,5 +320,25 @@ transaction_items = Table(
     Column("quantity", Numeric(12, 4), nullable=True),
     Column("unit_price", Numeric(18, 4), nullable=True),
     Column("line_total", Numeric(18, 4), nullable=True),
+    Index(None, "context_id"),
+)
+
+# --- shared ledgers: invitations (migration 0007) ------------------------------------------------
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    #: sha256 hex of the normalised code; the code itself is shown once and never stored.
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("used_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("role in ('owner','admin','editor','viewer')", name="role"),
     Index(None, "context_id"),
 )

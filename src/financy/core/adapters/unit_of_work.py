@@ -12,6 +12,7 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, insert, text
 
 from financy.core.adapters import orm
+from financy.core.adapters.members import SqlMembers
 from financy.core.adapters.outbox import mark_published
 from financy.core.adapters.repositories import (
     SqlCaptures,
@@ -57,6 +58,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.transactions = SqlTransactions(conn)
         self.categories = SqlCategories(conn)
         self.links = SqlLinks(conn)
+        self.members = SqlMembers(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
         return self
 

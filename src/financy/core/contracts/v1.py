@@ -108,6 +108,12 @@ class Intent(StrEnum):
     #: "orçamento de 800 para mercado", "budget 500 for groceries": a budget to set (``budget``);
     #: never an expense. Until ledgers have budgets the core keeps it and answers "not yet".
     BUDGET = "budget"
+    #: "/convidar [papel]", "/invite [role]": an invitation into the chat's ledger (``invite_role`` as typed).
+    INVITE = "invite"
+    #: "/entrar CODE", "/join CODE", Telegram "/start CODE" with an invitation code (``invite_code``).
+    JOIN = "join"
+    #: "/pessoal", "/personal": this private chat records into the sender's personal ledger again.
+    PERSONAL = "personal"
 
 
 class TransactionKind(StrEnum):
@@ -263,6 +269,10 @@ class Understanding(_Wire):
     #: the chat's hint or a guess ("/help", "45", "👍", "uber 23", media not read); the core then
     #: answers in the ledger's language. ``True`` by default, as before the field existed.
     language_sure: bool = True
+    #: What follows "/convidar" (a role word: "leitor", "editor", "admin"), as typed; ``None``: editor.
+    invite_role: str | None = Field(default=None, max_length=32)
+    #: The invitation code of :attr:`Intent.JOIN`, as typed (the core normalises and checks it).
+    invite_code: str | None = Field(default=None, max_length=32)
 
 
 class Sender(_Wire):
@@ -471,6 +481,17 @@ class ReplyKind(StrEnum):
     #: a question or request the ledger cannot answer yet (``problem``: "bills", "card_bill",
     #: "chart", "budget"): said plainly, with what can be asked; the capture is kept
     NOT_YET = "not_yet"
+    #: "/convidar": ``invite_code`` (shown once), ``invite_role``, ``invite_expires_at``, and the
+    #: ledger in ``contexts[0]``
+    INVITATION_CREATED = "invitation_created"
+    #: the sender joined ``contexts[0]`` (their role in it) and this private chat now records there
+    JOINED = "joined"
+    #: an invitation that cannot be used or made (``problem``: "invitation_unknown", "invitation_used",
+    #: "invitation_expired", "invitation_revoked", "invitation_private_only", "invitation_role",
+    #: "invitation_archived")
+    INVITATION_INVALID = "invitation_invalid"
+    #: the chat's ledger is archived: nothing was recorded (``contexts[0]`` names it)
+    CONTEXT_ARCHIVED = "context_archived"
 
 
 class BalanceRow(_Wire):
@@ -612,6 +633,11 @@ class ReplyV1(_Wire):
     #: Why a :attr:`ReplyKind.CONFIRM_REQUEST` with ``problem="unusual_amount"`` asks: the
     #: ledger's usual amounts there.
     usual: UsualAmounts | None = None
+    #: The code of a :attr:`ReplyKind.INVITATION_CREATED` ("K7QM2-XPD9A"), the role it gives
+    #: (or, with ``problem="invitation_role"``, the most the sender may give) and when it expires.
+    invite_code: str | None = Field(default=None, max_length=32)
+    invite_role: Literal["owner", "admin", "editor", "viewer"] | None = None
+    invite_expires_at: dt.datetime | None = None
 
 
 class ModelUpdatedV1(_Wire):

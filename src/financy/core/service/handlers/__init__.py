@@ -20,8 +20,10 @@ from financy.core.service.handlers import (
     contexts,
     conversation,
     groups,
+    invitations,
     ledger,
     links,
+    members,
     questions,
     summary,
     users,
@@ -42,6 +44,8 @@ MODULES: tuple[ModuleType, ...] = (
     contexts,
     audit,
     budgets,
+    members,
+    invitations,
 )
 
 

@@ -82,6 +82,10 @@ class Outcome:
     #: What a "how much?" names, and why a confirmation asks (:class:`ReplyV1` has them).
     asked_about: str | None = None
     usual: UsualAmounts | None = None
+    #: An invitation's code (shown once), role and expiry, as :class:`ReplyV1` has them.
+    invite_code: str | None = None
+    invite_role: Role | None = None
+    invite_expires_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +413,7 @@ def handle_chat(
     forbidden = Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, f"forbidden:{action.value}")
     if scope.author_id is None:
         if action is Action.READ or (action is Action.RECORD and not_a_person):
-            outcome = decide(cmd, scope, uow)
+            outcome = _archived(uow, scope, action) or decide(cmd, scope, uow)
         else:
             outcome = Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, f"not_a_person:{action.value}")
             apply = None
@@ -421,12 +425,35 @@ def handle_chat(
         except ForbiddenError:
             outcome, apply = forbidden, None
         else:
-            outcome = decide(cmd, scope, uow)
+            outcome = _archived(uow, scope, action) or decide(cmd, scope, uow)
+    if outcome.kind is ReplyKind.CONTEXT_ARCHIVED:
+        apply = None
     if not claim(uow, message, scope.context.id, scope.author_id, scope.language, outcome):
         return None
     if apply is not None:
         apply(cmd, scope, outcome, uow)
     return answer(uow, message, scope.context.id, scope.author_id, scope.language, outcome)
+
+
+#: The actions an archived ledger refuses in chat.
+_CHANGES = frozenset({Action.RECORD, Action.EDIT})
+
+
+def _archived(uow: AbstractUnitOfWork, scope: ChatScope, action: Action) -> Outcome | None:
+    """The answer to a change in an archived ledger (read, never written), or ``None``."""
+    if action not in _CHANGES or uow.members.archived_at(scope.context.id) is None:
+        return None
+    context = scope.context
+    choice = ContextChoice(
+        context_id=context.id,
+        name=context.name,
+        type=context.type.value,
+        role=(scope.role or Role.VIEWER).value,
+        current=True,
+    )
+    return Outcome(
+        ReplyKind.CONTEXT_ARCHIVED, CaptureStatus.NEEDS_REVIEW, "context_archived", contexts=[choice]
+    )
 
 
 def reply_language(message: ChatMessage, ledger_language: str) -> str:
@@ -524,6 +551,9 @@ def _reply(
         budget=outcome.budget,
         asked_about=outcome.asked_about,
         usual=outcome.usual,
+        invite_code=outcome.invite_code,
+        invite_role=outcome.invite_role.value if outcome.invite_role else None,
+        invite_expires_at=outcome.invite_expires_at,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
         contexts=contexts or tuple(outcome.contexts),
