@@ -314,7 +314,10 @@ def _decide_join(cmd: JoinByCode, scope: ChatScope, uow: AbstractUnitOfWork) -> 
     try:
         found = usable(uow, cmd.code, dt.datetime.now(dt.UTC))
     except InvitationError as refused:
-        return Outcome(ReplyKind.INVITATION_INVALID, problem=refused.key)
+        mine = _used_by(uow, cmd.code, scope.user_id) if refused.key == INVITATION_USED else None
+        if mine is None:
+            return Outcome(ReplyKind.INVITATION_INVALID, problem=refused.key)
+        found = mine  # their own code again ("/entrar" twice): this chat switches, nothing is used
     context = uow.contexts.get(found.context_id)
     assert context is not None  # the invitation's ledger exists (foreign key)
     held = uow.contexts.role_of(found.context_id, scope.user_id)
@@ -324,6 +327,15 @@ def _decide_join(cmd: JoinByCode, scope: ChatScope, uow: AbstractUnitOfWork) -> 
         invitation=found if held is None else None,
         context_id=found.context_id,
     )
+
+
+def _used_by(uow: AbstractUnitOfWork, typed: str, user_id: uuid.UUID) -> Invitation | None:
+    """The invitation ``typed`` names if ``user_id`` used it and is still a member, else ``None``."""
+    normalised = normalize_invite_code(typed)
+    found = uow.members.invitation_by_code(invite_code_hash(normalised)) if normalised else None
+    if found is None or found.used_by != user_id:
+        return None
+    return found if uow.contexts.role_of(found.context_id, user_id) is not None else None
 
 
 def _apply_join(cmd: JoinByCode, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork) -> None:
