@@ -246,6 +246,7 @@ async def test_contexts_lists_memberships_with_roles(app: ApiApp, engine: Engine
             "time_zone": "America/Sao_Paulo",
             "locale": "pt-BR",
             "role": "owner",
+            "archived": False,
         },
         {
             "id": str(family_id),
@@ -255,6 +256,7 @@ async def test_contexts_lists_memberships_with_roles(app: ApiApp, engine: Engine
             "time_zone": "America/Sao_Paulo",
             "locale": "pt-BR",
             "role": "editor",
+            "archived": False,
         },
     ]
     status, body = await get_json(app, "/api/v1/contexts", await token_for(app, stranger))

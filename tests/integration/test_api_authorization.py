@@ -48,7 +48,9 @@ PUBLIC = frozenset(
     }
 )
 #: Routes that need a token but show the caller only their own data (so any valid token gets 200).
-OWN_DATA = frozenset({"/api/v1/me", "/api/v1/me/link-codes", "/api/v1/contexts"})
+OWN_DATA = frozenset(
+    {"/api/v1/me", "/api/v1/me/link-codes", "/api/v1/contexts", "/api/v1/invitations/accept"}
+)
 #: The context-scoped routes the API has today (the probe must find at least these).
 CONTEXT_ROUTES = frozenset(
     {
@@ -60,6 +62,7 @@ CONTEXT_ROUTES = frozenset(
         "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>/audit",
         "/api/v1/contexts/<context_id:uuid>/categories",
         "/api/v1/contexts/<context_id:uuid>/budgets",
+        "/api/v1/contexts/<context_id:uuid>/members",
     }
 )
 _TX = "/api/v1/contexts/<context_id:uuid>/transactions"
@@ -75,6 +78,18 @@ WRITE_ROUTES = frozenset(
         ("POST", "/api/v1/contexts/<context_id:uuid>/categories"),
         ("PATCH", "/api/v1/contexts/<context_id:uuid>/categories/<key:str>"),
         ("DELETE", "/api/v1/contexts/<context_id:uuid>/categories/<key:str>"),
+    }
+)
+#: The shared-ledger routes that change a context (the probe must find them and see them refuse).
+SHARING_ROUTES = frozenset(
+    {
+        "/api/v1/contexts/<context_id:uuid>",
+        "/api/v1/contexts/<context_id:uuid>/archive",
+        "/api/v1/contexts/<context_id:uuid>/unarchive",
+        "/api/v1/contexts/<context_id:uuid>/members/<user_id:uuid>",
+        "/api/v1/contexts/<context_id:uuid>/members/me/leave",
+        "/api/v1/contexts/<context_id:uuid>/invitations",
+        "/api/v1/contexts/<context_id:uuid>/invitations/<invitation_id:uuid>",
     }
 )
 _PARAM = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)(?::([^>]+))?>")
@@ -101,6 +116,7 @@ class Ledger:
             "transaction_id": self.transaction_id,
             "capture_id": self.capture_id,
             "budget_id": self.budget_id or uuid.uuid4(),
+            "user_id": self.owner.user_id,
         }
 
         def value(match: re.Match[str]) -> str:
@@ -213,7 +229,7 @@ async def test_every_route_refuses_callers_without_a_token_or_membership(app: Ap
     ledger = record_a_photo(app, engine, new_user(engine))
     outsider = new_user(engine)
     routes = await routes_of(app)
-    assert set(routes) >= CONTEXT_ROUTES | OWN_DATA | {"/healthz", "/api/v1/auth/token", "/"}
+    assert set(routes) >= CONTEXT_ROUTES | SHARING_ROUTES | OWN_DATA | {"/healthz", "/api/v1/auth/token", "/"}
     assert await probe(app, ledger, await token_for(app, outsider)) == []
 
 

@@ -202,6 +202,8 @@ def test_start_registers_the_webhook_and_the_commands_in_both_languages(start_ed
         "desfazer",
         "categoria",
         "contexto",
+        "convidar",
+        "pessoal",
     ]
     assert [c["command"] for c in commands[1]["commands"]] == [
         "start",
@@ -210,6 +212,8 @@ def test_start_registers_the_webhook_and_the_commands_in_both_languages(start_ed
         "undo",
         "category",
         "context",
+        "invite",
+        "personal",
     ]
     assert commands[2]["commands"] == commands[0]["commands"]  # the default: the edge's language (pt)
 

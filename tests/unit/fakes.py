@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -34,8 +34,11 @@ from financy.core.service.unit_of_work import (
     EditsRepository,
     FxRate,
     FxRatesRepository,
+    Invitation,
     LinkCode,
     LinksRepository,
+    MemberRow,
+    MembersRepository,
     PendingCapture,
     SenderScope,
     SummaryLine,
@@ -78,6 +81,12 @@ class Store:
     budgets: dict[uuid.UUID, Budget] = field(default_factory=dict)
     #: ``(budget_id, month, threshold)`` of every alert sent.
     budget_alerts: set[tuple[uuid.UUID, dt.date, int]] = field(default_factory=set)
+    #: When each archived context was archived.
+    archived: dict[uuid.UUID, dt.datetime] = field(default_factory=dict)
+    #: Invitations by the sha256 of their code.
+    invitations: dict[str, Invitation] = field(default_factory=dict)
+    #: When each membership was made (``(context_id, user_id)``), in order.
+    joined: dict[tuple[uuid.UUID, uuid.UUID], int] = field(default_factory=dict)
 
 
 class FakeContexts(ContextsRepository):
@@ -198,6 +207,7 @@ class FakeContexts(ContextsRepository):
 
     def add_member(self, context_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
         self.s.members[(context_id, user_id)] = role
+        self.s.joined.setdefault((context_id, user_id), len(self.s.joined))
 
     def get(self, context_id: uuid.UUID) -> LedgerContext | None:
         return self.s.contexts.get(context_id)
@@ -777,6 +787,99 @@ class FakeBudgets(BudgetsRepository):
         return found
 
 
+_RANK = {Role.OWNER: 0, Role.ADMIN: 1, Role.EDITOR: 2, Role.VIEWER: 3}
+
+
+class FakeMembers(MembersRepository):
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def members(self, context_id: uuid.UUID) -> list[MemberRow]:
+        rows = [
+            MemberRow(
+                u,
+                r,
+                self.s.users.get(u, {}).get("display_name"),
+                self.s.users.get(u, {}).get("username"),
+                dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=self.s.joined.get((c, u), 0)),
+            )
+            for (c, u), r in self.s.members.items()
+            if c == context_id
+        ]
+        return sorted(rows, key=lambda m: (_RANK[m.role], m.joined_at, m.user_id))
+
+    def owners(self, context_id: uuid.UUID) -> int:
+        return sum(1 for (c, _), r in self.s.members.items() if c == context_id and r is Role.OWNER)
+
+    def set_role(self, context_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
+        assert (context_id, user_id) in self.s.members
+        self.s.members[(context_id, user_id)] = role
+
+    def remove(self, context_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        self.s.members.pop((context_id, user_id), None)
+        self.s.joined.pop((context_id, user_id), None)
+
+    def rebind_private_chats(self, context_id: uuid.UUID, user_id: uuid.UUID, to_context: uuid.UUID) -> int:
+        own = {key for key, u in self.s.identities.items() if u == user_id}
+        moved = 0
+        for key, bound in list(self.s.bindings.items()):
+            meta = self.s.binding_meta.get(key, {"chat_type": "private"})
+            if bound == context_id and meta["chat_type"] == "private" and key in own:
+                self.s.bindings[key] = to_context
+                moved += 1
+        return moved
+
+    def update_context(self, context_id: uuid.UUID, changes: Mapping[str, str]) -> None:
+        assert set(changes) <= {"name", "time_zone", "locale", "base_currency"}
+        self.s.contexts[context_id] = replace(self.s.contexts[context_id], **changes)
+
+    def archived_at(self, context_id: uuid.UUID) -> dt.datetime | None:
+        return self.s.archived.get(context_id)
+
+    def set_archived(self, context_id: uuid.UUID, at: dt.datetime | None) -> None:
+        if at is None:
+            self.s.archived.pop(context_id, None)
+        else:
+            self.s.archived[context_id] = at
+
+    def has_transactions(self, context_id: uuid.UUID) -> bool:
+        return any(tx.context_id == context_id for tx in self.s.transactions)
+
+    def add_invitation(self, invitation: Invitation, code_hash: str) -> None:
+        assert code_hash not in self.s.invitations
+        self.s.invitations[code_hash] = invitation
+
+    def invitation_by_code(self, code_hash: str) -> Invitation | None:
+        return self.s.invitations.get(code_hash)
+
+    def invitation(self, context_id: uuid.UUID, invitation_id: uuid.UUID) -> Invitation | None:
+        return next(
+            (i for i in self.s.invitations.values() if i.id == invitation_id and i.context_id == context_id),
+            None,
+        )
+
+    def pending_invitations(self, context_id: uuid.UUID, now: dt.datetime) -> list[Invitation]:
+        found = [
+            i
+            for i in self.s.invitations.values()
+            if i.context_id == context_id
+            and i.used_at is None
+            and i.revoked_at is None
+            and i.expires_at > now
+        ]
+        return sorted(found, key=lambda i: (i.created_at, i.id), reverse=True)
+
+    def _replace(self, invitation_id: uuid.UUID, **changes: Any) -> None:
+        key = next(k for k, i in self.s.invitations.items() if i.id == invitation_id)
+        self.s.invitations[key] = replace(self.s.invitations[key], **changes)
+
+    def mark_invitation_used(self, invitation_id: uuid.UUID, user_id: uuid.UUID, at: dt.datetime) -> None:
+        self._replace(invitation_id, used_at=at, used_by=user_id)
+
+    def revoke_invitation(self, invitation_id: uuid.UUID, at: dt.datetime) -> None:
+        self._replace(invitation_id, revoked_at=at)
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """A unit of work over a shared :class:`Store`: changes are made on a copy and swapped in on commit."""
 
@@ -797,6 +900,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.fx_rates = FakeFxRates(self.work)
         self.edits = FakeEdits(self.work)
         self.budgets = FakeBudgets(self.work)
+        self.members = FakeMembers(self.work)
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []

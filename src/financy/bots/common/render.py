@@ -153,6 +153,46 @@ _STRINGS: dict[str, dict[str, str]] = {
             "numa conversa privada comigo."
         ),
         "forbidden.amend": "🔒 Só quem mandou a mensagem pode corrigi-la editando.",
+        "forbidden.manage_members": (
+            "🔒 Só donos e administradores deste livro de contas convidam pessoas. Peça a um deles."
+        ),
+        "invitation_created": (
+            "✉️ Convite para {name} como {role}: {code}\n"
+            "Quem for entrar manda /entrar {code} numa conversa privada comigo (ou usa o link do painel). "
+            "Vale uma vez, até {expires}."
+        ),
+        "invitation_created.bare": (
+            "✉️ Convite criado. Quem for entrar manda /entrar CÓDIGO numa conversa privada comigo."
+        ),
+        "joined": (
+            "🤝 Pronto! Você entrou em {name} como {role}. Esta conversa agora registra em {name}; "
+            "/pessoal volta para o seu livro pessoal."
+        ),
+        "joined.bare": "🤝 Pronto! Você entrou no livro de contas; /pessoal volta para o seu livro pessoal.",
+        "invitation.invitation_unknown": (
+            "✉️ Não achei esse convite. Confira o código (10 letras e números) e mande /entrar CÓDIGO."
+        ),
+        "invitation.invitation_used": "✉️ Esse convite já foi usado. Peça um novo a quem convidou.",
+        "invitation.invitation_expired": "✉️ Esse convite expirou. Peça um novo a quem convidou.",
+        "invitation.invitation_revoked": "✉️ Esse convite foi cancelado. Peça um novo a quem convidou.",
+        "invitation.invitation_private_only": (
+            "✉️ Convites se aceitam numa conversa privada comigo, não num grupo: mande /entrar CÓDIGO lá."
+        ),
+        "invitation.invitation_role": (
+            "✉️ Posso convidar como leitor, editor ou administrador, até o seu papel ({role}). "
+            "Ex.: /convidar leitor"
+        ),
+        "invitation.invitation_role.bare": "✉️ Diga o papel: /convidar leitor, /convidar editor ou /convidar admin.",
+        "invitation.invitation_archived": (
+            "🗄️ Esse livro de contas está arquivado: não aceita novos membros. Desarquive-o no painel."
+        ),
+        "context_archived": (
+            "🗄️ {name} está arquivado: não registrei nada. Desarquive-o no painel, ou /contexto para "
+            "registrar em outro livro."
+        ),
+        "context_archived.bare": (
+            "🗄️ Este livro de contas está arquivado: não registrei nada. /contexto troca de livro."
+        ),
         "forbidden.not_a_person": (
             "🔒 Mensagens em nome de um canal ou de um administrador anônimo não desfazem nem mudam "
             "lançamentos. Mande pela sua própria conta."
@@ -450,6 +490,39 @@ _STRINGS: dict[str, dict[str, str]] = {
             "a private chat with me."
         ),
         "forbidden.amend": "🔒 Only whoever sent the message can correct it by editing.",
+        "forbidden.manage_members": "🔒 Only this ledger's owners and admins invite people. Ask one of them.",
+        "invitation_created": (
+            "✉️ Invitation to {name} as {role}: {code}\n"
+            "Whoever joins sends /join {code} to me in a private chat (or uses the dashboard's link). "
+            "It works once, until {expires}."
+        ),
+        "invitation_created.bare": "✉️ Invitation made. Whoever joins sends /join CODE to me in a private chat.",
+        "joined": (
+            "🤝 Done! You joined {name} as {role}. This chat now records into {name}; "
+            "/personal switches back to your personal ledger."
+        ),
+        "joined.bare": "🤝 Done! You joined the ledger; /personal switches back to your personal ledger.",
+        "invitation.invitation_unknown": (
+            "✉️ I could not find that invitation. Check the code (10 letters and digits) and send /join CODE."
+        ),
+        "invitation.invitation_used": "✉️ That invitation was already used. Ask whoever invited you for a new one.",
+        "invitation.invitation_expired": "✉️ That invitation has expired. Ask whoever invited you for a new one.",
+        "invitation.invitation_revoked": "✉️ That invitation was revoked. Ask whoever invited you for a new one.",
+        "invitation.invitation_private_only": (
+            "✉️ Invitations are accepted in a private chat with me, not in a group: send /join CODE there."
+        ),
+        "invitation.invitation_role": (
+            "✉️ I can invite as viewer, editor or admin, up to your own role ({role}). E.g. /invite viewer"
+        ),
+        "invitation.invitation_role.bare": "✉️ Say the role: /invite viewer, /invite editor or /invite admin.",
+        "invitation.invitation_archived": (
+            "🗄️ That ledger is archived: it takes no new members. Unarchive it on the dashboard."
+        ),
+        "context_archived": (
+            "🗄️ {name} is archived: nothing was recorded. Unarchive it on the dashboard, or use /context "
+            "to record into another ledger."
+        ),
+        "context_archived.bare": "🗄️ This ledger is archived: nothing was recorded. /context switches ledgers.",
         "forbidden.not_a_person": (
             "🔒 Messages sent on behalf of a channel or an anonymous admin cannot undo or change "
             "entries. Send it from your own account."
@@ -1137,7 +1210,11 @@ def _render_body(reply: ReplyV1) -> str:
     if reply.kind is ReplyKind.FORBIDDEN and reply.problem:
         # "group_ledger_fixed", "not_a_person:record", "forbidden:amend" (only the author may
         # edit): their own words; a role's limit otherwise.
-        key = "amend" if reply.problem == "forbidden:amend" else reply.problem.partition(":")[0]
+        key = (
+            reply.problem.partition(":")[2]
+            if reply.problem in ("forbidden:amend", "forbidden:manage_members")
+            else reply.problem.partition(":")[0]
+        )
         reason = s.get(f"forbidden.{key}")
         if reason is not None:
             return reason
@@ -1236,11 +1313,51 @@ def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
     if kind is ReplyKind.LINK_CONFIRM:
         account = _link_account(reply)
         return s["link_confirm"].format(account=account) if account else s["link_confirm.bare"]
+    if kind in (
+        ReplyKind.INVITATION_CREATED,
+        ReplyKind.JOINED,
+        ReplyKind.INVITATION_INVALID,
+        ReplyKind.CONTEXT_ARCHIVED,
+    ):
+        return _sharing(reply, s)
     if kind is ReplyKind.GROUP_BOUND:
         return s["group_bound"].format(name=first.name) if first is not None else s["group_bound.bare"]
     if kind is ReplyKind.GROUP_UNBOUND:
         return s["group_unbound"].format(name=first.name) if first is not None else s["group_unbound.bare"]
     return None
+
+
+def _sharing(reply: ReplyV1, s: dict[str, str]) -> str:
+    """The text of an invitation made, a ledger joined, an invitation refused, or an archived ledger."""
+    first = reply.contexts[0] if reply.contexts else None
+    kind = reply.kind
+    if kind is ReplyKind.INVITATION_CREATED:
+        if first is None or not reply.invite_code or reply.invite_role is None:
+            return s["invitation_created.bare"]
+        expires = reply.invite_expires_at
+        when = ""
+        if expires is not None:
+            when = expires.strftime("%d/%m %H:%M UTC" if reply.language == "pt" else "%m/%d %H:%M UTC")
+        return s["invitation_created"].format(
+            name=_quote(first.name, 80),
+            role=s[f"role.{reply.invite_role}"],
+            code=_quote(reply.invite_code, 32),
+            expires=when,
+        )
+    if kind is ReplyKind.JOINED:
+        if first is None:
+            return s["joined.bare"]
+        return s["joined"].format(name=_quote(first.name, 80), role=s[f"role.{first.role}"])
+    if kind is ReplyKind.CONTEXT_ARCHIVED:
+        if first is None:
+            return s["context_archived.bare"]
+        return s["context_archived"].format(name=_quote(first.name, 80))
+    problem = reply.problem or "invitation_unknown"
+    if problem == "invitation_role":
+        if reply.invite_role is None:
+            return s["invitation.invitation_role.bare"]
+        return s["invitation.invitation_role"].format(role=s[f"role.{reply.invite_role}"])
+    return s.get(f"invitation.{problem}", s["invitation.invitation_unknown"])
 
 
 def _link_account(reply: ReplyV1) -> str | None:

@@ -74,6 +74,8 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("desfazer", "Apagar o último lançamento"),
         ("categoria", "Mudar a categoria do último lançamento"),
         ("contexto", "Ver e trocar o livro (pessoal ou família)"),
+        ("convidar", "Convidar alguém para este livro"),
+        ("pessoal", "Voltar a registrar no seu livro pessoal"),
     ),
     "en": (
         ("start", "Start (or link this chat to your account)"),
@@ -82,6 +84,8 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("undo", "Remove the last entry"),
         ("category", "Change the last entry's category"),
         ("context", "See and switch ledgers (personal or family)"),
+        ("invite", "Invite someone into this ledger"),
+        ("personal", "Record into your personal ledger again"),
     ),
 }
 

@@ -63,8 +63,10 @@ contexts = Table(
     Column("locale", String(16), nullable=False),
     Column("created_by", UUID(as_uuid=True), ForeignKey("users.id"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
-    # A Brazilian card's foreign purchases get their IOF as a fee line (migration 0010; off by default).
+    # A Brazilian card's foreign purchases get their IOF as a fee line (migration 0007; off by default).
     Column("card_iof", Boolean, nullable=False, server_default=text("false")),
+    #: When the ledger was archived (migration 0010): listed, readable, takes no new records.
+    Column("archived_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("type in ('personal','family','project','travel')", name="type"),
     CheckConstraint("base_currency ~ '^[A-Z]{3}$'", name="base_currency_iso"),
 )
@@ -202,7 +204,7 @@ transactions = Table(
     Column("fx_rate", Numeric(24, 10), nullable=True),
     Column("fx_date", Date, nullable=True),
     Column("fx_source", String(16), nullable=True),
-    # The purchase this transaction is a fee of, e.g. a card's IOF line (migration 0010).
+    # The purchase this transaction is a fee of, e.g. a card's IOF line (migration 0007).
     Column("fee_of", UUID(as_uuid=True), ForeignKey("transactions.id"), nullable=True),
     # One of the ledger's own sub-categories of ``category`` (migration 0008); deleting the
     # sub-category leaves the transaction in its parent slug.
@@ -221,7 +223,7 @@ transactions = Table(
     Index(None, "context_id", "category", "occurred_on"),
     Index(None, "capture_id"),
     Index(None, "context_id", "author_id", "created_at"),
-    # What has no FX rate yet, for the refresh to value (migration 0010); fee lines of a purchase.
+    # What has no FX rate yet, for the refresh to value (migration 0007); fee lines of a purchase.
     Index("ix_transactions_unvalued", "occurred_on", postgresql_where=text("base_amount IS NULL")),
     Index("ix_transactions_fee_of", "fee_of", postgresql_where=text("fee_of IS NOT NULL")),
 )
@@ -426,4 +428,24 @@ budget_alerts = Table(
     Column("capture_id", UUID(as_uuid=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     CheckConstraint("threshold in (80, 100)", name="threshold"),
+)
+
+# --- shared ledgers: invitations (migration 0010) ------------------------------------------------
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    #: sha256 hex of the normalised code; the code itself is shown once and never stored.
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("used_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("role in ('owner','admin','editor','viewer')", name="role"),
+    Index(None, "context_id"),
 )

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, insert, text
 
 from financy.core.adapters import orm
 from financy.core.adapters.editing import SqlEdits
+from financy.core.adapters.members import SqlMembers
 from financy.core.adapters.outbox import mark_published
 from financy.core.adapters.repositories import (
     SqlBudgets,
@@ -63,6 +64,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.fx_rates = SqlFxRates(conn)
         self.edits = SqlEdits(conn)
         self.budgets = SqlBudgets(conn)
+        self.members = SqlMembers(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
         self.outbox_messages = []
         return self

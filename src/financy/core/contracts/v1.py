@@ -108,6 +108,12 @@ class Intent(StrEnum):
     #: "orçamento de 800 para mercado", "budget 500 for groceries": a budget to set (``budget``);
     #: never an expense. The core sets or replaces it (:attr:`ReplyKind.BUDGET_SET`).
     BUDGET = "budget"
+    #: "/convidar [papel]", "/invite [role]": an invitation into the chat's ledger (``invite_role`` as typed).
+    INVITE = "invite"
+    #: "/entrar CODE", "/join CODE", Telegram "/start CODE" with an invitation code (``invite_code``).
+    JOIN = "join"
+    #: "/pessoal", "/personal": this private chat records into the sender's personal ledger again.
+    PERSONAL = "personal"
 
 
 class TransactionKind(StrEnum):
@@ -264,6 +270,10 @@ class Understanding(_Wire):
     #: the chat's hint or a guess ("/help", "45", "👍", "uber 23", media not read); the core then
     #: answers in the ledger's language. ``True`` by default, as before the field existed.
     language_sure: bool = True
+    #: What follows "/convidar" (a role word: "leitor", "editor", "admin"), as typed; ``None``: editor.
+    invite_role: str | None = Field(default=None, max_length=32)
+    #: The invitation code of :attr:`Intent.JOIN`, as typed (the core normalises and checks it).
+    invite_code: str | None = Field(default=None, max_length=32)
 
 
 class Sender(_Wire):
@@ -488,6 +498,17 @@ class ReplyKind(StrEnum):
     BUDGET_STATUS = "budget_status"
     #: a budget crossed 80 % or 100 % of its month: ``budget_alerts`` (sent to the ledger's chats)
     BUDGET_ALERT = "budget_alert"
+    #: "/convidar": ``invite_code`` (shown once), ``invite_role``, ``invite_expires_at``, and the
+    #: ledger in ``contexts[0]``
+    INVITATION_CREATED = "invitation_created"
+    #: the sender joined ``contexts[0]`` (their role in it) and this private chat now records there
+    JOINED = "joined"
+    #: an invitation that cannot be used or made (``problem``: "invitation_unknown", "invitation_used",
+    #: "invitation_expired", "invitation_revoked", "invitation_private_only", "invitation_role",
+    #: "invitation_archived")
+    INVITATION_INVALID = "invitation_invalid"
+    #: the chat's ledger is archived: nothing was recorded (``contexts[0]`` names it)
+    CONTEXT_ARCHIVED = "context_archived"
 
 
 class BalanceRow(_Wire):
@@ -690,6 +711,11 @@ class ReplyV1(_Wire):
     #: Budgets this capture made cross 80 % or 100 % (a recorded or edited expense's reply carries
     #: them; a :attr:`ReplyKind.BUDGET_ALERT` to another chat of the ledger has only them).
     budget_alerts: tuple[BudgetAlertV1, ...] = Field(default=(), max_length=100)
+    #: The code of a :attr:`ReplyKind.INVITATION_CREATED` ("K7QM2-XPD9A"), the role it gives
+    #: (or, with ``problem="invitation_role"``, the most the sender may give) and when it expires.
+    invite_code: str | None = Field(default=None, max_length=32)
+    invite_role: Literal["owner", "admin", "editor", "viewer"] | None = None
+    invite_expires_at: dt.datetime | None = None
 
 
 class ModelUpdatedV1(_Wire):

@@ -117,7 +117,7 @@ class LedgerContext:
     time_zone: str
     locale: str
     #: A Brazilian card's foreign purchases carry their IOF as a second transaction (migration
-    #: 0010; off by default, see :mod:`financy.core.service.iof`).
+    #: 0007; off by default, see :mod:`financy.core.service.iof`).
     card_iof: bool = False
 
     @property

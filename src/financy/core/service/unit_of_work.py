@@ -597,6 +597,100 @@ class BudgetsRepository(abc.ABC):
         """Return the active chats bound to the context (where its budget alerts go), oldest first."""
 
 
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A member of a ledger as its member list shows them (``joined_at`` aware)."""
+
+    user_id: uuid.UUID
+    role: Role
+    display_name: str | None
+    username: str | None
+    joined_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """A stored invitation into ledger ``context_id`` as ``role`` (only its code's sha256 is kept).
+
+    All times aware; ``used_at``/``used_by`` are set once it was accepted, ``revoked_at`` once
+    it was revoked."""
+
+    id: uuid.UUID
+    context_id: uuid.UUID
+    role: Role
+    created_by: uuid.UUID | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None
+    used_by: uuid.UUID | None = None
+    revoked_at: dt.datetime | None = None
+
+
+class MembersRepository(abc.ABC):
+    """Shared ledgers: the ledger's own settings, its members' roles, and its invitations."""
+
+    @abc.abstractmethod
+    def members(self, context_id: uuid.UUID) -> list[MemberRow]:
+        """Return the ledger's members, strongest role first, then by when they joined."""
+
+    @abc.abstractmethod
+    def owners(self, context_id: uuid.UUID) -> int:
+        """Return how many owners the ledger has (the caller holds ``members:{context_id}``)."""
+
+    @abc.abstractmethod
+    def set_role(self, context_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> None:
+        """Change the role of member ``user_id``."""
+
+    @abc.abstractmethod
+    def remove(self, context_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Remove member ``user_id`` from the ledger."""
+
+    @abc.abstractmethod
+    def rebind_private_chats(self, context_id: uuid.UUID, user_id: uuid.UUID, to_context: uuid.UUID) -> int:
+        """Point the private chats of ``user_id``'s identities bound to ``context_id`` at
+        ``to_context``; return how many there were."""
+
+    @abc.abstractmethod
+    def update_context(self, context_id: uuid.UUID, changes: Mapping[str, str]) -> None:
+        """Set the ledger's ``name``, ``time_zone``, ``locale`` or ``base_currency`` (keys given only)."""
+
+    @abc.abstractmethod
+    def archived_at(self, context_id: uuid.UUID) -> dt.datetime | None:
+        """Return when the ledger was archived, or ``None`` when it is not."""
+
+    @abc.abstractmethod
+    def set_archived(self, context_id: uuid.UUID, at: dt.datetime | None) -> None:
+        """Archive the ledger ``at`` (aware), or unarchive it (``None``)."""
+
+    @abc.abstractmethod
+    def has_transactions(self, context_id: uuid.UUID) -> bool:
+        """Return whether any transaction (recorded or reversed) was ever written in the ledger."""
+
+    @abc.abstractmethod
+    def add_invitation(self, invitation: Invitation, code_hash: str) -> None:
+        """Store a new invitation by the sha256 hex of its code."""
+
+    @abc.abstractmethod
+    def invitation_by_code(self, code_hash: str) -> Invitation | None:
+        """Return (and lock until the unit of work ends) the invitation with ``code_hash``, or ``None``."""
+
+    @abc.abstractmethod
+    def invitation(self, context_id: uuid.UUID, invitation_id: uuid.UUID) -> Invitation | None:
+        """Return (and lock) invitation ``invitation_id`` of the ledger, or ``None``."""
+
+    @abc.abstractmethod
+    def pending_invitations(self, context_id: uuid.UUID, now: dt.datetime) -> list[Invitation]:
+        """Return the ledger's invitations neither used, revoked nor expired at ``now``, newest first."""
+
+    @abc.abstractmethod
+    def mark_invitation_used(self, invitation_id: uuid.UUID, user_id: uuid.UUID, at: dt.datetime) -> None:
+        """Record that ``user_id`` accepted the invitation ``at``."""
+
+    @abc.abstractmethod
+    def revoke_invitation(self, invitation_id: uuid.UUID, at: dt.datetime) -> None:
+        """Record that the invitation was revoked ``at``."""
+
+
 class AbstractUnitOfWork(abc.ABC):
     """One atomic piece of work: repositories, audit events and outbox messages, committed together.
 
@@ -612,6 +706,7 @@ class AbstractUnitOfWork(abc.ABC):
     fx_rates: FxRatesRepository
     edits: EditsRepository
     budgets: BudgetsRepository
+    members: MembersRepository
 
     def __init__(self) -> None:
         self.events: list[Event] = []

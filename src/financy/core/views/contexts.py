@@ -27,14 +27,16 @@ class ContextView:
     time_zone: str
     locale: str
     role: Role
+    #: The ledger is archived: listed and readable, it takes no new records.
+    archived: bool = False
 
     @property
     def language(self) -> str:
         """Return the context's two-letter language ("pt" or "en")."""
         return "pt" if self.locale.lower().startswith("pt") else "en"
 
-    def to_json(self) -> dict[str, str]:
-        """Return the JSON shape of the API (all values strings)."""
+    def to_json(self) -> dict[str, str | bool]:
+        """Return the JSON shape of the API (strings, and ``archived`` a boolean)."""
         return {
             "id": str(self.id),
             "name": self.name,
@@ -43,6 +45,7 @@ class ContextView:
             "time_zone": self.time_zone,
             "locale": self.locale,
             "role": self.role.value,
+            "archived": self.archived,
         }
 
 
@@ -50,7 +53,16 @@ def contexts_of(conn: Connection, user_id: uuid.UUID) -> list[ContextView]:
     """Return the contexts ``user_id`` is a member of, oldest first (the personal one leads)."""
     c, m = orm.contexts, orm.members
     rows = conn.execute(
-        select(c.c.id, c.c.name, c.c.type, c.c.base_currency, c.c.time_zone, c.c.locale, m.c.role)
+        select(
+            c.c.id,
+            c.c.name,
+            c.c.type,
+            c.c.base_currency,
+            c.c.time_zone,
+            c.c.locale,
+            m.c.role,
+            c.c.archived_at,
+        )
         .join(m, m.c.context_id == c.c.id)
         .where(m.c.user_id == user_id)
         .order_by(c.c.created_at, c.c.id)
@@ -62,7 +74,16 @@ def context_of(conn: Connection, user_id: uuid.UUID, context_id: uuid.UUID) -> C
     """Return context ``context_id`` as ``user_id`` sees it, or ``None`` if they are not a member."""
     c, m = orm.contexts, orm.members
     row = conn.execute(
-        select(c.c.id, c.c.name, c.c.type, c.c.base_currency, c.c.time_zone, c.c.locale, m.c.role)
+        select(
+            c.c.id,
+            c.c.name,
+            c.c.type,
+            c.c.base_currency,
+            c.c.time_zone,
+            c.c.locale,
+            m.c.role,
+            c.c.archived_at,
+        )
         .join(m, m.c.context_id == c.c.id)
         .where(m.c.user_id == user_id, c.c.id == context_id)
     ).first()
@@ -78,4 +99,5 @@ def _view(row: Row[*tuple[Any, ...]]) -> ContextView:
         time_zone=row.time_zone,
         locale=row.locale,
         role=Role(row.role),
+        archived=row.archived_at is not None,
     )

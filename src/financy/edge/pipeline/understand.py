@@ -112,6 +112,8 @@ def to_understanding(reading: Reading) -> Understanding:
         budget=budget,
         item_without_amount=reading.item_without_amount[:200] if reading.item_without_amount else None,
         language_sure=reading.language_sure,
+        invite_code=reading.invite_code[:32] if reading.invite_code else None,
+        invite_role=reading.invite_role[:32] if reading.invite_role else None,
     )
 
 

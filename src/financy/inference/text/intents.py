@@ -36,6 +36,7 @@ __all__ = [
     "command_mention",
     "context_request",
     "correction",
+    "invite_code",
     "link_code",
     "phrase_intent",
     "plain",
@@ -85,6 +86,14 @@ _COMMANDS: Final[dict[str, str]] = {
     # the confirmation under "link this chat to account X?": "/vincular K7QM-2XPD"
     "vincular": "link_confirm",
     "link": "link_confirm",
+    # shared ledgers: invite into the chat's ledger, accept an invitation, back to one's own ledger
+    "convidar": "invite",
+    "convite": "invite",
+    "invite": "invite",
+    "entrar": "join",
+    "join": "join",
+    "pessoal": "personal",
+    "personal": "personal",
 }
 # Commands that read the rest of the message as a transaction when there is one ("/paguei 50
 # mercado"), and mean their own intent when alone ("/paguei": I paid).
@@ -152,6 +161,13 @@ _COMMAND_LANGUAGE: Final[dict[str, str]] = {
     "paguei": "pt",
     "vincular": "pt",
     "link": "en",
+    "convidar": "pt",
+    "convite": "pt",
+    "invite": "en",
+    "entrar": "pt",
+    "join": "en",
+    "pessoal": "pt",
+    "personal": "en",
 }
 
 
@@ -330,6 +346,22 @@ def link_code(clean: str, fold: str) -> tuple[int, int] | None:
     else:
         sure = len(_RUN_RE.findall(code)) >= 3
     return (start, end) if sure else None
+
+
+_INVITE_ALPHABET: Final = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+_INVITE_READ_AS: Final = str.maketrans({"O": "0", "I": "1", "L": "1"})
+#: Symbols in an invitation code (a link code has 8).
+INVITE_CODE_LENGTH: Final = 10
+
+
+def invite_code(clean: str) -> bool:
+    """True when ``clean`` (what follows "/start", say) is one word that reads as an invitation
+    code: 10 symbols of Crockford's base32 once dashes are dropped ("K7QM2-XPD9A"); a link code
+    has 8, and words with blanks between them ("hello there") are none."""
+    if not start_payload(clean):
+        return False
+    code = clean.upper().replace("-", "").translate(_INVITE_READ_AS)
+    return len(code) == INVITE_CODE_LENGTH and all(c in _INVITE_ALPHABET for c in code)
 
 
 def start_payload(clean: str) -> bool:

@@ -118,6 +118,7 @@ from financy.inference.text.intents import (
     command_mention,
     context_request,
     correction,
+    invite_code,
     link_code,
     phrase_intent,
     request_language,
@@ -288,6 +289,8 @@ class Reading:
     link_confirmed: bool = False
     budget: BudgetSpec | None = None
     item_without_amount: str | None = None
+    invite_code: str | None = None
+    invite_role: str | None = None
     #: Not part of what was read (two readings saying the same are equal): how the language was known.
     language_sure: bool = field(default=False, compare=False)
 
@@ -613,6 +616,13 @@ def _command(
         if slug is None:
             return Reading(language, "recategorize", (), UNKNOWN_CATEGORY_CONFIDENCE, "unknown_category")
         return Reading(language, "recategorize", (), 1.0, None, category=slug)
+    if command == "start" and rest is not None and invite_code(rest):
+        # a deep link into a shared ledger ("t.me/bot?start=K7QM2XPD9A")
+        return Reading(chat_language or language, "join", (), 1.0, None, invite_code=rest[:32])
+    if command == "join":
+        return Reading(language, "join", (), 1.0, None, invite_code=rest[:32] if rest else None)
+    if command == "invite":
+        return Reading(language, "invite", (), 1.0, None, invite_role=rest[:32] if rest else None)
     if command == "start" and rest is not None and start_payload(rest):
         return Reading(chat_language or language, "link", (), 1.0, None, link_code=rest)
     if command == "link_confirm":

@@ -22,6 +22,7 @@ from financy.core.entrypoints.api import (
     fx,
     health,
     links,
+    members,
     schemas,
     transactions,
     web,
@@ -113,7 +114,7 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
     # sanic-ext's raw() is untyped; it merges our models' schemas into components.schemas.
     components = schemas.component_schemas() | editing_schemas.component_schemas()
     app.ext.openapi.raw({"components": {"schemas": components}})  # type: ignore[no-untyped-call]
-    for module in (health, auth, links, contexts, transactions, fx, captures, budgets, web):
+    for module in (health, auth, links, contexts, members, transactions, fx, captures, budgets, web):
         app.blueprint(module.blueprint())
     for blueprint in editing.blueprints():
         app.blueprint(blueprint)

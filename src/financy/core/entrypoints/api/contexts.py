@@ -27,7 +27,7 @@ async def list_contexts(request: ApiRequest) -> HTTPResponse:
     user_id = current_user(request)
     engine = request.app.ctx.engine
 
-    def load() -> list[dict[str, str]]:
+    def load() -> list[dict[str, str | bool]]:
         with engine.connect() as conn:
             return [c.to_json() for c in contexts_of(conn, user_id)]
 

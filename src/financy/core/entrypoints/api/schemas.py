@@ -145,6 +145,7 @@ class ContextOut(_Out):
     time_zone: str = Field(description="IANA time zone name")
     locale: str = Field(description="BCP 47, e.g. pt-BR")
     role: Role
+    archived: bool = Field(False, description="archived: listed and readable, takes no new records")
 
 
 class ContextsOut(_Out):

@@ -22,8 +22,10 @@ from financy.core.service.handlers import (
     editing,
     fx,
     groups,
+    invitations,
     ledger,
     links,
+    members,
     questions,
     summary,
     users,
@@ -46,6 +48,8 @@ MODULES: tuple[ModuleType, ...] = (
     budgets,
     fx,
     editing,
+    members,
+    invitations,
 )
 
 

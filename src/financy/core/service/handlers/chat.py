@@ -89,6 +89,10 @@ class Outcome:
     budgets: list[BudgetStatusV1] = field(default_factory=list)
     #: Budgets the command's expenses made cross 80 % or 100 % (the envelope fills it).
     budget_alerts: list[BudgetAlertV1] = field(default_factory=list)
+    #: An invitation's code (shown once), role and expiry, as :class:`ReplyV1` has them.
+    invite_code: str | None = None
+    invite_role: Role | None = None
+    invite_expires_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,7 +431,7 @@ def handle_chat(
     forbidden = Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, f"forbidden:{action.value}")
     if scope.author_id is None:
         if action is Action.READ or (action is Action.RECORD and not_a_person):
-            outcome = decide(cmd, scope, uow)
+            outcome = _archived(uow, scope, action) or decide(cmd, scope, uow)
         else:
             outcome = Outcome(ReplyKind.FORBIDDEN, CaptureStatus.NEEDS_REVIEW, f"not_a_person:{action.value}")
             apply = None
@@ -439,7 +443,9 @@ def handle_chat(
         except ForbiddenError:
             outcome, apply = forbidden, None
         else:
-            outcome = decide(cmd, scope, uow)
+            outcome = _archived(uow, scope, action) or decide(cmd, scope, uow)
+    if outcome.kind is ReplyKind.CONTEXT_ARCHIVED:
+        apply = None
     if not claim(uow, message, scope.context.id, scope.author_id, scope.language, outcome):
         return None
     if apply is not None:
@@ -461,6 +467,27 @@ def _alert_budgets(
     if alerts:
         outcome.budget_alerts = alerts
         budgeting.send_alerts(uow, message, scope.context, alerts)
+
+
+#: The actions an archived ledger refuses in chat.
+_CHANGES = frozenset({Action.RECORD, Action.EDIT})
+
+
+def _archived(uow: AbstractUnitOfWork, scope: ChatScope, action: Action) -> Outcome | None:
+    """The answer to a change in an archived ledger (read, never written), or ``None``."""
+    if action not in _CHANGES or uow.members.archived_at(scope.context.id) is None:
+        return None
+    context = scope.context
+    choice = ContextChoice(
+        context_id=context.id,
+        name=context.name,
+        type=context.type.value,
+        role=(scope.role or Role.VIEWER).value,
+        current=True,
+    )
+    return Outcome(
+        ReplyKind.CONTEXT_ARCHIVED, CaptureStatus.NEEDS_REVIEW, "context_archived", contexts=[choice]
+    )
 
 
 def reply_language(message: ChatMessage, ledger_language: str) -> str:
@@ -560,6 +587,9 @@ def _reply(
         usual=outcome.usual,
         budgets=tuple(outcome.budgets),
         budget_alerts=tuple(outcome.budget_alerts),
+        invite_code=outcome.invite_code,
+        invite_role=outcome.invite_role.value if outcome.invite_role else None,
+        invite_expires_at=outcome.invite_expires_at,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
         contexts=contexts or tuple(outcome.contexts),
