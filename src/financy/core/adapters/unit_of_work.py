@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, insert, text
 from financy.core.adapters import orm
 from financy.core.adapters.outbox import mark_published
 from financy.core.adapters.repositories import (
+    SqlAccounts,
     SqlCaptures,
     SqlCategories,
     SqlContexts,
@@ -57,6 +58,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.transactions = SqlTransactions(conn)
         self.categories = SqlCategories(conn)
         self.links = SqlLinks(conn)
+        self.accounts = SqlAccounts(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
         return self
 
