@@ -12,9 +12,21 @@ from sanic import Sanic
 from sanic.response import BaseHTTPResponse
 from sqlalchemy import Engine, create_engine
 
-from financy.core.entrypoints.api import auth, captures, contexts, health, links, schemas, transactions, web
+from financy.core.entrypoints.api import (
+    account,
+    account_schemas,
+    auth,
+    captures,
+    contexts,
+    health,
+    links,
+    schemas,
+    transactions,
+    web,
+)
 from financy.core.entrypoints.api.context import ApiApp, ApiContext, ApiRequest, static_path
 from financy.core.entrypoints.api.errors import JsonErrorHandler
+from financy.core.entrypoints.api.security import authenticate
 from financy.core.settings import CoreSettings
 from financy.runtime.logging import get_logger
 from financy.runtime.objects import object_store_from_settings
@@ -98,10 +110,13 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
     app.extend()
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
     # sanic-ext's raw() is untyped; it merges our models' schemas into components.schemas.
-    app.ext.openapi.raw({"components": {"schemas": schemas.component_schemas()}})  # type: ignore[no-untyped-call]
-    for module in (health, auth, links, contexts, transactions, captures, web):
+    components = {**schemas.component_schemas(), **account_schemas.component_schemas()}
+    app.ext.openapi.raw({"components": {"schemas": components}})  # type: ignore[no-untyped-call]
+    for module in (health, auth, account, links, contexts, transactions, captures, web):
         app.blueprint(module.blueprint())
     app.register_middleware(_start_timer, "request")
+    # Resolves the bearer credential once per /api/ request; routes authorize through security.
+    app.register_middleware(authenticate, "request")
     app.register_middleware(web.offline_oauth2_redirect, "request")
     app.register_middleware(_observe, "response")
     if owns:
