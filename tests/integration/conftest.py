@@ -11,14 +11,19 @@ from redis import Redis
 from sqlalchemy import Engine
 
 from financy.core.entrypoints.api import ApiApp, create_app
-from financy.core.settings import CoreSettings
+from financy.core.settings import CoreSettings, LoginLimitSettings
 from tests.support.api import JWT_SECRET
 
 
 @pytest.fixture
 def settings(database_url: str, redis_url: str, tmp_path: Path) -> CoreSettings:
-    """Core settings on the test's servers, signing tokens with :data:`JWT_SECRET` for 10 minutes."""
+    """Core settings on the test's servers, signing tokens with :data:`JWT_SECRET` for 10 minutes.
+
+    Every test client reaches the app from one peer address, so the per-IP login limit is lifted
+    here (tests of the limits set their own); the per-username limit stays as in production.
+    """
     return CoreSettings(
+        login=LoginLimitSettings(max_ip_failures=100_000),
         database_url=database_url,
         redis_url=redis_url,
         jwt_secret=SecretStr(JWT_SECRET),

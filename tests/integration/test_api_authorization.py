@@ -25,7 +25,7 @@ from financy.core.adapters import orm
 from financy.core.domain.authorization import Action
 from financy.core.entrypoints.api import ApiApp, ApiRequest, create_app, require
 from financy.core.settings import CoreSettings
-from tests.support.api import Member, assert_error, bearer, chat, new_user, spend, token_for
+from tests.support.api import Member, api_token_for, assert_error, bearer, chat, new_user, spend, token_for
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +37,9 @@ PUBLIC = frozenset(
         "/readyz",
         "/metrics",
         "/api/v1/auth/token",
+        # The reset token in the body is the credential (an instance admin issued it); tested in
+        # test_api_account: a made-up one changes nothing.
+        "/api/v1/password-reset",
         "/",
         "/docs",
         "/docs/swagger",
@@ -48,9 +51,22 @@ PUBLIC = frozenset(
     }
 )
 #: Routes that need a token but show the caller only their own data (so any valid token gets 200).
+#: The account security ones act on the signed-in user themself and refuse API tokens.
 OWN_DATA = frozenset(
-    {"/api/v1/me", "/api/v1/me/link-codes", "/api/v1/contexts", "/api/v1/invitations/accept"}
+    {
+        "/api/v1/me",
+        "/api/v1/me/link-codes",
+        "/api/v1/contexts",
+        "/api/v1/me/totp",
+        "/api/v1/me/totp/confirm",
+        "/api/v1/me/tokens",
+        "/api/v1/me/tokens/<token_id:uuid>",
+        "/api/v1/me/password",
+        "/api/v1/invitations/accept",
+    }
 )
+#: Routes only an instance admin (``users.is_admin``) may call: the non-member probe is a plain user.
+INSTANCE_ADMIN = frozenset({"/api/v1/users/<user_id:uuid>/password-reset"})
 #: The context-scoped routes the API has today (the probe must find at least these).
 CONTEXT_ROUTES = frozenset(
     {
@@ -229,7 +245,9 @@ async def test_every_route_refuses_callers_without_a_token_or_membership(app: Ap
     ledger = record_a_photo(app, engine, new_user(engine))
     outsider = new_user(engine)
     routes = await routes_of(app)
-    assert set(routes) >= CONTEXT_ROUTES | SHARING_ROUTES | OWN_DATA | {"/healthz", "/api/v1/auth/token", "/"}
+    assert set(routes) >= (
+        CONTEXT_ROUTES | SHARING_ROUTES | OWN_DATA | INSTANCE_ADMIN | {"/healthz", "/api/v1/auth/token", "/"}
+    )
     assert await probe(app, ledger, await token_for(app, outsider)) == []
 
 
@@ -372,3 +390,87 @@ async def test_a_viewer_is_refused_every_route_that_changes_the_ledger(app: ApiA
         _, response = await app.asgi_client.request(method, url, headers=bearer(editor_token), **body)
         assert response.status != 403, (method, template, response.text)
     assert state() != before  # the editor's calls went through
+
+
+_CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def test_a_read_scoped_api_token_changes_nothing_on_any_route(app: ApiApp, engine: Engine) -> None:
+    """GIVEN the ledger owner's read-only API token WHEN every non-public route is called with
+    every method that changes something THEN each refuses with 403; its GETs of the ledger pass."""
+    ledger = record_a_photo(app, engine, new_user(engine))
+    token = (await api_token_for(app, ledger.owner, ["read"]))["token"]
+    probed = 0
+    for template, methods in sorted((await routes_of(app)).items()):
+        if template in PUBLIC:
+            continue
+        for method in sorted(methods & _CHANGES):
+            kwargs: dict[str, object] = {"headers": bearer(token)}
+            if method != "DELETE":
+                kwargs["json"] = {}
+            _, response = await app.asgi_client.request(method, ledger.fill(template), **kwargs)
+            assert response.status == 403, (method, template, response.status)
+            assert response.json["error"]["code"] in {"insufficient_scope", "session_required"}
+            probed += 1
+    assert probed >= 8  # link codes, two-factor, tokens, password, the admin's reset
+    for template in sorted(CONTEXT_ROUTES):
+        _, response = await app.asgi_client.get(ledger.fill(template), headers=bearer(token))
+        assert response.status == 200, (template, response.text)
+
+
+async def test_an_api_tokens_scopes_cap_what_the_role_allows(
+    settings: CoreSettings, engine: Engine, redis_conn: Redis
+) -> None:
+    """GIVEN a route that records WHEN called with read, write and admin tokens THEN read is 403
+    insufficient_scope, write and admin pass for an editor, and an admin token of a viewer is still
+    403 forbidden (a scope never adds to the role)."""
+    fresh = create_app(settings, engine=engine, redis=redis_conn)
+
+    async def record(request: ApiRequest, context_id: uuid.UUID) -> HTTPResponse:
+        member = await require(request, context_id, Action.RECORD)
+        return json_response({"role": member.role.value})
+
+    fresh.add_route(record, "/api/v1/contexts/<context_id:uuid>/record", methods=["POST"])
+    ledger = record_a_photo(fresh, engine, new_user(engine))
+    editor, viewer = new_user(engine), new_user(engine)
+    add_member(engine, ledger, editor, "editor")
+    add_member(engine, ledger, viewer, "viewer")
+    url = f"/api/v1/contexts/{ledger.owner.context_id}/record"
+    answers = {}
+    for who, member in (("editor", editor), ("viewer", viewer)):
+        for scope in ("read", "write", "admin"):
+            token = (await api_token_for(fresh, member, [scope]))["token"]
+            _, response = await fresh.asgi_client.post(url, headers=bearer(token))
+            answers[(who, scope)] = (response.status, (response.json.get("error") or {}).get("code"))
+    assert answers == {
+        ("editor", "read"): (403, "insufficient_scope"),
+        ("editor", "write"): (200, None),
+        ("editor", "admin"): (200, None),
+        ("viewer", "read"): (403, "insufficient_scope"),
+        ("viewer", "write"): (403, "forbidden"),
+        ("viewer", "admin"): (403, "forbidden"),
+    }
+
+
+async def test_only_an_instance_admin_issues_password_resets(app: ApiApp, engine: Engine) -> None:
+    target = new_user(engine)
+    admin = new_user(engine)
+    with engine.begin() as conn:
+        conn.execute(update(orm.users).where(orm.users.c.id == admin.user_id).values(is_admin=True))
+    url = f"/api/v1/users/{target.user_id}/password-reset"
+    _, refused = await app.asgi_client.post(url, headers=bearer(await token_for(app, new_user(engine))))
+    assert refused.status == 403
+    assert_error(refused.json, "forbidden")
+    read_only = (await api_token_for(app, admin, ["read", "write"]))["token"]
+    _, scoped = await app.asgi_client.post(url, headers=bearer(read_only))
+    assert scoped.status == 403
+    assert_error(scoped.json, "insufficient_scope")
+    _, issued = await app.asgi_client.post(url, headers=bearer(await token_for(app, admin)))
+    assert issued.status == 201, issued.text
+    assert issued.json["user_id"] == str(target.user_id)
+    admin_scoped = (await api_token_for(app, admin, ["admin"]))["token"]
+    _, unknown = await app.asgi_client.post(
+        f"/api/v1/users/{uuid.uuid4()}/password-reset", headers=bearer(admin_scoped)
+    )
+    assert unknown.status == 404
+    assert_error(unknown.json, "not_found")

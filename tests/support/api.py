@@ -117,3 +117,14 @@ def assert_error(body: Any, code: str) -> None:
     assert body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str)
     assert body["error"]["message"]
+
+
+async def api_token_for(app: ApiApp, member: Member, scopes: list[str], **extra: object) -> dict[str, Any]:
+    """Create a personal API token of ``member`` with ``scopes``; return the 201 answer's JSON."""
+    session = await token_for(app, member)
+    _, response = await app.asgi_client.post(
+        "/api/v1/me/tokens", json={"name": "test token", "scopes": scopes, **extra}, headers=bearer(session)
+    )
+    assert response.status == 201, response.text
+    created: dict[str, Any] = response.json
+    return created

@@ -23,6 +23,7 @@ from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction, TransactionStatus
 from financy.core.service.unit_of_work import (
     AbstractUnitOfWork,
+    AccountsRepository,
     AlertChat,
     BindingOrigin,
     BudgetsRepository,
@@ -40,10 +41,12 @@ from financy.core.service.unit_of_work import (
     MemberRow,
     MembersRepository,
     PendingCapture,
+    ResetToken,
     SenderScope,
     SummaryLine,
     Totals,
     TransactionsRepository,
+    UserSecurity,
     UsersRepository,
 )
 
@@ -87,6 +90,12 @@ class Store:
     invitations: dict[str, Invitation] = field(default_factory=dict)
     #: When each membership was made (``(context_id, user_id)``), in order.
     joined: dict[tuple[uuid.UUID, uuid.UUID], int] = field(default_factory=dict)
+    #: Recovery codes by sha256: ``{"user_id", "used_at"}``.
+    recovery_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: API tokens by id: the ``api_tokens`` row's fields.
+    api_tokens: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    #: Password reset tokens by sha256.
+    reset_tokens: dict[str, ResetToken] = field(default_factory=dict)
 
 
 class FakeContexts(ContextsRepository):
@@ -328,6 +337,133 @@ class FakeLinks(LinksRepository):
             == (platform, platform_user_id, chat_id)
             for e in self.s.events
         )
+
+
+class FakeAccounts(AccountsRepository):
+    """Account security over the store's ``users`` rows (two-factor keys default to off)."""
+
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def _security(self, user_id: uuid.UUID | None) -> UserSecurity | None:
+        user = self.s.users.get(user_id) if user_id is not None else None
+        if user is None or user_id is None:
+            return None
+        return UserSecurity(
+            id=user_id,
+            username=user["username"],
+            password_hash=user["password_hash"],
+            is_admin=user["is_admin"],
+            totp_secret=user.get("totp_secret"),
+            totp_pending_secret=user.get("totp_pending_secret"),
+            totp_last_step=user.get("totp_last_step"),
+            session_version=user.get("session_version", 0),
+        )
+
+    def security_of(self, user_id: uuid.UUID) -> UserSecurity | None:
+        return self._security(user_id)
+
+    def security_of_username(self, username: str) -> UserSecurity | None:
+        return self._security(next((i for i, u in self.s.users.items() if u["username"] == username), None))
+
+    def set_totp(
+        self,
+        user_id: uuid.UUID,
+        *,
+        secret: str | None,
+        pending: str | None,
+        last_step: int | None,
+        enabled_at: dt.datetime | None,
+    ) -> None:
+        self.s.users[user_id].update(
+            totp_secret=secret,
+            totp_pending_secret=pending,
+            totp_last_step=last_step,
+            totp_enabled_at=enabled_at,
+        )
+
+    def set_totp_step(self, user_id: uuid.UUID, step: int) -> None:
+        self.s.users[user_id]["totp_last_step"] = step
+
+    def bump_session_version(self, user_id: uuid.UUID) -> int:
+        user = self.s.users[user_id]
+        user["session_version"] = user.get("session_version", 0) + 1
+        return int(user["session_version"])
+
+    def replace_recovery_codes(self, user_id: uuid.UUID, hashes: Sequence[str]) -> None:
+        self.s.recovery_codes = {h: c for h, c in self.s.recovery_codes.items() if c["user_id"] != user_id}
+        for h in hashes:
+            self.s.recovery_codes[h] = {"user_id": user_id, "used_at": None}
+
+    def use_recovery_code(self, user_id: uuid.UUID, code_hash: str, at: dt.datetime) -> bool:
+        code = self.s.recovery_codes.get(code_hash)
+        if code is None or code["user_id"] != user_id or code["used_at"] is not None:
+            return False
+        code["used_at"] = at
+        return True
+
+    def recovery_codes_left(self, user_id: uuid.UUID) -> int:
+        return sum(
+            1 for c in self.s.recovery_codes.values() if c["user_id"] == user_id and c["used_at"] is None
+        )
+
+    def add_api_token(
+        self,
+        token_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        name: str,
+        token_hash: str,
+        prefix: str,
+        scopes: Sequence[str],
+        created_at: dt.datetime,
+        expires_at: dt.datetime | None,
+    ) -> None:
+        self.s.api_tokens[token_id] = {
+            "user_id": user_id,
+            "name": name,
+            "token_hash": token_hash,
+            "prefix": prefix,
+            "scopes": list(scopes),
+            "created_at": created_at,
+            "expires_at": expires_at,
+            "revoked_at": None,
+        }
+
+    def revoke_api_token(self, user_id: uuid.UUID, token_id: uuid.UUID, at: dt.datetime) -> bool:
+        token = self.s.api_tokens.get(token_id)
+        if token is None or token["user_id"] != user_id:
+            return False
+        token["revoked_at"] = token["revoked_at"] or at
+        return True
+
+    def revoke_all_api_tokens(self, user_id: uuid.UUID, at: dt.datetime) -> int:
+        live = [t for t in self.s.api_tokens.values() if t["user_id"] == user_id and t["revoked_at"] is None]
+        for token in live:
+            token["revoked_at"] = at
+        return len(live)
+
+    def add_reset_token(
+        self,
+        token_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        token_hash: str,
+        created_by: uuid.UUID,
+        expires_at: dt.datetime,
+    ) -> None:
+        self.s.reset_tokens = {
+            h: r for h, r in self.s.reset_tokens.items() if r.user_id != user_id or r.used_at is not None
+        }
+        self.s.reset_tokens[token_hash] = ResetToken(token_id, user_id, expires_at, None)
+
+    def find_reset_token(self, token_hash: str) -> ResetToken | None:
+        return self.s.reset_tokens.get(token_hash)
+
+    def mark_reset_used(self, token_id: uuid.UUID, at: dt.datetime) -> None:
+        for h, r in self.s.reset_tokens.items():
+            if r.id == token_id:
+                self.s.reset_tokens[h] = replace(r, used_at=at)
 
 
 class FakeCaptures(CapturesRepository):
@@ -901,6 +1037,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.edits = FakeEdits(self.work)
         self.budgets = FakeBudgets(self.work)
         self.members = FakeMembers(self.work)
+        self.accounts = FakeAccounts(self.work)
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []

@@ -5,11 +5,13 @@ Built once in each entrypoint and passed down; nothing reads the environment at 
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from financy.runtime.objects import S3Settings
 
@@ -48,6 +50,20 @@ class FxSettings(BaseModel):
     refresh_timeout_s: float = Field(default=30.0, gt=0)
 
 
+class LoginLimitSettings(BaseModel):
+    """Login rate limiting (``FINANCY_LOGIN__*``): failures counted per (username, client IP) and per
+    client IP within ``window_s``; ``max_failures`` (or ``max_ip_failures`` from one IP, whatever
+    the usernames) lock that pair (or that IP) out for ``base_lockout_s``, doubling at each
+    further lockout up to ``max_lockout_s``. Lockouts expire by themselves; a login from another
+    IP is never held back by failures elsewhere."""
+
+    max_failures: int = Field(default=5, ge=1, le=1000)
+    max_ip_failures: int = Field(default=50, ge=1, le=100_000)
+    window_s: int = Field(default=900, ge=10, le=86_400)
+    base_lockout_s: int = Field(default=30, ge=1, le=3600)
+    max_lockout_s: int = Field(default=900, ge=1, le=86_400)
+
+
 class CoreSettings(BaseSettings):
     """Settings of every core process (api, ingest, worker, beat, migrate)."""
 
@@ -80,9 +96,34 @@ class CoreSettings(BaseSettings):
     link_code_ttl_s: int = Field(default=900, ge=60, le=7 * 24 * 3600)
     telegram: CoreTelegramSettings = CoreTelegramSettings()
     fx: FxSettings = FxSettings()
+    #: Login rate limiting and lockouts (``FINANCY_LOGIN__MAX_FAILURES`` ...).
+    login: LoginLimitSettings = LoginLimitSettings()
+    #: Peers (IP addresses or CIDR networks) whose ``X-Forwarded-For`` is believed: a reverse proxy
+    #: in front of the API. Empty (the default): the socket's peer is the client, whatever it says.
+    #: As JSON (``["10.0.0.2", "172.18.0.0/16"]``) or comma-separated (``10.0.0.2,172.18.0.0/16``).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Seconds a password reset token an instance admin issues stays valid.
+    password_reset_ttl_s: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     default_locale: str = "pt-BR"
     default_time_zone: str = "America/Sao_Paulo"
     default_currency: str = "BRL"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+        return value
 
     def require_database_url(self) -> str:
         """Return the SQLAlchemy URL (``postgresql+psycopg://``) or raise if none is set.

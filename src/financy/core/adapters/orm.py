@@ -50,6 +50,14 @@ users = Table(
     Column("locale", String(16), nullable=False, server_default="pt-BR"),
     Column("is_admin", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    # Two-factor sign-in and sessions (migration 0011): the TOTP secret while it is on, a set-up
+    # not confirmed yet, the last 30-second step a code was accepted for (replays are refused),
+    # and the version sign-in tokens must carry (bumped when the password changes or is reset).
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_pending_secret", String(64), nullable=True),
+    Column("totp_enabled_at", DateTime(timezone=True), nullable=True),
+    Column("totp_last_step", BigInteger, nullable=True),
+    Column("session_version", Integer, nullable=False, server_default="0"),
 )
 
 contexts = Table(
@@ -448,4 +456,50 @@ invitations = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("role in ('owner','admin','editor','viewer')", name="role"),
     Index(None, "context_id"),
+)
+
+# --- auth for a real deployment (migration 0011) ---------------------------------------------------
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    # Single-use two-factor recovery codes: sha256 of the normalised code, shown once.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index(None, "user_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    # Personal API tokens: sha256 of the token (shown once), its first characters for display,
+    # scopes (a JSON list of "read", "write", "admin"), expiry, last use and revocation.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("scopes", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index(None, "user_id"),
+)
+
+password_reset_tokens = Table(
+    "password_reset_tokens",
+    metadata,
+    # One-time password reset tokens an instance admin issues (sha256; expire; used once).
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index(None, "user_id"),
 )

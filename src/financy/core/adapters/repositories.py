@@ -44,6 +44,7 @@ from financy.core.domain.model import (
     TransactionStatus,
 )
 from financy.core.service.unit_of_work import (
+    AccountsRepository,
     AlertChat,
     BindingOrigin,
     BudgetsRepository,
@@ -57,12 +58,15 @@ from financy.core.service.unit_of_work import (
     LinkCode,
     LinksRepository,
     PendingCapture,
+    ResetToken,
     SenderScope,
     SummaryLine,
     Totals,
     TransactionsRepository,
+    UserSecurity,
     UsersRepository,
 )
+from financy.runtime.ids import uuid7
 
 _IDENTITY = orm.channel_identities
 _BINDING = orm.chat_bindings
@@ -513,6 +517,199 @@ class SqlLinks(LinksRepository):
             .limit(1)
         ).first()
         return found is not None
+
+
+_SECURITY = select(
+    orm.users.c.id,
+    orm.users.c.username,
+    orm.users.c.password_hash,
+    orm.users.c.is_admin,
+    orm.users.c.totp_secret,
+    orm.users.c.totp_pending_secret,
+    orm.users.c.totp_last_step,
+    orm.users.c.session_version,
+)
+
+
+class SqlAccounts(AccountsRepository):
+    """Account security in PostgreSQL (``users``' two-factor columns, ``recovery_codes``,
+    ``api_tokens``, ``password_reset_tokens``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _security(self, *where: ColumnElement[bool]) -> UserSecurity | None:
+        row = self.conn.execute(_SECURITY.where(*where).with_for_update()).first()
+        if row is None:
+            return None
+        return UserSecurity(
+            id=row.id,
+            username=row.username,
+            password_hash=row.password_hash,
+            is_admin=row.is_admin,
+            totp_secret=row.totp_secret,
+            totp_pending_secret=row.totp_pending_secret,
+            totp_last_step=row.totp_last_step,
+            session_version=row.session_version,
+        )
+
+    def security_of(self, user_id: uuid.UUID) -> UserSecurity | None:
+        """See :meth:`AccountsRepository.security_of` (``SELECT .. FOR UPDATE``)."""
+        return self._security(orm.users.c.id == user_id)
+
+    def security_of_username(self, username: str) -> UserSecurity | None:
+        """See :meth:`AccountsRepository.security_of_username` (``SELECT .. FOR UPDATE``)."""
+        return self._security(orm.users.c.username == username)
+
+    def set_totp(
+        self,
+        user_id: uuid.UUID,
+        *,
+        secret: str | None,
+        pending: str | None,
+        last_step: int | None,
+        enabled_at: dt.datetime | None,
+    ) -> None:
+        """See :meth:`AccountsRepository.set_totp`."""
+        self.conn.execute(
+            update(orm.users)
+            .where(orm.users.c.id == user_id)
+            .values(
+                totp_secret=secret,
+                totp_pending_secret=pending,
+                totp_last_step=last_step,
+                totp_enabled_at=enabled_at,
+            )
+        )
+
+    def set_totp_step(self, user_id: uuid.UUID, step: int) -> None:
+        """See :meth:`AccountsRepository.set_totp_step`."""
+        self.conn.execute(update(orm.users).where(orm.users.c.id == user_id).values(totp_last_step=step))
+
+    def bump_session_version(self, user_id: uuid.UUID) -> int:
+        """See :meth:`AccountsRepository.bump_session_version`."""
+        u = orm.users
+        found = self.conn.execute(
+            update(u)
+            .where(u.c.id == user_id)
+            .values(session_version=u.c.session_version + 1)
+            .returning(u.c.session_version)
+        ).scalar_one()
+        return int(found)
+
+    def replace_recovery_codes(self, user_id: uuid.UUID, hashes: Sequence[str]) -> None:
+        """See :meth:`AccountsRepository.replace_recovery_codes`."""
+        rc = orm.recovery_codes
+        self.conn.execute(delete(rc).where(rc.c.user_id == user_id))
+        if hashes:
+            self.conn.execute(
+                insert(rc), [{"id": uuid7(), "user_id": user_id, "code_hash": h} for h in hashes]
+            )
+
+    def use_recovery_code(self, user_id: uuid.UUID, code_hash: str, at: dt.datetime) -> bool:
+        """See :meth:`AccountsRepository.use_recovery_code` (one conditional update)."""
+        rc = orm.recovery_codes
+        found = self.conn.execute(
+            update(rc)
+            .where(rc.c.user_id == user_id, rc.c.code_hash == code_hash, rc.c.used_at.is_(None))
+            .values(used_at=at)
+            .returning(rc.c.id)
+        ).first()
+        return found is not None
+
+    def recovery_codes_left(self, user_id: uuid.UUID) -> int:
+        """See :meth:`AccountsRepository.recovery_codes_left`."""
+        rc = orm.recovery_codes
+        return int(
+            self.conn.execute(
+                select(func.count()).where(rc.c.user_id == user_id, rc.c.used_at.is_(None))
+            ).scalar_one()
+        )
+
+    def add_api_token(
+        self,
+        token_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        name: str,
+        token_hash: str,
+        prefix: str,
+        scopes: Sequence[str],
+        created_at: dt.datetime,
+        expires_at: dt.datetime | None,
+    ) -> None:
+        """See :meth:`AccountsRepository.add_api_token`."""
+        self.conn.execute(
+            insert(orm.api_tokens).values(
+                id=token_id,
+                user_id=user_id,
+                name=name,
+                token_hash=token_hash,
+                prefix=prefix,
+                scopes=list(scopes),
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+
+    def revoke_api_token(self, user_id: uuid.UUID, token_id: uuid.UUID, at: dt.datetime) -> bool:
+        """See :meth:`AccountsRepository.revoke_api_token`."""
+        t = orm.api_tokens
+        found = self.conn.execute(
+            update(t)
+            .where(t.c.id == token_id, t.c.user_id == user_id)
+            .values(revoked_at=func.coalesce(t.c.revoked_at, at))
+            .returning(t.c.id)
+        ).first()
+        return found is not None
+
+    def revoke_all_api_tokens(self, user_id: uuid.UUID, at: dt.datetime) -> int:
+        """See :meth:`AccountsRepository.revoke_all_api_tokens`."""
+        t = orm.api_tokens
+        rows = self.conn.execute(
+            update(t)
+            .where(t.c.user_id == user_id, t.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .returning(t.c.id)
+        ).all()
+        return len(rows)
+
+    def add_reset_token(
+        self,
+        token_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        token_hash: str,
+        created_by: uuid.UUID,
+        expires_at: dt.datetime,
+    ) -> None:
+        """See :meth:`AccountsRepository.add_reset_token` (earlier unused ones are deleted)."""
+        r = orm.password_reset_tokens
+        self.conn.execute(delete(r).where(r.c.user_id == user_id, r.c.used_at.is_(None)))
+        self.conn.execute(
+            insert(r).values(
+                id=token_id,
+                user_id=user_id,
+                token_hash=token_hash,
+                created_by=created_by,
+                expires_at=expires_at,
+            )
+        )
+
+    def find_reset_token(self, token_hash: str) -> ResetToken | None:
+        """See :meth:`AccountsRepository.find_reset_token` (``SELECT .. FOR UPDATE``)."""
+        r = orm.password_reset_tokens
+        row = self.conn.execute(
+            select(r.c.id, r.c.user_id, r.c.expires_at, r.c.used_at)
+            .where(r.c.token_hash == token_hash)
+            .with_for_update()
+        ).first()
+        return None if row is None else ResetToken(row.id, row.user_id, row.expires_at, row.used_at)
+
+    def mark_reset_used(self, token_id: uuid.UUID, at: dt.datetime) -> None:
+        """See :meth:`AccountsRepository.mark_reset_used`."""
+        r = orm.password_reset_tokens
+        self.conn.execute(update(r).where(r.c.id == token_id).values(used_at=at))
 
 
 class SqlCaptures(CapturesRepository):

@@ -16,6 +16,7 @@ from financy.core.adapters.editing import SqlEdits
 from financy.core.adapters.members import SqlMembers
 from financy.core.adapters.outbox import mark_published
 from financy.core.adapters.repositories import (
+    SqlAccounts,
     SqlBudgets,
     SqlCaptures,
     SqlCategories,
@@ -65,6 +66,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.edits = SqlEdits(conn)
         self.budgets = SqlBudgets(conn)
         self.members = SqlMembers(conn)
+        self.accounts = SqlAccounts(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
         self.outbox_messages = []
         return self

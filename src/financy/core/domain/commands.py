@@ -384,3 +384,138 @@ class DeleteBudget(Command):
     context_id: uuid.UUID
     budget_id: uuid.UUID
     actor_id: uuid.UUID
+
+
+# --------------------------------------------------------------------------- account security
+# Every ``now`` below is aware (UTC); the API passes its clock so tests move time without sleeping.
+
+
+@dataclass(frozen=True, slots=True)
+class Login(Command):
+    """Sign in: username, password and, when two-factor is on, ``code`` (a TOTP code or a recovery
+    code). The handler returns a :class:`LoginResult`."""
+
+    username: str
+    password: str
+    code: str | None
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """Who signed in, the session version their token carries, and whether a recovery code was used
+    (with how many are left)."""
+
+    user_id: uuid.UUID
+    session_version: int
+    recovery_code_used: bool = False
+    recovery_codes_left: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartTotp(Command):
+    """Begin a two-factor set-up for ``user_id``: a new pending secret (returns a :class:`TotpSetup`)."""
+
+    user_id: uuid.UUID
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TotpSetup:
+    """A pending two-factor set-up: the base32 ``secret`` and its ``otpauth://`` URI."""
+
+    secret: str
+    uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmTotp(Command):
+    """Turn two-factor on with a code of the pending secret; returns the recovery codes (shown once)."""
+
+    user_id: uuid.UUID
+    code: str
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DisableTotp(Command):
+    """Turn two-factor off: the password and a current code (or a recovery code) confirm it."""
+
+    user_id: uuid.UUID
+    password: str
+    code: str
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CreateApiToken(Command):
+    """Make a personal API token named ``name`` with ``scopes`` ("read", "write", "admin"), expiring
+    after ``expires_in_days`` (``None``: never). Returns an :class:`IssuedApiToken`."""
+
+    user_id: uuid.UUID
+    name: str
+    scopes: tuple[str, ...]
+    expires_in_days: int | None
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedApiToken:
+    """A new API token as shown once: ``token`` is the secret; ``prefix`` what lists show."""
+
+    id: uuid.UUID
+    name: str
+    token: str
+    prefix: str
+    scopes: tuple[str, ...]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeApiToken(Command):
+    """Revoke the API token ``token_id`` of ``user_id`` at once."""
+
+    user_id: uuid.UUID
+    token_id: uuid.UUID
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePassword(Command):
+    """Change ``user_id``'s password (``current`` confirms it); other sessions end. Returns the new
+    session version (the caller's fresh token carries it)."""
+
+    user_id: uuid.UUID
+    current: str
+    new: str
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuePasswordReset(Command):
+    """An instance admin (``admin_id``) issues a one-time reset token for ``user_id`` valid
+    ``ttl_s`` seconds. Returns an :class:`IssuedPasswordReset`."""
+
+    admin_id: uuid.UUID
+    user_id: uuid.UUID
+    ttl_s: int
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedPasswordReset:
+    """A reset token as shown once to the admin, and when it stops working."""
+
+    token: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemPasswordReset(Command):
+    """Set a new password with a reset token; every session and API token of the user ends.
+    Returns the user's id."""
+
+    token: str
+    new: str
+    now: dt.datetime

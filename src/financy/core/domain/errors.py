@@ -98,3 +98,70 @@ class InvalidFxRateError(FinancyError):
     the ledger's base currency (its rate is 1)."""
 
     key = "invalid_rate"
+
+
+# --------------------------------------------------------------------------- account security
+
+
+class AccountError(FinancyError):
+    """A refused account-security request; ``http_status`` is what the API answers (400 by default)."""
+
+    key = "account_error"
+    http_status = 400
+
+
+class TotpRequiredError(AccountError):
+    """The password was right, but the account has two-factor on and no code came with it."""
+
+    key = "totp_required"
+    http_status = 401
+
+
+class InvalidTotpError(AccountError):
+    """A two-factor or recovery code that is wrong, expired or already used."""
+
+    key = "invalid_code"
+    http_status = 401
+
+
+class WrongPasswordError(AccountError):
+    """The current password given to confirm a change is wrong (the caller is signed in)."""
+
+    key = "wrong_password"
+    http_status = 403
+
+
+class TotpStateError(AccountError):
+    """Two-factor is not in the state the request needs (already on, not set up, not on)."""
+
+    http_status = 409
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class PasswordRejectedError(AccountError):
+    """A new password breaks the policy (too short, the username)."""
+
+    key = "weak_password"
+
+
+class InvalidResetTokenError(AccountError):
+    """A password reset token that does not exist, expired or was used."""
+
+    key = "invalid_reset_token"
+
+
+class ApiTokenNotFoundError(AccountError):
+    """No API token of the caller has that id (another user's never is)."""
+
+    key = "not_found"
+    http_status = 404
+
+
+class UserNotFoundError(AccountError):
+    """No login user has that id."""
+
+    key = "not_found"
+    http_status = 404

@@ -691,6 +691,119 @@ class MembersRepository(abc.ABC):
         """Record that the invitation was revoked ``at``."""
 
 
+@dataclass(frozen=True, slots=True)
+class UserSecurity:
+    """What account security needs of a login user: names, password hash, admin flag, two-factor
+    state (``totp_secret`` set while it is on) and the session version tokens must carry."""
+
+    id: uuid.UUID
+    username: str | None
+    password_hash: str | None
+    is_admin: bool
+    totp_secret: str | None
+    totp_pending_secret: str | None
+    totp_last_step: int | None
+    session_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResetToken:
+    """A stored password reset token: whose, until when, and whether it was used."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+
+
+class AccountsRepository(abc.ABC):
+    """Account security: two-factor state, recovery codes, API tokens, reset tokens, session versions."""
+
+    @abc.abstractmethod
+    def security_of(self, user_id: uuid.UUID) -> UserSecurity | None:
+        """Return (and lock until the unit of work ends) the user's security state, or ``None``."""
+
+    @abc.abstractmethod
+    def security_of_username(self, username: str) -> UserSecurity | None:
+        """The same by (normalised) username."""
+
+    @abc.abstractmethod
+    def set_totp(
+        self,
+        user_id: uuid.UUID,
+        *,
+        secret: str | None,
+        pending: str | None,
+        last_step: int | None,
+        enabled_at: dt.datetime | None,
+    ) -> None:
+        """Replace the user's two-factor state (``secret`` ``None``: off)."""
+
+    @abc.abstractmethod
+    def set_totp_step(self, user_id: uuid.UUID, step: int) -> None:
+        """Remember the last step a code was accepted for (codes of it or earlier are replays)."""
+
+    @abc.abstractmethod
+    def bump_session_version(self, user_id: uuid.UUID) -> int:
+        """Add one to the user's session version and return the new one (older tokens stop working)."""
+
+    @abc.abstractmethod
+    def replace_recovery_codes(self, user_id: uuid.UUID, hashes: Sequence[str]) -> None:
+        """Drop the user's recovery codes and store ``hashes`` (sha256 hex) as the new ones."""
+
+    @abc.abstractmethod
+    def use_recovery_code(self, user_id: uuid.UUID, code_hash: str, at: dt.datetime) -> bool:
+        """Mark the user's unused code ``code_hash`` used ``at``; return whether there was one."""
+
+    @abc.abstractmethod
+    def recovery_codes_left(self, user_id: uuid.UUID) -> int:
+        """Return how many unused recovery codes the user has."""
+
+    @abc.abstractmethod
+    def add_api_token(
+        self,
+        token_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        name: str,
+        token_hash: str,
+        prefix: str,
+        scopes: Sequence[str],
+        created_at: dt.datetime,
+        expires_at: dt.datetime | None,
+    ) -> None:
+        """Store a new API token (sha256 hex of the secret)."""
+
+    @abc.abstractmethod
+    def revoke_api_token(self, user_id: uuid.UUID, token_id: uuid.UUID, at: dt.datetime) -> bool:
+        """Revoke the user's token ``token_id`` ``at``; return whether the user has such a token
+        (revoking one already revoked changes nothing and returns ``True``)."""
+
+    @abc.abstractmethod
+    def revoke_all_api_tokens(self, user_id: uuid.UUID, at: dt.datetime) -> int:
+        """Revoke every live API token of the user; return how many."""
+
+    @abc.abstractmethod
+    def add_reset_token(
+        self,
+        token_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        token_hash: str,
+        created_by: uuid.UUID,
+        expires_at: dt.datetime,
+    ) -> None:
+        """Store a password reset token (sha256 hex); earlier unused ones of the user stop working."""
+
+    @abc.abstractmethod
+    def find_reset_token(self, token_hash: str) -> ResetToken | None:
+        """Return (and lock) the reset token with ``token_hash``, or ``None``."""
+
+    @abc.abstractmethod
+    def mark_reset_used(self, token_id: uuid.UUID, at: dt.datetime) -> None:
+        """Record that the reset token was used ``at``."""
+
+
 class AbstractUnitOfWork(abc.ABC):
     """One atomic piece of work: repositories, audit events and outbox messages, committed together.
 
@@ -707,6 +820,7 @@ class AbstractUnitOfWork(abc.ABC):
     edits: EditsRepository
     budgets: BudgetsRepository
     members: MembersRepository
+    accounts: AccountsRepository
 
     def __init__(self) -> None:
         self.events: list[Event] = []

@@ -13,6 +13,8 @@ from sanic.response import BaseHTTPResponse
 from sqlalchemy import Engine, create_engine
 
 from financy.core.entrypoints.api import (
+    account,
+    account_schemas,
     auth,
     budgets,
     captures,
@@ -29,6 +31,7 @@ from financy.core.entrypoints.api import (
 )
 from financy.core.entrypoints.api.context import ApiApp, ApiContext, ApiRequest, static_path
 from financy.core.entrypoints.api.errors import JsonErrorHandler
+from financy.core.entrypoints.api.security import authenticate
 from financy.core.settings import CoreSettings
 from financy.runtime.logging import get_logger
 from financy.runtime.objects import object_store_from_settings
@@ -112,13 +115,19 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
     app.extend()
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
     # sanic-ext's raw() is untyped; it merges our models' schemas into components.schemas.
-    components = schemas.component_schemas() | editing_schemas.component_schemas()
+    components = {
+        **schemas.component_schemas(),
+        **editing_schemas.component_schemas(),
+        **account_schemas.component_schemas(),
+    }
     app.ext.openapi.raw({"components": {"schemas": components}})  # type: ignore[no-untyped-call]
-    for module in (health, auth, links, contexts, members, transactions, fx, captures, budgets, web):
+    for module in (health, auth, account, links, contexts, members, transactions, fx, captures, budgets, web):
         app.blueprint(module.blueprint())
     for blueprint in editing.blueprints():
         app.blueprint(blueprint)
     app.register_middleware(_start_timer, "request")
+    # Resolves the bearer credential once per /api/ request; routes authorize through security.
+    app.register_middleware(authenticate, "request")
     app.register_middleware(web.offline_oauth2_redirect, "request")
     app.register_middleware(_observe, "response")
     if owns:

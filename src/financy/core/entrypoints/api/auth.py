@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from redis.exceptions import RedisError
 from sanic import Blueprint
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 from sanic_ext import openapi
 
-from financy.core.domain.commands import Authenticate
-from financy.core.domain.errors import InvalidCredentialsError
+from financy.core.domain.commands import Login, LoginResult
+from financy.core.domain.errors import InvalidCredentialsError, InvalidTotpError, TotpRequiredError
 from financy.core.entrypoints.api import schemas
 from financy.core.entrypoints.api.context import ApiRequest
 from financy.core.entrypoints.api.errors import ApiError, unauthorized
-from financy.core.entrypoints.api.security import current_user, issue_token
+from financy.core.entrypoints.api.security import client_ip, current_user, issue_token
 from financy.core.views.users import UserView, user_profile
 from financy.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
+_T = TypeVar("_T")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -33,7 +35,8 @@ def _login_fields(request: ApiRequest) -> Any:
         if content_type.startswith("multipart/") and "boundary=" not in content_type:
             raise ApiError(400, "bad_request", "a multipart form needs a boundary in its Content-Type")
         form = request.get_form()
-        return {k: form.get(k) for k in ("username", "password") if form.get(k) is not None} if form else {}
+        fields = ("username", "password", "code")
+        return {k: form.get(k) for k in fields if form.get(k) is not None} if form else {}
     try:
         return request.json
     except BadRequest as exc:  # JSON it cannot decode
@@ -42,8 +45,12 @@ def _login_fields(request: ApiRequest) -> Any:
 
 @openapi.definition(
     summary="Issue a bearer token",
-    description="Username and password as JSON or as a form. Unknown user and wrong password "
-    "give the same 401.",
+    description="Username and password as JSON or as a form, and `code` when the account has "
+    "two-factor sign-in on (the authenticator's 6 digits or a recovery code). Unknown user and wrong "
+    "password give the same 401 `invalid_credentials`; a right password without a needed code gives "
+    "401 `totp_required`, a wrong or reused code 401 `invalid_code`. Too many failures from one IP "
+    "(for one username, or for any) give 429 `too_many_attempts` with `Retry-After` until the "
+    "lockout ends by itself.",
     tag="auth",
     body={
         "application/json": schemas.ref(schemas.TokenIn),
@@ -52,36 +59,83 @@ def _login_fields(request: ApiRequest) -> Any:
     response=[
         schemas.ok(schemas.TokenOut),
         schemas.error(400, "no username or password (bad_request)"),
-        schemas.error(401, "invalid credentials"),
+        schemas.error(401, "invalid credentials, totp_required or invalid_code"),
+        schemas.error(429, "too many failed logins from this IP: wait Retry-After seconds"),
     ],
 )
 async def token(request: ApiRequest) -> HTTPResponse:
-    """Exchange username and password for an HS256 JWT valid ``settings.jwt_ttl_s`` seconds.
+    """Exchange username, password (and a two-factor code) for an HS256 JWT valid
+    ``settings.jwt_ttl_s`` seconds that carries the user's session version.
 
-    Answers ``{"access_token", "token_type": "bearer", "expires_in"}`` with ``Cache-Control: no-store``.
+    Answers ``{"access_token", "token_type": "bearer", "expires_in"}`` (and ``recovery_codes_left``
+    after a recovery code) with ``Cache-Control: no-store``. Failures are counted per (username,
+    client IP) and per client IP (``adapters.login_limits``); the client IP is the socket's peer
+    unless that peer is a trusted proxy (``security.client_ip``).
 
     Raises:
-        ApiError: 400 ``bad_request`` (not an object, a field missing, empty or not a string).
+        ApiError: 400 ``bad_request`` (not an object, a field missing, empty or not a string);
+            429 ``too_many_attempts`` with ``Retry-After``.
         InvalidCredentialsError: 401, the same for an unknown user and a wrong password.
+        TotpRequiredError, InvalidTotpError: 401 ``totp_required``, ``invalid_code``.
     """
     login = schemas.parse_body(schemas.TokenIn, _login_fields(request))
     ctx = request.app.ctx
+    metrics = ctx.metrics
+    ip = client_ip(request)
+    now = ctx.clock()
+    limiter = ctx.limiter
+    lockout = await _limit(limiter.check, login.username, ip, now.timestamp())
+    if lockout is not None:
+        metrics.logins.labels("locked").inc()
+        log.info("api.login_locked", ip=ip, scope=lockout.scope, retry_after_s=lockout.retry_after_s)
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"too many failed logins: try again in {lockout.retry_after_s} seconds",
+            headers={"Retry-After": str(lockout.retry_after_s)},
+        )
 
-    def check() -> uuid.UUID:
-        user_id: uuid.UUID = ctx.bus.handle(Authenticate(login.username, login.password))
-        return user_id
+    def check() -> LoginResult:
+        result: LoginResult = ctx.bus.handle(Login(login.username, login.password, login.code, now))
+        return result
 
     try:
-        user_id = await asyncio.to_thread(check)
-    except InvalidCredentialsError:
-        log.info("api.login_failed", username=login.username[:64], ip=request.remote_addr or request.ip)
+        result = await asyncio.to_thread(check)
+    except (InvalidCredentialsError, InvalidTotpError) as exc:
+        metrics.logins.labels(exc.key).inc()
+        log.info("api.login_failed", username=login.username[:64], ip=ip, reason=exc.key)
+        started = await _limit(limiter.fail, login.username, ip, now.timestamp())
+        if started is not None:
+            metrics.lockouts.labels(started.scope).inc()
+            log.warning("api.login_lockout", ip=ip, scope=started.scope, seconds=started.retry_after_s)
         raise
+    except TotpRequiredError:
+        metrics.logins.labels("totp_required").inc()
+        raise
+    await _limit(limiter.succeed, login.username, ip)
+    metrics.logins.labels("success").inc()
     ttl = ctx.settings.jwt_ttl_s
-    log.info("api.login", user_id=str(user_id))
-    return json_response(
-        {"access_token": issue_token(user_id, ctx.jwt_key, ttl), "token_type": "bearer", "expires_in": ttl},
-        headers={"Cache-Control": "no-store"},
-    )
+    log.info("api.login", user_id=str(result.user_id), recovery_code=result.recovery_code_used)
+    body: dict[str, object] = {
+        "access_token": issue_token(
+            result.user_id, ctx.jwt_key, ttl, now=now, session_version=result.session_version
+        ),
+        "token_type": "bearer",
+        "expires_in": ttl,
+    }
+    if result.recovery_code_used:
+        body["recovery_codes_left"] = result.recovery_codes_left
+    return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+async def _limit(call: Callable[..., _T], *args: object) -> _T | None:
+    """Run a limiter call off the loop; with Redis away, log it and let the login through
+    (a broken limiter must not lock the owner out)."""
+    try:
+        return await asyncio.to_thread(call, *args)
+    except RedisError as exc:
+        log.warning("api.login_limiter_unavailable", error=type(exc).__name__)
+        return None
 
 
 @openapi.definition(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
+import ipaddress
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from types import SimpleNamespace
@@ -16,6 +19,7 @@ from sanic import Request, Sanic
 from sanic.config import Config
 from sqlalchemy import Engine
 
+from financy.core.adapters.login_limits import LoginLimiter
 from financy.core.contracts.categories import CATEGORY_DISPLAY
 from financy.core.service.bootstrap import bootstrap
 from financy.core.service.messagebus import MessageBus
@@ -87,6 +91,10 @@ class Metrics:
     registry: CollectorRegistry
     requests: Counter
     latency: Histogram
+    #: Login attempts by outcome: success, invalid_credentials, totp_required, invalid_code, locked.
+    logins: Counter
+    #: Lockouts started, by scope: user_ip (one username from one IP) or ip (one IP).
+    lockouts: Counter
 
     @classmethod
     def create(cls) -> Metrics:
@@ -107,7 +115,23 @@ class Metrics:
                 ("method", "route"),
                 registry=registry,
             ),
+            logins=Counter(
+                "financy_login_attempts",
+                "Login attempts, by outcome (success, invalid_credentials, totp_required, invalid_code, locked).",
+                ("outcome",),
+                registry=registry,
+            ),
+            lockouts=Counter(
+                "financy_login_lockouts",
+                "Login lockouts started, by scope (user_ip: a username from one IP; ip: one IP).",
+                ("scope",),
+                registry=registry,
+            ),
         )
+
+
+#: A network of ``settings.trusted_proxies``.
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 # Not slots and not frozen: sanic-ext stores its own attributes on the app context.
@@ -128,11 +152,21 @@ class ApiContext:
     owns_resources: bool = False
     #: Where the originals of voice notes and photos are (a directory on a single box, or S3).
     objects: ObjectStore | None = None
+    #: The time (aware, UTC) for sign-in, two-factor codes, tokens and lockouts; tests move it.
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     #: The core's message bus on ``engine`` (commands such as logging in go through it).
     bus: MessageBus = field(init=False)
+    #: Login failures and lockouts, in ``redis``.
+    limiter: LoginLimiter = field(init=False)
+    #: ``settings.trusted_proxies`` parsed: peers whose ``X-Forwarded-For`` is believed.
+    trusted_proxies: tuple[IPNetwork, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.bus = bootstrap(engine=self.engine)
+        self.limiter = LoginLimiter(self.redis, self.settings.login)
+        self.trusted_proxies = tuple(
+            ipaddress.ip_network(p, strict=False) for p in self.settings.trusted_proxies
+        )
 
     def close(self) -> None:
         """Close the Redis client and the engine's pool (both reconnect if used again)."""

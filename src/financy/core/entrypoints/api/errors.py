@@ -16,6 +16,7 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from financy.core.domain.errors import (
+    AccountError,
     FinancyError,
     ForbiddenError,
     InvalidCredentialsError,
@@ -35,8 +36,10 @@ _CODES = {
     404: "not_found",
     405: "method_not_allowed",
     408: "request_timeout",
+    409: "conflict",
     413: "payload_too_large",
     416: "range_not_satisfiable",
+    429: "too_many_requests",
     503: "unavailable",
 }
 
@@ -77,7 +80,8 @@ class JsonErrorHandler(ErrorHandler):
     """Render every exception as the JSON error envelope; log unexpected ones with their trace.
 
     Domain errors map to HTTP here, in one place: :class:`NotAMemberError` -> 403 ``not_a_member``,
-    :class:`ForbiddenError` -> 403 ``forbidden``, :class:`InvalidCredentialsError` -> 401, any other
+    :class:`ForbiddenError` -> 403 ``forbidden``, :class:`InvalidCredentialsError` -> 401, an
+    :class:`AccountError` -> its ``http_status`` with its ``key``, any other
     :class:`FinancyError` -> its ``status`` (400 unless it names one) with its ``key``.
     """
 
@@ -94,6 +98,10 @@ class JsonErrorHandler(ErrorHandler):
             status, code, message = 403, exception.key, "you are not a member of this context"
         elif isinstance(exception, ForbiddenError):
             status, code, message = 403, exception.key, str(exception)
+        elif isinstance(exception, AccountError):
+            status, code, message = exception.http_status, exception.key, str(exception)
+            if status == 401:
+                headers = dict(BEARER_CHALLENGE)
         elif isinstance(exception, FinancyError):
             # An error may name its own 4xx (editing: 404 not found, 409 conflict, 422 split mismatch).
             status, code, message = getattr(exception, "status", 400), exception.key, str(exception)

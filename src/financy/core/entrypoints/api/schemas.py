@@ -96,6 +96,11 @@ class TokenIn(_Body):
 
     username: str = Field(min_length=1, max_length=256)
     password: str = Field(min_length=1, max_length=4096)
+    code: str | None = Field(
+        None,
+        max_length=64,
+        description="with two-factor sign-in on: the 6 digits of the authenticator app, or a recovery code",
+    )
 
 
 class TokenOut(_Out):
@@ -104,6 +109,9 @@ class TokenOut(_Out):
     access_token: str
     token_type: Literal["bearer"]
     expires_in: int = Field(description="seconds the token is valid")
+    recovery_codes_left: int | None = Field(
+        None, description="only after signing in with a recovery code: how many unused ones are left"
+    )
 
 
 class MeOut(_Out):
@@ -465,9 +473,12 @@ def _openapi30(node: Any) -> Any:
     return out
 
 
-def component_schemas() -> dict[str, Any]:
-    """Return ``components.schemas`` of the document: every model above and the ones they use."""
-    _, top = models_json_schema(_MODELS, ref_template=_REF)
+def component_schemas(
+    models: tuple[tuple[type[BaseModel], Literal["validation", "serialization"]], ...] = _MODELS,
+) -> dict[str, Any]:
+    """Return ``components.schemas`` of the document: ``models`` (every model above by default; a
+    route module with its own schemas passes its own) and the ones they use."""
+    _, top = models_json_schema(models, ref_template=_REF)
     schemas: dict[str, Any] = _openapi30(top.get("$defs", {}))
     return {name: _inline_nullable_refs(schema, schemas) for name, schema in schemas.items()}
 

@@ -13,6 +13,7 @@ from typing import Any
 from financy.core.contracts.v1 import CaptureV1, Intent
 from financy.core.domain.commands import AskUser, ChatCommand, Command
 from financy.core.service.handlers import (
+    accounts,
     amends,
     audit,
     budgets,
@@ -50,6 +51,7 @@ MODULES: tuple[ModuleType, ...] = (
     editing,
     members,
     invitations,
+    accounts,
 )
 
 
