@@ -12,7 +12,17 @@ from sanic import Sanic
 from sanic.response import BaseHTTPResponse
 from sqlalchemy import Engine, create_engine
 
-from financy.core.entrypoints.api import auth, captures, contexts, health, links, schemas, transactions, web
+from financy.core.entrypoints.api import (
+    auth,
+    captures,
+    contexts,
+    health,
+    links,
+    reports,
+    schemas,
+    transactions,
+    web,
+)
 from financy.core.entrypoints.api.context import ApiApp, ApiContext, ApiRequest, static_path
 from financy.core.entrypoints.api.errors import JsonErrorHandler
 from financy.core.settings import CoreSettings
@@ -99,7 +109,7 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
     # sanic-ext's raw() is untyped; it merges our models' schemas into components.schemas.
     app.ext.openapi.raw({"components": {"schemas": schemas.component_schemas()}})  # type: ignore[no-untyped-call]
-    for module in (health, auth, links, contexts, transactions, captures, web):
+    for module in (health, auth, links, contexts, transactions, captures, reports, web):
         app.blueprint(module.blueprint())
     app.register_middleware(_start_timer, "request")
     app.register_middleware(web.offline_oauth2_redirect, "request")
