@@ -1,6 +1,7 @@
 """reports that stay fast: daily and monthly rollups of transactions, kept in step with every change
 
-One path is chosen when the migration runs, from ``pg_available_extensions``:
+One path is chosen when the migration runs, from ``pg_available_extensions`` (and whether
+``CREATE EXTENSION timescaledb`` succeeds: the server must preload it):
 
 * **Plain PostgreSQL** (the embedded PostgreSQL 18, the machine's PostgreSQL 15; the tested
   path): three rollup tables, each row the count and the base-currency sum of a context's
@@ -30,8 +31,9 @@ One path is chosen when the migration runs, from ``pg_available_extensions``:
   the last refresh; an edit inside an already materialised bucket shows after the policy's
   next refresh (15 minutes): on this path the rollups are NOT in the change's transaction. A hypertable's unique indexes must contain the
   partitioning column, so the primary key becomes ``(id, occurred_on)`` and the foreign key of
-  ``transaction_items`` to ``transactions`` is dropped (ids stay unique: UUIDv7 made by the
-  core). THIS BRANCH COULD NOT BE RUN where it was written (no TimescaleDB there); it follows
+  ``transaction_items`` to ``transactions`` is dropped (a trigger deletes a transaction's items
+  with it; ids stay unique: UUIDv7 made by the core). A foreign key that another migration adds
+  to ``transactions.id`` must be dropped the same way before ``create_hypertable``. THIS BRANCH COULD NOT BE RUN where it was written (no TimescaleDB there); it follows
   TimescaleDB 2.x's documented API (``create_hypertable(..., by_range(...))`` needs 2.13+) and
   must be tried on a Timescale server before it is relied on. The ORM (orm.py) describes the
   plain path.
@@ -121,12 +123,18 @@ WATCHED = (
 
 
 def _timescale_available() -> bool:
-    found = (
-        op.get_bind()
-        .execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"))
-        .first()
-    )
-    return found is not None
+    """Whether TimescaleDB is available AND loads here (``CREATE EXTENSION`` fails, in a savepoint,
+    when the server does not preload its library): the plain path otherwise."""
+    bind = op.get_bind()
+    listed = bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).first()
+    if listed is None:
+        return False
+    try:
+        with bind.begin_nested():
+            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS timescaledb"))
+    except sa.exc.DBAPIError:
+        return False
+    return True
 
 
 def _rollup_table(name: str, keys: list[tuple[str, str]]) -> None:
@@ -263,9 +271,17 @@ def _upgrade_plain() -> None:
 
 def _upgrade_timescale() -> None:
     """Hypertable + continuous aggregates (not run where this was written; see the docstring)."""
-    op.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
     op.execute(
         "ALTER TABLE transaction_items DROP CONSTRAINT IF EXISTS fk_transaction_items_transaction_id_transactions"
+    )
+    # What the dropped foreign key did on delete: a receipt's lines go with their transaction.
+    op.execute(
+        "CREATE OR REPLACE FUNCTION financy_transaction_items_cascade() RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN DELETE FROM transaction_items WHERE transaction_id = OLD.id; RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER transactions_items_cascade AFTER DELETE ON transactions"
+        " FOR EACH ROW EXECUTE FUNCTION financy_transaction_items_cascade()"
     )
     op.execute("ALTER TABLE transactions DROP CONSTRAINT pk_transactions")
     op.execute("ALTER TABLE transactions ADD CONSTRAINT pk_transactions PRIMARY KEY (id, occurred_on)")
@@ -306,6 +322,8 @@ def downgrade() -> None:
         is not None
     )
     op.execute("DROP TRIGGER IF EXISTS transactions_rollups ON transactions")
+    op.execute("DROP TRIGGER IF EXISTS transactions_items_cascade ON transactions")
+    op.execute("DROP FUNCTION IF EXISTS financy_transaction_items_cascade()")
     op.execute("DROP FUNCTION IF EXISTS financy_rollups_on_change()")
     op.execute("DROP FUNCTION IF EXISTS financy_rollup_apply(transactions, integer)")
     op.execute("DROP FUNCTION IF EXISTS financy_rebuild_rollups()")
