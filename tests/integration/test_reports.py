@@ -68,11 +68,16 @@ _RAW = {
         FROM transactions WHERE status = 'recorded' AND context_id = :c GROUP BY 1, 2, 3, 4, 5, 6, 7""",
     "monthly_totals": """
         SELECT context_id, date_trunc('month', occurred_on::timestamp)::date AS month, kind,
-               coalesce(category, '') AS category, coalesce(paid_by, '{nil}'::uuid) AS paid_by,
-               coalesce(author_id, '{nil}'::uuid) AS author_id,
+               coalesce(category, '') AS category,
                CASE WHEN base_amount IS NULL THEN currency ELSE base_currency END AS currency,
                base_amount IS NOT NULL AS priced, count(*) AS n, coalesce(sum(base_amount), 0) AS total
-        FROM transactions WHERE status = 'recorded' AND context_id = :c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8""",
+        FROM transactions WHERE status = 'recorded' AND context_id = :c GROUP BY 1, 2, 3, 4, 5, 6""",
+    "monthly_member_totals": """
+        SELECT context_id, date_trunc('month', occurred_on::timestamp)::date AS month, kind,
+               coalesce(paid_by, '{nil}'::uuid) AS paid_by, coalesce(author_id, '{nil}'::uuid) AS author_id,
+               CASE WHEN base_amount IS NULL THEN currency ELSE base_currency END AS currency,
+               base_amount IS NOT NULL AS priced, count(*) AS n, coalesce(sum(base_amount), 0) AS total
+        FROM transactions WHERE status = 'recorded' AND context_id = :c GROUP BY 1, 2, 3, 4, 5, 6, 7""",
     "monthly_merchant_totals": """
         SELECT context_id, date_trunc('month', occurred_on::timestamp)::date AS month, kind,
                coalesce(lower(btrim(merchant)), '') AS merchant,

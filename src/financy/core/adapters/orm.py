@@ -358,6 +358,11 @@ monthly_totals = _rollup(
     Column("month", Date, primary_key=True),
     Column("kind", String(16), primary_key=True),
     Column("category", String(40), primary_key=True),
+)
+monthly_member_totals = _rollup(
+    "monthly_member_totals",
+    Column("month", Date, primary_key=True),
+    Column("kind", String(16), primary_key=True),
     Column("paid_by", UUID(as_uuid=True), primary_key=True),
     Column("author_id", UUID(as_uuid=True), primary_key=True),
 )

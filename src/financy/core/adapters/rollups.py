@@ -1,7 +1,7 @@
 """The report rollups (migration 0011): which path the database took, and rebuilding them in bulk.
 
-On plain PostgreSQL the rollup tables ``daily_totals``, ``monthly_totals`` and
-``monthly_merchant_totals`` are kept by the ``transactions_rollups`` trigger in the same
+On plain PostgreSQL the rollup tables ``daily_totals``, ``monthly_totals``,
+``monthly_member_totals`` and ``monthly_merchant_totals`` are kept by the ``transactions_rollups`` trigger in the same
 transaction as each change; on TimescaleDB the same names are continuous aggregates.
 """
 
@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 #: The trigger that keeps the plain rollup tables (bulk loads may disable it, then :func:`rebuild`).
 TRIGGER = "transactions_rollups"
-ROLLUP_TABLES = ("daily_totals", "monthly_totals", "monthly_merchant_totals")
+ROLLUP_TABLES = ("daily_totals", "monthly_totals", "monthly_member_totals", "monthly_merchant_totals")
 
 
 def uses_timescale(engine: Engine) -> bool:

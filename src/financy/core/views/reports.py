@@ -1,8 +1,8 @@
 """Read models of the reports: month by category, daily spend, top merchants, income vs expense, per member.
 
 Every report reads the rollups of migration 0011 (``daily_totals``, ``monthly_totals``,
-``monthly_merchant_totals``), never the transactions themselves, so its cost follows the number
-of buckets in the range and not the number of transactions. Days and months are those of the
+``monthly_member_totals``, ``monthly_merchant_totals``), never the transactions themselves, so its
+cost follows the number of buckets in the range and not the number of transactions. Days and months are those of the
 ledger's time zone (``occurred_on`` is already the local calendar date; months are truncated as
 plain dates). Only recorded transactions count (reversed ones do not).
 
@@ -17,6 +17,7 @@ many were ``left_out``, and the report's ``left_out`` gives ``{"count": n, "by_c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,7 @@ from sqlalchemy import Connection, and_, func, literal, select
 
 from financy.core.adapters import orm
 from financy.core.domain.model import CATEGORY_BY_SLUG
-from financy.core.views.transactions import format_amount
+from financy.core.views.transactions import format_amount as _format_amount
 
 #: The reports, by the name in their route.
 REPORTS: Final = ("month-by-category", "daily", "top-merchants", "income-expense", "per-member")
@@ -81,6 +82,23 @@ def check_days(first: dt.date, last: dt.date) -> None:
         raise RangeError(f"the range is longer than {MAX_YEARS} years")
 
 
+@functools.lru_cache(maxsize=64)
+def _quantum(currency: str) -> Decimal:
+    from babel.numbers import get_currency_precision
+
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """Return ``amount`` as :func:`financy.core.views.transactions.format_amount` does, faster for
+    sums: a whole number of minor units (the rollups' usual case) skips the general path."""
+    quantum = _quantum(currency)
+    exact = amount.quantize(quantum)
+    if exact == amount:
+        return f"{exact:f}"
+    return _format_amount(amount, currency)
+
+
 def _month(day: dt.date) -> str:
     return day.strftime("%Y-%m")
 
@@ -126,6 +144,16 @@ def _counted(table: Any, base_currency: str) -> Any:
     return and_(table.c.priced, table.c.currency == base_currency).label("ok")
 
 
+def _left_out(conn: Connection, table: Any, where: tuple[Any, ...], ok: Any) -> _LeftOut:
+    """Count the rows of ``table`` matching ``where`` that are not in the base currency, per currency."""
+    found = _LeftOut()
+    for currency, n in conn.execute(
+        select(table.c.currency, func.sum(table.c.n)).where(*where, ~ok).group_by(table.c.currency)
+    ):
+        found.by_currency[currency] += int(n)
+    return found
+
+
 def _name(slug: str, language: str) -> str | None:
     category = CATEGORY_BY_SLUG.get(slug)
     return category.name(language) if category else None
@@ -149,23 +177,32 @@ def month_by_category(
     every month of the range is listed (empty ones too), categories largest first.
     """
     mt = orm.monthly_totals
-    ok = _counted(mt, base_currency)
+    ok = _counted(mt, base_currency).element
+    where = (
+        mt.c.context_id == context_id,
+        mt.c.kind == kind,
+        mt.c.month >= month_start(first),
+        mt.c.month <= month_start(last),
+    )
     rows = conn.execute(
-        select(mt.c.month, mt.c.category, mt.c.currency, ok, func.sum(mt.c.n), func.sum(mt.c.total))
-        .where(
-            mt.c.context_id == context_id,
-            mt.c.kind == kind,
-            mt.c.month >= month_start(first),
-            mt.c.month <= month_start(last),
+        select(
+            mt.c.month,
+            mt.c.category,
+            func.coalesce(func.sum(mt.c.n).filter(ok), 0),
+            func.coalesce(func.sum(mt.c.total).filter(ok), 0),
+            func.coalesce(func.sum(mt.c.n).filter(~ok), 0),
         )
-        .group_by(mt.c.month, mt.c.category, mt.c.currency, ok.element)
+        .where(*where)
+        .group_by(mt.c.month, mt.c.category)
     ).all()
-    months: dict[dt.date, dict[str, _Sum]] = {m: defaultdict(_Sum) for m in months_between(first, last)}
-    left_out, whole = _LeftOut(), _Sum()
-    for month, category, currency, counted, n, total in rows:
-        months[month][category].add(counted, int(n), Decimal(total))
-        whole.add(counted, int(n), Decimal(total))
-        left_out.add(counted, currency, int(n))
+    months: dict[dt.date, dict[str, _Sum]] = {m: {} for m in months_between(first, last)}
+    whole = _Sum()
+    for month, category, n, total, n_out in rows:
+        line = _Sum(Decimal(total), int(n), int(n_out))
+        months[month][category] = line
+        whole.total += line.total
+        whole.count += line.count
+    left_out = _left_out(conn, mt, where, ok)
     out_months = []
     for month, categories in months.items():
         bucket = _Sum()
@@ -256,39 +293,26 @@ def top_merchants(
     "left_out": {"count", "by_currency"}}`` (``left_out`` of the listed merchants).
     """
     mm = orm.monthly_merchant_totals
-    ok = _counted(mm, base_currency)
-    counted_total = func.coalesce(func.sum(mm.c.total).filter(ok.element), 0)
-    ranked = (
-        select(mm.c.merchant)
-        .where(
-            mm.c.context_id == context_id,
-            mm.c.kind == kind,
-            mm.c.month >= month_start(first),
-            mm.c.month <= month_start(last),
-            mm.c.merchant != "",
-        )
+    ok = _counted(mm, base_currency).element
+    where = (
+        mm.c.context_id == context_id,
+        mm.c.kind == kind,
+        mm.c.month >= month_start(first),
+        mm.c.month <= month_start(last),
+        mm.c.merchant != "",
+    )
+    counted_n = func.coalesce(func.sum(mm.c.n).filter(ok), 0)
+    counted_total = func.coalesce(func.sum(mm.c.total).filter(ok), 0)
+    rows = conn.execute(
+        select(mm.c.merchant, counted_n, counted_total, func.coalesce(func.sum(mm.c.n).filter(~ok), 0))
+        .where(*where)
         .group_by(mm.c.merchant)
         .order_by(counted_total.desc(), func.sum(mm.c.n).desc(), mm.c.merchant)
         .limit(limit)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(mm.c.merchant, mm.c.currency, ok, func.sum(mm.c.n), func.sum(mm.c.total))
-        .where(
-            mm.c.context_id == context_id,
-            mm.c.kind == kind,
-            mm.c.month >= month_start(first),
-            mm.c.month <= month_start(last),
-            mm.c.merchant.in_(select(ranked.c.merchant)),
-        )
-        .group_by(mm.c.merchant, mm.c.currency, ok.element)
     ).all()
-    merchants: dict[str, _Sum] = defaultdict(_Sum)
-    left_out = _LeftOut()
-    for merchant, currency, counted, n, total in rows:
-        merchants[merchant].add(counted, int(n), Decimal(total))
-        left_out.add(counted, currency, int(n))
-    ordered = sorted(merchants.items(), key=lambda kv: (-kv[1].total, -(kv[1].count + kv[1].left_out), kv[0]))
+    ordered = [(name, _Sum(Decimal(total), int(n), int(n_out))) for name, n, total, n_out in rows]
+    listed = [name for name, line in ordered if line.left_out]
+    left_out = _left_out(conn, mm, (*where, mm.c.merchant.in_(listed)), ok) if listed else _LeftOut()
     return {
         "report": "top-merchants",
         "base_currency": base_currency,
@@ -382,7 +406,7 @@ def per_member(
     ``{"report", "base_currency", "from", "to", "months": [{"month", "members": [{"user_id",
     "name", "spent", "spent_count", "paid", "paid_count"}], "left_out"}], "left_out": {...}}``.
     """
-    mt = orm.monthly_totals
+    mt = orm.monthly_member_totals
     ok = _counted(mt, base_currency)
     rows = conn.execute(
         select(

@@ -4,11 +4,12 @@ One path is chosen when the migration runs, from ``pg_available_extensions`` (an
 ``CREATE EXTENSION timescaledb`` succeeds: the server must preload it):
 
 * **Plain PostgreSQL** (the embedded PostgreSQL 18, the machine's PostgreSQL 15; the tested
-  path): three rollup tables, each row the count and the base-currency sum of a context's
+  path): four rollup tables, each row the count and the base-currency sum of a context's
   recorded transactions in one bucket:
 
   - ``daily_totals`` (context, ``day``, kind, category, paid_by, currency, priced),
-  - ``monthly_totals`` (context, ``month``, kind, category, paid_by, author_id, currency, priced),
+  - ``monthly_totals`` (context, ``month``, kind, category, currency, priced),
+  - ``monthly_member_totals`` (context, ``month``, kind, paid_by, author_id, currency, priced),
   - ``monthly_merchant_totals`` (context, ``month``, kind, merchant, currency, priced).
 
   ``day`` is ``occurred_on`` (already the calendar day in the ledger's time zone); ``month`` is
@@ -22,11 +23,11 @@ One path is chosen when the migration runs, from ``pg_available_extensions`` (an
   A row trigger on ``transactions`` (``transactions_rollups``: after insert, delete, and update
   of the columns a bucket depends on) applies each change to the rollups in the SAME
   transaction, so a report never sees a half-applied change. ``financy_rebuild_rollups()``
-  recomputes the three tables from ``transactions`` (used here to backfill existing rows, and by
+  recomputes the four tables from ``transactions`` (used here to backfill existing rows, and by
   bulk loads that disable the trigger: ``financy.core.adapters.rollups.rebuild``).
 
 * **TimescaleDB** (when the extension is available): ``transactions`` becomes a hypertable on
-  ``occurred_on`` (monthly chunks) and the same three names are continuous aggregates with the
+  ``occurred_on`` (monthly chunks) and the same four names are continuous aggregates with the
   same columns, real-time (``materialized_only = false``) so reports include rows newer than
   the last refresh; an edit inside an already materialised bucket shows after the policy's
   next refresh (15 minutes): on this path the rollups are NOT in the change's transaction. A hypertable's unique indexes must contain the
@@ -91,6 +92,13 @@ ROLLUPS: dict[str, list[tuple[str, str]]] = {
         ("month", _MONTH),
         ("kind", "{r}.kind"),
         ("category", _CATEGORY),
+        ("currency", _CURRENCY),
+        ("priced", _PRICED),
+    ],
+    "monthly_member_totals": [
+        ("context_id", "{r}.context_id"),
+        ("month", _MONTH),
+        ("kind", "{r}.kind"),
         ("paid_by", _PAID_BY),
         ("author_id", _AUTHOR),
         ("currency", _CURRENCY),
@@ -292,6 +300,7 @@ def _upgrade_timescale() -> None:
     buckets = {
         "daily_totals": "time_bucket(INTERVAL '1 day', t.occurred_on)",
         "monthly_totals": "time_bucket(INTERVAL '1 month', t.occurred_on)",
+        "monthly_member_totals": "time_bucket(INTERVAL '1 month', t.occurred_on)",
         "monthly_merchant_totals": "time_bucket(INTERVAL '1 month', t.occurred_on)",
     }
     # Continuous aggregates cannot be created or refreshed inside a transaction block.
