@@ -192,14 +192,12 @@ def _reversed(engine: Engine, context_id: uuid.UUID) -> int:
 
 
 def test_deleting_a_context_removes_its_rollups(engine: Engine) -> None:
+    """GIVEN a ledger with entries WHEN the context is deleted (its transactions go by cascade, each
+    firing the rollup trigger) THEN the delete succeeds and no rollup row of it is left."""
     owner = new_user(engine)
-    chat(engine, owner, spend("10.00", dt.date(2026, 11, 3)))
+    chat(engine, owner, spend("10.00", dt.date(2026, 11, 3)), spend("5.00", dt.date(2026, 10, 3)))
+    assert all(_rollup_rows(engine, owner.context_id).values())
     with engine.begin() as conn:
-        conn.execute(
-            update(orm.members).where(orm.members.c.context_id == owner.context_id).values(role="owner")
-        )
-        conn.execute(delete(orm.transactions).where(orm.transactions.c.context_id == owner.context_id))
-        conn.execute(delete(orm.captures).where(orm.captures.c.context_id == owner.context_id))
         conn.execute(text("DELETE FROM contexts WHERE id = :c"), {"c": owner.context_id})
     assert not any(_rollup_rows(engine, owner.context_id).values())
 
