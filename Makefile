@@ -59,7 +59,9 @@ e2e: $(STAMP)
 ## make bench: the benchmarks (tests/benchmarks); not part of make test. The parse latency (no
 ## servers), the end-to-end text path, speech (real-time factor vs raw faster-whisper), receipts
 ## (seconds per receipt vs the raw OCR engines), media jobs with 1 and 2 edge workers, and the
-## Telegram webhook (acknowledgement and reply latency beside the raw dev chat).
+## Telegram webhook (acknowledgement and reply latency beside the raw dev chat), and the reports at
+## 1M transactions on the machine's PostgreSQL (report routes, list pages, the chat's month total,
+## beside raw SQL; FINANCY_BENCH_DATABASE_URL picks another server).
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.parse
 	$(PY) -m tests.benchmarks
@@ -67,6 +69,7 @@ bench: $(STAMP)
 	$(PY) -m tests.benchmarks.receipts
 	$(PY) -m tests.benchmarks.media_jobs
 	$(PY) -m tests.benchmarks.webhooks
+	$(PY) -m tests.benchmarks.bench_reports
 
 ## make eval: dev and test side by side (splits in tests/eval/splits.py; the test split is frozen
 ## third-party material): message understanding, word error rate and amounts on speech, receipt

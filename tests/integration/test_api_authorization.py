@@ -79,6 +79,11 @@ CONTEXT_ROUTES = frozenset(
         "/api/v1/contexts/<context_id:uuid>/categories",
         "/api/v1/contexts/<context_id:uuid>/budgets",
         "/api/v1/contexts/<context_id:uuid>/members",
+        "/api/v1/contexts/<context_id:uuid>/reports/month-by-category",
+        "/api/v1/contexts/<context_id:uuid>/reports/daily",
+        "/api/v1/contexts/<context_id:uuid>/reports/top-merchants",
+        "/api/v1/contexts/<context_id:uuid>/reports/income-expense",
+        "/api/v1/contexts/<context_id:uuid>/reports/per-member",
     }
 )
 _TX = "/api/v1/contexts/<context_id:uuid>/transactions"
@@ -108,6 +113,14 @@ SHARING_ROUTES = frozenset(
         "/api/v1/contexts/<context_id:uuid>/invitations/<invitation_id:uuid>",
     }
 )
+#: The reports' range that holds the probe's transaction (45.90 on 2026-11-28), and where its amount shows.
+REPORT_QUERIES = {
+    "month-by-category": ("?from=2026-11&to=2026-11", lambda body: body["total"]),
+    "daily": ("?from=2026-11-28&to=2026-11-28", lambda body: body["days"][0]["total"]),
+    "top-merchants": ("?from=2026-11&to=2026-11", lambda body: body["merchants"][0]["total"]),
+    "income-expense": ("?from=2026-11&to=2026-11", lambda body: body["expense"]),
+    "per-member": ("?from=2026-11&to=2026-11", lambda body: body["months"][0]["members"][0]["spent"]),
+}
 _PARAM = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)(?::([^>]+))?>")
 _ORIGINAL = b"\x89PNG\r\n\x1a\n" + b"original photo bytes" * 8
 
@@ -262,9 +275,13 @@ async def test_the_probe_uses_real_rows_members_can_read(app: ApiApp, engine: En
     for member in (ledger.owner, viewer):
         token = await token_for(app, member)
         for template in sorted(CONTEXT_ROUTES):
-            _, response = await app.asgi_client.get(ledger.fill(template), headers=bearer(token))
+            report = template.rsplit("/reports/", 1)[-1] if "/reports/" in template else None
+            query = REPORT_QUERIES[report][0] if report else ""
+            _, response = await app.asgi_client.get(ledger.fill(template) + query, headers=bearer(token))
             assert response.status == 200, (template, response.text)
-            if template.endswith("/original"):
+            if report:
+                assert REPORT_QUERIES[report][1](response.json) == "45.90", (template, response.json)
+            elif template.endswith("/original"):
                 assert response.body == _ORIGINAL
                 assert response.headers["content-type"] == "image/png"
             elif template.endswith("<transaction_id:uuid>"):

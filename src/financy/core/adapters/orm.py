@@ -503,3 +503,56 @@ password_reset_tokens = Table(
     Column("used_at", DateTime(timezone=True), nullable=True),
     Index(None, "user_id"),
 )
+
+# --- report rollups (migration 0012) -----------------------------------------------------------------
+# Count and base-currency sum of a context's recorded transactions per bucket, kept by the
+# ``transactions_rollups`` trigger in the same transaction as each change (plain PostgreSQL; on
+# TimescaleDB the same names are continuous aggregates). ``priced`` false: no rate was known, the
+# row's own ``currency`` and ``total`` 0 (counted apart, never added). Unknown category and
+# merchant are ``''``, unknown payer/author the nil UUID (:data:`NIL_UUID`).
+
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def _rollup(name: str, *keys: Column[object]) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column(
+            "context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True
+        ),
+        *keys,
+        Column("currency", String(3), primary_key=True),
+        Column("priced", Boolean, primary_key=True),
+        Column("n", BigInteger, nullable=False),
+        Column("total", Numeric(20, 4), nullable=False),
+    )
+
+
+daily_totals = _rollup(
+    "daily_totals",
+    Column("day", Date, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("category", String(40), primary_key=True),
+    Column("paid_by", UUID(as_uuid=True), primary_key=True),
+)
+monthly_totals = _rollup(
+    "monthly_totals",
+    Column("month", Date, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("category", String(40), primary_key=True),
+)
+monthly_member_totals = _rollup(
+    "monthly_member_totals",
+    Column("month", Date, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("paid_by", UUID(as_uuid=True), primary_key=True),
+    Column("author_id", UUID(as_uuid=True), primary_key=True),
+)
+monthly_merchant_totals = _rollup(
+    "monthly_merchant_totals",
+    Column("month", Date, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    #: ``lower(btrim(merchant))``, at most 200 characters.
+    Column("merchant", String(200), primary_key=True),
+)

@@ -25,6 +25,7 @@ from financy.core.entrypoints.api import (
     health,
     links,
     members,
+    reports,
     schemas,
     transactions,
     web,
@@ -121,7 +122,20 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
         **account_schemas.component_schemas(),
     }
     app.ext.openapi.raw({"components": {"schemas": components}})  # type: ignore[no-untyped-call]
-    for module in (health, auth, account, links, contexts, members, transactions, fx, captures, budgets, web):
+    for module in (
+        health,
+        auth,
+        account,
+        links,
+        contexts,
+        members,
+        transactions,
+        fx,
+        captures,
+        budgets,
+        reports,
+        web,
+    ):
         app.blueprint(module.blueprint())
     for blueprint in editing.blueprints():
         app.blueprint(blueprint)
