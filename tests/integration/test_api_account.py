@@ -589,3 +589,42 @@ async def test_a_reset_token_expires(app: ApiApp, engine: Engine, clock: Clock) 
     assert_error(late.json, "invalid_reset_token")
     status, _ = await login(app, member)
     assert status == 200
+
+
+async def test_an_instance_admin_creates_a_family_members_login(app: ApiApp, engine: Engine) -> None:
+    """GIVEN an instance admin WHEN they create a user THEN that user signs in and has a personal
+    ledger; a plain user is refused, and a weak password or a taken username changes nothing."""
+    admin, plain = new_user(engine), new_user(engine)
+    with engine.begin() as conn:
+        conn.execute(update(orm.users).where(orm.users.c.id == admin.user_id).values(is_admin=True))
+    name = f"bruno{uuid.uuid4().hex[:6]}"
+    body = {"username": f" {name.upper()} ", "password": "a long family secret", "locale": "en"}
+    _, refused = await app.asgi_client.post(
+        "/api/v1/users", json=body, headers=bearer(await token_for(app, plain))
+    )
+    assert refused.status == 403
+    assert_error(refused.json, "forbidden")
+    token = await token_for(app, admin)
+    _, weak = await app.asgi_client.post(
+        "/api/v1/users", json={**body, "password": "short"}, headers=bearer(token)
+    )
+    assert weak.status == 400
+    assert_error(weak.json, "weak_password")
+    _, made = await app.asgi_client.post("/api/v1/users", json=body, headers=bearer(token))
+    assert made.status == 201, made.text
+    assert made.json["username"] == name
+    _, again = await app.asgi_client.post("/api/v1/users", json=body, headers=bearer(token))
+    assert again.status == 400
+    with engine.connect() as conn:
+        rows = conn.execute(select(orm.users.c.id).where(orm.users.c.username == name)).all()
+        contexts = conn.execute(
+            select(orm.contexts.c.type, orm.members.c.role)
+            .join(orm.members, orm.members.c.context_id == orm.contexts.c.id)
+            .where(orm.members.c.user_id == uuid.UUID(made.json["id"]))
+        ).all()
+    assert [str(r.id) for r in rows] == [made.json["id"]]
+    assert [(c.type, c.role) for c in contexts] == [("personal", "owner")]
+    _, signed_in = await app.asgi_client.post(
+        "/api/v1/auth/token", json={"username": name, "password": "a long family secret"}
+    )
+    assert signed_in.status == 200, signed_in.text

@@ -66,7 +66,7 @@ OWN_DATA = frozenset(
     }
 )
 #: Routes only an instance admin (``users.is_admin``) may call: the non-member probe is a plain user.
-INSTANCE_ADMIN = frozenset({"/api/v1/users/<user_id:uuid>/password-reset"})
+INSTANCE_ADMIN = frozenset({"/api/v1/users", "/api/v1/users/<user_id:uuid>/password-reset"})
 #: The context-scoped routes the API has today (the probe must find at least these).
 CONTEXT_ROUTES = frozenset(
     {

@@ -6,6 +6,7 @@
 * ``GET``/``POST /api/v1/me/tokens``, ``DELETE /api/v1/me/tokens/<id>``: personal API tokens.
 * ``POST /api/v1/me/password`` {current, new}: change it; other sessions end and the answer
   carries a fresh sign-in token.
+* ``POST /api/v1/users`` (instance admins): a login user for a family member, with a personal ledger.
 * ``POST /api/v1/users/<id>/password-reset`` (instance admins): a one-time reset token;
   ``POST /api/v1/password-reset`` {token, new} (no sign-in: the token is the credential).
 
@@ -29,10 +30,12 @@ from sanic.response import empty as empty_response
 from sanic.response import json as json_response
 from sanic_ext import openapi
 
+from financy.core.domain.accounts import PasswordPolicyError, check_password_policy
 from financy.core.domain.commands import (
     ChangePassword,
     ConfirmTotp,
     CreateApiToken,
+    CreateUser,
     DisableTotp,
     IssuedApiToken,
     IssuedPasswordReset,
@@ -298,6 +301,42 @@ async def change_password(request: ApiRequest) -> HTTPResponse:
 
 
 @openapi.definition(
+    summary="Create a login user (instance admins)",
+    description="A family member's account: they sign in with it, make a link code for their chat "
+    "(POST /api/v1/me/link-codes) and accept invitations. They get a personal ledger of their own.",
+    tag="account",
+    secured=schemas.SECURED,
+    body={"application/json": schemas.ref(s.NewUserIn)},
+    response=[
+        schemas.ok(s.NewUserOut, "Created", status=201),
+        schemas.error(400, "a weak password, a bad username, time zone or currency, or a taken username"),
+        *schemas.AUTH_ERRORS,
+        schemas.error(403, "not an instance admin (forbidden), or a token without the admin scope"),
+    ],
+)
+async def create_user(request: ApiRequest) -> HTTPResponse:
+    """Answer 201 ``{"id", "username"}``."""
+    admin_id = await require_instance_admin(request)
+    body = schemas.parse_body(s.NewUserIn, _body(request))
+    try:
+        check_password_policy(body.password, body.username)
+    except PasswordPolicyError as exc:
+        raise ApiError(400, "weak_password", str(exc)) from exc
+    command = CreateUser(
+        username=body.username,
+        password=body.password,
+        display_name=body.display_name,
+        locale=body.locale,
+        time_zone=body.time_zone,
+        base_currency=body.base_currency,
+    )
+    user_id: uuid.UUID = await _handle(request, command)
+    username = command.username.strip().lower()
+    log.info("api.user_created", admin_id=str(admin_id), user_id=str(user_id))
+    return json_response({"id": str(user_id), "username": username}, status=201)
+
+
+@openapi.definition(
     summary="Issue a password reset token for a user (instance admins)",
     description="A one-time token, valid FINANCY_PASSWORD_RESET_TTL_S (24 h by default), that the "
     "user redeems at POST /api/v1/password-reset. An earlier unused one stops working.",
@@ -358,6 +397,7 @@ def blueprint() -> Blueprint:
     bp.add_route(create_token, "/me/tokens", methods=["POST"], name="tokens_create")
     bp.add_route(revoke_token, "/me/tokens/<token_id:uuid>", methods=["DELETE"], name="tokens_revoke")
     bp.add_route(change_password, "/me/password", methods=["POST"], name="password_change")
+    bp.add_route(create_user, "/users", methods=["POST"], name="users_create")
     bp.add_route(
         issue_reset, "/users/<user_id:uuid>/password-reset", methods=["POST"], name="password_reset_issue"
     )

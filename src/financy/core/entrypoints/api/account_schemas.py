@@ -120,6 +120,28 @@ class PasswordResetIssuedOut(_Out):
     expires_at: dt.datetime
 
 
+class NewUserIn(_Body):
+    """A login user an instance admin creates (a family member who will use the dashboard or API)."""
+
+    username: str = Field(min_length=1, max_length=64, examples=["bruno"])
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, description="at least 10 characters")
+    display_name: str | None = Field(default=None, max_length=200)
+    locale: Literal["pt-BR", "en"] = "pt-BR"
+    time_zone: str = Field(
+        default="America/Sao_Paulo", max_length=64, description="IANA, of their personal ledger"
+    )
+    base_currency: str = Field(
+        default="BRL", min_length=3, max_length=3, description="ISO 4217, of their personal ledger"
+    )
+
+
+class NewUserOut(_Out):
+    """The user made: their id (to add them to ledgers) and normalised username."""
+
+    id: uuid.UUID
+    username: str
+
+
 class PasswordResetIn(_Body):
     """A reset token an instance admin issued and the new password."""
 
@@ -129,6 +151,8 @@ class PasswordResetIn(_Body):
 
 _MODELS: tuple[tuple[type[BaseModel], Literal["validation", "serialization"]], ...] = (
     (TwoFactorOut, "serialization"),
+    (NewUserIn, "validation"),
+    (NewUserOut, "serialization"),
     (TotpSetupOut, "serialization"),
     (TotpConfirmIn, "validation"),
     (RecoveryCodesOut, "serialization"),
