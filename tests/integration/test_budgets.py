@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import Engine, insert, text
 
 from financy.core.adapters import orm
+from financy.core.adapters.repositories import SqlTransactions
 from financy.core.contracts.v1 import BudgetRequest, Intent, ReplyKind, ReplyV1, Understanding
 from financy.core.entrypoints.api import ApiApp
 from financy.core.entrypoints.ingest import IngestConsumer
@@ -358,3 +359,62 @@ async def test_expenses_without_a_rate_are_counted_apart_in_the_api(app: ApiApp,
     await call(app, "post", base, token, {"amount": "500"})
     _, listed = await call(app, "get", f"{base}?month=2026-11", token)
     assert [(b["spent"], b["count"], b["unvalued"]) for b in listed["items"]] == [("100.00", 1, 1)]
+
+
+async def test_a_split_purchase_counts_in_each_categorys_budget_and_alerts_by_its_line(
+    app: ApiApp, engine: Engine
+) -> None:
+    """GIVEN budgets of 100 for groceries and 50 for personal care WHEN a R$ 100 purchase is split
+    60 / 40 by the API THEN each budget spends its line, personal care (80 %) alerts the ledger's
+    chat once, the chat summary and the month-by-category report sum by line while the month's
+    total stays 100 in 1 purchase; unsplit, it all goes back to groceries."""
+    owner = new_user(engine)
+    chat(engine, owner, spend("100", NOV.replace(day=10)))
+    tid = scalar(engine, "SELECT id FROM transactions WHERE context_id = :c", c=owner.context_id)
+    token = await token_for(app, owner)
+    ledger = f"/api/v1/contexts/{owner.context_id}"
+    mine = set()
+    for body in ({"amount": "200", "category": "groceries"}, {"amount": "50", "category": "personal_care"}):
+        status, made = await call(app, "post", f"{ledger}/budgets", token, body)
+        assert status == 201, made
+        mine.add(uuid.UUID(made["id"]))
+
+    async def spent() -> list[tuple[str, str, int]]:
+        _, listed = await call(app, "get", f"{ledger}/budgets?month=2026-11", token)
+        return sorted((b["category"], b["spent"], b["count"]) for b in listed["items"])
+
+    def alerts() -> list[tuple[str | None, int]]:
+        found = (ReplyV1.model_validate_json(p) for p in _payloads(engine, '%"budget_alert"%'))
+        return [
+            (a.status.category, a.threshold)
+            for r in found
+            if r.kind is ReplyKind.BUDGET_ALERT
+            for a in r.budget_alerts
+            if a.status.budget_id in mine
+        ]
+
+    assert await spent() == [("groceries", "100.00", 1), ("personal_care", "0.00", 0)]
+    lines = [{"category": "groceries", "amount": "60.00"}, {"category": "personal_care", "amount": "40.00"}]
+    status, body = await call(app, "put", f"{ledger}/transactions/{tid}/splits", token, lines)
+    assert status == 200, body
+    assert await spent() == [("groceries", "60.00", 1), ("personal_care", "40.00", 1)]
+    assert alerts() == [("personal_care", 80)]
+    with engine.connect() as conn:
+        summary = SqlTransactions(conn).summary(owner.context_id, date_from=NOV, date_to=None)
+    assert sorted((s.category, s.total) for s in summary) == [
+        ("groceries", Decimal("60.0000")),
+        ("personal_care", Decimal("40.0000")),
+    ]
+    _, response = await app.asgi_client.get(
+        f"{ledger}/reports/month-by-category?from=2026-11&to=2026-11", headers=bearer(token)
+    )
+    (november,) = response.json["months"]
+    assert (november["total"], november["count"]) == ("100.00", 1)
+    assert [(c["category"], c["total"]) for c in november["categories"]] == [
+        ("groceries", "60.00"),
+        ("personal_care", "40.00"),
+    ]
+    status, body = await call(app, "delete", f"{ledger}/transactions/{tid}/splits", token)
+    assert status == 200, body
+    assert await spent() == [("groceries", "100.00", 1), ("personal_care", "0.00", 0)]
+    assert alerts() == [("personal_care", 80)]  # once

@@ -1,8 +1,9 @@
 """Reports: rollups that stay equal to the transactions, local days and months, the report routes.
 
 The rollups (migration 0011) are kept by a trigger in the same transaction as each change; the
-first test makes random inserts, edits, reversals and deletes and compares every rollup table
-with a GROUP BY over the transactions themselves.
+first test makes random inserts, edits, reversals, deletes, splits and unsplits and compares every
+rollup table with a GROUP BY over the transactions themselves (their split lines where they have
+some, in the tables by category).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from financy.core.adapters import orm, rollups
 from financy.core.contracts.v1 import (
@@ -58,20 +59,31 @@ def _row(context_id: uuid.UUID, rng: random.Random, payers: list[uuid.UUID | Non
     }
 
 
+#: A recorded transaction's shares in the category rollups: its split lines where it has some (the
+#: count on the first line only), else itself whole.
+_SHARES = """
+    SELECT t.*, coalesce(sp.category, t.category) AS s_category,
+           CASE WHEN sp.transaction_id IS NULL THEN t.base_amount ELSE sp.base_amount END AS s_base,
+           CASE WHEN sp.position IS NULL OR sp.position =
+               (SELECT min(f.position) FROM transaction_splits f WHERE f.transaction_id = t.id)
+               THEN 1 ELSE 0 END AS s_n
+    FROM transactions t LEFT JOIN transaction_splits sp ON sp.transaction_id = t.id
+    WHERE t.status = 'recorded' AND t.context_id = :c"""
+
 #: The rollups as a raw GROUP BY over the transactions would have them (recorded rows only).
 _RAW = {
     "daily_totals": """
-        SELECT context_id, occurred_on AS day, kind, coalesce(category, '') AS category,
+        SELECT context_id, occurred_on AS day, kind, coalesce(s_category, '') AS category,
                coalesce(paid_by, '{nil}'::uuid) AS paid_by,
-               CASE WHEN base_amount IS NULL THEN currency ELSE base_currency END AS currency,
-               base_amount IS NOT NULL AS priced, count(*) AS n, coalesce(sum(base_amount), 0) AS total
-        FROM transactions WHERE status = 'recorded' AND context_id = :c GROUP BY 1, 2, 3, 4, 5, 6, 7""",
+               CASE WHEN s_base IS NULL THEN currency ELSE base_currency END AS currency,
+               s_base IS NOT NULL AS priced, sum(s_n) AS n, coalesce(sum(s_base), 0) AS total
+        FROM ({shares}) s GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(s_n) <> 0 OR coalesce(sum(s_base), 0) <> 0""",
     "monthly_totals": """
         SELECT context_id, date_trunc('month', occurred_on::timestamp)::date AS month, kind,
-               coalesce(category, '') AS category,
-               CASE WHEN base_amount IS NULL THEN currency ELSE base_currency END AS currency,
-               base_amount IS NOT NULL AS priced, count(*) AS n, coalesce(sum(base_amount), 0) AS total
-        FROM transactions WHERE status = 'recorded' AND context_id = :c GROUP BY 1, 2, 3, 4, 5, 6""",
+               coalesce(s_category, '') AS category,
+               CASE WHEN s_base IS NULL THEN currency ELSE base_currency END AS currency,
+               s_base IS NOT NULL AS priced, sum(s_n) AS n, coalesce(sum(s_base), 0) AS total
+        FROM ({shares}) s GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(s_n) <> 0 OR coalesce(sum(s_base), 0) <> 0""",
     "monthly_member_totals": """
         SELECT context_id, date_trunc('month', occurred_on::timestamp)::date AS month, kind,
                coalesce(paid_by, '{nil}'::uuid) AS paid_by, coalesce(author_id, '{nil}'::uuid) AS author_id,
@@ -101,9 +113,53 @@ def _rollup_rows(engine: Engine, context_id: uuid.UUID) -> dict[str, set[tuple[A
 def _raw_rows(engine: Engine, context_id: uuid.UUID) -> dict[str, set[tuple[Any, ...]]]:
     with engine.connect() as conn:
         return {
-            table: {tuple(r) for r in conn.execute(text(sql.format(nil=_NIL)), {"c": context_id})}
+            table: {
+                tuple(r) for r in conn.execute(text(sql.format(nil=_NIL, shares=_SHARES)), {"c": context_id})
+            }
             for table, sql in _RAW.items()
         }
+
+
+def _split_change(conn: Connection, context_id: uuid.UUID, rng: random.Random, target: uuid.UUID) -> None:
+    """One random change of a transaction's split lines: split (again), unsplit, a line's category
+    changed, or its first line removed (the count moves to the next)."""
+    sp, tx = orm.transaction_splits, orm.transactions
+    change = rng.choice(["split", "split", "unsplit", "recategorize", "drop_first"])
+    if change == "split":
+        row = conn.execute(select(tx.c.amount, tx.c.base_amount).where(tx.c.id == target)).one()
+        count = rng.randint(2, 3)
+        amounts = [(row.amount / count).quantize(Decimal("0.01"))] * (count - 1)
+        amounts.append(row.amount - sum(amounts))
+        bases: list[Decimal | None] = [None] * count
+        if row.base_amount is not None:
+            bases = [(row.base_amount * a / row.amount).quantize(Decimal("0.0001")) for a in amounts[:-1]]
+            bases.append(row.base_amount - sum(b for b in bases if b is not None))
+        conn.execute(delete(sp).where(sp.c.transaction_id == target))
+        conn.execute(
+            insert(sp),
+            [
+                {
+                    "transaction_id": target,
+                    "position": position,
+                    "context_id": context_id,
+                    "category": rng.choice([c for c in _CATEGORIES if c]),
+                    "amount": amount,
+                    "base_amount": base,
+                }
+                for position, (amount, base) in enumerate(zip(amounts, bases, strict=True), start=1)
+            ],
+        )
+    elif change == "unsplit":
+        conn.execute(delete(sp).where(sp.c.transaction_id == target))
+    elif change == "recategorize":
+        conn.execute(
+            update(sp)
+            .where(sp.c.transaction_id == target, sp.c.position == 2)
+            .values(category=rng.choice([c for c in _CATEGORIES if c]))
+        )
+    else:
+        first = select(func.min(sp.c.position)).where(sp.c.transaction_id == target).scalar_subquery()
+        conn.execute(delete(sp).where(sp.c.transaction_id == target, sp.c.position == first))
 
 
 def test_rollups_equal_a_raw_group_by_after_random_inserts_edits_reversals_and_deletes(
@@ -154,6 +210,8 @@ def test_rollups_equal_a_raw_group_by_after_random_inserts_edits_reversals_and_d
                     "noop": {"description": "only the description"},
                 }[change]
                 conn.execute(update(tx).where(tx.c.id == target).values(**values))
+            for _ in range(8):
+                _split_change(conn, context_id, rng, rng.choice(ids))
             for _ in range(5):
                 gone = ids.pop(rng.randrange(len(ids)))
                 conn.execute(delete(tx).where(tx.c.id == gone))
@@ -174,6 +232,13 @@ def test_rollups_equal_a_raw_group_by_after_random_inserts_edits_reversals_and_d
 
     raw = _raw_rows(engine, context_id)
     assert all(raw.values())  # the comparison is about real rows
+    with engine.connect() as conn:
+        split = conn.execute(
+            text("SELECT count(DISTINCT transaction_id) FROM transaction_splits WHERE context_id = :c"),
+            {"c": context_id},
+        ).scalar_one()
+    assert split >= 10  # and about split transactions, some of whose lines carry no count
+    assert any(r[-2] == 0 and r[-1] > 0 for r in raw["daily_totals"])
     assert sum(r[-2] for r in raw["daily_totals"]) == len(ids) - _reversed(engine, context_id)
     kept = _rollup_rows(engine, context_id)
     assert {t: kept[t] - raw[t] for t in raw} == {t: raw[t] - kept[t] for t in raw} == {t: set() for t in raw}

@@ -544,6 +544,21 @@ class FakeCaptures(CapturesRepository):
         return True
 
 
+def shares(store: Store, tx: Transaction) -> list[Transaction]:
+    """``tx`` as the sums by category see it: one copy per split line (the line's category, amount
+    and base amount), or ``[tx]`` when it is not split (as the SQL repositories join the lines)."""
+    lines = store.splits.get(tx.id, [])
+    return [
+        replace(
+            tx,
+            category=line.category,
+            money=replace(tx.money, amount=line.amount),
+            base_amount=line.base_amount,
+        )
+        for line in lines
+    ] or [tx]
+
+
 class FakeTransactions(TransactionsRepository):
     def __init__(self, store: Store) -> None:
         self.s = store
@@ -609,10 +624,14 @@ class FakeTransactions(TransactionsRepository):
     ) -> list[Totals]:
         sums: dict[tuple[str, bool], tuple[Decimal, int]] = {}
         wanted = (category,) if category else tuple(categories)
-        for tx in self._asked(context_id, kind, date_from, date_to, wanted, merchant):
-            key, amount = self._valued(tx)
-            total, n = sums.get(key, (Decimal(0), 0))
-            sums[key] = (total + amount, n + 1)
+        for tx in self._asked(context_id, kind, date_from, date_to, (), merchant):
+            # by category: a split transaction counts each line under its own category
+            for share in shares(self.s, tx) if wanted else [tx]:
+                if wanted and share.category not in wanted:
+                    continue
+                key, amount = self._valued(share)
+                total, n = sums.get(key, (Decimal(0), 0))
+                sums[key] = (total + amount, n + 1)
         found = [Totals(c, t, n, u) for (c, u), (t, n) in sums.items()]
         return sorted(found, key=lambda t: (t.unvalued, -t.total, t.currency))
 
@@ -666,7 +685,8 @@ class FakeTransactions(TransactionsRepository):
         self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
     ) -> list[SummaryLine]:
         sums: dict[tuple[str, str | None, str, bool], tuple[Decimal, int]] = {}
-        for tx in self._asked(context_id, None, date_from, date_to, (), None):
+        asked = self._asked(context_id, None, date_from, date_to, (), None)
+        for tx in [share for found in asked for share in shares(self.s, found)]:
             (currency, unvalued), amount = self._valued(tx)
             key = (tx.kind, tx.category, currency, unvalued)
             total, n = sums.get(key, (Decimal(0), 0))
@@ -894,11 +914,12 @@ class FakeBudgets(BudgetsRepository):
                 or not date_from <= tx.occurred_on <= date_to
             ):
                 continue
-            total, n, unvalued = sums.get(tx.category, (Decimal(0), 0, 0))
-            if tx.base_amount is not None and tx.base_currency == currency:
-                sums[tx.category] = (total + tx.base_amount, n + 1, unvalued)
-            else:
-                sums[tx.category] = (total, n, unvalued + 1)
+            for share in shares(self.s, tx):
+                total, n, unvalued = sums.get(share.category, (Decimal(0), 0, 0))
+                if share.base_amount is not None and share.base_currency == currency:
+                    sums[share.category] = (total + share.base_amount, n + 1, unvalued)
+                else:
+                    sums[share.category] = (total, n, unvalued + 1)
         return [Spent(c, t, n, u) for c, (t, n, u) in sums.items()]
 
     def claim_alert(

@@ -34,6 +34,7 @@ from financy.core.domain.budgets import (
     status_of,
 )
 from financy.core.domain.commands import ChangeBudget, DeleteBudget, SaveBudget
+from financy.core.domain.editing import RemoveSplit, SplitLine, SplitTransaction
 from financy.core.domain.errors import ForbiddenError, NotAMemberError
 from financy.core.domain.model import Role
 from financy.core.service.budgeting import GROUPS, alert_ledger
@@ -442,3 +443,59 @@ def test_an_expense_changed_outside_a_chat_alerts_every_chat_of_the_ledger(
     assert [(r.chat_id, r.budget_alerts[0].threshold, r.in_reply_to[:7]) for r in alerts] == [
         ("ana", 80, "budget:")
     ]
+
+
+def test_a_split_expense_counts_each_line_in_its_categorys_budget_and_alerts_by_the_line(
+    bus: MessageBus, store: Store
+) -> None:
+    """GIVEN budgets of 100 for groceries and 50 for personal care WHEN a R$ 100 restaurant bill
+    is split 60 / 40 THEN each budget spends its line, personal care crosses 80 % (40 of 50) and
+    alerts; a new split 85 / 15 crosses groceries; the whole stays in every total not by category;
+    unsplit, it is the restaurant's again."""
+    set_by_chat(bus, "100")
+    set_by_chat(bus, "50", category="personal_care")
+    assert spend(bus, "100", "restaurants").budget_alerts == ()
+    tx = store.transactions[-1]
+    ana = store.identities[("devchat", "ana")]
+
+    def split(*lines: tuple[str, str]) -> list[tuple[str, int]]:
+        before = len(store.outbox)
+        bus.handle(
+            SplitTransaction(tx.context_id, ana, tx.id, tuple(SplitLine(c, Decimal(a)) for c, a in lines))
+        )
+        sent = [ReplyV1.model_validate_json(p) for _, _, p in store.outbox[before:]]
+        return [
+            (a.status.category, a.threshold)
+            for r in sent
+            if r.kind is ReplyKind.BUDGET_ALERT
+            for a in r.budget_alerts
+        ]
+
+    def spent() -> dict[str | None, Decimal]:
+        with bus.uow_factory() as uow:
+            found = uow.budgets.spent(
+                tx.context_id, date_from=NOVEMBER, date_to=dt.date(2026, 11, 30), currency="BRL"
+            )
+        return {s.category: s.total for s in found}
+
+    def by_category() -> dict[str | None, Decimal]:
+        with bus.uow_factory() as uow:
+            lines = uow.transactions.summary(tx.context_id, date_from=None, date_to=None)
+        return {line.category: line.total for line in lines}
+
+    assert split(("groceries", "60"), ("personal_care", "40")) == [("personal_care", 80)]
+    assert spent() == {"groceries": Decimal(60), "personal_care": Decimal(40)}
+    assert by_category() == {"groceries": Decimal(60), "personal_care": Decimal(40)}
+    with bus.uow_factory() as uow:
+        asked = uow.transactions.totals(
+            tx.context_id, kind="expense", date_from=None, date_to=None, category="groceries", merchant=None
+        )
+        whole = uow.transactions.totals(
+            tx.context_id, kind="expense", date_from=None, date_to=None, category=None, merchant=None
+        )
+    assert [(t.total, t.count) for t in asked] == [(Decimal(60), 1)]
+    assert [t.total for t in whole] == [Decimal(100)]
+    assert split(("groceries", "85"), ("personal_care", "15")) == [("groceries", 80)]
+    assert spent() == {"groceries": Decimal(85), "personal_care": Decimal(15)}
+    bus.handle(RemoveSplit(tx.context_id, ana, tx.id))
+    assert spent() == by_category() == {"restaurants": Decimal(100)}

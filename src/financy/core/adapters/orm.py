@@ -510,6 +510,8 @@ password_reset_tokens = Table(
 # TimescaleDB the same names are continuous aggregates). ``priced`` false: no rate was known, the
 # row's own ``currency`` and ``total`` 0 (counted apart, never added). Unknown category and
 # merchant are ``''``, unknown payer/author the nil UUID (:data:`NIL_UUID`).
+# Migration 0013: in ``daily_totals`` and ``monthly_totals`` a split transaction counts each line
+# under its category (``n`` on its first line only).
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 

@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    FromClause,
     Row,
+    Subquery,
     and_,
     bindparam,
     case,
@@ -850,13 +852,34 @@ def _transaction(row: Row[Any]) -> Transaction:
     )
 
 
-def _valued(context_id: uuid.UUID) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
-    """The ``currency``, ``unvalued`` and ``total`` columns of a sum over base amounts.
+def _shares() -> Subquery:
+    """The ``transactions`` rows as the sums BY CATEGORY see them: a split transaction once per
+    split line, with the line's ``category``, ``amount`` and ``base_amount`` (and the
+    transaction's other columns); a transaction without lines once, as it is."""
+    tx, sp = orm.transactions, orm.transaction_splits
+    split = sp.c.transaction_id.is_not(None)
+    own = {"category", "amount", "base_amount"}
+    return (
+        select(
+            *[column for column in tx.c if column.name not in own],
+            case((split, sp.c.category), else_=tx.c.category).label("category"),
+            case((split, sp.c.amount), else_=tx.c.amount).label("amount"),
+            case((split, sp.c.base_amount), else_=tx.c.base_amount).label("base_amount"),
+        )
+        .select_from(tx.outerjoin(sp, sp.c.transaction_id == tx.c.id))
+        .subquery("shares")
+    )
+
+
+def _valued(
+    context_id: uuid.UUID, tx: FromClause = orm.transactions
+) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """The ``currency``, ``unvalued`` and ``total`` columns of a sum over base amounts (of ``tx``:
+    ``transactions`` or :func:`_shares`).
 
     A transaction with a ``base_amount`` counts by it in its ``base_currency``; one without, in
     the context's base currency, by its ``amount`` (a row written before valuation); any other is
     ``unvalued`` (no FX rate) and summed apart, in its own currency."""
-    tx = orm.transactions
     base = select(orm.contexts.c.base_currency).where(orm.contexts.c.id == context_id).scalar_subquery()
     has_base = tx.c.base_amount.is_not(None)
     currency = case((has_base, tx.c.base_currency), else_=tx.c.currency).label("currency")
@@ -876,10 +899,11 @@ def _question_filter(
     date_to: dt.date | None,
     categories: Sequence[str],
     merchant: str | None,
+    tx: FromClause = orm.transactions,
 ) -> list[ColumnElement[bool]]:
     """The conditions a question puts on the context's recorded transactions (``None`` or empty:
-    no condition on that field; ``merchant``: a case-insensitive part of the merchant)."""
-    tx = orm.transactions
+    no condition on that field; ``merchant``: a case-insensitive part of the merchant; ``tx``:
+    ``transactions`` or :func:`_shares`)."""
     conditions = [tx.c.context_id == context_id, tx.c.status == TransactionStatus.RECORDED.value]
     if kind is not None:
         conditions.append(tx.c.kind == kind)
@@ -978,12 +1002,14 @@ class SqlTransactions(TransactionsRepository):
         categories: Sequence[str] = (),
     ) -> list[Totals]:
         """See :meth:`TransactionsRepository.totals`."""
-        conditions = _question_filter(
-            context_id, kind, date_from, date_to, (category,) if category else categories, merchant
-        )
-        currency, unvalued, total = _valued(context_id)
+        wanted = (category,) if category else categories
+        # By category, a split transaction counts each line under its own category.
+        rows_of = _shares() if wanted else orm.transactions
+        conditions = _question_filter(context_id, kind, date_from, date_to, wanted, merchant, rows_of)
+        currency, unvalued, total = _valued(context_id, rows_of)
         rows = self.conn.execute(
             select(currency, unvalued, total, func.count().label("n"))
+            .select_from(rows_of)
             .where(*conditions)
             .group_by(text("1"), text("2"))
             .order_by(text("2"), total.desc(), text("1"))
@@ -1026,11 +1052,11 @@ class SqlTransactions(TransactionsRepository):
         self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
     ) -> list[SummaryLine]:
         """See :meth:`TransactionsRepository.summary`."""
-        tx = orm.transactions
-        currency, unvalued, total = _valued(context_id)
+        tx = _shares()  # by category: a split transaction counts each line under its own
+        currency, unvalued, total = _valued(context_id, tx)
         rows = self.conn.execute(
             select(tx.c.kind, tx.c.category, currency, unvalued, total, func.count().label("n"))
-            .where(*_question_filter(context_id, None, date_from, date_to, (), None))
+            .where(*_question_filter(context_id, None, date_from, date_to, (), None, tx))
             .group_by(text("1"), text("2"), text("3"), text("4"))
             .order_by(total.desc(), tx.c.kind, tx.c.category, text("3"), text("4"))
         ).all()
@@ -1287,8 +1313,8 @@ class SqlBudgets(BudgetsRepository):
     def spent(
         self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
     ) -> list[Spent]:
-        """See :meth:`BudgetsRepository.spent`."""
-        tx = orm.transactions
+        """See :meth:`BudgetsRepository.spent` (a split transaction: each line in its category)."""
+        tx = _shares()
         # Valued: a base amount in the budget's currency (never NULL: a missing currency is unvalued).
         valued = and_(tx.c.base_amount.is_not(None), func.coalesce(tx.c.base_currency == currency, False))
         rows = self.conn.execute(

@@ -2,14 +2,17 @@
 
 On plain PostgreSQL the rollup tables ``daily_totals``, ``monthly_totals``,
 ``monthly_member_totals`` and ``monthly_merchant_totals`` are kept by the ``transactions_rollups`` trigger in the same
-transaction as each change; on TimescaleDB the same names are continuous aggregates.
+transaction as each change (with ``transactions_rollups_delete`` and the ``transaction_splits_rollups_*``
+triggers of migration 0013: a split transaction counts each line under its category in the two
+tables by category); on TimescaleDB the same names are continuous aggregates.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-#: The trigger that keeps the plain rollup tables (bulk loads may disable it, then :func:`rebuild`).
+#: The trigger that keeps the plain rollup tables on insert and update (bulk loads may disable it,
+#: then :func:`rebuild`).
 TRIGGER = "transactions_rollups"
 ROLLUP_TABLES = ("daily_totals", "monthly_totals", "monthly_member_totals", "monthly_merchant_totals")
 
@@ -23,7 +26,8 @@ def uses_timescale(engine: Engine) -> bool:
 
 
 def rebuild(engine: Engine) -> None:
-    """Recompute every rollup from ``transactions`` (recorded rows only).
+    """Recompute every rollup from ``transactions`` (recorded rows only; their split lines in the
+    tables by category).
 
     Plain path: ``financy_rebuild_rollups()`` truncates and refills the tables in one transaction
     (it locks ``transactions`` against writes meanwhile). Timescale path: a full refresh of each

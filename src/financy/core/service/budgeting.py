@@ -296,7 +296,8 @@ def check_alerts(
 ) -> list[BudgetAlertV1]:
     """Return the alerts of budgets that the expenses ``transaction_ids`` (still recorded in the
     context) made reach a threshold for the first time in their month, claiming each (see the
-    module); the highest threshold per budget and month."""
+    module); the highest threshold per budget and month. A split expense touches the budgets of
+    its lines' categories (spent counts each line's base amount there) and of its own."""
     budgets = uow.budgets.of_context(context.id)
     if not budgets:
         return []
@@ -304,7 +305,9 @@ def check_alerts(
     for tx_id in dict.fromkeys(transaction_ids):
         tx = uow.transactions.recorded(context.id, tx_id)
         if tx is not None and tx.kind == "expense":
-            touched.setdefault(month_start(tx.occurred_on), set()).add(tx.category)
+            # A split expense counts in its lines' categories (and its own, when unsplit).
+            lines = {line.category for line in uow.edits.splits(tx.id)}
+            touched.setdefault(month_start(tx.occurred_on), set()).update({tx.category} | lines)
     alerts = []
     locked = False
     for month, categories in sorted(touched.items()):

@@ -395,14 +395,16 @@ class TransactionsRepository(abc.ABC):
         categories: Sequence[str] = (),
     ) -> list[Totals]:
         """Sum recorded transactions per currency, largest first (``merchant``: case-insensitive part;
-        ``categories``: any of these, a group's members)."""
+        ``categories``: any of these, a group's members; with a category asked, a split
+        transaction counts by its lines in those categories)."""
 
     @abc.abstractmethod
     def summary(
         self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
     ) -> list[SummaryLine]:
         """Sum the context's recorded transactions from ``date_from`` to ``date_to`` (inclusive;
-        ``None``: unbounded) by kind, category and currency, largest sum first (one query)."""
+        ``None``: unbounded) by kind, category and currency, largest sum first (one query; a split transaction: each
+        line under its own category)."""
 
     @abc.abstractmethod
     def recent(
@@ -579,7 +581,8 @@ class BudgetsRepository(abc.ABC):
     ) -> list[Spent]:
         """Return the context's recorded expenses dated ``date_from``..``date_to`` (inclusive) by
         category: the sum of base amounts in ``currency``, how many, and how many have no base
-        amount in ``currency`` (no FX rate known; never summed). One query."""
+        amount in ``currency`` (no FX rate known; never summed). A split transaction counts each
+        line (its ``base_amount``) under the line's category. One query."""
 
     @abc.abstractmethod
     def claim_alert(

@@ -439,6 +439,7 @@ def split_transaction(cmd: SplitTransaction, uow: AbstractUnitOfWork) -> uuid.UU
             after={"splits": [line.to_json(tx.money.currency, tx.base_currency) for line in lines]},
         )
     )
+    alert_ledger(uow, context, [tx.id])  # the lines' categories' budgets may cross a threshold
     return tx.id
 
 
@@ -463,6 +464,7 @@ def remove_split(cmd: RemoveSplit, uow: AbstractUnitOfWork) -> uuid.UUID:
             before={"splits": [line.to_json(tx.money.currency, tx.base_currency) for line in previous]},
         )
     )
+    alert_ledger(uow, context, [tx.id])  # back whole under its own category
     return tx.id
 
 
