@@ -894,11 +894,14 @@ class FakeBudgets(BudgetsRepository):
                 or not date_from <= tx.occurred_on <= date_to
             ):
                 continue
-            total, n, unvalued = sums.get(tx.category, (Decimal(0), 0, 0))
-            if tx.base_amount is not None and tx.base_currency == currency:
-                sums[tx.category] = (total + tx.base_amount, n + 1, unvalued)
-            else:
-                sums[tx.category] = (total, n, unvalued + 1)
+            lines = self.s.splits.get(tx.id) or []
+            parts = [(line.category, line.base_amount) for line in lines] or [(tx.category, tx.base_amount)]
+            for category, base in parts:
+                total, n, unvalued = sums.get(category, (Decimal(0), 0, 0))
+                if base is not None and tx.base_currency == currency:
+                    sums[category] = (total + base, n + 1, unvalued)
+                else:
+                    sums[category] = (total, n, unvalued + 1)
         return [Spent(c, t, n, u) for c, (t, n, u) in sums.items()]
 
     def claim_alert(

@@ -1288,16 +1288,22 @@ class SqlBudgets(BudgetsRepository):
         self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
     ) -> list[Spent]:
         """See :meth:`BudgetsRepository.spent`."""
-        tx = orm.transactions
+        tx, sp = orm.transactions, orm.transaction_splits
+        # A split transaction counts as its lines, each under its own category with its share of
+        # the base amount; any other counts whole under its category.
+        joined = tx.outerjoin(sp, sp.c.transaction_id == tx.c.id)
+        category = func.coalesce(sp.c.category, tx.c.category)
+        base = case((sp.c.transaction_id.is_not(None), sp.c.base_amount), else_=tx.c.base_amount)
         # Valued: a base amount in the budget's currency (never NULL: a missing currency is unvalued).
-        valued = and_(tx.c.base_amount.is_not(None), func.coalesce(tx.c.base_currency == currency, False))
+        valued = and_(base.is_not(None), func.coalesce(tx.c.base_currency == currency, False))
         rows = self.conn.execute(
             select(
-                tx.c.category,
-                func.coalesce(func.sum(case((valued, tx.c.base_amount))), 0).label("total"),
+                category.label("category"),
+                func.coalesce(func.sum(case((valued, base))), 0).label("total"),
                 func.count().filter(valued).label("n"),
                 func.count().filter(~valued).label("unvalued"),
             )
+            .select_from(joined)
             .where(
                 tx.c.context_id == context_id,
                 tx.c.status == TransactionStatus.RECORDED.value,
@@ -1305,7 +1311,7 @@ class SqlBudgets(BudgetsRepository):
                 tx.c.occurred_on >= date_from,
                 tx.c.occurred_on <= date_to,
             )
-            .group_by(tx.c.category)
+            .group_by(category)
         ).all()
         return [Spent(r.category, Decimal(r.total), int(r.n), int(r.unvalued)) for r in rows]
 

@@ -579,7 +579,8 @@ class BudgetsRepository(abc.ABC):
     ) -> list[Spent]:
         """Return the context's recorded expenses dated ``date_from``..``date_to`` (inclusive) by
         category: the sum of base amounts in ``currency``, how many, and how many have no base
-        amount in ``currency`` (no FX rate known; never summed). One query."""
+        amount in ``currency`` (no FX rate known; never summed). A split transaction counts as
+        its lines, each under its own category with its share of the base amount. One query."""
 
     @abc.abstractmethod
     def claim_alert(
