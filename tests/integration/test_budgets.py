@@ -418,3 +418,28 @@ async def test_a_split_purchase_counts_in_each_categorys_budget_and_alerts_by_it
     assert status == 200, body
     assert await spent() == [("groceries", "100.00", 1), ("personal_care", "0.00", 0)]
     assert alerts() == [("personal_care", 80)]  # once
+
+
+async def test_a_split_expense_counts_each_line_in_its_own_categorys_budget(
+    app: ApiApp, engine: Engine
+) -> None:
+    """GIVEN R$ 300 of groceries split by the API into 200 of groceries and 100 of personal care
+    THEN the groceries budget spent 200, a personal-care one 100, the whole ledger's 300."""
+    owner = new_user(engine)
+    chat(engine, owner, spend("300", NOV.replace(day=10)))
+    token = await token_for(app, owner)
+    ctx = f"/api/v1/contexts/{owner.context_id}"
+    _, page = await call(app, "get", f"{ctx}/transactions", token)
+    (tx,) = page["items"]
+    lines = [{"category": "groceries", "amount": "200.00"}, {"category": "personal_care", "amount": "100.00"}]
+    status, split = await call(app, "put", f"{ctx}/transactions/{tx['id']}/splits", token, lines)
+    assert status == 200, split
+    for body in ({"amount": "500", "category": "groceries"}, {"amount": "150", "category": "personal_care"}):
+        assert (await call(app, "post", f"{ctx}/budgets", token, body))[0] == 201
+    assert (await call(app, "post", f"{ctx}/budgets", token, {"amount": "1000"}))[0] == 201
+    _, listed = await call(app, "get", f"{ctx}/budgets?month=2026-11", token)
+    assert sorted((b["scope"], b["category"] or "", b["spent"]) for b in listed["items"]) == [
+        ("category", "groceries", "200.00"),
+        ("category", "personal_care", "100.00"),
+        ("ledger", "", "300.00"),
+    ]

@@ -282,6 +282,24 @@ def test_expenses_without_a_base_amount_are_counted_apart_never_summed(bus: Mess
     assert "1 lançamento sem cotação não entrou" in render_reply(status)
 
 
+def test_a_split_expense_counts_each_line_in_its_own_category(bus: MessageBus, store: Store) -> None:
+    """GIVEN R$ 90 split into 50 of groceries and 40 of personal care WHEN the groceries budget is
+    read THEN it spent 50, not 90; the personal-care share counts in its own category."""
+    set_by_chat(bus, "100")
+    spend(bus, "90")
+    tx = store.transactions[-1]
+    store.splits[tx.id] = [
+        SplitLine("groceries", Decimal("50"), base_amount=Decimal("50")),
+        SplitLine("personal_care", Decimal("40"), base_amount=Decimal("40")),
+    ]
+    ask = said(Intent.QUERY, query=LedgerQuery(ask="budget", category="groceries"))
+    (b,) = send(bus, dev_capture("ana", ask)).budgets
+    assert (b.spent, b.count) == (50, 1)
+    with bus.uow_factory() as uow:
+        spent = uow.budgets.spent(tx.context_id, date_from=NOVEMBER, date_to=NOW.date(), currency="BRL")
+    assert sorted((s.category, s.total) for s in spent) == [("groceries", 50), ("personal_care", 40)]
+
+
 def test_alerts_go_to_the_ledgers_other_chats_as_a_message(bus: MessageBus, store: Store) -> None:
     """GIVEN a family group's ledger that Ana's private chat was switched to WHEN her private
     expense crosses 80 % THEN her reply carries the alert and the group gets it as a message."""
