@@ -443,3 +443,55 @@ async def test_a_split_expense_counts_each_line_in_its_own_categorys_budget(
         ("category", "personal_care", "100.00"),
         ("ledger", "", "300.00"),
     ]
+
+
+def test_a_carry_over_many_months_reads_the_rollup_and_equals_the_rows(engine: Engine) -> None:
+    """GIVEN expenses over five months (one in a currency without a rate, one split, one reversed)
+    WHEN a rolling budget's carry asks for the months between THEN the sums from the rollup (whole
+    months) and the rows (partial months) equal the sums over the rows alone."""
+    from financy.core.adapters.repositories import SqlBudgets
+
+    owner = new_user(engine)
+    days = [dt.date(2026, 6, 15), dt.date(2026, 7, 1), dt.date(2026, 8, 31), dt.date(2026, 9, 10), NOV]
+    for n, day in enumerate(days, start=1):
+        chat(engine, owner, spend(f"{n}0.50", day), spend(f"{n}.25", day, category="restaurants"))
+    chat(engine, owner, spend("7", dt.date(2026, 8, 2)).model_copy(update={"currency": "ARS"}))
+    with engine.begin() as conn:
+        tid = conn.execute(
+            text("SELECT id FROM transactions WHERE context_id = :c AND amount = 30.50"),
+            {"c": owner.context_id},
+        ).scalar_one()
+        conn.execute(
+            insert(orm.transaction_splits),
+            [
+                {
+                    "transaction_id": tid,
+                    "position": 1,
+                    "context_id": owner.context_id,
+                    "category": "groceries",
+                    "amount": Decimal("20.50"),
+                    "base_amount": Decimal("20.50"),
+                },
+                {
+                    "transaction_id": tid,
+                    "position": 2,
+                    "context_id": owner.context_id,
+                    "category": "pets",
+                    "amount": Decimal("10.00"),
+                    "base_amount": Decimal("10.00"),
+                },
+            ],
+        )
+        conn.execute(
+            text("UPDATE transactions SET status = 'reversed' WHERE context_id = :c AND amount = 40.50"),
+            {"c": owner.context_id},
+        )
+    with engine.connect() as conn:
+        budgets = SqlBudgets(conn)
+        for first, last in ((dt.date(2026, 6, 10), dt.date(2026, 10, 31)), (dt.date(2026, 6, 1), NOV)):
+            mixed = budgets.spent(owner.context_id, date_from=first, date_to=last, currency="BRL")
+            rows = budgets._spent_rows(owner.context_id, date_from=first, date_to=last, currency="BRL")
+            by_rollup = {s.category: (s.total, s.unvalued) for s in mixed}
+            assert by_rollup == {s.category: (s.total, s.unvalued) for s in rows}
+        assert by_rollup["pets"] == (Decimal("10.00"), 0)
+        assert by_rollup["groceries"][1] == 1  # the pesos: counted apart, not summed

@@ -1313,7 +1313,81 @@ class SqlBudgets(BudgetsRepository):
     def spent(
         self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
     ) -> list[Spent]:
-        """See :meth:`BudgetsRepository.spent` (a split transaction: each line in its category)."""
+        """See :meth:`BudgetsRepository.spent` (a split transaction: each line in its category).
+
+        When the range holds two whole calendar months or more (a rolling budget's carry), those
+        months are read from the ``monthly_totals`` rollup (one index range instead of every row);
+        the partial months at either end from the transactions. The rollup counts a split
+        transaction once (on its first line), the transactions once per line: ``n`` of a carry may
+        differ by that, ``total`` and ``unvalued`` do not. (On TimescaleDB the rollup is a continuous
+        aggregate: an edit to an old month shows after its refresh.)"""
+        first_full = date_from if date_from.day == 1 else _next_month(date_from)
+        after_full = (
+            _next_month(date_to)
+            if _next_month(date_to) - dt.timedelta(days=1) == date_to
+            else (date_to.replace(day=1))
+        )
+        if after_full <= _next_month(first_full):
+            # At most one whole month (a budget's own month, whose count is shown per line): rows.
+            return self._spent_rows(context_id, date_from=date_from, date_to=date_to, currency=currency)
+        parts = [self._spent_months(context_id, first_full, after_full, currency)]
+        if date_from < first_full:
+            parts.append(
+                self._spent_rows(
+                    context_id,
+                    date_from=date_from,
+                    date_to=first_full - dt.timedelta(days=1),
+                    currency=currency,
+                )
+            )
+        if after_full <= date_to:
+            parts.append(
+                self._spent_rows(context_id, date_from=after_full, date_to=date_to, currency=currency)
+            )
+        merged: dict[str | None, Spent] = {}
+        for part in parts:
+            for row in part:
+                had = merged.get(row.category)
+                merged[row.category] = (
+                    row
+                    if had is None
+                    else Spent(
+                        row.category,
+                        had.total + row.total,
+                        had.count + row.count,
+                        had.unvalued + row.unvalued,
+                    )
+                )
+        return list(merged.values())
+
+    def _spent_months(
+        self, context_id: uuid.UUID, first: dt.date, after: dt.date, currency: str
+    ) -> list[Spent]:
+        """Expenses by category of the whole months ``first`` (a 1st) up to ``after`` (excluded), from
+        the rollup: priced rows in ``currency`` are spent, the others unvalued."""
+        mt = orm.monthly_totals
+        valued = and_(mt.c.priced.is_(True), mt.c.currency == currency)
+        rows = self.conn.execute(
+            select(
+                mt.c.category,
+                func.coalesce(func.sum(case((valued, mt.c.total))), 0).label("total"),
+                func.coalesce(func.sum(case((valued, mt.c.n))), 0).label("n"),
+                func.coalesce(func.sum(case((~valued, mt.c.n))), 0).label("unvalued"),
+            )
+            .where(
+                mt.c.context_id == context_id,
+                mt.c.kind == "expense",
+                mt.c.month >= first,
+                mt.c.month < after,
+            )
+            .group_by(mt.c.category)
+        ).all()
+        return [Spent(r.category or None, Decimal(r.total), int(r.n), int(r.unvalued)) for r in rows]
+
+    def _spent_rows(
+        self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
+    ) -> list[Spent]:
+        """Expenses by category from the transactions themselves (split lines where split)."""
         tx = _shares()
         # Valued: a base amount in the budget's currency (never NULL: a missing currency is unvalued).
         valued = and_(tx.c.base_amount.is_not(None), func.coalesce(tx.c.base_currency == currency, False))
@@ -1362,3 +1436,8 @@ class SqlBudgets(BudgetsRepository):
             .order_by(cb.c.created_at, cb.c.id)
         ).all()
         return [AlertChat(r.platform, r.chat_id, r.edge_id, r.chat_type) for r in rows]
+
+
+def _next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
