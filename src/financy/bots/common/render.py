@@ -169,6 +169,10 @@ _STRINGS: dict[str, dict[str, str]] = {
             "/pessoal volta para o seu livro pessoal."
         ),
         "joined.bare": "🤝 Pronto! Você entrou no livro de contas; /pessoal volta para o seu livro pessoal.",
+        "joined.viewer": (
+            "🤝 Pronto! Você entrou em {name} como {role}: pode ver e perguntar (/resumo), mas não "
+            "registrar lançamentos. /pessoal volta para o seu livro pessoal."
+        ),
         "invitation.invitation_unknown": (
             "✉️ Não achei esse convite. Confira o código (10 letras e números) e mande /entrar CÓDIGO."
         ),
@@ -302,7 +306,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "summary.over": " — ⚠️ {over} acima do orçamento de {budget}",
         "summary.uncategorized": "Sem categoria",
         "summary.budgets": "🎯 Orçamentos:",
-        "budget.ledger": "Total do mês",
+        "budget.ledger": "todos os gastos",
         "budget.set": "🎯 Orçamento de {amount} por mês para {subject}{rollover}.",
         "budget.replaced": "🎯 Orçamento de {subject} atualizado: {amount} por mês{rollover}.",
         "budget.rollover": " (o que sobrar ou faltar passa para o mês seguinte)",
@@ -502,6 +506,10 @@ _STRINGS: dict[str, dict[str, str]] = {
             "/personal switches back to your personal ledger."
         ),
         "joined.bare": "🤝 Done! You joined the ledger; /personal switches back to your personal ledger.",
+        "joined.viewer": (
+            "🤝 Done! You joined {name} as {role}: you can see it and ask (/summary), but not record "
+            "entries. /personal switches back to your personal ledger."
+        ),
         "invitation.invitation_unknown": (
             "✉️ I could not find that invitation. Check the code (10 letters and digits) and send /join CODE."
         ),
@@ -907,7 +915,7 @@ def _summary_row(row: SummaryRow, language: str, s: dict[str, str]) -> str:
 
 
 def _budget_subject(status: BudgetStatusV1, language: str, s: dict[str, str], *, emoji: bool = True) -> str:
-    """ "🛒 Mercado", "Mercado + Alimentação" (a group), "Total do mês" (the whole ledger)."""
+    """ "🛒 Mercado", "Mercado + Alimentação" (a group), "Total do mês" (the whole ledger: "todos os gastos")."""
     if status.scope == "category" and status.category:
         if emoji:
             return _category_label(status.category, None, language, s)
@@ -1347,7 +1355,8 @@ def _sharing(reply: ReplyV1, s: dict[str, str]) -> str:
     if kind is ReplyKind.JOINED:
         if first is None:
             return s["joined.bare"]
-        return s["joined"].format(name=_quote(first.name, 80), role=s[f"role.{first.role}"])
+        key = "joined.viewer" if first.role == "viewer" else "joined"
+        return s[key].format(name=_quote(first.name, 80), role=s[f"role.{first.role}"])
     if kind is ReplyKind.CONTEXT_ARCHIVED:
         if first is None:
             return s["context_archived.bare"]
