@@ -16,13 +16,19 @@ Then, side by side, p50/p95 over ``--samples`` calls (warm, one at a time, rotat
   income vs expense, per member;
 * the transactions list page (``GET .../transactions?limit=50``): the first page, and a deep page
   (the cursor of the row 40,000 rows down, about four years back);
+* one transaction's detail (``GET .../transactions/{id}``, the deep page's row) and month by
+  category for one month (last month);
 * the chat question "quanto gastei este mês?" through the service layer (the ingest consumer's
   command -> message bus -> handler -> unit of work; it records its capture, as in production);
-* budget status: a slot (:func:`budget_status`) for the budgets branch, shown "not measured";
+* budget status (:func:`budget_status`): ``GET .../budgets?month=<last month>`` over 4 budgets a
+  ledger (seeded by :func:`_seed_budgets`: groceries, the group "food", the whole ledger, and
+  transport rolling over since 12 months before), and the chat question "quanto falta no
+  orçamento do mercado?" through the service layer;
 
 each beside the raw SQL over the same rows (psycopg, no app): the ``GROUP BY`` over
 ``transactions`` the report would cost without rollups, the same ``ORDER BY ... LIMIT 51`` page,
-the month's ``SUM``. The ratio is app / raw. Target: every API call p95 < 100 ms.
+the row by id, the month's ``SUM``, the budgets' month and carry ``GROUP BY category``. The ratio
+is app / raw. Target: every API call p95 < 100 ms.
 Writes ``var/bench/reports.json``.
 """
 
@@ -52,9 +58,18 @@ from sqlalchemy import Engine, create_engine, insert, text
 
 from financy.core.adapters import orm, rollups
 from financy.core.adapters.repositories import SqlContexts
-from financy.core.contracts.v1 import CaptureV1, Intent, LedgerQuery, Sender, Understanding, idempotency_key
+from financy.core.contracts.v1 import (
+    CaptureV1,
+    Intent,
+    LedgerQuery,
+    ReplyKind,
+    Sender,
+    Understanding,
+    idempotency_key,
+)
 from financy.core.domain.commands import CreateUser
 from financy.core.domain.model import TAXONOMY
+from financy.core.service import budgeting
 from financy.core.service.bootstrap import bootstrap
 from financy.core.service.handlers import command_for
 from financy.core.settings import sqlalchemy_url
@@ -188,24 +203,98 @@ def timed(call: Callable[[int], object], samples: int) -> dict[str, float]:
     return percentiles(out)
 
 
-def budget_status(engine: Engine, ledgers: list[Ledger]) -> Callable[[int], object] | None:
-    """THE SLOT for "budget status" (the budgets branch adds it; the lead wires it at merge).
-
-    Return a call ``f(i)`` that answers the budget status of ``ledgers[i % 20]`` this month the way
-    the product does (e.g. ``GET .../budgets`` through the app, with ``spent`` and ``left``), or
-    ``None`` while budgets do not exist: the row is then shown "not measured". Its raw SQL
-    counterpart is :func:`raw_budget_status`.
-    """
-    return None
+#: Months before the measured month that the rolling budget carries from.
+CARRY_MONTHS = 12
 
 
-def raw_budget_status(url: str, ledgers: list[Ledger]) -> Callable[[int], object] | None:
-    """The raw SQL beside :func:`budget_status` (``None`` until budgets exist)."""
-    return None
+def _seed_budgets(engine: Engine, ledgers: list[Ledger], month: dt.date) -> float:
+    """Insert 4 budgets in each ledger (BRL): groceries (R$ 800), the group "food" (groceries and
+    restaurants, R$ 1,500), the whole ledger (R$ 6,000) and transport (R$ 400) rolling over from
+    :data:`CARRY_MONTHS` months before ``month`` (a first day); return the seconds taken."""
+    carry_from = month.replace(year=month.year - CARRY_MONTHS // 12)
+    started = time.perf_counter()
+    rows = []
+    for ledger in ledgers:
+        for scope, target, members, amount, rollover, starts_on in (
+            ("category", "groceries", ["groceries"], "800", False, month),
+            ("group", "food", list(budgeting.GROUPS["food"]), "1500", False, month),
+            ("ledger", "", [], "6000", False, month),
+            ("category", "transport", ["transport"], "400", True, carry_from),
+        ):
+            rows.append(
+                {
+                    "id": uuid7(),
+                    "context_id": ledger.context_id,
+                    "scope": scope,
+                    "target": target,
+                    "categories": members,
+                    "amount": Decimal(amount),
+                    "currency": "BRL",
+                    "rollover": rollover,
+                    "starts_on": starts_on,
+                    "created_by": ledger.owner_id,
+                }
+            )
+    with engine.begin() as conn:
+        conn.execute(insert(orm.budgets), rows)
+    return time.perf_counter() - started
 
 
-def _question(engine: Engine, ledgers: list[Ledger]) -> Callable[[int], object]:
+def budget_status(
+    api: Callable[[Callable[[int], str]], Callable[[int], object]], month: dt.date
+) -> Callable[[int], object]:
+    """Return a call ``f(i)``: ``GET .../budgets?month=YYYY-MM`` of ``ledgers[i % 20]`` through the
+    served API (``api`` makes such calls from a path), checking the 4 seeded budgets came back."""
+    get = api(lambda k: f"/budgets?month={month:%Y-%m}")
+
+    def call(i: int) -> object:
+        body = get(i)
+        assert isinstance(body, dict), body
+        assert len(body["items"]) == 4, body
+        return body
+
+    return call
+
+
+RAW_BUDGET_SPENT = """
+SELECT category,
+       coalesce(sum(base_amount) FILTER (WHERE base_amount IS NOT NULL AND base_currency = 'BRL'), 0),
+       count(*) FILTER (WHERE base_amount IS NOT NULL AND base_currency = 'BRL'),
+       count(*) FILTER (WHERE base_amount IS NULL OR base_currency IS DISTINCT FROM 'BRL')
+FROM transactions
+WHERE context_id = %s AND status = 'recorded' AND kind = 'expense' AND occurred_on >= %s AND occurred_on <= %s
+GROUP BY category"""
+
+
+def raw_budget_status(
+    raw: Callable[[str, tuple[Any, ...]], list[Any]], ledgers: list[Ledger], month: dt.date
+) -> Callable[[int], object]:
+    """The raw SQL beside :func:`budget_status`: the month's spent by category and the rolling
+    budget's carry range by category (the app's two queries), no budgets read."""
+    last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    carry_from = month.replace(year=month.year - CARRY_MONTHS // 12)
+
+    def call(i: int) -> object:
+        context_id = ledgers[i % LEDGERS].context_id
+        return (
+            raw(RAW_BUDGET_SPENT, (context_id, month, last)),
+            raw(RAW_BUDGET_SPENT, (context_id, carry_from, month - dt.timedelta(days=1))),
+        )
+
+    return call
+
+
+def _question(
+    engine: Engine,
+    ledgers: list[Ledger],
+    phrase: str = "quanto gastei este mês?",
+    query: LedgerQuery | None = None,
+    kind: ReplyKind | None = None,
+) -> Callable[[int], object]:
+    """Return ``f(i)``: ``phrase`` (understood as ``query``, default this month's total) asked in
+    the dev chat of ``ledgers[i % 20]`` through the service layer; the reply is of ``kind`` if given."""
     bus = bootstrap(engine=engine)
+    understood = query if query is not None else LedgerQuery(period="this_month")
 
     def ask(i: int) -> object:
         ledger = ledgers[i % LEDGERS]
@@ -219,13 +308,14 @@ def _question(engine: Engine, ledgers: list[Ledger]) -> Callable[[int], object]:
             message_id=mid,
             sender=Sender(platform_user_id=ledger.devchat_id),
             received_at=dt.datetime.now(dt.UTC),
-            text="quanto gastei este mês?",
+            text=phrase,
             understanding=Understanding(
-                language="pt", intent=Intent.QUERY, confidence=0.95, query=LedgerQuery(period="this_month")
+                language="pt", intent=Intent.QUERY, confidence=0.95, query=understood
             ),
         )
         reply = bus.handle(command_for(capture))
         assert reply is not None
+        assert kind is None or reply.kind == kind, reply
         return reply
 
     return ask
@@ -255,6 +345,8 @@ RAW_PAGE = """
 SELECT id, occurred_on, kind, amount, currency, merchant, description, category, payment_method,
        installments, status, source_channel, author_id, paid_by, created_at
 FROM transactions WHERE context_id = %s {after} ORDER BY occurred_on DESC, id DESC LIMIT 51"""
+RAW_DETAIL = """
+SELECT * FROM transactions WHERE context_id = %s AND id = %s"""
 RAW_MONTH_SUM = """
 SELECT currency, sum(amount), count(*) FROM transactions
 WHERE context_id = %s AND status = 'recorded' AND kind = 'expense' AND occurred_on >= %s AND occurred_on <= %s
@@ -340,6 +432,7 @@ def _measure(
         return day.strftime("%Y-%m")
 
     nxt = (this_month + dt.timedelta(days=32)).replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
     rows: dict[str, dict[str, Any]] = {}
     plan: list[tuple[str, Callable[[int], object], Callable[[int], object] | None]] = [
         (
@@ -351,6 +444,11 @@ def _measure(
             "report month-by-category, 5 years",
             api(lambda k: f"/reports/month-by-category?from={m(five_years)}&to={m(this_month)}"),
             lambda i: raw(RAW_MONTH_BY_CATEGORY, (ledgers[i % LEDGERS].context_id, five_years, nxt)),
+        ),
+        (
+            "report month-by-category, 1 month (last)",
+            api(lambda k: f"/reports/month-by-category?from={m(last_month)}&to={m(last_month)}"),
+            lambda i: raw(RAW_MONTH_BY_CATEGORY, (ledgers[i % LEDGERS].context_id, last_month, this_month)),
         ),
         (
             "report daily, 30 days",
@@ -381,6 +479,16 @@ def _measure(
                 (ledgers[i % LEDGERS].context_id, *raw_deep[i % LEDGERS]),
             ),
         ),
+        (
+            "transaction detail (GET .../transactions/{id})",
+            api(lambda k: f"/transactions/{raw_deep[k][1]}"),
+            lambda i: raw(RAW_DETAIL, (ledgers[i % LEDGERS].context_id, raw_deep[i % LEDGERS][1])),
+        ),
+        (
+            f"budget status, GET .../budgets?month={m(last_month)}",
+            budget_status(api, last_month),
+            raw_budget_status(raw, ledgers, last_month),
+        ),
     ]
     for name, app_call, raw_call in plan:
         rows[name] = {
@@ -397,11 +505,19 @@ def _measure(
         ),
         "api": False,
     }
-    budget, raw_budget = budget_status(engine, ledgers), raw_budget_status(url, ledgers)
-    rows["budget status"] = {
-        "app": None if budget is None else timed(budget, samples),
-        "raw": None if raw_budget is None else timed(raw_budget, samples),
-        "api": True,
+    left = _question(
+        engine,
+        ledgers,
+        "quanto falta no orçamento do mercado?",
+        LedgerQuery(period="this_month", ask="budget", category="groceries"),
+        ReplyKind.BUDGET_STATUS,
+    )
+    rows["chat 'quanto falta no orçamento do mercado?' (service)"] = {
+        "app": timed(left, samples),
+        "raw": timed(
+            lambda i: raw(RAW_BUDGET_SPENT, (ledgers[i % LEDGERS].context_id, this_month, today)), samples
+        ),
+        "api": False,
     }
     raw_conn.close()
     return rows
@@ -452,16 +568,13 @@ def _insert_cost(engine: Engine, ledgers: list[Ledger], samples: int) -> dict[st
 
 def _print(rows: dict[str, dict[str, Any]]) -> tuple[bool, list[str]]:
     head = (
-        f"{'':<52} {'p50 ms':>8} {'p95 ms':>8} {'raw p50':>8} {'raw p95':>8} {'x raw p50':>9} {'x raw p95':>9}"
+        f"{'':<56} {'p50 ms':>8} {'p95 ms':>8} {'raw p50':>8} {'raw p95':>8} {'x raw p50':>9} {'x raw p95':>9}"
         "  target"
     )
     lines = [head, "-" * len(head)]
     passed = True
     for name, row in rows.items():
         app, raw = row["app"], row["raw"]
-        if app is None:
-            lines.append(f"{name:<52} {'not measured (slot: budget_status(); budgets are another branch)'}")
-            continue
         verdict = ""
         if row["api"]:
             ok = app["p95_ms"] < P95_TARGET_MS
@@ -473,7 +586,7 @@ def _print(rows: dict[str, dict[str, Any]]) -> tuple[bool, list[str]]:
             if raw
             else f"{'-':>8} {'-':>8} {'-':>9} {'-':>9}"
         )
-        lines.append(f"{name:<52} {app['p50_ms']:8.2f} {app['p95_ms']:8.2f} {raw_cols}  {verdict}")
+        lines.append(f"{name:<56} {app['p50_ms']:8.2f} {app['p95_ms']:8.2f} {raw_cols}  {verdict}")
     return passed, lines
 
 
@@ -517,6 +630,9 @@ def main(argv: list[str] | None = None) -> int:
                     conn.execute("VACUUM ANALYZE")
                 analyze_s = time.perf_counter() - t0
                 print(f"  rollups rebuilt in {rebuild_s:.1f} s; VACUUM ANALYZE {analyze_s:.1f} s", flush=True)
+                this_month = today.replace(day=1)
+                budgets_s = _seed_budgets(engine, ledgers, (this_month - dt.timedelta(days=1)).replace(day=1))
+                print(f"  {4 * LEDGERS} budgets inserted in {budgets_s:.2f} s", flush=True)
                 sizes = _database_size(url)
                 rows = measure(engine, url, redis_url, ledgers, args.samples, today, args.rows)
                 writes = _insert_cost(engine, ledgers, args.samples)
@@ -525,13 +641,14 @@ def main(argv: list[str] | None = None) -> int:
     passed, lines = _print(rows)
     print(
         f"\n{args.rows:,} transactions, {LEDGERS} ledgers, {YEARS} years; seeding: migrate {migrated:.1f} s,"
-        f" COPY {copy_s:.1f} s, rollup backfill {rebuild_s:.1f} s, VACUUM ANALYZE {analyze_s:.1f} s"
+        f" COPY {copy_s:.1f} s, rollup backfill {rebuild_s:.1f} s, VACUUM ANALYZE {analyze_s:.1f} s,"
+        f" {4 * LEDGERS} budgets {budgets_s:.2f} s"
     )
     for name, size in sizes.items():
         print(f"  {name}: {size}")
     print("\n".join(lines))
     for name, w in writes.items():
-        print(f"{name:<52} {w['p50_ms']:8.2f} {w['p95_ms']:8.2f}")
+        print(f"{name:<56} {w['p50_ms']:8.2f} {w['p95_ms']:8.2f}")
     print(f"target: {'PASS' if passed else 'MISS'}  every API call p95 < {P95_TARGET_MS:g} ms")
     report = {
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -546,6 +663,7 @@ def main(argv: list[str] | None = None) -> int:
             "copy": copy_s,
             "rollup_backfill": rebuild_s,
             "vacuum_analyze": analyze_s,
+            "budgets": budgets_s,
         },
         "sizes": sizes,
         "results": rows,
