@@ -148,7 +148,7 @@ def parse_month(text: str) -> dt.date:
     if len(parts) != 2 or len(parts[0]) != 4 or len(parts[1]) != 2 or not all(p.isdigit() for p in parts):
         raise InvalidBudgetError("month", f"expected a month YYYY-MM, got {text!r}")
     year, month = int(parts[0]), int(parts[1])
-    if not 1 <= month <= 12 or year < 1:
+    if not 1 <= month <= 12 or not 1900 <= year <= 2999:
         raise InvalidBudgetError("month", f"{text!r} is not a month")
     return dt.date(year, month, 1)
 

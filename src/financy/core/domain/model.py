@@ -62,6 +62,13 @@ def merchant_key(merchant: str) -> str:
     return " ".join(letters.split())[:200]
 
 
+#: ISO 4217 codes that are no currency one pays with: "no currency", the test code, precious
+#: metals and bond-market or settlement units.
+NOT_MONEY = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA"}
+)
+
+
 def normalize_currency(code: str) -> str:
     """Return ``code`` upper-cased if it is an ISO 4217 currency babel knows.
 
@@ -71,7 +78,7 @@ def normalize_currency(code: str) -> str:
     from babel.numbers import list_currencies
 
     upper = code.strip().upper()
-    if len(upper) != 3 or upper not in list_currencies():
+    if len(upper) != 3 or upper not in list_currencies() or upper in NOT_MONEY:
         raise UnknownCurrencyError(code)
     return upper
 

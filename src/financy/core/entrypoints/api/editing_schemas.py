@@ -27,7 +27,7 @@ from pydantic.json_schema import models_json_schema
 from pydantic_core import PydanticCustomError
 
 from financy.core.entrypoints.api import schemas
-from financy.core.entrypoints.api.errors import ApiError
+from financy.core.entrypoints.api.errors import ApiError, refuse_nul
 from financy.core.entrypoints.api.params import Day
 
 _DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,12})?")
@@ -41,7 +41,7 @@ def _decimal_string(value: Any) -> Any:
     text = value.strip()
     if not _DECIMAL.fullmatch(text):
         raise PydanticCustomError(
-            "decimal_string", "{value!r} is not a decimal number such as 45.90", {"value": value}
+            "decimal_string", "{value} is not a decimal number such as 45.90", {"value": value}
         )
     return Decimal(text)
 
@@ -75,6 +75,7 @@ def parse(model: type[_InT], fields: Any) -> _InT:
     """
     if not isinstance(fields, dict):
         raise ApiError(400, "bad_request", "expected a JSON object")
+    refuse_nul(fields)
     try:
         return model.model_validate(fields)
     except ValidationError as exc:
@@ -91,7 +92,9 @@ class TransactionIn(_In):
 
     kind: Kind = "expense"
     amount: DecimalString = Field(description="positive, with at most the currency's decimals")
-    currency: str = Field(min_length=1, max_length=8, description="ISO 4217, e.g. BRL")
+    currency: str = Field(
+        min_length=3, max_length=3, pattern="^[A-Za-z]{3}$", description="ISO 4217, e.g. BRL"
+    )
     occurred_on: Day = Field(description="YYYY-MM-DD, the day in the ledger's time zone")
     merchant: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=500)
@@ -112,7 +115,7 @@ class TransactionPatch(_In):
 
     kind: Kind | None = None
     amount: DecimalString | None = None
-    currency: str | None = Field(default=None, min_length=1, max_length=8)
+    currency: str | None = Field(default=None, min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")
     occurred_on: Day | None = None
     merchant: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=500)

@@ -124,3 +124,24 @@ class JsonErrorHandler(ErrorHandler):
                 exc_info=(type(exception), exception, exception.__traceback__),
             )
         return json_response(error_body(code, message), status=status, headers=headers)
+
+
+def refuse_nul(fields: object, where: str = "body") -> None:
+    """Raise 400 ``bad_request`` if any string in a decoded JSON value holds a NUL character.
+
+    PostgreSQL text cannot store ``\\x00``; refusing it here keeps such a body a clear 400
+    with nothing changed instead of a failed insert (500).
+
+    Raises:
+        ApiError: 400 ``bad_request`` naming the field (``'merchant': ...``).
+    """
+    if isinstance(fields, str):
+        if "\x00" in fields:
+            raise ApiError(400, "bad_request", f"'{where}': must not contain a NUL character")
+    elif isinstance(fields, dict):
+        for key, value in fields.items():
+            refuse_nul(key, where)
+            refuse_nul(value, str(key) if where == "body" else f"{where}.{key}")
+    elif isinstance(fields, list):
+        for index, value in enumerate(fields):
+            refuse_nul(value, f"{where}.{index}")

@@ -47,6 +47,11 @@ def _json_body(request: ApiRequest) -> dict[str, Any]:
     return body
 
 
+#: The rates a person may set: wider than any pair of real currencies (VND per KWD is about
+#: 8e4, KWD per VND 1.2e-5), narrow enough that the base amount fits its column (never a 500).
+MIN_RATE, MAX_RATE = Decimal("0.000001"), Decimal("1000000")
+
+
 def parse_rate(value: object) -> Decimal:
     """Return ``value`` (a JSON number or a decimal string) as a positive finite Decimal.
 
@@ -61,6 +66,10 @@ def parse_rate(value: object) -> Decimal:
         raise ApiError(422, "invalid_rate", f"'rate': expected a positive number, got {value!r}") from exc
     if not rate.is_finite() or rate <= 0:
         raise ApiError(422, "invalid_rate", f"'rate': expected a positive number, got {value!r}")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise ApiError(
+            422, "invalid_rate", f"'rate': expected a rate between {MIN_RATE} and {MAX_RATE}, got {value!r}"
+        )
     return rate
 
 

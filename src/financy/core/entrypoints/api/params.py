@@ -56,6 +56,11 @@ def _limit(value: Any) -> Any:
     return int(text)
 
 
+#: The years a date or month of the API may name (a typo such as 0001 or 9999 is refused, and
+#: month arithmetic near ``date.max`` cannot overflow).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def _day(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value
@@ -63,9 +68,12 @@ def _day(value: Any) -> Any:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         raise bad_value(f"expected a date YYYY-MM-DD, got {text!r}")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise bad_value(f"{text!r} is not a calendar date") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise bad_value(f"{text!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 def _instant(value: Any) -> Any:

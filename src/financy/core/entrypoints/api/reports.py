@@ -32,7 +32,7 @@ from financy.core.domain.authorization import Action
 from financy.core.entrypoints.api import schemas
 from financy.core.entrypoints.api.context import ApiRequest
 from financy.core.entrypoints.api.errors import ApiError
-from financy.core.entrypoints.api.params import query_values
+from financy.core.entrypoints.api.params import FIRST_YEAR, LAST_YEAR, query_values
 from financy.core.entrypoints.api.security import Member, require
 from financy.core.views import reports as views
 
@@ -58,8 +58,10 @@ def bad(name: str, message: str) -> ApiError:
 def parse_month(name: str, text: str) -> dt.date:
     """Return the first day of month ``YYYY-MM``; raise the 422 :func:`bad` otherwise."""
     match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text)
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+    if not match or not 1 <= int(match.group(2)) <= 12:
         raise bad(name, f"expected a month YYYY-MM, got {text!r}")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise bad(name, f"{text!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -68,9 +70,12 @@ def parse_day(name: str, text: str) -> dt.date:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         raise bad(name, f"expected a date YYYY-MM-DD, got {text!r}")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise bad(name, f"{text!r} is not a calendar date") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise bad(name, f"{text!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 def parse_limit(text: str | None) -> int:

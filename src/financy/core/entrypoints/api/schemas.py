@@ -23,7 +23,7 @@ from sanic_ext.extensions.openapi.definitions import Parameter, Response
 from sanic_ext.extensions.openapi.types import Schema
 
 from financy.core.domain.model import CaptureStatus, ContextType, Role, TransactionStatus
-from financy.core.entrypoints.api.errors import ApiError
+from financy.core.entrypoints.api.errors import ApiError, refuse_nul
 from financy.core.entrypoints.api.params import (
     DEFAULT_LIMIT,
     CategorySlug,
@@ -429,6 +429,7 @@ def parse_body(model: type[_BodyT], fields: Any) -> _BodyT:
     """
     if not isinstance(fields, dict):
         raise ApiError(400, "bad_request", "expected a JSON object")
+    refuse_nul(fields)
     try:
         return model.model_validate(fields)
     except ValidationError as exc:

@@ -42,6 +42,10 @@ def _base(tx: Transaction) -> dict[str, object]:
     return {name: fields[name] for name in BASE_FIELDS}
 
 
+#: One above the largest base amount the ``transactions.base_amount`` column holds (18, 4).
+MAX_BASE_AMOUNT = Decimal(10) ** 14
+
+
 def override_fx_rate(cmd: OverrideFxRate, uow: AbstractUnitOfWork) -> Transaction | None:
     """Value one recorded transaction at the user's rate; return it, or ``None`` if the context has
     no such recorded transaction (nothing changed).
@@ -63,6 +67,8 @@ def override_fx_rate(cmd: OverrideFxRate, uow: AbstractUnitOfWork) -> Transactio
             f"the transaction is in the ledger's base currency ({context.base_currency}): its rate is 1"
         )
     valued = with_rate(tx, context.base_currency, rate, day=tx.occurred_on, source=OVERRIDE)
+    if valued.base_amount is not None and abs(valued.base_amount) >= MAX_BASE_AMOUNT:
+        raise InvalidFxRateError(f"at the rate {rate} the amount in {context.base_currency} is too large")
     uow.transactions.amend(valued)
     uow.record(
         Event(
