@@ -78,7 +78,8 @@ def test_invite_join_viewer_refused_promoted_records_and_back_to_personal(
     assert "leitor" in text
     assert "/pessoal" in text
     # A viewer is told they can read but not record (not "this chat now records into …").
-    assert "não registrar" in text and "agora registra" not in text
+    assert "não registrar" in text
+    assert "agora registra" not in text
     assert "not record" in render_reply(joined.model_copy(update={"language": "en"}))
     refused = send(bus, private(BIA, spend("25")))
     assert refused.kind is ReplyKind.FORBIDDEN
