@@ -409,11 +409,13 @@ def test_the_summary_sums_this_month_by_category_without_reversed_or_other_month
             total=Decimal("20.00"),
             count=1,
         ),
-        SummaryRow(
-            category="transport", category_name="Transporte", currency="USD", total=Decimal("5.00"), count=1
-        ),
     )
-    assert summary.expense_totals == (("BRL", Decimal("170.00")), ("USD", Decimal("5.00")))
+    # No ECB rate is known for these dollars (the shipped history ends weeks before): they are kept
+    # apart, never added to the reais.
+    assert summary.expense_totals == (("BRL", Decimal("170.00")),)
+    assert [(u.kind, u.currency, u.total, u.count) for u in summary.unvalued] == [
+        ("expense", "USD", Decimal("5.00"), 1)
+    ]
     assert summary.income_totals == (("BRL", Decimal("3000.00")),)
     assert say(said(Intent.CATEGORIES)).kind is ReplyKind.CATEGORIES
 

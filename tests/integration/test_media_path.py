@@ -253,7 +253,8 @@ def test_spoken_expense_with_an_amount_is_recorded(
         "reply"
     ]
     assert reply["kind"] == "recorded", reply
-    assert reply["text"].startswith("✅ $12.00 · lunch")
+    # Today's dollars have no rate in the shipped ECB history: the reply says so.
+    assert reply["text"].startswith("✅ $12.00 (no FX rate) · lunch")
     assert "🎙️" in reply["text"]  # what was heard is quoted
     [tx] = _transactions(engine, user)
     assert (tx.amount, tx.currency, tx.category) == (Decimal("12.0000"), "USD", "restaurants")
