@@ -11,29 +11,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from financy.core.adapters import orm
 from financy.core.adapters.repositories import transaction_of_row
-from financy.core.domain.editing import SplitLine, Subcategory
+from financy.core.domain.editing import EDITED_COLUMNS, SplitLine, Subcategory
 from financy.core.domain.model import Transaction
 from financy.core.service.unit_of_work import EditsRepository
 
 #: The columns :meth:`SqlEdits.save` overwrites.
-_SAVED = (
-    "kind",
-    "amount",
-    "currency",
-    "occurred_on",
-    "merchant",
-    "description",
-    "category",
-    "subcategory_id",
-    "payment_method",
-    "paid_by",
-    "status",
-    "base_amount",
-    "base_currency",
-    "fx_rate",
-    "fx_date",
-    "fx_source",
-)
+_SAVED = EDITED_COLUMNS
 
 
 class SqlEdits(EditsRepository):

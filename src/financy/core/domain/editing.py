@@ -401,3 +401,24 @@ class DeleteSubcategory(Command):
     context_id: uuid.UUID
     actor_id: uuid.UUID
     key: str
+
+
+#: The columns of a transaction an edit by hand may change, stored and audited (before/after).
+EDITED_COLUMNS = (
+    "kind",
+    "amount",
+    "currency",
+    "occurred_on",
+    "merchant",
+    "description",
+    "category",
+    "subcategory_id",
+    "payment_method",
+    "paid_by",
+    "status",
+    "base_amount",
+    "base_currency",
+    "fx_rate",
+    "fx_date",
+    "fx_source",
+)

@@ -28,6 +28,7 @@ from typing import Any
 from financy.core.domain.authorization import Action, authorize
 from financy.core.domain.editing import (
     EDITABLE_FIELDS,
+    EDITED_COLUMNS,
     AddSubcategory,
     CategoryExistsError,
     CategoryNotFoundError,
@@ -70,24 +71,7 @@ from financy.runtime.ids import uuid7
 #: Kinds of transaction a member may record.
 KINDS = frozenset({"expense", "income", "transfer"})
 #: What the audit log keeps of a transaction (before/after of every change).
-AUDITED = (
-    "kind",
-    "amount",
-    "currency",
-    "occurred_on",
-    "merchant",
-    "description",
-    "category",
-    "subcategory_id",
-    "payment_method",
-    "paid_by",
-    "status",
-    "base_amount",
-    "base_currency",
-    "fx_rate",
-    "fx_date",
-    "fx_source",
-)
+AUDITED = EDITED_COLUMNS
 #: Longest text fields (the columns' sizes).
 _LIMITS = {"merchant": 200, "description": 500, "payment_method": 40}
 _NAME_MAX = 80
