@@ -108,7 +108,8 @@ def test_2_bruno_joins_as_viewer_is_refused_then_records_as_editor(story: Story)
     match = re.search(r"Convite para Casa como leitor: (\S+)", invite)
     assert match, invite
     joined = story.say(BRUNO, f"/entrar {match.group(1)}")["text"]
-    assert joined.startswith("🤝 Pronto! Você entrou em Casa como leitor."), joined
+    assert joined.startswith("🤝 Pronto! Você entrou em Casa como leitor: pode ver e perguntar"), joined
+    assert "não registrar" in joined, joined
     members = httpx.get(f"{story.box.api}/api/v1/contexts/{story.casa}/members", headers=story.headers)
     roles = {m["user_id"]: m["role"] for m in members.json()["items"]}
     assert sorted(roles.values()) == ["owner", "viewer"]
