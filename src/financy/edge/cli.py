@@ -1,14 +1,17 @@
-"""Edge sub-commands: ``financy edge run|worker``, ``financy parse`` and ``financy categorize``."""
+"""Edge sub-commands: ``financy edge run|worker|status``, ``financy parse`` and ``financy categorize``."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import structlog
 from babel.numbers import list_currencies
 
 from financy.edge.models import EdgeCategorizer
@@ -17,18 +20,90 @@ from financy.edge.settings import EdgeSettings
 from financy.inference.text import read_message
 from financy.runtime.logging import configure_logging
 
+log = structlog.stdlib.get_logger(__name__)
 
-def run(process: str, *, burst: bool = False) -> int:
-    """Run the edge process named ``process``: "run" (HTTP, relay, replies) or "worker" (media jobs)."""
+
+def load_edge_env(data_dir: Path, environ: MutableMapping[str, str] | None = None) -> list[str]:
+    """Apply ``data_dir/edge.env`` to ``environ`` (default ``os.environ``); return warnings to log.
+
+    Real environment variables win over the file's values. ``FINANCY_EDGE__DATA_DIR`` and
+    ``FINANCY_DATA_DIR`` default to ``data_dir`` (so the outbox, objects and models live there).
+    A missing file is fine (an edge beside a single box has none).
+
+    Raises:
+        EnvFileError: the file is not in the ``edge.env`` format.
+        OSError: the file exists but cannot be read.
+    """
+    from financy.edge.envfile import ENV_FILE_NAME, apply_env, read_env_file
+
+    env = os.environ if environ is None else environ
+    directory = data_dir.expanduser().resolve()
+    warnings: list[str] = []
+    path = directory / ENV_FILE_NAME
+    try:
+        values, warnings = read_env_file(path)
+    except FileNotFoundError:
+        values = {}
+    apply_env(values, env)
+    env.setdefault("FINANCY_EDGE__DATA_DIR", str(directory))
+    env.setdefault("FINANCY_DATA_DIR", str(directory))
+    return warnings
+
+
+def run(process: str, *, burst: bool = False, data_dir: str | None = None) -> int:
+    """Run the edge process named ``process``: "run" (HTTP, relay, replies), "worker" (media jobs)
+    or "status"; with ``data_dir``, its ``edge.env`` first (see :func:`load_edge_env`).
+
+    Returns the process's exit status: 2 for a broken ``edge.env``, 3 when the core revoked this
+    edge's credentials (``run``).
+    """
+    from financy.edge.envfile import EnvFileError
+
+    warnings: list[str] = []
+    if data_dir is not None:
+        try:
+            warnings = load_edge_env(Path(data_dir))
+        except (EnvFileError, OSError) as exc:
+            print(f"financy edge {process}: {exc}", file=sys.stderr)
+            return 2
     settings = EdgeSettings()
+    if process == "status":
+        from financy.edge.status import run_status
+
+        configure_logging("cli", level="WARNING", json=False)
+        return run_status(settings)
     configure_logging(f"edge-{process}", level=settings.log_level, json=settings.log_json)
+    for warning in warnings:
+        log.warning("edge.env_file_unsafe", problem=warning)
+    own_queue = settings.enrolled and not settings.edge.queue_redis_url
     if process == "worker":
         from financy.edge.workers import run_worker
 
+        if own_queue:  # the queue `financy edge run` started for this enrolled edge
+            from financy.edge.ownqueue import own_queue_redis
+
+            settings.edge.queue_redis_url = own_queue_redis(settings.edge_dir).url
         return run_worker(settings, burst=burst)
     from financy.edge.app import run_edge
 
-    return run_edge(settings)
+    if not own_queue:
+        return run_edge(settings)
+    from financy.edge.ownqueue import OwnQueue
+    from financy.runtime.server import Shutdown, signals_requesting
+    from financy.runtime.services import ServiceError
+
+    queue = OwnQueue(settings.edge_dir, settings.edge.workers, dict(os.environ))
+    # From here to the end a SIGTERM is a request to stop: its queue and workers stop with it.
+    with signals_requesting(Shutdown()) as shutdown:
+        try:
+            try:
+                settings.edge.queue_redis_url = queue.start()
+            except ServiceError as exc:
+                log.error("edge.own_queue_failed", error=str(exc))
+                return 1
+            return run_edge(settings, shutdown)
+        finally:
+            queue.stop()
 
 
 def _categorizer(args: argparse.Namespace) -> EdgeCategorizer | None:

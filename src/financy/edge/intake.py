@@ -27,6 +27,7 @@ from financy.core.contracts.v1 import (
     Understanding,
     clean_text,
     idempotency_key,
+    is_statement_file,
 )
 from financy.edge.outbox.store import EdgeOutbox
 from financy.edge.pipeline.media import MediaJob, media_kind
@@ -53,7 +54,10 @@ class Intake:
         store: ObjectStore | None = None,
         queue: MediaQueue | None = None,
         max_media_bytes: int = 25 * 1024 * 1024,
+        held_at_edge: bool = False,
     ) -> None:
+        """``store`` keeps originals; ``held_at_edge`` marks their references as kept only here
+        (data-residency mode "edge": ``store`` is then the edge's own directory)."""
         self.edge_id = edge_id
         self.pipeline = pipeline
         self.outbox = outbox
@@ -61,6 +65,7 @@ class Intake:
         self.store = store
         self.queue = queue
         self.max_media_bytes = max_media_bytes
+        self.held_at_edge = held_at_edge
 
     async def __call__(self, inbound: InboundMessage) -> IntakeResult:
         """Accept ``inbound``; return once the capture (or a media file and its job) is on the edge's disk."""
@@ -106,9 +111,12 @@ class Intake:
         sha256 = hashlib.sha256(data).hexdigest()
         content_type = sniff_content_type(data, inbound.media.content_type)
         capture_id = uuid7()
-        kind = media_kind(content_type)
+        statement = _is_statement(inbound.media.filename, inbound.media.content_type, content_type)
+        kind = "document" if statement else media_kind(content_type)
         if len(data) > self.max_media_bytes:
             return self._refused(inbound, key, capture_id, kind, "file_too_large")
+        if statement:
+            return await self._statement(inbound, key, capture_id, data, content_type)
         earlier = self.outbox.media_sent_before(inbound.chat_id, inbound.sender_id, sha256)
         if earlier is not None and earlier.idempotency_key != key:
             # The same photo or voice note again from the same sender (forwarded twice): answered,
@@ -139,6 +147,7 @@ class Intake:
                 size=len(data),
                 sha256=sha256,
                 filename=inbound.media.filename[:200] if inbound.media.filename else None,
+                held_at_edge=self.held_at_edge,
             ),
         )
         first = self.outbox.claim_media(key, str(capture_id), job.model_dump_json(), sha256)
@@ -168,6 +177,58 @@ class Intake:
             object_key=object_key,
         )
         return IntakeResult(key, accepted=True)
+
+    async def _statement(
+        self, inbound: InboundMessage, key: str, capture_id: UUID, data: bytes, content_type: str
+    ) -> IntakeResult:
+        """Keep a bank statement file's original and send its capture at once: the core reads the
+        file and previews its import (nothing here reads it; there is no media job)."""
+        assert inbound.media is not None
+        assert self.store is not None
+        if self.outbox.payload_of(key) is not None:
+            log.info("capture.duplicate", idempotency_key=key, media="statement")
+            return IntakeResult(key, accepted=False)
+        object_key = original_key(self.edge_id, str(capture_id), content_type)
+        try:
+            await asyncio.to_thread(self.store.put, object_key, data, content_type)
+        except ObjectStoreError as exc:
+            log.error("capture.media_not_stored", idempotency_key=key, error=str(exc), code=exc.code)
+            return IntakeResult(key, accepted=False, unavailable=True)
+        hint = (inbound.sender_language or "")[:2].lower() or self.pipeline.context.language
+        filename = inbound.media.filename
+        capture = self._capture(
+            inbound,
+            key,
+            capture_id,
+            media_type="document",
+            text=inbound.text[:MAX_TEXT_CHARS] if inbound.text else None,
+            text_truncated=len(inbound.text or "") > MAX_TEXT_CHARS,
+            understanding=Understanding(
+                language="en" if hint == "en" else "pt",
+                intent=Intent.STATEMENT,
+                confidence=1.0,
+                language_sure=False,
+            ),
+            media=MediaRef(
+                key=object_key,
+                content_type=content_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                filename=filename[:200] if filename else None,
+                held_at_edge=self.held_at_edge,
+            ),
+        )
+        accepted = self.outbox.put(key, capture.model_dump_json())
+        log.info(
+            "capture.accepted" if accepted else "capture.duplicate",
+            idempotency_key=key,
+            media="statement",
+            size=len(data),
+            object_key=object_key,
+        )
+        if accepted:
+            self._wake()
+        return IntakeResult(key, accepted=accepted)
 
     def _refused(
         self, inbound: InboundMessage, key: str, capture_id: UUID, kind: str, problem: str
@@ -250,3 +311,14 @@ class Intake:
             chat_event=inbound.chat_event,
             **fields,
         )
+
+
+#: Sniffed media types that are never a statement, whatever the file is called.
+_NOT_STATEMENTS = ("image/", "audio/", "video/", "application/pdf")
+
+
+def _is_statement(filename: str | None, declared: str | None, sniffed: str) -> bool:
+    """Whether a file is a bank statement to import: named or declared as one
+    (:func:`~financy.core.contracts.v1.is_statement_file`) and not, by its bytes, a picture,
+    a sound or a PDF."""
+    return is_statement_file(filename, declared) and not sniffed.startswith(_NOT_STATEMENTS)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from financy.runtime.objects import S3Settings
+from financy.runtime.objects import DirectoryStore, ObjectStore, S3Settings, object_store_from_settings
 
 
 class EdgeNode(BaseModel):
@@ -52,6 +52,23 @@ class EdgeNode(BaseModel):
     job_timeout_s: int = 300
     #: After this many starts a media job gives up and the user is told.
     job_attempts: int = 3
+    #: The per-edge HMAC key (hex) issued at enrolment; set: the relay signs the captures it sends.
+    origin_key: SecretStr | None = None
+    #: The core's HTTP base URL this edge enrolled with (``financy edge enroll``); unset: not enrolled.
+    core_url: str | None = None
+    #: Where originals (voice notes, photos) are kept: "core" uploads them to the object store
+    #: (``FINANCY_S3__*``); "edge" keeps them only in this edge's ``<data_dir>/objects`` (data
+    #: residency: the core gets text, fields and hashes, and says the original is held here).
+    media_residency: Literal["core", "edge"] = "core"
+    #: Seconds between two heartbeats (HeartbeatV1 on ``financy:edge:{id}:heartbeats``).
+    heartbeat_interval_s: float = Field(default=15.0, gt=0, le=3600)
+    #: The most captures the core has not confirmed that the outbox keeps; at that many new
+    #: messages are refused (webhooks 503 + Retry-After, the platform delivers again).
+    outbox_capacity: int = Field(default=100_000, ge=1)
+    #: A capture sent but not confirmed by the core within this many seconds is sent again.
+    resend_after_s: float = Field(default=60.0, gt=0)
+    #: Confirmed captures are kept this many seconds (answers and "how much?" look them up), then purged.
+    outbox_retention_s: float = Field(default=7 * 86400, ge=0)
 
 
 class TelegramSettings(BaseModel):
@@ -146,9 +163,36 @@ class EdgeSettings(BaseSettings):
         """Return the directory that stands for the object store when no S3 endpoint is set."""
         return self.data_dir / "objects"
 
+    @property
+    def enrolled(self) -> bool:
+        """Return True for an edge enrolled with a remote core (origin key and core URL both set)."""
+        return self.edge.origin_key is not None and bool(self.edge.core_url)
+
+    def object_store(self) -> ObjectStore:
+        """Return the shared object store (S3 when ``FINANCY_S3__ENDPOINT`` is set): models come from it."""
+        return object_store_from_settings(self.s3, self.objects_dir)
+
+    def media_store(self) -> ObjectStore:
+        """Return where originals go: the shared store, or this edge's own directory in residency "edge"."""
+        if self.edge.media_residency == "edge":
+            return DirectoryStore(self.objects_dir)
+        return self.object_store()
+
     def queue_url(self) -> str:
-        """Return the URL of the Redis holding this edge's job queue (its own, else the core's)."""
-        return self.edge.queue_redis_url or self.require_redis_url()
+        """Return the URL of the Redis holding this edge's job queue (its own, else the core's).
+
+        Raises:
+            RuntimeError: an enrolled edge has no queue Redis of its own: its media jobs never go
+                to the core's Redis (``financy edge run --data-dir DIR`` starts one in DIR/queue).
+        """
+        if self.edge.queue_redis_url:
+            return self.edge.queue_redis_url
+        if self.enrolled:
+            raise RuntimeError(
+                "this edge is enrolled with a core but FINANCY_EDGE__QUEUE_REDIS_URL is not set: its media "
+                "jobs never use the core's Redis (run it with `financy edge run --data-dir DIR`)"
+            )
+        return self.require_redis_url()
 
     def require_redis_url(self) -> str:
         """Return the core Redis URL or raise ``RuntimeError`` if none is set."""

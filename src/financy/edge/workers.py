@@ -35,7 +35,7 @@ from financy.edge.pipeline.media import MediaJob, MediaReader
 from financy.edge.pipeline.steps import Outcome, RetryLater
 from financy.edge.pipeline.understand import RankCategories
 from financy.edge.settings import EdgeSettings
-from financy.runtime.objects import ObjectStore, ObjectStoreError, object_store_from_settings
+from financy.runtime.objects import ObjectStore, ObjectStoreError
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -230,13 +230,14 @@ _PROCESS = _ProcessRunner()
 def make_runner(settings: EdgeSettings) -> MediaRunner:
     """Return a runner for ``settings`` (outbox file, object store, reader with the category model)."""
     from financy.edge.models import EdgeCategorizer
+    from financy.edge.store import edge_object_store
 
     categorizer = EdgeCategorizer(settings.models_dir)
     outbox = EdgeOutbox(settings.edge_dir / "outbox.sqlite3")
     return MediaRunner(
         settings=settings,
         outbox=outbox,
-        store=object_store_from_settings(settings.s3, settings.objects_dir),
+        store=edge_object_store(settings, settings.media_store()),
         reader=build_reader(settings, categorizer.ranked, outbox),
     )
 

@@ -48,6 +48,8 @@ __all__ = [
     "object_store_from_settings",
     "original_key",
     "sniff_content_type",
+    "validate_content_type",
+    "validate_key",
 ]
 
 ErrorCode = Literal[
@@ -167,6 +169,24 @@ def _check_key(key: str) -> str:
     if why:
         raise ObjectStoreError("invalid_key", f"object key {str(key)[:80]!r} {why}")
     return key
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` when it is a valid object key (see :class:`ObjectStore`).
+
+    Raises:
+        ObjectStoreError: ``invalid_key``, saying why.
+    """
+    return _check_key(key)
+
+
+def validate_content_type(content_type: str) -> str:
+    """Return ``content_type`` stripped when it is a media type the store takes (``type/subtype[; ...]``).
+
+    Raises:
+        ObjectStoreError: ``invalid_content_type``, naming it.
+    """
+    return _check_content_type(content_type)
 
 
 def _check_prefix(prefix: str) -> str:
@@ -842,6 +862,36 @@ class S3Store:
             if exc.code == "not_found":
                 return []
             raise
+
+    def presigned_get_url(
+        self,
+        key: str,
+        expires_s: int = 300,
+        *,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> str:
+        """Return a URL that reads ``key`` without credentials for ``expires_s`` seconds (1..604800).
+
+        Signed locally (SigV4, no request is made; the object's existence is not checked). The
+        answer's ``Content-Type`` and an attachment ``Content-Disposition`` can be pinned with
+        ``content_type`` and ``filename``. Raises ObjectStoreError invalid_key, ValueError for an
+        expiry out of range.
+        """
+        import datetime as dt
+
+        _check_key(key)
+        if not 1 <= expires_s <= 604800:
+            raise ValueError("expires_s must be 1..604800 seconds (S3's limit is 7 days)")
+        headers: dict[str, str | list[str] | tuple[str]] = {}
+        if content_type:
+            headers["response-content-type"] = _check_content_type(content_type)
+        if filename:
+            safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:200] or "original"
+            headers["response-content-disposition"] = f'attachment; filename="{safe}"'
+        return self._client.presigned_get_object(
+            self.bucket, key, expires=dt.timedelta(seconds=expires_s), response_headers=headers or None
+        )
 
 
 def object_store_from_settings(s3: S3Settings, directory: Path) -> ObjectStore:

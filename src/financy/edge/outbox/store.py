@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     payload TEXT NOT NULL,
     created_at REAL NOT NULL,
     sent_at REAL,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    confirmed_at REAL
 );
 CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
 CREATE TABLE IF NOT EXISTS replies_seen (
@@ -46,6 +47,17 @@ CREATE INDEX IF NOT EXISTS media_jobs_open ON media_jobs (updated_at) WHERE stat
 CREATE INDEX IF NOT EXISTS media_jobs_sha256 ON media_jobs (sha256);
 """
 
+#: Indexes over ``outbox.confirmed_at``: made after :func:`_upgrade` gave an older file the column.
+_CONFIRM_INDEXES = """
+CREATE INDEX IF NOT EXISTS outbox_unconfirmed ON outbox (id) WHERE confirmed_at IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_awaiting ON outbox (sent_at)
+    WHERE confirmed_at IS NULL AND sent_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS outbox_confirmed ON outbox (confirmed_at) WHERE confirmed_at IS NOT NULL;
+"""
+
+#: Longest wait (seconds) between two resends of a capture the core has not confirmed.
+RESEND_BACKOFF_MAX_S = 3600.0
+
 #: States of a media job.
 RECEIVING, QUEUED, DONE = "receiving", "queued", "done"
 
@@ -65,11 +77,63 @@ class MediaJobRow:
 
 @dataclass(frozen=True, slots=True)
 class PendingCapture:
-    """One unsent outbox row: its row id, idempotency key and the CaptureV1 JSON."""
+    """One outbox row to send: its row id, idempotency key, the CaptureV1 JSON and how many times it
+    was sent before (``attempts`` > 0: a resend of a capture the core has not confirmed)."""
 
     id: int
     idempotency_key: str
     payload: str
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """What the outbox holds (``financy edge status``, the gauges).
+
+    * ``pending``: captures never sent; ``sent_unconfirmed``: sent, the core has not confirmed them;
+    * ``confirmed``: confirmed and kept until the retention purges them;
+    * ``oldest_unconfirmed_age_s``: seconds since the oldest unconfirmed capture was stored
+      (``None`` when there is none);
+    * ``resent``: unconfirmed captures sent more than once;
+    * ``capacity``: the most unconfirmed captures the edge keeps before it refuses new ones.
+    """
+
+    pending: int
+    sent_unconfirmed: int
+    confirmed: int
+    oldest_unconfirmed_age_s: float | None
+    resent: int
+    capacity: int
+
+    @property
+    def depth(self) -> int:
+        """Return the unconfirmed captures (pending plus sent-unconfirmed)."""
+        return self.pending + self.sent_unconfirmed
+
+    @property
+    def full(self) -> bool:
+        """Return whether the outbox holds ``capacity`` unconfirmed captures or more."""
+        return self.depth >= self.capacity
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Give an outbox file made before confirmations its ``confirmed_at`` column, in place.
+
+    Rows already sent then count as confirmed (the edge of that time never learnt otherwise and
+    did not resend; the core's idempotency key would collapse a resend anyway). Runs in one
+    ``BEGIN IMMEDIATE`` transaction, so two processes opening the file at once upgrade it once.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {str(row[1]) for row in db.execute("PRAGMA table_info(outbox)")}
+        if "confirmed_at" not in columns:
+            db.execute("ALTER TABLE outbox ADD COLUMN confirmed_at REAL")
+            db.execute("UPDATE outbox SET confirmed_at = sent_at WHERE sent_at IS NOT NULL")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.executescript(_CONFIRM_INDEXES)
 
 
 def open_database(path: Path, schema: str) -> sqlite3.Connection:
@@ -99,6 +163,7 @@ class EdgeOutbox:
         self.path = path
         self._lock = threading.Lock()
         self._db = open_database(path, _SCHEMA)
+        _upgrade(self._db)
 
     def put(self, idempotency_key: str, payload: str) -> bool:
         """Store a capture; return ``False`` if that idempotency key was stored before."""
@@ -118,17 +183,37 @@ class EdgeOutbox:
             ).fetchone()
         return None if row is None else str(row[0])
 
-    def pending(self, limit: int = 100) -> list[PendingCapture]:
-        """Return up to ``limit`` unsent captures, oldest first."""
+    def pending(self, limit: int = 100, *, resend_after_s: float | None = None) -> list[PendingCapture]:
+        """Return up to ``limit`` captures to send, strictly in outbox id order.
+
+        Those never sent, and with ``resend_after_s`` those sent at least that many seconds ago
+        and still not confirmed by the core (a resend; after the n-th send the wait is
+        ``resend_after_s * 2**(n-1)``, at most :data:`RESEND_BACKOFF_MAX_S`). One id order over both, so a resend never
+        overtakes an older unsent capture and a new capture never overtakes an older resend.
+        """
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, idempotency_key, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+                "SELECT id, idempotency_key, payload, attempts FROM outbox"
+                " WHERE sent_at IS NULL AND confirmed_at IS NULL ORDER BY id LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [PendingCapture(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+            if resend_after_s is not None:
+                rows += self._db.execute(
+                    "SELECT id, idempotency_key, payload, attempts FROM outbox"
+                    " WHERE confirmed_at IS NULL AND sent_at IS NOT NULL"
+                    # Backoff: the n-th resend waits resend_after_s * 2^(n-1), at most an hour, so a
+                    # capture the core keeps refusing (a wrong key: dead-lettered each time) is not
+                    # sent every minute forever; a confirmation still ends it at any time.
+                    " AND sent_at <= ? - min(? * (1 << (min(max(attempts, 1), 7) - 1)), ?)"
+                    " ORDER BY id LIMIT ?",
+                    (time.time(), resend_after_s, max(resend_after_s, RESEND_BACKOFF_MAX_S), limit),
+                ).fetchall()
+                rows.sort(key=lambda r: int(r[0]))
+                rows = rows[:limit]
+        return [PendingCapture(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
     def mark_sent(self, ids: list[int]) -> None:
-        """Mark the rows ``ids`` as handed to the core's stream."""
+        """Mark the rows ``ids`` as handed to the core's stream now (a resend counts another attempt)."""
         if not ids:
             return
         now = time.time()
@@ -136,6 +221,48 @@ class EdgeOutbox:
             self._db.executemany(
                 "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", [(now, i) for i in ids]
             )
+
+    def confirm(self, keys: Iterable[str]) -> int:
+        """Mark the captures of idempotency ``keys`` committed by the core; return how many rows
+        changed (a key confirmed before, or unknown here, changes none)."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._db.executemany(
+                    "UPDATE outbox SET confirmed_at = ? WHERE idempotency_key = ? AND confirmed_at IS NULL",
+                    [(now, key) for key in keys],
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return max(cur.rowcount, 0)
+
+    def depth(self) -> int:
+        """Return how many captures the core has not confirmed (unsent or sent-unconfirmed)."""
+        with self._lock:
+            row = self._db.execute("SELECT count(*) FROM outbox WHERE confirmed_at IS NULL").fetchone()
+        return int(row[0])
+
+    def stats(self, capacity: int) -> OutboxStats:
+        """Return the outbox's counts (see :class:`OutboxStats`) against ``capacity``."""
+        with self._lock:
+            pending, unconfirmed, oldest, resent = self._db.execute(
+                "SELECT count(*) FILTER (WHERE sent_at IS NULL), count(*), min(created_at),"
+                " count(*) FILTER (WHERE attempts > 1) FROM outbox WHERE confirmed_at IS NULL"
+            ).fetchone()
+            confirmed = self._db.execute(
+                "SELECT count(*) FROM outbox WHERE confirmed_at IS NOT NULL"
+            ).fetchone()[0]
+        return OutboxStats(
+            pending=int(pending),
+            sent_unconfirmed=int(unconfirmed) - int(pending),
+            confirmed=int(confirmed),
+            oldest_unconfirmed_age_s=None if oldest is None else max(0.0, time.time() - float(oldest)),
+            resent=int(resent),
+            capacity=capacity,
+        )
 
     def count_pending(self) -> int:
         """Return how many captures wait for the core."""
@@ -158,13 +285,20 @@ class EdgeOutbox:
             )
             return cur.rowcount == 1
 
-    def purge(self, older_than_s: float = 7 * 86400) -> None:
-        """Delete sent captures and seen reply ids older than ``older_than_s`` seconds."""
+    def purge(self, older_than_s: float = 7 * 86400, *, batch: int = 500) -> int:
+        """Delete up to ``batch`` captures confirmed more than ``older_than_s`` seconds ago (oldest
+        first: small batches keep the file's lock short), and old seen reply ids and done media
+        jobs. Unconfirmed captures are never deleted. Returns how many captures went."""
         cutoff = time.time() - older_than_s
         with self._lock:
-            self._db.execute("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", (cutoff,))
+            cur = self._db.execute(
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE confirmed_at IS NOT NULL"
+                " AND confirmed_at < ? ORDER BY confirmed_at LIMIT ?)",
+                (cutoff, batch),
+            )
             self._db.execute("DELETE FROM replies_seen WHERE seen_at < ?", (cutoff,))
             self._db.execute("DELETE FROM media_jobs WHERE state = ? AND updated_at < ?", (DONE, cutoff))
+        return max(cur.rowcount, 0)
 
     # --- media jobs -----------------------------------------------------------------------------
 

@@ -14,9 +14,12 @@ from pydantic import ValidationError
 
 from financy.core.contracts.v1 import (
     BudgetRequest,
+    CardRequest,
+    CostSplitRequest,
     Intent,
     LedgerQuery,
     ProposedTransaction,
+    SettlementRequest,
     TransactionKind,
     Understanding,
 )
@@ -98,6 +101,15 @@ def to_understanding(reading: Reading) -> Understanding:
             )
         except (ValidationError, ValueError):  # an amount the contract refuses: the budget is kept, unsaid
             budget = BudgetRequest(category=said.category, group=said.group, categories=said.categories)
+    card = None
+    if reading.card is not None:
+        said_card = reading.card
+        card = CardRequest(
+            name=said_card.name[:60] if said_card.name else None,
+            closing_day=said_card.closing_day,
+            due_day=said_card.due_day,
+            make_default=said_card.make_default,
+        )
     return Understanding(
         language=language,
         intent=intent,
@@ -114,7 +126,32 @@ def to_understanding(reading: Reading) -> Understanding:
         language_sure=reading.language_sure,
         invite_code=reading.invite_code[:32] if reading.invite_code else None,
         invite_role=reading.invite_role[:32] if reading.invite_role else None,
+        card=card,
+        cost_split=_cost_split(reading),
+        settlement=_settlement(reading),
     )
+
+
+def _cost_split(reading: Reading) -> CostSplitRequest | None:
+    """The split of a "split" reading on the wire (names cut to the contract's bounds)."""
+    said = reading.cost_split
+    if said is None:
+        return None
+    names = tuple(name[:100] for name in said.names[:20])
+    ways = said.ways if said.ways is not None and 2 <= said.ways <= 100 else None
+    return CostSplitRequest(names=names, ways=ways, everyone=said.everyone)
+
+
+def _settlement(reading: Reading) -> SettlementRequest | None:
+    """The settlement of a "settle" reading on the wire; an amount the contract refuses is unsaid."""
+    said = reading.settlement
+    if said is None:
+        return None
+    name = said.name[:100] if said.name else None
+    try:
+        return SettlementRequest(name=name, amount=said.amount, currency=said.currency)
+    except (ValidationError, ValueError):
+        return SettlementRequest(name=name)
 
 
 def understand_text(text: str, *, today: dt.date, language_hint: str | None, currency: str) -> Understanding:
