@@ -13,16 +13,32 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 import redis
+import structlog
 from sqlalchemy import Engine, create_engine
 
-from financy.box.services import EmbeddedPostgres, EmbeddedRedis
 from financy.core.adapters.migrate import upgrade
 from financy.core.settings import sqlalchemy_url
+from financy.runtime.services import EmbeddedPostgres, EmbeddedRedis
+
+# ``financy.runtime.logging`` caches loggers on first use (fast in production), and then
+# ``structlog.testing.capture_logs`` sees nothing: a test that runs a CLI in-process would blind
+# every later test that checks a log line. In tests, loggers are never cached.
+_structlog_configure = structlog.configure
+
+
+def _configure_uncached(*args: Any, **kwargs: Any) -> None:
+    kwargs["cache_logger_on_first_use"] = False
+    _structlog_configure(*args, **kwargs)
+
+
+structlog.configure = _configure_uncached
+
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -3,7 +3,7 @@
 ``FINANCY_BENCH_DATABASE_URL`` names a PostgreSQL server's maintenance database: the run creates
 a fresh database there and drops it afterwards. ``FINANCY_BENCH_REDIS_URL`` names a Redis server:
 the run takes an empty database index of its own and empties it again afterwards.
-Unset, each is started embedded (``financy.box.services``) under the run's directory.
+Unset, each is started embedded (``financy.runtime.services``) under the run's directory.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import redis
 
-from financy.box.services import EmbeddedPostgres, EmbeddedRedis
 from financy.core.adapters.migrate import upgrade
 from financy.core.settings import sqlalchemy_url
+from financy.runtime.services import EmbeddedPostgres, EmbeddedRedis
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from financy.box.services import running_box_urls
 from financy.core.settings import sqlalchemy_url
+from financy.runtime.services import running_box_urls
 from tests.conftest import FIXTURES
 from tests.support.box import Box, running_box
 from tests.support.graph_api import Call, GraphStandIn

@@ -8,11 +8,32 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from redis import Redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, select
 
+from financy.core.adapters import orm
 from financy.core.entrypoints.api import ApiApp, create_app
 from financy.core.settings import CoreSettings, LoginLimitSettings
 from tests.support.api import JWT_SECRET
+
+
+@pytest.fixture(autouse=True)
+def _signing_edges_do_not_outlive_their_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Delete the ``edges`` rows a test made (the run's database is shared by every test).
+
+    An unrevoked edge with an origin key makes ingest refuse unsigned captures, so one left behind
+    would change what later tests see. Only tests that use the database are touched.
+    """
+    if not {"engine", "database_url"} & set(request.fixturenames):
+        yield
+        return
+    engine: Engine = request.getfixturevalue("engine")
+    with engine.connect() as conn:
+        before = set(conn.execute(select(orm.edges.c.id)).scalars())
+    yield
+    with engine.begin() as conn:
+        made = set(conn.execute(select(orm.edges.c.id)).scalars()) - before
+        if made:
+            conn.execute(delete(orm.edges).where(orm.edges.c.id.in_(made)))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from redis import Redis
@@ -40,6 +41,10 @@ PUBLIC = frozenset(
         # The reset token in the body is the credential (an instance admin issued it); tested in
         # test_api_account: a made-up one changes nothing.
         "/api/v1/password-reset",
+        # The one-time enrolment token in the body is the credential (an instance admin issued it,
+        # only its sha256 is stored); tested in test_edge_enrolment: unknown, used and expired
+        # tokens get one 401 and change nothing.
+        "/api/v1/edges/enroll",
         "/",
         "/docs",
         "/docs/swagger",
@@ -66,7 +71,14 @@ OWN_DATA = frozenset(
     }
 )
 #: Routes only an instance admin (``users.is_admin``) may call: the non-member probe is a plain user.
-INSTANCE_ADMIN = frozenset({"/api/v1/users", "/api/v1/users/<user_id:uuid>/password-reset"})
+INSTANCE_ADMIN = frozenset(
+    {
+        "/api/v1/users",
+        "/api/v1/users/<user_id:uuid>/password-reset",
+        "/api/v1/edges",
+        "/api/v1/edges/<edge_id:str>",
+    }
+)
 #: The context-scoped routes the API has today (the probe must find at least these).
 CONTEXT_ROUTES = frozenset(
     {
@@ -84,6 +96,26 @@ CONTEXT_ROUTES = frozenset(
         "/api/v1/contexts/<context_id:uuid>/reports/top-merchants",
         "/api/v1/contexts/<context_id:uuid>/reports/income-expense",
         "/api/v1/contexts/<context_id:uuid>/reports/per-member",
+        "/api/v1/contexts/<context_id:uuid>/export",
+        "/api/v1/contexts/<context_id:uuid>/recurring",
+        "/api/v1/contexts/<context_id:uuid>/cards",
+        "/api/v1/contexts/<context_id:uuid>/cards/<card_id:uuid>/bills",
+        "/api/v1/contexts/<context_id:uuid>/imports",
+        "/api/v1/contexts/<context_id:uuid>/imports/<import_id:uuid>",
+        "/api/v1/contexts/<context_id:uuid>/transactions/<transaction_id:uuid>/shares",
+        "/api/v1/contexts/<context_id:uuid>/balances",
+        "/api/v1/contexts/<context_id:uuid>/settlements",
+        "/api/v1/contexts/<context_id:uuid>/search",
+    }
+)
+_IMPORT = "/api/v1/contexts/<context_id:uuid>/imports/<import_id:uuid>"
+#: The statement import routes that change a ledger (only POST): the probe must find them.
+IMPORT_WRITE_ROUTES = frozenset(
+    {
+        ("POST", "/api/v1/contexts/<context_id:uuid>/imports"),
+        ("POST", _IMPORT + "/commit"),
+        ("POST", _IMPORT + "/undo"),
+        ("POST", _IMPORT + "/lines/<line_no:int>/answer"),
     }
 )
 _TX = "/api/v1/contexts/<context_id:uuid>/transactions"
@@ -99,6 +131,11 @@ WRITE_ROUTES = frozenset(
         ("POST", "/api/v1/contexts/<context_id:uuid>/categories"),
         ("PATCH", "/api/v1/contexts/<context_id:uuid>/categories/<key:str>"),
         ("DELETE", "/api/v1/contexts/<context_id:uuid>/categories/<key:str>"),
+        ("POST", "/api/v1/contexts/<context_id:uuid>/recurring/<series_id:uuid>/confirm"),
+        ("POST", "/api/v1/contexts/<context_id:uuid>/recurring/<series_id:uuid>/dismiss"),
+        ("POST", _TX + "/<transaction_id:uuid>/shares"),
+        ("DELETE", _TX + "/<transaction_id:uuid>/shares"),
+        ("POST", "/api/v1/contexts/<context_id:uuid>/settlements"),
     }
 )
 #: The shared-ledger routes that change a context (the probe must find them and see them refuse).
@@ -137,6 +174,9 @@ class Ledger:
     transaction_id: uuid.UUID
     capture_id: uuid.UUID
     budget_id: uuid.UUID | None = None
+    series_id: uuid.UUID | None = None
+    card_id: uuid.UUID | None = None
+    import_id: uuid.UUID | None = None
 
     def fill(self, template: str) -> str:
         """Return ``template`` (a route path) with this ledger's ids; unknown uuids random, others 'x'."""
@@ -145,7 +185,11 @@ class Ledger:
             "transaction_id": self.transaction_id,
             "capture_id": self.capture_id,
             "budget_id": self.budget_id or uuid.uuid4(),
+            "card_id": self.card_id or uuid.uuid4(),
             "user_id": self.owner.user_id,
+            "series_id": self.series_id or uuid.uuid4(),
+            "import_id": self.import_id or uuid.uuid4(),
+            "line_no": 1,
         }
 
         def value(match: re.Match[str]) -> str:
@@ -185,9 +229,68 @@ def record_a_photo(app: ApiApp, engine: Engine, owner: Member) -> Ledger:
                 starts_on=dt.date(2026, 11, 1),
             )
         )
+        # A confirmed recurring series (re-detection never deletes a confirmed one).
+        series_id = uuid.uuid4()
+        conn.execute(
+            insert(orm.recurring_series).values(
+                id=series_id,
+                context_id=owner.context_id,
+                kind="expense",
+                key="mercado",
+                currency="BRL",
+                merchant="mercado",
+                category="groceries",
+                cadence="monthly",
+                amount=Decimal("45.90"),
+                typical_amount=Decimal("45.90"),
+                occurrences=3,
+                confidence=0.7,
+                status="confirmed",
+                first_seen=dt.date(2026, 9, 28),
+                last_seen=dt.date(2026, 11, 28),
+                next_due=dt.date(2026, 12, 28),
+            )
+        )
+        card_id = uuid.uuid4()
+        conn.execute(
+            insert(orm.cards).values(
+                id=card_id,
+                context_id=owner.context_id,
+                name="Nubank",
+                closing_day=5,
+                due_day=12,
+                is_default=True,
+            )
+        )
     assert app.ctx.objects is not None
     app.ctx.objects.put(key, _ORIGINAL, "image/png")
-    return Ledger(owner=owner, transaction_id=transaction_id, capture_id=capture_id, budget_id=budget_id)
+    return Ledger(
+        owner=owner,
+        transaction_id=transaction_id,
+        capture_id=capture_id,
+        budget_id=budget_id,
+        series_id=series_id,
+        card_id=card_id,
+        import_id=preview_an_import(engine, owner),
+    )
+
+
+def preview_an_import(engine: Engine, owner: Member) -> uuid.UUID:
+    """Preview a one-line statement import in ``owner``'s ledger (nothing recorded)."""
+    from decimal import Decimal
+
+    from financy.core.domain.import_commands import PreviewImport
+    from financy.core.domain.statements import ParsedStatement, StatementFormat, StatementLine
+    from financy.core.service.bootstrap import bootstrap
+
+    line = StatementLine(
+        line_no=1, occurred_on=dt.date(2026, 11, 20), amount=Decimal("-12.00"), payee="PADARIA"
+    )
+    statement = ParsedStatement(StatementFormat.OFX, (line,), currency="BRL", account="0001-9")
+    import_id: uuid.UUID = bootstrap(engine=engine).handle(
+        PreviewImport(owner.user_id, owner.context_id, statement, "probe.ofx", "0" * 64, 100)
+    )
+    return import_id
 
 
 def add_member(engine: Engine, ledger: Ledger, user: Member, role: str) -> None:
@@ -261,6 +364,8 @@ async def test_every_route_refuses_callers_without_a_token_or_membership(app: Ap
     assert set(routes) >= (
         CONTEXT_ROUTES | SHARING_ROUTES | OWN_DATA | INSTANCE_ADMIN | {"/healthz", "/api/v1/auth/token", "/"}
     )
+    for method, template in IMPORT_WRITE_ROUTES:
+        assert method in routes.get(template, frozenset()), (method, template)
     assert await probe(app, ledger, await token_for(app, outsider)) == []
 
 
@@ -284,8 +389,19 @@ async def test_the_probe_uses_real_rows_members_can_read(app: ApiApp, engine: En
             elif template.endswith("/original"):
                 assert response.body == _ORIGINAL
                 assert response.headers["content-type"] == "image/png"
+            elif template.endswith("/export"):
+                assert response.headers["content-type"] == "text/csv; charset=utf-8"
+                assert b",-45.90,BRL,mercado," in response.body
             elif template.endswith("<transaction_id:uuid>"):
                 assert response.json["id"] == str(ledger.transaction_id)
+            elif template.endswith("<import_id:uuid>"):
+                assert response.json["id"] == str(ledger.import_id)
+                assert response.json["lines"][0]["amount"] == "-12.00"
+            elif template.endswith(("/shares", "/settlements")):
+                assert response.json["items"] == [], template  # nothing shared or settled yet
+            elif template.endswith("/balances"):
+                owed = [b["balance"] for b in response.json["items"]]
+                assert owed == ["0.00"] * len(owed) != [], template  # every member, nothing owed yet
             else:
                 assert response.json["items"], template
 
@@ -322,17 +438,17 @@ async def test_the_probe_reports_a_route_added_without_the_check(
     async def leak_totals(request: ApiRequest) -> HTTPResponse:
         return json_response({"total": "123.45"})
 
-    fresh.add_route(leak_context, "/api/v1/contexts/<context_id:uuid>/export", methods=["GET"])
+    fresh.add_route(leak_context, "/api/v1/contexts/<context_id:uuid>/leak", methods=["GET"])
     fresh.add_route(leak_totals, "/api/v1/totals", methods=["GET"])
     ledger = record_a_photo(fresh, engine, new_user(engine))
     leaks = await probe(fresh, ledger, await token_for(fresh, new_user(engine)))
     assert {(leak.route, leak.caller) for leak in leaks if leak.method == "GET"} == {
-        ("/api/v1/contexts/<context_id:uuid>/export", "no token"),
-        ("/api/v1/contexts/<context_id:uuid>/export", "non-member"),
+        ("/api/v1/contexts/<context_id:uuid>/leak", "no token"),
+        ("/api/v1/contexts/<context_id:uuid>/leak", "non-member"),
         ("/api/v1/totals", "no token"),
         ("/api/v1/totals", "non-member"),
     }
-    assert {leak.route for leak in leaks} == {"/api/v1/contexts/<context_id:uuid>/export", "/api/v1/totals"}
+    assert {leak.route for leak in leaks} == {"/api/v1/contexts/<context_id:uuid>/leak", "/api/v1/totals"}
 
 
 async def test_a_role_that_does_not_allow_the_action_is_403_forbidden(
@@ -379,6 +495,15 @@ async def test_a_viewer_is_refused_every_route_that_changes_the_ledger(app: ApiA
         ],
         "/api/v1/contexts/<context_id:uuid>/categories": {"parent": "groceries", "name": "Feira"},
         "/api/v1/contexts/<context_id:uuid>/categories/<key:str>": {"name": "Supermercado"},
+        _TX + "/<transaction_id:uuid>/shares": {
+            "mode": "equal",
+            "members": [{"user_id": str(ledger.owner.user_id)}, {"user_id": str(editor.user_id)}],
+        },
+        "/api/v1/contexts/<context_id:uuid>/settlements": {
+            "from_user": str(editor.user_id),
+            "to_user": str(ledger.owner.user_id),
+            "amount": "10.00",
+        },
     }
 
     def state() -> tuple[object, ...]:

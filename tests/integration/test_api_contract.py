@@ -29,7 +29,8 @@ from tests.support.api import (
 pytestmark = pytest.mark.integration
 
 #: API routes that take no bearer token: the login, and a password reset (its token is in the body).
-_PUBLIC_API = frozenset({"/api/v1/auth/token", "/api/v1/password-reset"})
+# The enrolment route takes no sign-in: its one-time token is the credential (test_edge_enrolment).
+_PUBLIC_API = frozenset({"/api/v1/auth/token", "/api/v1/password-reset", "/api/v1/edges/enroll"})
 
 
 @pytest.fixture

@@ -329,7 +329,7 @@ def test_stop_then_start_again_keeps_the_data(box: Box) -> None:
 CRASH_LOOP = """
 import sys
 from pathlib import Path
-from financy.box.process import ChildSpec, RestartPolicy
+from financy.runtime.process import ChildSpec, RestartPolicy
 from financy.box.supervisor import run_box
 
 flaky = ChildSpec("flaky", (sys.executable, "-c", "import sys; print('flaky: cannot start'); sys.exit(3)"))

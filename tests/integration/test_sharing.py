@@ -102,7 +102,7 @@ def amounts_in(engine: Engine, context_id: uuid.UUID) -> list[str]:
     tx = orm.transactions
     with engine.connect() as conn:
         rows = conn.execute(select(tx.c.amount).where(tx.c.context_id == context_id)).scalars()
-        return [f"{a:.2f}" for a in rows]
+        return sorted(f"{a:.2f}" for a in rows)  # the set of amounts: rows come in no set order
 
 
 def bound_to(engine: Engine, member: Member) -> uuid.UUID:

@@ -204,6 +204,8 @@ def test_start_registers_the_webhook_and_the_commands_in_both_languages(start_ed
         "contexto",
         "convidar",
         "pessoal",
+        "fatura",
+        "cartao",
     ]
     assert [c["command"] for c in commands[1]["commands"]] == [
         "start",
@@ -214,6 +216,8 @@ def test_start_registers_the_webhook_and_the_commands_in_both_languages(start_ed
         "context",
         "invite",
         "personal",
+        "bill",
+        "card",
     ]
     assert commands[2]["commands"] == commands[0]["commands"]  # the default: the edge's language (pt)
 

@@ -16,17 +16,21 @@ from decimal import Decimal
 from typing import Any
 
 from financy.core.domain.budgets import Budget, Spent
+from financy.core.domain.cards import Card
 from financy.core.domain.commands import ChatMessage
 from financy.core.domain.editing import SplitLine, Subcategory
 from financy.core.domain.errors import UsernameTakenError
 from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction, TransactionStatus
+from financy.core.service.cards_port import BillLine, CardsRepository, PostingRow
 from financy.core.service.unit_of_work import (
     AbstractUnitOfWork,
     AccountsRepository,
     AlertChat,
+    AmountsQuery,
     BindingOrigin,
     BudgetsRepository,
+    CaptureClaim,
     CaptureRef,
     CapturesRepository,
     CategoriesRepository,
@@ -49,6 +53,7 @@ from financy.core.service.unit_of_work import (
     UserSecurity,
     UsersRepository,
 )
+from tests.unit.fake_statements import FakeStatements
 
 
 @dataclass
@@ -96,6 +101,12 @@ class Store:
     api_tokens: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     #: Password reset tokens by sha256.
     reset_tokens: dict[str, ResetToken] = field(default_factory=dict)
+    #: Statement imports by id, and their lines by import id (see ``tests/unit/fake_statements.py``).
+    statement_imports: dict[uuid.UUID, Any] = field(default_factory=dict)
+    statement_lines: dict[uuid.UUID, list[Any]] = field(default_factory=dict)
+    #: Credit cards by id, and the postings of card purchases in the order written.
+    cards: dict[uuid.UUID, Card] = field(default_factory=dict)
+    postings: list[PostingRow] = field(default_factory=list)
 
 
 class FakeContexts(ContextsRepository):
@@ -117,6 +128,10 @@ class FakeContexts(ContextsRepository):
             meta.get("chat_type", "private"),
             meta.get("active", True),
         )
+
+    def known_senders(self, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], SenderScope]:
+        found = {key: self.known_sender(*key) for key in keys}
+        return {key: scope for key, scope in found.items() if scope is not None}
 
     def user_of_identity(self, platform: str, platform_user_id: str) -> uuid.UUID | None:
         return self.s.identities.get((platform, platform_user_id))
@@ -496,6 +511,26 @@ class FakeCaptures(CapturesRepository):
         }
         return True
 
+    def claim_many(self, claims: Sequence[CaptureClaim]) -> set[str]:
+        keys = [c.message.idempotency_key for c in claims]
+        if len(set(keys)) != len(keys):
+            raise ValueError("claim_many takes distinct idempotency keys")
+        return {
+            c.message.idempotency_key
+            for c in claims
+            if self.claim(
+                c.message,
+                context_id=c.context_id,
+                author_id=c.author_id,
+                language=c.language,
+                status=c.status,
+                problem=c.problem,
+            )
+        }
+
+    def taken(self, idempotency_keys: Sequence[str]) -> set[str]:
+        return {k for k in idempotency_keys if k in self.s.captures}
+
     def pending_confirmation(
         self, context_id: uuid.UUID, author_id: uuid.UUID, problem: str, since: dt.datetime
     ) -> PendingCapture | None:
@@ -720,6 +755,19 @@ class FakeTransactions(TransactionsRepository):
         found.sort(key=lambda tx: (tx.occurred_on, order[tx.id]), reverse=True)
         return [tx.money.amount for tx in found[:limit]]
 
+    def recent_amounts_many(self, queries: Sequence[AmountsQuery]) -> dict[AmountsQuery, list[Decimal]]:
+        return {
+            q: self.recent_amounts(
+                q.context_id,
+                kind=q.kind,
+                currency=q.currency,
+                merchant=q.merchant,
+                category=q.category,
+                limit=q.limit,
+            )
+            for q in queries
+        }
+
     def of_capture(self, capture_id: uuid.UUID, context_id: uuid.UUID) -> list[Transaction]:
         return [
             replace(tx, items=())
@@ -778,6 +826,9 @@ class FakeCategories(CategoriesRepository):
         return {
             k: self.s.merchants[(context_id, k)] for k in merchant_keys if (context_id, k) in self.s.merchants
         }
+
+    def remembered_many(self, wanted: Mapping[uuid.UUID, Sequence[str]]) -> dict[uuid.UUID, dict[str, str]]:
+        return {context_id: self.remembered(context_id, keys) for context_id, keys in wanted.items()}
 
     def remember(
         self, context_id: uuid.UUID, merchant_key: str, category: str, transaction_id: uuid.UUID | None
@@ -875,6 +926,9 @@ class FakeBudgets(BudgetsRepository):
     def of_context(self, context_id: uuid.UUID) -> list[Budget]:
         found = [b for b in self.s.budgets.values() if b.context_id == context_id]
         return sorted(found, key=lambda b: (_SCOPE_ORDER[b.scope], b.target))
+
+    def of_contexts(self, context_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Budget]]:
+        return {context_id: self.of_context(context_id) for context_id in context_ids}
 
     def get(self, context_id: uuid.UUID, budget_id: uuid.UUID) -> Budget | None:
         found = self.s.budgets.get(budget_id)
@@ -1059,6 +1113,8 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.budgets = FakeBudgets(self.work)
         self.members = FakeMembers(self.work)
         self.accounts = FakeAccounts(self.work)
+        self.statements = FakeStatements(self.work)
+        self.cards = FakeCards(self.work)
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []
@@ -1089,3 +1145,74 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def rollback(self) -> None:
         self._outbox = []
+
+
+class FakeCards(CardsRepository):
+    """Cards and postings in the :class:`Store` (bill lines join the store's transactions)."""
+
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def of_context(self, context_id: uuid.UUID) -> list[Card]:
+        found = [c for c in self.s.cards.values() if c.context == context_id]
+        return sorted(found, key=lambda c: (not c.is_default, c.name.lower()))
+
+    def get(self, context_id: uuid.UUID, card_id: uuid.UUID) -> Card | None:
+        found = self.s.cards.get(card_id)
+        return found if found is not None and found.context == context_id else None
+
+    def named(self, context_id: uuid.UUID, name: str) -> Card | None:
+        return next((c for c in self.of_context(context_id) if c.name.lower() == name.lower()), None)
+
+    def default_of(self, context_id: uuid.UUID) -> Card | None:
+        return next((c for c in self.of_context(context_id) if c.is_default), None)
+
+    def save(self, card: Card) -> None:
+        assert card.id is not None
+        if card.is_default:
+            for other in self.of_context(card.context) if card.context else []:
+                if other.id != card.id and other.is_default:
+                    assert other.id is not None
+                    self.s.cards[other.id] = replace(other, is_default=False)
+        self.s.cards[card.id] = card
+
+    def add_postings(self, rows: Sequence[PostingRow]) -> None:
+        self.s.postings.extend(rows)
+
+    def card_of(self, transaction_id: uuid.UUID) -> uuid.UUID | None:
+        return next((p.card_id for p in self.s.postings if p.transaction_id == transaction_id), None)
+
+    def delete_postings(self, transaction_id: uuid.UUID) -> None:
+        self.s.postings = [p for p in self.s.postings if p.transaction_id != transaction_id]
+
+    def bill_months(self, transaction_id: uuid.UUID) -> list[dt.date]:
+        return [p.bill_month for p in self.s.postings if p.transaction_id == transaction_id]
+
+    def bill_lines(self, card_id: uuid.UUID, *, first: dt.date, last: dt.date) -> list[BillLine]:
+        by_id = {tx.id: tx for tx in self.s.transactions}
+        lines = []
+        for p in self.s.postings:
+            tx = by_id.get(p.transaction_id)
+            if (
+                p.card_id != card_id
+                or not first <= p.bill_month <= last
+                or tx is None
+                or tx.status is not TransactionStatus.RECORDED
+            ):
+                continue
+            lines.append(
+                BillLine(
+                    transaction_id=tx.id,
+                    merchant=tx.merchant,
+                    description=tx.description,
+                    occurred_on=tx.occurred_on,
+                    number=p.number,
+                    of=p.of,
+                    amount=p.amount,
+                    currency=tx.money.currency,
+                    base_amount=p.base_amount,
+                    base_currency=tx.base_currency,
+                    bill_month=p.bill_month,
+                )
+            )
+        return sorted(lines, key=lambda line: (line.bill_month, line.occurred_on, line.number))

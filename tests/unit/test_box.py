@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from financy.box.process import RestartPolicy
 from financy.box.supervisor import (
-    BoxLockedError,
     bot_lines,
     box_children,
-    box_lock,
     child_env,
     display_path,
     format_summary,
@@ -22,6 +19,8 @@ from financy.box.supervisor import (
     tail,
     write_secret,
 )
+from financy.runtime.boxlock import BoxLockedError, box_lock
+from financy.runtime.process import RestartPolicy
 
 
 def test_backoff_doubles_from_one_second_up_to_thirty() -> None:
@@ -232,3 +231,20 @@ def test_tail_returns_the_last_lines(tmp_path: Path) -> None:
     log.write_text("".join(f"line {i}\n" for i in range(100)))
     assert tail(log, 2) == ["line 98", "line 99"]
     assert tail(tmp_path / "missing.log") == []
+
+
+def test_child_env_gives_the_edge_the_box_origin_key_over_any_the_user_set() -> None:
+    """GIVEN the box's origin key WHEN the children's env is made THEN FINANCY_EDGE__ORIGIN_KEY is that key."""
+    key = "ab" * 32
+    env = child_env(
+        {**BASE, "FINANCY_EDGE__ORIGIN_KEY": "cd" * 32},
+        database_url="postgresql://postgres:@/financy?host=/d/postgres",
+        redis_url="redis://default:pw@127.0.0.1:6380/0",
+        data_dir=Path("/d"),
+        port=8080,
+        edge_port=8081,
+        origin_key=key,
+    )
+    assert env["FINANCY_EDGE__ORIGIN_KEY"] == key
+    assert env["FINANCY_REDIS_URL"] == "redis://default:pw@127.0.0.1:6380/0"
+    assert "FINANCY_EDGE__ORIGIN_KEY" not in build(BASE)

@@ -1,5 +1,5 @@
 """Questions the ledger answers (balance, last transactions, top categories, category groups) or
-declines plainly (bills, card bill, charts), through the bus with the fake unit of work (budgets:
+declines plainly (bills, charts), through the bus with the fake unit of work (budgets:
 ``test_budgets.py``).
 
 GIVEN a ledger with transactions WHEN a question arrives as the edge reads it THEN the answer comes
@@ -150,7 +150,7 @@ def test_a_group_sums_its_members(ledger: MessageBus) -> None:
     assert transport.answer.totals == (("BRL", Decimal("200.00")),)
 
 
-@pytest.mark.parametrize("topic", ["bills", "card_bill", "chart"])
+@pytest.mark.parametrize("topic", ["bills", "chart"])
 def test_what_the_ledger_does_not_keep_is_answered_not_yet_and_kept_as_a_command(
     ledger: MessageBus, store: Store, topic: str
 ) -> None:
@@ -158,6 +158,17 @@ def test_what_the_ledger_does_not_keep_is_answered_not_yet_and_kept_as_a_command
     reply = ask(ledger, ask=topic)
     assert (reply.kind, reply.problem, reply.answer) == (ReplyKind.NOT_YET, topic, None)
     assert len(store.transactions) == before
+    kept = store.captures[reply.idempotency_key]
+    assert (kept["status"], kept["problem"]) == ("command", None)
+
+
+def test_the_card_bill_without_a_card_says_how_to_set_one_up_not_not_yet(
+    ledger: MessageBus, store: Store
+) -> None:
+    reply = ask(ledger, ask="card_bill")
+    assert (reply.kind, reply.problem, reply.card_bills, reply.answer) == (
+        ReplyKind.CARD_BILL, "no_card", (), None,
+    )  # fmt: skip
     kept = store.captures[reply.idempotency_key]
     assert (kept["status"], kept["problem"]) == ("command", None)
 

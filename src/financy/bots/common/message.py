@@ -75,12 +75,15 @@ class IntakeResult:
     ``conflict`` marks a duplicate whose text differs from the first delivery's: a client that
     reuses message ids, not a platform redelivering. ``unavailable`` says the edge could not keep
     a file (its object store is away): nothing was accepted, and the platform should deliver again.
+    ``notice`` is the edge's own answer already given for it (the core is unreachable: "Recebido —
+    registro quando a conexão voltar."); the core's reply follows later.
     """
 
     idempotency_key: str
     accepted: bool
     conflict: bool = False
     unavailable: bool = False
+    notice: str | None = None
 
 
 #: The edge's intake: accept one inbound message durably, before any reply.

@@ -17,6 +17,11 @@ from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
 
+from financy.bots.common.render_cards import render_cards
+from financy.bots.common.render_cost_sharing import KINDS as COST_SHARING_KINDS
+from financy.bots.common.render_cost_sharing import render_cost_sharing
+from financy.bots.common.render_imports import IMPORT_KINDS, statement_import_text
+from financy.bots.common.render_recurring import render_recurring
 from financy.bots.common.reply import Button, ButtonAction, Reply
 from financy.core.contracts.categories import CATEGORY_DISPLAY
 from financy.core.contracts.categories import LANGUAGES as CATEGORY_LANGUAGES
@@ -73,6 +78,7 @@ MAX_CLAIM_BUTTONS = 3
 
 _STRINGS: dict[str, dict[str, str]] = {
     "pt": {
+        "edge.offline": "Recebido — registro quando a conexão voltar.",
         "button.undo": "↩️ Desfazer",
         "button.undo.value": "/desfazer",
         "button.confirm": "✅ Sim",
@@ -414,6 +420,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         ),
     },
     "en": {
+        "edge.offline": "Received — I'll record it when the connection is back.",
         "button.undo": "↩️ Undo",
         "button.undo.value": "/undo",
         "button.confirm": "✅ Yes",
@@ -1055,6 +1062,14 @@ def _with_lines(
     return s[key].format(lines="\n".join(lines))
 
 
+def render_offline(language: str) -> Reply:
+    """Return the edge's own answer to a message kept while the core is unreachable ("Recebido —
+    registro quando a conexão voltar."), in ``language`` ("en"; anything else: pt). The core's
+    real answer follows when it is back."""
+    s = _STRINGS["en" if language == "en" else "pt"]
+    return Reply(text=s["edge.offline"])
+
+
 def render(reply: ReplyV1) -> Reply:
     """Return the text and buttons for ``reply`` in ``reply.language``."""
     return Reply(render_reply(reply), buttons(reply))
@@ -1068,11 +1083,19 @@ def buttons(reply: ReplyV1) -> tuple[Button, ...]:
     * confirm request: confirm;
     * link confirmation: "🔗 Vincular" (``CONFIRM_LINK``, value "/vincular K7QM-2XPD");
     * who paid: "🙋 Fui eu" (``CLAIM_PAYER``, value "/eu"), one per transaction (at most
-      :data:`MAX_CLAIM_BUTTONS`, numbered as the text's lines when there are several).
+      :data:`MAX_CLAIM_BUTTONS`, numbered as the text's lines when there are several);
+    * a statement import's preview with something to import: confirm ("sim" commits it).
     """
     language = reply.language if reply.language in _STRINGS else "en"
     s = _STRINGS[language]
     if reply.kind is ReplyKind.CONFIRM_REQUEST and reply.transactions:
+        return (Button(s["button.confirm"], ButtonAction.CONFIRM, s["button.confirm.value"]),)
+    found = reply.statement_import
+    if (
+        reply.kind is ReplyKind.IMPORT_PREVIEW
+        and found is not None
+        and (found.add or found.merge or found.ambiguous)
+    ):
         return (Button(s["button.confirm"], ButtonAction.CONFIRM, s["button.confirm.value"]),)
     if reply.kind is ReplyKind.LINK_CONFIRM and reply.link_code:
         code = _shown_link_code(reply.link_code)
@@ -1332,6 +1355,18 @@ def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
         return s["group_bound"].format(name=first.name) if first is not None else s["group_bound.bare"]
     if kind is ReplyKind.GROUP_UNBOUND:
         return s["group_unbound"].format(name=first.name) if first is not None else s["group_unbound.bare"]
+    if kind in (
+        ReplyKind.SUBSCRIPTIONS,
+        ReplyKind.SUBSCRIPTION_REMINDER,
+        ReplyKind.SUBSCRIPTION_PRICE_CHANGE,
+    ):
+        return render_recurring(reply)
+    if kind in (ReplyKind.CARD_BILL, ReplyKind.CARD_SET):
+        return render_cards(reply, language)
+    if kind in IMPORT_KINDS:
+        return statement_import_text(reply)
+    if kind in COST_SHARING_KINDS:
+        return render_cost_sharing(reply)
     return None
 
 

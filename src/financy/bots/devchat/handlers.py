@@ -6,7 +6,10 @@
   of the button pressed; ``chat_type``: "private" (default) or "group", a chat whose ledger is shared)
   -> 200 ``{"idempotency_key", "accepted", "reply": {"seq", "text", "kind"}}`` once the core answered,
   or 202 with ``"reply": null`` if it did not within ``wait`` seconds (the message is kept and
-  the reply shows up in ``GET /devchat/replies`` later). 400 for a malformed request.
+  the reply shows up in ``GET /devchat/replies`` later); ``"notice"`` is the edge's own answer while
+  the core is unreachable ("Recebido — registro quando a conexão voltar."). 400 for a malformed
+  request; 503 ``{"error": {"code": "outbox_full"}}`` with ``Retry-After`` while the edge's outbox is
+  full (nothing was kept: send again later).
 ``GET /devchat/replies?chat_id=&after=0&wait=0`` -> ``{"replies": [...]}`` (long-poll up to 30 s).
 A reply is ``{"seq", "text", "kind", "buttons": [{"label", "action", "value"}]}`` (``/replies`` adds
 ``chat_id`` and ``in_reply_to``); a button's ``value`` is the message to send when it is pressed.
@@ -206,6 +209,8 @@ def devchat_blueprint(intake: Intake, hub: DevchatHub, *, token: str | None = No
         waiter = hub.expect(chat_id, message_id)
         result = await intake(inbound)
         payload: dict[str, Any] = {"idempotency_key": result.idempotency_key, "accepted": result.accepted}
+        if result.notice is not None:
+            payload["notice"] = result.notice
         if result.unavailable:
             hub.forget(chat_id, message_id)
             return _error(503, "unavailable", strings.UNAVAILABLE)

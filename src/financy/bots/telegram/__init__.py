@@ -25,13 +25,15 @@ def adapter(
     *,
     on_update: Callable[[], None] | None = None,
     bot: TelegramBot | None = None,
+    refusing: Callable[[], bool] | None = None,
 ) -> ChannelAdapter:
     """Return the Telegram adapter for the edge: webhook route, reply sender, processing, start/stop.
 
     ``on_update`` is called when a new update is stored (the edge wakes its update drain). In
-    polling mode the adapter's background loop long-polls getUpdates into ``state``.
+    polling mode the adapter's background loop long-polls getUpdates into ``state``, pausing while
+    ``refusing()`` is true (the edge's outbox is full; the webhook is refused by the edge then).
     """
-    bot = bot or TelegramBot(config, intake, state, on_update=on_update)
+    bot = bot or TelegramBot(config, intake, state, on_update=on_update, refusing=refusing)
     return ChannelAdapter(
         "telegram",
         bot,

@@ -76,6 +76,8 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("contexto", "Ver e trocar o livro (pessoal ou família)"),
         ("convidar", "Convidar alguém para este livro"),
         ("pessoal", "Voltar a registrar no seu livro pessoal"),
+        ("fatura", "Faturas do cartão de crédito, com as parcelas"),
+        ("cartao", "Cadastrar um cartão: /cartao Nubank fecha 5 vence 12"),
     ),
     "en": (
         ("start", "Start (or link this chat to your account)"),
@@ -86,8 +88,14 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("context", "See and switch ledgers (personal or family)"),
         ("invite", "Invite someone into this ledger"),
         ("personal", "Record into your personal ledger again"),
+        ("bill", "Your credit card bills, with their instalments"),
+        ("card", "Set up a card: /card Nubank closes 5 due 12"),
     ),
 }
+
+
+#: Seconds polling waits before asking again while the edge refuses new messages (outbox full).
+REFUSING_PAUSE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +178,15 @@ class TelegramBot:
         *,
         on_update: Callable[[], None] | None = None,
         limiter: RateLimiter | None = None,
+        refusing: Callable[[], bool] | None = None,
     ) -> None:
         self.config = config
         self.intake = intake
         self.state = state
         self.on_update = on_update
+        #: ``True`` while the edge takes no new messages (its outbox is full): polling waits, and
+        #: Telegram keeps the updates until it asks again.
+        self.refusing = refusing
         self.limiter = limiter or RateLimiter(30.0, 1.0, group_per_s=20 / 60)
         self.bot = Bot(
             config.token,
@@ -492,6 +504,9 @@ class TelegramBot:
         offset: int | None = None
         failures = 0
         while True:
+            if self.refusing is not None and self.refusing():
+                await asyncio.sleep(REFUSING_PAUSE_S)
+                continue
             kwargs: dict[str, Any] = {
                 "timeout": self.config.poll_timeout_s,
                 "allowed_updates": list(ALLOWED_UPDATES),

@@ -2,7 +2,8 @@
 
 :func:`map_update` reads one parsed :class:`telegram.Update` and returns a :class:`Mapped`: the
 :class:`~financy.bots.common.message.InboundMessage` for the intake (if any), the file to fetch
-first (voice, audio, video note, photo, image or PDF document), the callback query to answer,
+first (voice, audio, video note, photo, image or PDF document, or a bank statement file: .ofx,
+.qfx, .csv, .qif, .xml), the callback query to answer,
 the keyboard to expand, the chat whose administrators a "bot added" event needs, or why the
 update is only acknowledged (``ignored``: logged, never an error).
 """
@@ -20,7 +21,7 @@ from telegram import Chat, ChatMemberUpdated, Message, Update, User
 from financy.bots.common.message import InboundMessage, MediaType, SentMessage
 from financy.bots.telegram.callbacks import Press, decode, press_language, press_text
 from financy.bots.telegram.utf16 import utf16_boundary, utf16_len, utf16_remove, utf16_slice
-from financy.core.contracts.v1 import ChatEventV1, ChatType, Platform
+from financy.core.contracts.v1 import ChatEventV1, ChatType, Platform, is_statement_file
 
 PLATFORM: Platform = "telegram"
 #: Telegram's stand-in senders: "GroupAnonymousBot" (anonymous group admins), "Channel_Bot"
@@ -192,6 +193,9 @@ def _file_of(message: Message, limit: int) -> tuple[MediaType, FileRef | None, b
         if mime.startswith("image/") or mime == "application/pdf":
             kind: MediaType = "photo" if mime.startswith("image/") else "document"
             return kind, FileRef(d.file_id, d.file_size, mime, d.file_name), False
+        if is_statement_file(d.file_name, mime):  # a bank statement to import (.ofx, .csv, ...)
+            declared = mime or "application/octet-stream"
+            return "document", FileRef(d.file_id, d.file_size, declared, d.file_name), False
     return None
 
 

@@ -7,10 +7,10 @@ Messages, by ``type``:
   and the transaction it acts on (:func:`~financy.bots.whatsapp.messages.parse_button_id`); an id
   that is not ours reads as the button's title;
 * ``audio`` (voice notes too), ``image``, ``video`` (heard by its sound track) and ``document``
-  (images and PDFs) -> the file, fetched with the token: ``GET /{media_id}`` gives its URL and
-  size, the size is checked against the edge's limit **before** the download, then the URL is
-  fetched; a larger file, or one Meta no longer serves, is kept as a capture the core answers
-  ("too large", "send it again") without its bytes;
+  (images, PDFs and bank statement files: .ofx, .qfx, .csv, .qif, .xml) -> the file, fetched with
+  the token: ``GET /{media_id}`` gives its URL and size, the size is checked against the edge's
+  limit **before** the download, then the URL is fetched; a larger file, or one Meta no longer
+  serves, is kept as a capture the core answers ("too large", "send it again") without its bytes;
 * ``edit`` -> the new text, amending the original message's capture;
 * ``unsupported``, ``location``, ``contacts``, an ``interactive`` Meta could not read, a document
   of another type -> kept as a capture with ``problem="not_text"`` (the user is asked to type it);
@@ -38,6 +38,7 @@ from financy.bots.common.message import BotState, InboundMessage, Intake, MediaP
 from financy.bots.whatsapp.graph import GraphClient, MediaError, MediaTooLargeError
 from financy.bots.whatsapp.messages import parse_button_id
 from financy.bots.whatsapp.sender import PLATFORM, WhatsAppSender
+from financy.core.contracts.v1 import is_statement_file
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -233,7 +234,9 @@ class WhatsAppInbound:
         caption = _str(media.get("caption"))
         declared = _str(media.get("mime_type"))
         if kind == "document" and not (
-            (declared or "").startswith("image/") or (declared or "").split(";")[0] == "application/pdf"
+            (declared or "").startswith("image/")
+            or (declared or "").split(";")[0] == "application/pdf"
+            or is_statement_file(_str(media.get("filename")), declared)  # a bank statement to import
         ):
             return _Content(caption, "other", problem=NOT_TEXT)
         media_id = _str(media.get("id"))

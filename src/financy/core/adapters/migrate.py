@@ -1,6 +1,11 @@
-"""Apply the ledger's Alembic migrations (``financy core migrate``)."""
+"""Apply the ledger's Alembic migrations (``financy core migrate``) or tell whether they are applied
+(``financy core migrate --check [--wait S]``: what a Kubernetes initContainer waits on)."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 from alembic import command
 from alembic.config import Config
@@ -40,3 +45,73 @@ def upgrade(url: str, revision: str = "head") -> None:
             conn.execute(text("SELECT pg_advisory_unlock(7251001)"))
             conn.commit()
     engine.dispose()
+
+
+class SchemaState(NamedTuple):
+    """Where a database stands against the packaged migrations.
+
+    Attributes:
+        current: the revisions stamped in the database's ``alembic_version`` (empty: never migrated).
+        heads: the packaged migrations' head revisions.
+    """
+
+    current: tuple[str, ...]
+    heads: tuple[str, ...]
+
+    @property
+    def at_head(self) -> bool:
+        """True when the database carries exactly the packaged heads."""
+        return bool(self.heads) and set(self.current) == set(self.heads)
+
+    def describe(self) -> str:
+        """One line for a person: the database's revision and the code's head."""
+        current = ", ".join(self.current) or "none (never migrated)"
+        return f"database at {current}; code head {', '.join(self.heads)}"
+
+
+def schema_state(url: str) -> SchemaState:
+    """Read the revision stamped in the database at ``url`` and the packaged heads (changes nothing).
+
+    Raises:
+        sqlalchemy.exc.OperationalError: the database cannot be reached.
+    """
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, pool
+
+    heads = tuple(sorted(ScriptDirectory.from_config(alembic_config(url)).get_heads()))
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+    finally:
+        engine.dispose()
+    return SchemaState(current=current, heads=heads)
+
+
+def wait_for_head(
+    url: str, *, timeout: float, interval: float = 2.0, sleep: Callable[[float], None] = time.sleep
+) -> tuple[bool, str]:
+    """Poll :func:`schema_state` until the database at ``url`` is at the packaged head.
+
+    ``timeout`` (seconds, >= 0; 0 = look once) bounds the wait; ``interval`` (seconds) spaces the
+    looks. A database that cannot be reached yet counts as "not at head" and is asked again.
+
+    Returns:
+        ``(True, description)`` once at head, else ``(False, the last description or error)``.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    deadline = time.monotonic() + max(timeout, 0.0)
+    while True:
+        try:
+            state = schema_state(url)
+            if state.at_head:
+                return True, state.describe()
+            last = state.describe()
+        except SQLAlchemyError as exc:
+            last = f"database not reachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False, last
+        sleep(min(interval, remaining))

@@ -504,6 +504,26 @@ password_reset_tokens = Table(
     Index(None, "user_id"),
 )
 
+edges = Table(
+    "edges",
+    metadata,
+    # Edge nodes of the fleet (migration 0014): one-time enrolment token (sha256, expiry), the
+    # credentials made at enrolment (Redis ACL user, object-store key, the hex HMAC key that signs
+    # the edge's stream entries), what the edge speaks, and revocation.
+    Column("id", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=True, unique=True),
+    Column("token_expires_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("enrolled_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("redis_user", String(128), nullable=True),
+    Column("s3_access_key", String(128), nullable=True),
+    Column("origin_key", String(128), nullable=True),
+    Column("contract_versions", JSONB, nullable=True),
+    Column("software_version", String(64), nullable=True),
+)
+
 # --- report rollups (migration 0012) -----------------------------------------------------------------
 # Count and base-currency sum of a context's recorded transactions per bucket, kept by the
 # ``transactions_rollups`` trigger in the same transaction as each change (plain PostgreSQL; on
@@ -557,4 +577,276 @@ monthly_merchant_totals = _rollup(
     Column("kind", String(16), primary_key=True),
     #: ``lower(btrim(merchant))``, at most 200 characters.
     Column("merchant", String(200), primary_key=True),
+)
+
+# --- statement imports (migration 0015) ----------------------------------------------------------
+
+statement_imports = Table(
+    "statement_imports",
+    metadata,
+    # One bank file read into a ledger: previewed (nothing in the ledger yet), committed, or
+    # undone as a whole. ``account`` is the account the lines belong to (``--account NAME``, else
+    # the file's own account id, else ''): the bank's ids and the dedupe counts are per account.
+    # ``sha256`` of the file as uploaded; ``detected`` the parser's choices; ``problems`` the
+    # records it could not read (line, reason, text); ``counts`` lines per outcome.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("filename", String(255), nullable=True),
+    Column("format", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("account", String(200), nullable=False, server_default=""),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("detected", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("problems", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("counts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("committed_at", DateTime(timezone=True), nullable=True),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("status in ('previewed','committed','undone')", name="status"),
+    Index(None, "context_id", "created_at"),
+)
+
+statement_lines = Table(
+    "statement_lines",
+    metadata,
+    # Every line of an import with what became of it (``outcome``: add, duplicate, merge,
+    # ambiguous, invalid, and ``reason``). ``transaction_id``: the transaction the line became
+    # (add) or was joined to (merge: a chat capture's, whose fields before are in ``before``).
+    # ``candidates``: the transactions an ambiguous line could be. ``amount`` is signed.
+    Column(
+        "import_id",
+        UUID(as_uuid=True),
+        ForeignKey("statement_imports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("line_no", Integer, primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("account", String(200), nullable=False, server_default=""),
+    Column("occurred_on", Date, nullable=False),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payee", String(200), nullable=True),
+    Column("payee_key", String(200), nullable=False, server_default=""),
+    Column("memo", String(500), nullable=True),
+    Column("external_id", String(255), nullable=True),
+    Column("category", String(200), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column(
+        "transaction_id",
+        UUID(as_uuid=True),
+        ForeignKey("transactions.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("candidates", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("before", JSONB(none_as_null=True), nullable=True),
+    CheckConstraint("outcome in ('add','duplicate','merge','ambiguous','invalid')", name="outcome"),
+    Index(None, "context_id", "account", "occurred_on"),
+    Index(None, "transaction_id"),
+)
+
+# --- recurring series (migration 0016) ------------------------------------------------------------
+
+recurring_series = Table(
+    "recurring_series",
+    metadata,
+    # A recurring payment or income found in a ledger (``core.domain.recurring``): one per context,
+    # kind, fuzzy merchant ``key`` and currency. ``status``: detected (proposed), confirmed or
+    # dismissed by a member; detection updates a detected or confirmed row and leaves a dismissed
+    # one as it was dismissed (its ``cadence`` and ``amount`` are what a big change is measured
+    # against). ``amount`` is the expected next amount; ``price_*`` the latest step of its price.
+    # ``reminded_for``: the due date whose reminder went out (once per due date).
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("merchant", String(200), nullable=False),
+    Column("category", String(40), nullable=True),
+    Column("cadence", String(16), nullable=False),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("typical_amount", Numeric(18, 4), nullable=False),
+    Column("occurrences", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("status", String(16), nullable=False, server_default="detected"),
+    Column("first_seen", Date, nullable=False),
+    Column("last_seen", Date, nullable=False),
+    Column("next_due", Date, nullable=False),
+    Column("price_old", Numeric(18, 4), nullable=True),
+    Column("price_new", Numeric(18, 4), nullable=True),
+    Column("price_changed_on", Date, nullable=True),
+    Column("reminded_for", Date, nullable=True),
+    Column("detected_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    UniqueConstraint("context_id", "kind", "key", "currency"),
+    CheckConstraint("kind in ('expense','income')", name="kind"),
+    CheckConstraint("cadence in ('weekly','monthly','yearly')", name="cadence"),
+    CheckConstraint("status in ('detected','confirmed','dismissed')", name="status"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
+    # The reminders' daily pass: confirmed series by due date.
+    Index(None, "status", "next_due"),
+)
+
+# --- credit cards and their bills (migration 0017) --------------------------------------------------
+
+cards = Table(
+    "cards",
+    metadata,
+    # A credit card of a ledger: its bill closes on ``closing_day`` and is due on ``due_day`` (1..31;
+    # a day a month lacks is its last). ``is_default``: the card a chat's "no cartão" is billed on
+    # (at most one per context). Names are unique per context, compared case-insensitively by the code.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("closing_day", Integer, nullable=False),
+    Column("due_day", Integer, nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    UniqueConstraint("context_id", "name"),
+    CheckConstraint("closing_day between 1 and 31", name="closing_day"),
+    CheckConstraint("due_day between 1 and 31", name="due_day"),
+    Index("uq_cards_one_default", "context_id", unique=True, postgresql_where=text("is_default")),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    # Instalment ``number`` of ``of`` of a card purchase (one row for a purchase in one go): its
+    # ``amount`` in the transaction's currency (the instalments add up to the transaction's amount,
+    # the cents left over on the first), its share of the base amount (null while that is unknown),
+    # and ``bill_month``, the first day of the month the bill it is in is due (and budgeted) in.
+    # The transaction itself keeps its full amount and purchase date.
+    Column(
+        "transaction_id",
+        UUID(as_uuid=True),
+        ForeignKey("transactions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("number", Integer, primary_key=True),
+    Column("of", Integer, nullable=False),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("card_id", UUID(as_uuid=True), ForeignKey("cards.id", ondelete="CASCADE"), nullable=False),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("base_amount", Numeric(18, 4), nullable=True),
+    Column("bill_month", Date, nullable=False),
+    CheckConstraint("number between 1 and of", name="number"),
+    CheckConstraint("of between 1 and 120", name="of"),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+    CheckConstraint("extract(day from bill_month) = 1", name="bill_month_first_day"),
+    Index(None, "card_id", "bill_month"),
+    Index(None, "context_id", "bill_month"),
+)
+
+# --- cost sharing among members (migration 0018) -------------------------------------------------
+
+cost_shares = Table(
+    "cost_shares",
+    metadata,
+    # Who shares the cost of a transaction paid by one member (Splitwise-style; not the category
+    # split of ``transaction_splits``): each member's part, the payer's own included, adding up
+    # to the transaction's amount. ``base_amount`` is the part of the transaction's base amount
+    # (null while that is unknown: the transaction is left out of balances).
+    Column(
+        "transaction_id",
+        UUID(as_uuid=True),
+        ForeignKey("transactions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", UUID(as_uuid=True), ForeignKey("users.id"), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("base_amount", Numeric(18, 4), nullable=True),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index(None, "context_id"),
+)
+
+settlements = Table(
+    "settlements",
+    metadata,
+    # Money one member paid another to settle up (``from_user`` paid ``to_user``), in the ledger's
+    # base currency; it moves balances, never the ledger's income or expenses.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("from_user", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("to_user", UUID(as_uuid=True), ForeignKey("users.id"), nullable=False),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("created_by", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("note", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
+    CheckConstraint("from_user <> to_user", name="two_members"),
+    Index(None, "context_id", "occurred_on"),
+)
+
+# --- transaction search (migration 0020) ---------------------------------------------------------
+# ``search_documents``: one row per transaction, kept by triggers in the same transaction as every
+# change to the transaction, its receipt lines, its capture's text/transcript/OCR text (and a
+# "how much?" answer's earlier voice note or photo). ``tsv`` is ``to_tsvector('simple', ...)`` of
+# the unaccented text, weighted A merchant, B description, C receipt items, D message (typed text,
+# transcript or OCR text); the filter columns are copies of the transaction's (``amount``: its
+# base-currency amount when known, else its own). ``written_xid``: the id of the database
+# transaction that last wrote the row (the OpenSearch indexer's watermark).
+# ``search_words``: every lexeme a context's documents ever had (typos are corrected against it
+# with pg_trgm, then searched exactly). ``search_index_state``/``search_tombstones``: the
+# OpenSearch indexer's watermark and the transactions deleted since (kept only while an indexer
+# has a state row). Functions and triggers: migration 0020's docstring.
+
+from sqlalchemy.dialects.postgresql import TSVECTOR  # noqa: E402  (kept in this block: orm.py is shared)
+
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("transaction_id", UUID(as_uuid=True), primary_key=True),
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("category", String(40), nullable=True),
+    Column("source_channel", String(16), nullable=False),
+    Column("paid_by", UUID(as_uuid=True), nullable=True),
+    Column("author_id", UUID(as_uuid=True), nullable=True),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("tsv", TSVECTOR, nullable=False),
+    Column("written_xid", BigInteger, nullable=False),
+    Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),
+    Index(None, "context_id", "occurred_on", "transaction_id"),
+    # The indexer's keyset order (a rebuild writes every row in one transaction: one xid).
+    Index(None, "written_xid", "transaction_id"),
+)
+
+search_words = Table(
+    "search_words",
+    metadata,
+    Column("context_id", UUID(as_uuid=True), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True),
+    Column("word", String(100), primary_key=True),
+    Index(
+        "ix_search_words_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}
+    ),
+)
+
+search_index_state = Table(
+    "search_index_state",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("watermark", BigInteger, nullable=False, server_default="0"),
+    Column("indexed_at", DateTime(timezone=True), nullable=True),
+)
+
+search_tombstones = Table(
+    "search_tombstones",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("transaction_id", UUID(as_uuid=True), nullable=False),
+    Column("context_id", UUID(as_uuid=True), nullable=False),
+    Column("written_xid", BigInteger, nullable=False),
+    Index(None, "written_xid"),
 )

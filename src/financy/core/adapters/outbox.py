@@ -7,16 +7,56 @@ row again: consumers de-duplicate by the message's own id (at least once, effect
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 
 import redis
 from sqlalchemy import Connection, Engine, func, select, update
 
 from financy.core.adapters import orm
-from financy.core.contracts.v1 import PAYLOAD_FIELD, ReplyV1, replies_stream
+from financy.core.contracts.v1 import (
+    PAYLOAD_FIELD,
+    CapturesConfirmedV1,
+    CaptureV1,
+    ReplyV1,
+    confirms_stream,
+    replies_stream,
+)
 
 #: Reply streams are trimmed to about this many entries (edges read them within seconds).
 REPLY_STREAM_MAXLEN = 100_000
+#: Confirmation streams are kept to about this many entries (``MAXLEN ~``).
+CONFIRMS_STREAM_MAXLEN = 10_000
+
+
+def send_confirmations(client: redis.Redis, captures: Sequence[CaptureV1]) -> dict[str, int]:
+    """XADD one :class:`CapturesConfirmedV1` per edge of ``captures`` (committed, duplicates too)
+    to ``confirms_stream(edge_id)`` in one round trip; return ``{edge_id: keys confirmed}``.
+
+    Raises:
+        redis.RedisError: the write failed (the edge resends those captures later: harmless).
+    """
+    keys: dict[str, list[str]] = defaultdict(list)
+    for capture in captures:
+        keys[capture.edge_id].append(capture.idempotency_key)
+    if not keys:
+        return {}
+    now = dt.datetime.now(dt.UTC)
+    pipe = client.pipeline(transaction=False)
+    for edge_id, batch in keys.items():
+        for start in range(0, len(batch), 10_000):
+            message = CapturesConfirmedV1(
+                edge_id=edge_id, idempotency_keys=tuple(batch[start : start + 10_000]), confirmed_at=now
+            )
+            pipe.xadd(
+                confirms_stream(edge_id),
+                {PAYLOAD_FIELD: message.model_dump_json()},
+                maxlen=CONFIRMS_STREAM_MAXLEN,
+                approximate=True,
+            )
+    pipe.execute()
+    return {edge_id: len(batch) for edge_id, batch in keys.items()}
 
 
 def send_replies(client: redis.Redis, replies: Sequence[ReplyV1]) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     FromClause,
     Row,
     Subquery,
+    Text,
     and_,
     bindparam,
     case,
@@ -28,12 +30,16 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from financy.core.adapters import orm
+from financy.core.adapters.cards_repository import card_spent_shift, merge_spent
+from financy.core.adapters.copying import COPY_FROM_ROWS, can_copy, copy_rows
 from financy.core.domain.budgets import Budget, Scope, Spent
 from financy.core.domain.commands import ChatMessage
 from financy.core.domain.errors import UsernameTakenError
@@ -48,8 +54,10 @@ from financy.core.domain.model import (
 from financy.core.service.unit_of_work import (
     AccountsRepository,
     AlertChat,
+    AmountsQuery,
     BindingOrigin,
     BudgetsRepository,
+    CaptureClaim,
     CaptureRef,
     CapturesRepository,
     CategoriesRepository,
@@ -130,6 +138,58 @@ _CLAIM_CAPTURE = (
     .on_conflict_do_nothing(index_elements=[orm.captures.c.idempotency_key])
     .returning(orm.captures.c.id)
 )
+_CLAIM_CAPTURES = (
+    pg_insert(orm.captures)
+    .on_conflict_do_nothing(index_elements=[orm.captures.c.idempotency_key])
+    .returning(orm.captures.c.idempotency_key)
+)
+# Many senders at once: the same joins as _SELECT_KNOWN, for each (platform, chat, sender) given.
+_ASKED = (
+    func.unnest(
+        bindparam("platforms", type_=ARRAY(Text)),
+        bindparam("chat_ids", type_=ARRAY(Text)),
+        bindparam("senders", type_=ARRAY(Text)),
+    )
+    .table_valued("platform", "chat_id", "sender")
+    .render_derived(name="asked")
+)
+_SELECT_KNOWN_MANY = (
+    select(
+        _ASKED.c.platform.label("asked_platform"),
+        _ASKED.c.chat_id.label("asked_chat_id"),
+        _ASKED.c.sender.label("asked_sender"),
+        _IDENTITY.c.user_id,
+        orm.contexts,
+        _REMEMBERS,
+        _MEMBERS.c.role.label("member_role"),
+        _BINDING.c.chat_type,
+        _BINDING.c.active,
+    )
+    .select_from(_ASKED)
+    .join(
+        _IDENTITY,
+        (_IDENTITY.c.platform == _ASKED.c.platform) & (_IDENTITY.c.platform_user_id == _ASKED.c.sender),
+    )
+    .join(_BINDING, (_BINDING.c.platform == _ASKED.c.platform) & (_BINDING.c.chat_id == _ASKED.c.chat_id))
+    .join(orm.contexts, orm.contexts.c.id == _BINDING.c.context_id)
+    .outerjoin(
+        _MEMBERS,
+        and_(_MEMBERS.c.context_id == orm.contexts.c.id, _MEMBERS.c.user_id == _IDENTITY.c.user_id),
+    )
+)
+# Many recent_amounts questions at once: the n-th question's newest ``limit`` rows, and the
+# transaction's now() (the created_at this transaction's own inserts get).
+_SELECT_RECENT_AMOUNTS_MANY = text(
+    "SELECT q.n, t.amount, t.occurred_on, t.created_at, t.id, now() AS now"
+    " FROM unnest(CAST(:context_ids AS uuid[]), CAST(:kinds AS text[]), CAST(:currencies AS text[]),"
+    " CAST(:merchants AS text[]), CAST(:categories AS text[])) WITH ORDINALITY"
+    " AS q(context_id, kind, currency, merchant, category, n)"
+    " CROSS JOIN LATERAL (SELECT tx.amount, tx.occurred_on, tx.created_at, tx.id FROM transactions tx"
+    " WHERE tx.context_id = q.context_id AND tx.status = 'recorded' AND tx.kind = q.kind"
+    " AND tx.currency = q.currency AND CASE WHEN q.merchant IS NOT NULL"
+    " THEN lower(tx.merchant) = q.merchant ELSE tx.category = q.category END"
+    " ORDER BY tx.occurred_on DESC, tx.created_at DESC, tx.id DESC LIMIT :lim) t"
+)
 _INSERT_TRANSACTIONS = insert(orm.transactions)
 #: Roles strongest first, as a number for SQL (a merge keeps the stronger of two memberships).
 _ROLE_RANK = {role.value: rank for rank, role in enumerate(Role)}
@@ -154,6 +214,21 @@ _AMENDABLE = (
 _INSERT_ITEMS = insert(orm.transaction_items)
 
 
+@dataclass(frozen=True, slots=True)
+class AmountRow:
+    """One amount :meth:`SqlTransactions.recent_amount_rows` found, with the columns it is ordered
+    by (newest first: ``occurred_on``, then ``created_at``, then ``id``)."""
+
+    amount: Decimal
+    occurred_on: dt.date
+    created_at: dt.datetime
+    id: uuid.UUID
+
+    def order(self) -> tuple[dt.date, dt.datetime, uuid.UUID]:
+        """Return the key ``recent_amounts`` sorts by (descending)."""
+        return self.occurred_on, self.created_at, self.id
+
+
 def ledger_context(row: Row[Any]) -> LedgerContext:
     """Return the domain context of a ``contexts`` row."""
     return LedgerContext(
@@ -164,6 +239,17 @@ def ledger_context(row: Row[Any]) -> LedgerContext:
         time_zone=row.time_zone,
         locale=row.locale,
         card_iof=bool(getattr(row, "card_iof", False)),
+    )
+
+
+def _sender_scope(row: Row[Any]) -> SenderScope:
+    return SenderScope(
+        user_id=row.user_id,
+        context=ledger_context(row),
+        role=Role(row.member_role) if row.member_role else None,
+        remembers_merchants=bool(row.remembers_merchants),
+        chat_type=row.chat_type,
+        active=bool(row.active),
     )
 
 
@@ -178,16 +264,31 @@ class SqlContexts(ContextsRepository):
         row = self.conn.execute(
             _SELECT_KNOWN, {"platform": platform, "chat_id": chat_id, "platform_user_id": platform_user_id}
         ).first()
-        if row is None:
-            return None
-        return SenderScope(
-            user_id=row.user_id,
-            context=ledger_context(row),
-            role=Role(row.member_role) if row.member_role else None,
-            remembers_merchants=bool(row.remembers_merchants),
-            chat_type=row.chat_type,
-            active=bool(row.active),
-        )
+        return None if row is None else _sender_scope(row)
+
+    def known_senders(self, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], SenderScope]:
+        """See :meth:`ContextsRepository.known_senders` (one statement)."""
+        return {key: scope for key, (scope, _) in self.known_senders_archived(keys).items()}
+
+    def known_senders_archived(
+        self, keys: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], tuple[SenderScope, dt.datetime | None]]:
+        """:meth:`known_senders`, each with its context's ``archived_at`` (``None``: not archived)."""
+        asked = list(dict.fromkeys(keys))
+        if not asked:
+            return {}
+        rows = self.conn.execute(
+            _SELECT_KNOWN_MANY,
+            {
+                "platforms": [k[0] for k in asked],
+                "chat_ids": [k[1] for k in asked],
+                "senders": [k[2] for k in asked],
+            },
+        ).all()
+        return {
+            (r.asked_platform, r.asked_chat_id, r.asked_sender): (_sender_scope(r), r.archived_at)
+            for r in rows
+        }
 
     def user_of_identity(self, platform: str, platform_user_id: str) -> uuid.UUID | None:
         """See :meth:`ContextsRepository.user_of_identity`."""
@@ -714,6 +815,33 @@ class SqlAccounts(AccountsRepository):
         self.conn.execute(update(r).where(r.c.id == token_id).values(used_at=at))
 
 
+def capture_row(claim: CaptureClaim) -> dict[str, Any]:
+    """Return the ``captures`` row a claim inserts."""
+    message, stored = claim.message, claim.message.stored
+    return {
+        "id": message.capture_id,
+        "idempotency_key": message.idempotency_key,
+        "context_id": claim.context_id,
+        "author_id": claim.author_id,
+        "edge_id": message.edge_id,
+        "platform": message.platform,
+        "chat_id": message.chat_id,
+        "message_id": message.message_id,
+        "media_type": message.media_type,
+        "text": message.text,
+        "text_truncated": message.text_truncated,
+        "understanding": stored.get("understanding"),
+        "language": claim.language,
+        "intent": message.intent,
+        "status": claim.status,
+        "problem": claim.problem,
+        "received_at": message.received_at,
+        "media": stored.get("media"),
+        "provenance": stored.get("provenance"),
+        "receipt": stored.get("receipt"),
+    }
+
+
 class SqlCaptures(CapturesRepository):
     """Captures in PostgreSQL, claimed with ``INSERT .. ON CONFLICT (idempotency_key) DO NOTHING``.
 
@@ -734,33 +862,31 @@ class SqlCaptures(CapturesRepository):
         problem: str | None,
     ) -> bool:
         """See :meth:`CapturesRepository.claim`."""
-        stored = message.stored
-        claimed = self.conn.execute(
-            _CLAIM_CAPTURE,
-            {
-                "id": message.capture_id,
-                "idempotency_key": message.idempotency_key,
-                "context_id": context_id,
-                "author_id": author_id,
-                "edge_id": message.edge_id,
-                "platform": message.platform,
-                "chat_id": message.chat_id,
-                "message_id": message.message_id,
-                "media_type": message.media_type,
-                "text": message.text,
-                "text_truncated": message.text_truncated,
-                "understanding": stored.get("understanding"),
-                "language": language,
-                "intent": message.intent,
-                "status": status,
-                "problem": problem,
-                "received_at": message.received_at,
-                "media": stored.get("media"),
-                "provenance": stored.get("provenance"),
-                "receipt": stored.get("receipt"),
-            },
-        ).first()
-        return claimed is not None
+        row = capture_row(CaptureClaim(message, context_id, author_id, language, status, problem))
+        return self.conn.execute(_CLAIM_CAPTURE, row).first() is not None
+
+    def claim_many(self, claims: Sequence[CaptureClaim]) -> set[str]:
+        """See :meth:`CapturesRepository.claim_many` (one multi-row ``INSERT .. ON CONFLICT DO
+        NOTHING``, in idempotency-key order so that two batches never wait on each other in turn).
+
+        Raises:
+            ValueError: two claims have the same idempotency key.
+        """
+        rows = sorted((capture_row(c) for c in claims), key=lambda r: str(r["idempotency_key"]))
+        if len({r["idempotency_key"] for r in rows}) != len(rows):
+            raise ValueError("claim_many takes distinct idempotency keys")
+        if not rows:
+            return set()
+        return {str(k) for k in self.conn.execute(_CLAIM_CAPTURES, rows).scalars()}
+
+    def taken(self, idempotency_keys: Sequence[str]) -> set[str]:
+        """See :meth:`CapturesRepository.taken` (one statement)."""
+        keys = sorted(set(idempotency_keys))
+        if not keys:
+            return set()
+        cap = orm.captures
+        found = self.conn.execute(select(cap.c.idempotency_key).where(cap.c.idempotency_key.in_(keys)))
+        return {str(k) for k in found.scalars()}
 
     def pending_confirmation(
         self, context_id: uuid.UUID, author_id: uuid.UUID, problem: str, since: dt.datetime
@@ -927,10 +1053,18 @@ class SqlTransactions(TransactionsRepository):
         self.conn = conn
 
     def add(self, transactions: Sequence[Transaction]) -> None:
-        """See :meth:`TransactionsRepository.add` (one multi-row insert each for rows and items)."""
+        """See :meth:`TransactionsRepository.add`: the rows in one statement (``COPY`` from
+        :data:`~financy.core.adapters.copying.COPY_FROM_ROWS` rows on, as a statement import
+        writes them; else one multi-row ``INSERT``), then the items likewise."""
         if not transactions:
             return
-        self.conn.execute(_INSERT_TRANSACTIONS, [tx.fields() for tx in transactions])
+        if len(transactions) >= COPY_FROM_ROWS and can_copy(self.conn):
+            columns = list(transactions[0].fields())
+            copy_rows(
+                self.conn, "transactions", columns, (tuple(tx.fields().values()) for tx in transactions)
+            )
+        else:
+            self.conn.execute(_INSERT_TRANSACTIONS.values([tx.fields() for tx in transactions]))
         items = [
             {
                 "transaction_id": tx.id,
@@ -1047,6 +1181,40 @@ class SqlTransactions(TransactionsRepository):
             .limit(limit)
         ).all()
         return [Decimal(r.amount) for r in rows]
+
+    def recent_amounts_many(self, queries: Sequence[AmountsQuery]) -> dict[AmountsQuery, list[Decimal]]:
+        """See :meth:`TransactionsRepository.recent_amounts_many` (one statement per distinct limit)."""
+        rows, _ = self.recent_amount_rows(queries)
+        return {q: [r.amount for r in found] for q, found in rows.items()}
+
+    def recent_amount_rows(
+        self, queries: Sequence[AmountsQuery]
+    ) -> tuple[dict[AmountsQuery, list[AmountRow]], dt.datetime | None]:
+        """:meth:`recent_amounts_many` with each amount's order key, and the transaction's
+        ``now()`` (the ``created_at`` its own inserts get; ``None`` when nothing was asked or found)."""
+        out: dict[AmountsQuery, list[AmountRow]] = {q: [] for q in queries}
+        now: dt.datetime | None = None
+        by_limit: dict[int, list[AmountsQuery]] = {}
+        for q in out:
+            if q.merchant or q.category:
+                by_limit.setdefault(q.limit, []).append(q)
+        for limit, asked in by_limit.items():
+            merchants = [q.merchant.lower() if q.merchant else None for q in asked]
+            result = self.conn.execute(
+                _SELECT_RECENT_AMOUNTS_MANY,
+                {
+                    "context_ids": [q.context_id for q in asked],
+                    "kinds": [q.kind for q in asked],
+                    "currencies": [q.currency for q in asked],
+                    "merchants": merchants,
+                    "categories": [None if m else q.category for q, m in zip(asked, merchants, strict=True)],
+                    "lim": limit,
+                },
+            )
+            for r in result:
+                now = r.now
+                out[asked[r.n - 1]].append(AmountRow(Decimal(r.amount), r.occurred_on, r.created_at, r.id))
+        return out, now
 
     def summary(
         self, context_id: uuid.UUID, *, date_from: dt.date | None, date_to: dt.date | None
@@ -1183,6 +1351,22 @@ class SqlCategories(CategoriesRepository):
         ).all()
         return {r.merchant_key: r.category for r in rows}
 
+    def remembered_many(self, wanted: Mapping[uuid.UUID, Sequence[str]]) -> dict[uuid.UUID, dict[str, str]]:
+        """See :meth:`CategoriesRepository.remembered_many` (one statement)."""
+        out: dict[uuid.UUID, dict[str, str]] = {context_id: {} for context_id in wanted}
+        pairs = sorted({(c, k) for c, keys in wanted.items() for k in keys if k})
+        if not pairs:
+            return out
+        mc = orm.merchant_categories
+        rows = self.conn.execute(
+            select(mc.c.context_id, mc.c.merchant_key, mc.c.category).where(
+                tuple_(mc.c.context_id, mc.c.merchant_key).in_(pairs)
+            )
+        ).all()
+        for r in rows:
+            out[r.context_id][r.merchant_key] = r.category
+        return out
+
     def remember(
         self, context_id: uuid.UUID, merchant_key: str, category: str, transaction_id: uuid.UUID | None
     ) -> None:
@@ -1253,6 +1437,19 @@ class SqlBudgets(BudgetsRepository):
         ).all()
         return [_budget(r) for r in rows]
 
+    def of_contexts(self, context_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Budget]]:
+        """See :meth:`BudgetsRepository.of_contexts` (one statement)."""
+        out: dict[uuid.UUID, list[Budget]] = {context_id: [] for context_id in context_ids}
+        if not out:
+            return out
+        b = orm.budgets
+        rows = self.conn.execute(
+            select(b).where(b.c.context_id.in_(list(out))).order_by(_SCOPE_ORDER, b.c.target)
+        ).all()
+        for r in rows:
+            out[r.context_id].append(_budget(r))
+        return out
+
     def get(self, context_id: uuid.UUID, budget_id: uuid.UUID) -> Budget | None:
         """See :meth:`BudgetsRepository.get`."""
         b = orm.budgets
@@ -1313,7 +1510,19 @@ class SqlBudgets(BudgetsRepository):
     def spent(
         self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
     ) -> list[Spent]:
-        """See :meth:`BudgetsRepository.spent` (a split transaction: each line in its category).
+        """See :meth:`BudgetsRepository.spent`: :meth:`_spent_dated`, with card purchases that have
+        postings counted by the months their bills are due in instead of their purchase date
+        (:func:`~financy.core.adapters.cards_repository.card_spent_shift`)."""
+        dated = self._spent_dated(context_id, date_from=date_from, date_to=date_to, currency=currency)
+        shift = card_spent_shift(
+            self.conn, context_id, date_from=date_from, date_to=date_to, currency=currency
+        )
+        return merge_spent(dated, shift) if shift else dated
+
+    def _spent_dated(
+        self, context_id: uuid.UUID, *, date_from: dt.date, date_to: dt.date, currency: str
+    ) -> list[Spent]:
+        """The expenses dated in the range (a split transaction: each line in its category).
 
         When the range holds two whole calendar months or more (a rolling budget's carry), those
         months are read from the ``monthly_totals`` rollup (one index range instead of every row);

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-#: The trigger that keeps the plain rollup tables on insert and update (bulk loads may disable it,
-#: then :func:`rebuild`).
+#: The trigger that keeps the plain rollup tables on update (bulk loads may disable it, then
+#: :func:`rebuild`); until migration 0019 it kept them on insert too.
 TRIGGER = "transactions_rollups"
+#: The per-statement trigger that adds inserted rows to the plain rollup tables (migration 0019).
+INSERT_TRIGGER = "transactions_rollups_insert"
 ROLLUP_TABLES = ("daily_totals", "monthly_totals", "monthly_member_totals", "monthly_merchant_totals")
 
 

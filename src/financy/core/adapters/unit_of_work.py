@@ -1,7 +1,10 @@
 """The SQLAlchemy unit of work: one PostgreSQL transaction with its events and outbox rows.
 
 Audit events and outbox messages are buffered and written at :meth:`SqlAlchemyUnitOfWork.commit`
-(one multi-row insert each), in the same transaction as the state they describe.
+(one multi-row insert each), in the same transaction as the state they describe. Told which
+commands it will handle (:meth:`SqlAlchemyUnitOfWork.expect`, a batch of captures), it reads
+ahead for them and keeps claims and transactions back until a statement needs them
+(:mod:`financy.core.adapters.batching`): a batch costs a few round trips, not a few per capture.
 """
 
 from __future__ import annotations
@@ -12,20 +15,29 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, insert, text
 
 from financy.core.adapters import orm
+from financy.core.adapters.batching import (
+    BatchedBudgets,
+    BatchedCaptures,
+    BatchedCategories,
+    BatchedContexts,
+    BatchedMembers,
+    BatchedTransactions,
+    ReadAhead,
+    batched,
+)
+from financy.core.adapters.cards_repository import SqlCards
+from financy.core.adapters.cost_sharing_repository import SqlCostSharing
 from financy.core.adapters.editing import SqlEdits
-from financy.core.adapters.members import SqlMembers
 from financy.core.adapters.outbox import mark_published
+from financy.core.adapters.recurring_repository import SqlRecurring
 from financy.core.adapters.repositories import (
     SqlAccounts,
-    SqlBudgets,
-    SqlCaptures,
-    SqlCategories,
-    SqlContexts,
     SqlFxRates,
     SqlLinks,
-    SqlTransactions,
     SqlUsers,
 )
+from financy.core.adapters.statements_repository import SqlStatements
+from financy.core.domain.commands import Command
 from financy.core.domain.events import Event
 from financy.core.service.unit_of_work import AbstractUnitOfWork, jsonable
 from financy.runtime.ids import uuid7
@@ -42,6 +54,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         super().__init__()
         self.engine = engine
         self._conn: Connection | None = None
+        self._ahead: ReadAhead | None = None
+        self._batched: Connection | None = None
         self._event_rows: list[dict[str, Any]] = []
         self._outbox_rows: list[dict[str, Any]] = []
 
@@ -53,20 +67,27 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self._conn
 
     def __enter__(self) -> Self:
-        conn = self.engine.connect()
-        conn.begin()
-        self._conn = conn
-        self.contexts = SqlContexts(conn)
+        raw = self.engine.connect()
+        raw.begin()
+        self._conn = raw
+        ahead = self._ahead = ReadAhead(raw)
+        # Every repository statement goes through the batching connection (see adapters.batching).
+        conn = self._batched = batched(raw, ahead)
+        self.contexts = BatchedContexts(conn, ahead)
         self.users = SqlUsers(conn)
-        self.captures = SqlCaptures(conn)
-        self.transactions = SqlTransactions(conn)
-        self.categories = SqlCategories(conn)
+        self.captures = BatchedCaptures(conn, ahead)
+        self.transactions = BatchedTransactions(conn, ahead)
+        self.categories = BatchedCategories(conn, ahead)
         self.links = SqlLinks(conn)
         self.fx_rates = SqlFxRates(conn)
         self.edits = SqlEdits(conn)
-        self.budgets = SqlBudgets(conn)
-        self.members = SqlMembers(conn)
+        self.budgets = BatchedBudgets(conn, ahead)
+        self.members = BatchedMembers(conn, ahead)
         self.accounts = SqlAccounts(conn)
+        self.statements = SqlStatements(conn)
+        self.recurring = SqlRecurring(conn)
+        self.cards = SqlCards(conn)
+        self.cost_sharing = SqlCostSharing(conn)
         self.events, self._new_events, self.outbox_ids = [], [], []
         self.outbox_messages = []
         return self
@@ -78,6 +99,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                self._ahead = self._batched = None
 
     def _record(self, event: Event) -> None:
         self._event_rows.append(
@@ -95,9 +117,27 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             }
         )
 
+    @property
+    def ahead(self) -> ReadAhead:
+        """The read-ahead of the open unit of work (only inside ``with``)."""
+        if self._ahead is None:
+            raise RuntimeError("the unit of work is not open: use it in a with block")
+        return self._ahead
+
+    def _statements(self) -> Connection:
+        """The connection repository statements go through (it writes what was kept back first)."""
+        if self._batched is None:
+            raise RuntimeError("the unit of work is not open: use it in a with block")
+        return self._batched
+
+    def expect(self, commands: Sequence[Command]) -> None:
+        """See :meth:`AbstractUnitOfWork.expect`: read ahead for ``commands`` and keep writes back."""
+        self.ahead.expect(commands)
+
     def lock(self, key: str) -> None:
-        """Take a transaction-scoped advisory lock on ``key`` (``pg_advisory_xact_lock``)."""
-        self.conn.execute(_LOCK, {"k": key})
+        """Take a transaction-scoped advisory lock on ``key`` (``pg_advisory_xact_lock``); what
+        was read ahead is read again afterwards."""
+        self._statements().execute(_LOCK, {"k": key})
 
     def publish(self, stream: str, payload: str) -> None:
         """See :meth:`AbstractUnitOfWork.publish`."""
@@ -105,11 +145,17 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     def mark_published(self, outbox_ids: Sequence[int]) -> None:
         """See :meth:`AbstractUnitOfWork.mark_published`."""
-        mark_published(self.conn, outbox_ids)
+        mark_published(self._statements(), outbox_ids)
 
     def commit(self) -> None:
-        """Write the buffered events and outbox rows, then commit the transaction."""
+        """Write what was kept back, the buffered events and outbox rows, then commit.
+
+        Raises:
+            ConcurrentClaimError: a capture kept back was claimed by another transaction
+                meanwhile (nothing is committed).
+        """
         conn = self.conn
+        self.ahead.flush()
         if self._event_rows:
             conn.execute(_INSERT_EVENTS, self._event_rows)
             self._event_rows = []
@@ -119,10 +165,13 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self.outbox_messages = [(r["stream"], r["payload"]) for r in self._outbox_rows]
             self._outbox_rows = []
         conn.commit()
+        self.ahead.reset()
 
     def rollback(self) -> None:
         """Roll back what was not committed and forget the buffers."""
         self._event_rows, self._outbox_rows = [], []
+        if self._ahead is not None:
+            self._ahead.reset()
         if self._conn is not None and self._conn.in_transaction():
             self._conn.rollback()
 

@@ -44,6 +44,16 @@ def replies_stream(edge_id: str) -> str:
     return f"financy:edge:{edge_id}:replies"
 
 
+def heartbeat_stream(edge_id: str) -> str:
+    """Return the stream ``edge_id`` writes its :class:`HeartbeatV1` to (kept short: ``MAXLEN ~ 100``)."""
+    return f"financy:edge:{edge_id}:heartbeats"
+
+
+def confirms_stream(edge_id: str) -> str:
+    """Return the stream the core writes :class:`CapturesConfirmedV1` to for ``edge_id``."""
+    return f"financy:edge:{edge_id}:confirms"
+
+
 def control_stream(edge_id: str) -> str:
     """Return the name of the control stream (model updates, config) for ``edge_id``."""
     return f"financy:edge:{edge_id}:control"
@@ -114,6 +124,25 @@ class Intent(StrEnum):
     JOIN = "join"
     #: "/pessoal", "/personal": this private chat records into the sender's personal ledger again.
     PERSONAL = "personal"
+    #: "quais minhas assinaturas?", "my subscriptions", "/assinaturas": the ledger's recurring
+    #: payments (:attr:`ReplyKind.SUBSCRIPTIONS`).
+    SUBSCRIPTIONS = "subscriptions"
+    #: "/cartao Nubank fecha 5 vence 12", "/card Nubank closes 5 due 12": set up a credit card
+    #: (``card``), or with nothing after it list the ledger's cards. The core answers
+    #: :attr:`ReplyKind.CARD_SET`.
+    CARD = "card"
+    #: A bank statement file sent as a document (``media``: .ofx/.qfx/.csv/.qif/.xml, see
+    #: :func:`is_statement_file`): the core previews its import; "sim"/"yes" commits it.
+    STATEMENT = "statement"
+    #: "paguei 120 do jantar, divide com a Ana", "split 120 dinner with Ana and Bob": the
+    #: transaction (in ``transactions``) is paid by the sender and its cost shared among members
+    #: (``cost_split``); without a transaction ("divide com a Ana"), the sender's last one is.
+    SPLIT = "split"
+    #: "/saldo", "quem deve quem?", "who owes whom?": the ledger's balances between members and
+    #: the transfers that settle them.
+    WHO_OWES = "who_owes"
+    #: "/acertar Ana 60", "/settle Ana 60": the sender paid Ana 60 to settle up (``settlement``).
+    SETTLE = "settle"
 
 
 class TransactionKind(StrEnum):
@@ -239,6 +268,63 @@ class BudgetRequest(_Wire):
     )
 
 
+class CardRequest(_Wire):
+    """A credit card a message sets up ("/cartao Nubank fecha 5 vence 12"): its ``name`` and the
+    days its bill closes and is due on (1..31), each ``None`` when the message does not say it;
+    ``make_default``: the message asked for it to be the default card ("padrão", "default")."""
+
+    name: str | None = Field(default=None, max_length=60)
+    closing_day: int | None = Field(default=None, ge=1, le=31)
+    due_day: int | None = Field(default=None, ge=1, le=31)
+    make_default: bool = False
+
+
+class CardV1(_Wire):
+    """A credit card of a ledger: its bill closes on ``closing_day`` and is due on ``due_day``
+    (a day a month lacks is its last); ``is_default``: "no cartão" purchases are billed on it."""
+
+    card_id: UUID
+    name: str = Field(max_length=60)
+    closing_day: int = Field(ge=1, le=31)
+    due_day: int = Field(ge=1, le=31)
+    is_default: bool = False
+
+
+class CardBillLineV1(_Wire):
+    """One instalment on a card bill: the purchase's merchant (or description), its date,
+    ``number``/``of`` ("3/10"; 1/1 for a purchase in one go) and the instalment's amount, in the
+    ledger's base currency, or in its own ``currency`` and ``unvalued`` when no FX rate is known."""
+
+    transaction_id: UUID
+    merchant: str | None = Field(default=None, max_length=500)
+    occurred_on: dt.date
+    number: int = Field(ge=1, le=120)
+    of: int = Field(ge=1, le=120)
+    amount: Decimal
+    currency: CurrencyCode
+    unvalued: bool = False
+
+
+class CardBillV1(_Wire):
+    """One bill of a card: it closes on ``closing_on`` and is due on ``due_on`` (``month``: the
+    first day of the due month, the month budgets count its instalments in). ``status``: "past"
+    (due before today), "closed" (closed, not yet due), "open" (a purchase today is in it) or
+    "future". ``total`` adds the ``count`` valued lines in ``currency`` (the ledger's base);
+    ``unvalued`` lines are left out of it. ``lines`` are the first 50, oldest purchase first."""
+
+    card_id: UUID
+    card_name: str = Field(max_length=60)
+    month: dt.date
+    closing_on: dt.date
+    due_on: dt.date
+    status: Literal["past", "closed", "open", "future"]
+    currency: CurrencyCode
+    total: Decimal
+    count: int = Field(default=0, ge=0)
+    unvalued: int = Field(default=0, ge=0)
+    lines: tuple[CardBillLineV1, ...] = Field(default=(), max_length=50)
+
+
 class Understanding(_Wire):
     """What the edge understood of a capture's text (``financy parse --json`` shape).
 
@@ -274,6 +360,13 @@ class Understanding(_Wire):
     invite_role: str | None = Field(default=None, max_length=32)
     #: The invitation code of :attr:`Intent.JOIN`, as typed (the core normalises and checks it).
     invite_code: str | None = Field(default=None, max_length=32)
+    #: The card of :attr:`Intent.CARD`, as far as the message says it (``None``: none said).
+    card: CardRequest | None = None
+    #: Who shares the cost of :attr:`Intent.SPLIT`, as the message names them (the core matches
+    #: the names to the ledger's members); ``None`` for any other intent.
+    cost_split: CostSplitRequest | None = None
+    #: The settlement of :attr:`Intent.SETTLE`, as far as the message says it.
+    settlement: SettlementRequest | None = None
 
 
 class Sender(_Wire):
@@ -327,6 +420,9 @@ class MediaRef(_Wire):
     size: int = Field(ge=0)
     sha256: Sha256Hex
     filename: str | None = Field(default=None, max_length=200)
+    #: Data-residency mode ``edge``: the original stays in the edge's own store and never reaches
+    #: the core's; the core keeps this reference (hash, size, key) and says the file is held there.
+    held_at_edge: bool = False
 
 
 class ModelUse(_Wire):
@@ -509,6 +605,43 @@ class ReplyKind(StrEnum):
     INVITATION_INVALID = "invitation_invalid"
     #: the chat's ledger is archived: nothing was recorded (``contexts[0]`` names it)
     CONTEXT_ARCHIVED = "context_archived"
+    #: the ledger's recurring payments and subscriptions: ``recurring`` (empty: none found yet)
+    SUBSCRIPTIONS = "subscriptions"
+    #: a confirmed subscription renews in a few days: ``recurring[0]`` (sent to the ledger's chats)
+    SUBSCRIPTION_REMINDER = "subscription_reminder"
+    #: a confirmed subscription's price stepped ("Netflix subiu de 39,90 para 44,90"): ``recurring[0]``
+    #: (sent to the ledger's chats once per change)
+    SUBSCRIPTION_PRICE_CHANGE = "subscription_price_change"
+    #: "/fatura", "quanto tá a fatura do cartão?": ``card_bills``, each card's bill not yet due,
+    #: its open bill and the next ones with instalments (``problem`` "no_card": the ledger has
+    #: no card yet, and the reply says how to set one up)
+    CARD_BILL = "card_bill"
+    #: "/cartao Nubank fecha 5 vence 12": ``cards[0]`` was set up (``problem`` "replaced": it
+    #: existed and its days changed); "card_how" (nothing to set up said: ``cards`` lists the
+    #: ledger's), "card_days" (a name without both days)
+    CARD_SET = "card_set"
+    #: a statement file was read: ``statement_import`` says what its import would add, join and
+    #: skip; nothing is recorded until the sender answers "sim"/"yes"
+    IMPORT_PREVIEW = "import_preview"
+    #: "sim" to an import preview: ``statement_import`` has what was added and joined
+    IMPORT_COMMITTED = "import_committed"
+    #: a statement file that was not imported (``problem``: "statement_format" with the parser's
+    #: ``statement_import.reason``, "statement_not_here" when the file stayed at the edge,
+    #: "statement_invalid" for a currency the ledger cannot take)
+    IMPORT_REFUSED = "import_refused"
+    #: a transaction's cost is now shared among members: ``transactions[0]`` is it, with
+    #: ``cost_sharing.shares`` (each member's part) and the ledger's balances after
+    COST_SPLIT = "cost_split"
+    #: a split or settlement the core could not make as said; nothing was changed (``problem``:
+    #: "unknown_name" or "ambiguous_name" with ``asked_about`` the name, "nobody_to_split_with",
+    #: "ways_mismatch", "nothing_to_split", "not_an_expense", "no_payer", "low_confidence",
+    #: "bad_amount"; for a settlement "no_name", "no_amount" (``asked_about`` the name),
+    #: "settle_self", "settle_amount", "settle_currency:XYZ")
+    COST_SPLIT_QUESTION = "cost_split_question"
+    #: "quem deve quem?": ``cost_sharing.balances`` and the suggested ``cost_sharing.transfers``
+    WHO_OWES = "who_owes"
+    #: a settlement was recorded: ``cost_sharing.settlement``, with the balances after
+    SETTLED = "settled"
 
 
 class BalanceRow(_Wire):
@@ -662,6 +795,74 @@ class UsualAmounts(_Wire):
     count: int = Field(ge=1)
 
 
+class RecurringSeriesV1(_Wire):
+    """A recurring payment (or income) of a ledger, as a :attr:`ReplyKind.SUBSCRIPTIONS` list, a
+    :attr:`ReplyKind.SUBSCRIPTION_REMINDER` or a :attr:`ReplyKind.SUBSCRIPTION_PRICE_CHANGE` shows it.
+
+    ``amount`` in ``currency`` is the one expected on ``next_due``; ``status`` "detected" (found
+    in the ledger, not yet confirmed), "confirmed" or "dismissed". ``price_old`` -> ``price_new``
+    on ``price_changed_on``: the latest step of its price ("subiu de 39,90 para 44,90").
+    """
+
+    series_id: UUID
+    merchant: str = Field(min_length=1, max_length=200)
+    kind: Literal["expense", "income"] = "expense"
+    cadence: Literal["weekly", "monthly", "yearly"]
+    amount: Decimal
+    currency: CurrencyCode
+    status: Literal["detected", "confirmed", "dismissed"] = "detected"
+    category: str | None = Field(default=None, max_length=40)
+    last_seen: dt.date
+    next_due: dt.date
+    confidence: float = Field(ge=0, le=1)
+    price_old: Decimal | None = None
+    price_new: Decimal | None = None
+    price_changed_on: dt.date | None = None
+
+
+#: File name endings of the statement files a chat may send (``STATEMENT_TYPES``: their media types).
+STATEMENT_EXTENSIONS = (".ofx", ".qfx", ".csv", ".qif", ".xml")
+STATEMENT_TYPES = frozenset(
+    {
+        "application/x-ofx",
+        "application/ofx",
+        "application/vnd.intu.qfx",
+        "application/x-qfx",
+        "text/csv",
+        "application/csv",
+        "application/qif",
+        "application/x-qif",
+    }
+)
+
+
+def is_statement_file(filename: str | None, content_type: str | None) -> bool:
+    """Whether a document sent to the bot is a bank statement to import: its name ends in one of
+    :data:`STATEMENT_EXTENSIONS`, or its declared type is one of :data:`STATEMENT_TYPES`."""
+    name = (filename or "").strip().lower()
+    essence = (content_type or "").split(";", 1)[0].strip().lower()
+    return name.endswith(STATEMENT_EXTENSIONS) or essence in STATEMENT_TYPES
+
+
+class StatementImportV1(_Wire):
+    """A statement import a chat started (:attr:`ReplyKind.IMPORT_PREVIEW`, ``IMPORT_COMMITTED``):
+    its lines by outcome, the file's dates, and (``IMPORT_REFUSED``) why it was not read."""
+
+    import_id: UUID | None = None
+    filename: str | None = Field(default=None, max_length=200)
+    format: str | None = Field(default=None, max_length=16)
+    lines: int = Field(default=0, ge=0)
+    add: int = Field(default=0, ge=0)
+    duplicate: int = Field(default=0, ge=0)
+    merge: int = Field(default=0, ge=0)
+    ambiguous: int = Field(default=0, ge=0)
+    invalid: int = Field(default=0, ge=0)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    #: The parser's reason (English) when the file was not read.
+    reason: str | None = Field(default=None, max_length=300)
+
+
 class ReplyV1(_Wire):
     """The core's answer to one capture (core -> edge ``replies_stream(edge_id)``).
 
@@ -716,13 +917,28 @@ class ReplyV1(_Wire):
     invite_code: str | None = Field(default=None, max_length=32)
     invite_role: Literal["owner", "admin", "editor", "viewer"] | None = None
     invite_expires_at: dt.datetime | None = None
+    #: The series of a :attr:`ReplyKind.SUBSCRIPTIONS` list, or the one a
+    #: :attr:`ReplyKind.SUBSCRIPTION_REMINDER` or :attr:`ReplyKind.SUBSCRIPTION_PRICE_CHANGE` is about.
+    recurring: tuple[RecurringSeriesV1, ...] = Field(default=(), max_length=100)
+    #: The card a :attr:`ReplyKind.CARD_SET` set up, or the ledger's cards it lists.
+    cards: tuple[CardV1, ...] = Field(default=(), max_length=20)
+    #: The bills a :attr:`ReplyKind.CARD_BILL` shows, by card, oldest first.
+    card_bills: tuple[CardBillV1, ...] = Field(default=(), max_length=100)
+    #: The statement import an :attr:`ReplyKind.IMPORT_PREVIEW`, ``IMPORT_COMMITTED`` or
+    #: ``IMPORT_REFUSED`` is about.
+    statement_import: StatementImportV1 | None = None
+    #: Who owes whom in the ledger (:attr:`ReplyKind.COST_SPLIT`, :attr:`ReplyKind.WHO_OWES`,
+    #: :attr:`ReplyKind.SETTLED`).
+    cost_sharing: CostSharingV1 | None = None
 
 
 class ModelUpdatedV1(_Wire):
     """A new model artifact the edge should load (core -> edge ``control_stream(edge_id)``).
 
     ``location`` is a file path on a disk the edge shares with the core (a single box); the edge
-    loads the file only if its sha256 matches. Edges on other machines do not read it.
+    loads the file only if its sha256 matches. ``object_key`` (set when the core published the
+    artifact to its object store, ``models/categories/{version}.onnx``) is what edges on other
+    machines download, verify and load; when it is set the edge prefers it to ``location``.
     """
 
     schema_version: Literal[1] = SCHEMA_VERSION
@@ -732,9 +948,61 @@ class ModelUpdatedV1(_Wire):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     location: str = Field(min_length=1, max_length=1000)
     created_at: dt.datetime
+    object_key: str | None = Field(default=None, min_length=1, max_length=512)
 
 
-def encode(message: CaptureV1 | ReplyV1 | ModelUpdatedV1) -> dict[str, str]:
+class HeartbeatV1(_Wire):
+    """An edge's periodic report of itself (edge -> core ``heartbeat_stream(edge_id)``).
+
+    ``contract_versions``: the wire schema versions the edge writes and reads. ``models``: the
+    model artifacts it has loaded (name and version). ``queue_depth``: media jobs waiting;
+    ``outbox_depth``: captures not yet confirmed by the core, of at most ``outbox_capacity``.
+    ``memory_bytes``: the machine's physical memory; ``gpu``: its accelerator's name, if any.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    type: Literal["edge.heartbeat"] = "edge.heartbeat"
+    edge_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    software_version: str = Field(min_length=1, max_length=64)
+    contract_versions: tuple[int, ...] = (SCHEMA_VERSION,)
+    models: tuple[ModelUse, ...] = ()
+    queue_depth: int = Field(ge=0)
+    outbox_depth: int = Field(ge=0)
+    outbox_capacity: int = Field(ge=0)
+    cpu_count: int = Field(ge=0)
+    memory_bytes: int = Field(ge=0)
+    gpu: str | None = Field(default=None, max_length=200)
+    sent_at: dt.datetime
+
+
+class CapturesConfirmedV1(_Wire):
+    """Captures the core has committed (core -> edge ``confirms_stream(edge_id)``).
+
+    Sent after the database commit for every capture of ``edge_id`` the core read, duplicates
+    included, so the edge can forget them; a capture the edge sent but never sees confirmed
+    (a trimmed or lost stream entry) is sent again from its outbox.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    type: Literal["captures.confirmed"] = "captures.confirmed"
+    edge_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    idempotency_keys: tuple[str, ...] = Field(min_length=1, max_length=10_000)
+    confirmed_at: dt.datetime
+
+
+def decode_confirmed(fields: dict[str, str] | dict[bytes, bytes]) -> CapturesConfirmedV1:
+    """Parse a confirms stream entry (errors as :func:`decode_capture`)."""
+    return CapturesConfirmedV1.model_validate_json(_payload(fields))
+
+
+def decode_heartbeat(fields: dict[str, str] | dict[bytes, bytes]) -> HeartbeatV1:
+    """Parse a heartbeat stream entry (errors as :func:`decode_capture`)."""
+    return HeartbeatV1.model_validate_json(_payload(fields))
+
+
+def encode(
+    message: CaptureV1 | ReplyV1 | ModelUpdatedV1 | HeartbeatV1 | CapturesConfirmedV1,
+) -> dict[str, str]:
     """Return the stream entry fields for ``message`` (``{"payload": json}``)."""
     return {PAYLOAD_FIELD: message.model_dump_json()}
 
@@ -764,3 +1032,70 @@ def _payload(fields: dict[str, str] | dict[bytes, bytes]) -> str | bytes:
         if key in (PAYLOAD_FIELD, PAYLOAD_FIELD.encode()):
             return value
     raise KeyError(PAYLOAD_FIELD)
+
+
+# --- cost sharing among members (Splitwise-style) ---------------------------------------------
+
+#: A person's name as a message says it ("Ana", "João").
+PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class CostSplitRequest(_Wire):
+    """Who a message shares a cost with: ``names`` as written ("divide com a Ana e o João"), or
+    every member (``everyone``: "com todos", "with everyone"), or ``ways`` equal parts ("dividido
+    por 3": the ledger must have that many members). The sender always has a part."""
+
+    names: tuple[PersonName, ...] = Field(default=(), max_length=20)
+    ways: int | None = Field(default=None, ge=2, le=100)
+    everyone: bool = False
+
+
+class SettlementRequest(_Wire):
+    """A settlement a message records: the sender paid ``name`` ``amount`` in ``currency``
+    (``None``: the ledger's base currency). Either is ``None`` when the message does not say it."""
+
+    name: PersonName | None = None
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=4)
+    currency: CurrencyCode | None = None
+
+
+class MemberAmountV1(_Wire):
+    """A member (``name``: their display name) with an amount: their part of a cost, or their
+    balance (positive: they are owed; negative: they owe)."""
+
+    user_id: UUID
+    name: str = Field(max_length=200)
+    amount: Decimal
+
+
+class TransferV1(_Wire):
+    """``from_name`` pays (or paid) ``to_name`` ``amount``."""
+
+    from_user: UUID
+    from_name: str = Field(max_length=200)
+    to_user: UUID
+    to_name: str = Field(max_length=200)
+    amount: Decimal = Field(gt=0)
+
+
+class CostSharingV1(_Wire):
+    """Who owes whom in a ledger, in its base ``currency``.
+
+    ``shares``: the parts of a transaction just split, in that transaction's own currency (the
+    reply's ``transactions[0]``), payer first; ``settlement``: the one just recorded;
+    ``balances``: every member's (adding up to zero); ``transfers``: the fewest transfers (greedy)
+    that settle them; ``unvalued``: shared transactions left out (no FX rate known, or no payer).
+    """
+
+    currency: CurrencyCode
+    shares: tuple[MemberAmountV1, ...] = Field(default=(), max_length=100)
+    balances: tuple[MemberAmountV1, ...] = Field(default=(), max_length=100)
+    transfers: tuple[TransferV1, ...] = Field(default=(), max_length=100)
+    settlement: TransferV1 | None = None
+    unvalued: int = Field(default=0, ge=0)
+
+
+# The fields above are named in models defined earlier in the module.
+Understanding.model_rebuild()
+CaptureV1.model_rebuild()
+ReplyV1.model_rebuild()

@@ -13,6 +13,7 @@ work at once: the second returns ``{"status": "busy"}`` at once.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,16 @@ from celery import Celery
 from redis.exceptions import LockError
 from sqlalchemy import Engine, create_engine
 
-from financy.core.service.training import announce, models_dir, needs_training, retrain_categories
+from financy.core.entrypoints.import_jobs import COMMIT_IMPORT, COMMIT_SOFT_LIMIT_S, commit_statement_import
+from financy.core.service.training import announce, models_dir, needs_training, publish, retrain_categories
 from financy.core.settings import CoreSettings
+from financy.runtime.objects import ObjectStore, ObjectStoreError, object_store_from_settings
 
 log = structlog.stdlib.get_logger(__name__)
 
 TRAIN_CATEGORIES = "financy.core.train_categories"
 REFRESH_FX = "financy.core.refresh_fx"
+DETECT_RECURRING = "financy.core.detect_recurring"
 LOCK_PREFIX = "financy:lock:"
 #: Seconds a job may run before ``SoftTimeLimitExceeded`` is raised in it (prefork pool).
 DEFAULT_SOFT_LIMIT_S = 600.0
@@ -54,6 +58,14 @@ class JobResources:
         self._engine = engine
         self._owns_engine = engine is None
         self._redis: redis.Redis | None = None
+        self._objects: ObjectStore | None = None
+
+    @property
+    def objects(self) -> ObjectStore:
+        """Return the core's object store (S3 when ``FINANCY_S3__ENDPOINT`` is set, else ``<data_dir>/objects``)."""
+        if self._objects is None:
+            self._objects = object_store_from_settings(self.settings.s3, self.settings.data_dir / "objects")
+        return self._objects
 
     @property
     def engine(self) -> Engine:
@@ -87,7 +99,9 @@ class Job:
 
     Attributes:
         name: the Celery task name (stable: messages in the queue carry it).
-        run: does the work with the process's resources; returns a JSON-serialisable dict.
+        run: does the work with the process's resources; returns a JSON-serialisable dict. A job
+            sent with keyword arguments (JSON values only, e.g. an import's ids) gets them after
+            the resources; the periodic jobs take none.
         every_s: how often beat sends it, in seconds, from the settings; ``None`` (or a function
             returning ``None`` for these settings): never.
         at_start: the worker sends it once when it starts (e.g. a new box's first model).
@@ -98,7 +112,7 @@ class Job:
     """
 
     name: str
-    run: Callable[[JobResources], JobResult]
+    run: Callable[..., JobResult]
     every_s: Callable[[CoreSettings], float | None] | None = None
     at_start: bool = False
     exclusive: bool = False
@@ -125,8 +139,20 @@ def train_categories(resources: JobResources) -> JobResult:
     if not needs_training(resources.engine, directory):
         return {"status": "up_to_date"}
     model = retrain_categories(resources.engine, directory)
-    edges = announce(resources.redis, resources.engine, model)
-    log.info("worker.model_published", version=model.version, sha256=model.sha256, edges=edges)
+    object_key: str | None = None
+    try:
+        object_key = publish(resources.objects, model)
+    except ObjectStoreError as exc:
+        # Edges sharing this disk still load it; the others get the next one (or `models pull`).
+        log.error("worker.model_not_uploaded", version=model.version, error=str(exc))
+    edges = announce(resources.redis, resources.engine, model, object_key=object_key)
+    log.info(
+        "worker.model_published",
+        version=model.version,
+        sha256=model.sha256,
+        edges=edges,
+        object_key=object_key,
+    )
     return {
         "status": "trained",
         "version": model.version,
@@ -197,6 +223,88 @@ def refresh_fx(resources: JobResources) -> JobResult:
     }
 
 
+def detect_recurring(resources: JobResources, now: dt.datetime | None = None) -> JobResult:
+    """Find every ledger's recurring series again and send the price changes of confirmed ones
+    and the renewal reminders due, one
+    ledger per transaction (``service.recurring``); the reminders go out through the outbox and,
+    at once, to the edges' reply streams (the ingest's outbox sweep sends them if Redis is away).
+    ``now`` (aware; default: the clock's) gives each ledger's "today" in its time zone.
+
+    Returns ``{"status": "detected", "contexts", "series", "reminders", "price_changes"}`` (the
+    last two: messages queued).
+
+    Raises:
+        sqlalchemy.exc.OperationalError: the database is away (the next scheduled run tries again).
+    """
+    from financy.core.adapters.outbox import mark_published, send_messages
+    from financy.core.adapters.unit_of_work import SqlAlchemyUnitOfWork
+    from financy.core.domain.recurring_commands import RefreshRecurring
+    from financy.core.service.bootstrap import bootstrap
+    from financy.core.service.recurring import LOOKBACK_DAYS
+
+    now = now or dt.datetime.now(dt.UTC)
+    bus = bootstrap(engine=resources.engine)
+    with SqlAlchemyUnitOfWork(resources.engine) as uow:
+        contexts = uow.recurring.contexts_to_scan(now.date() - dt.timedelta(days=LOOKBACK_DAYS + 1))
+    days = resources.settings.recurring.remind_days_before
+    series = reminders = changes = 0
+    for context_id in contexts:
+        batch = bus.handle_many([RefreshRecurring(context_id, now, days)])
+        counts = batch.results[0]
+        series += counts["series"]
+        reminders += counts["reminders"]
+        changes += counts["price_changes"]
+        if batch.outbox_messages:
+            try:
+                send_messages(resources.redis, batch.outbox_messages)
+                with resources.engine.begin() as conn:
+                    mark_published(conn, batch.outbox_ids)
+            except (redis.RedisError, RuntimeError) as exc:  # left to the outbox sweep
+                log.warning("worker.reminders_not_sent", error=str(exc), context_id=str(context_id))
+    log.info(
+        "worker.recurring_detected",
+        contexts=len(contexts),
+        series=series,
+        reminders=reminders,
+        price_changes=changes,
+    )
+    return {
+        "status": "detected",
+        "contexts": len(contexts),
+        "series": series,
+        "reminders": reminders,
+        "price_changes": changes,
+    }
+
+
+INDEX_SEARCH = "financy.core.index_search"
+
+
+def index_search(resources: JobResources) -> JobResult:
+    """Send the transactions changed since the last run to OpenSearch (``FINANCY_OPENSEARCH_URL``).
+
+    Returns ``{"status": "off"}`` without an OpenSearch URL, else
+    :func:`financy.core.adapters.search.opensearch.index_changes`'s ``{"status": "indexed",
+    "documents", "deleted", "watermark", "created"}``.
+
+    Raises:
+        opensearchpy.exceptions.OpenSearchException: OpenSearch refused or did not answer (the
+            watermark stays; the next run sends the same documents again).
+    """
+    from financy.core.adapters.search.opensearch import client_from_settings, index_changes
+
+    settings = resources.settings
+    if not settings.opensearch_url:
+        return {"status": "off"}
+    client = client_from_settings(settings)
+    try:
+        result = index_changes(resources.engine, client, settings.opensearch_index)
+    finally:
+        client.close()
+    log.info("worker.search_indexed", **{k: v for k, v in result.items() if k != "status"})
+    return result
+
+
 #: Every job of the core, in one place: a task plus, if it repeats, its beat schedule entry.
 JOBS: tuple[Job, ...] = (
     Job(
@@ -211,6 +319,22 @@ JOBS: tuple[Job, ...] = (
         refresh_fx,
         # In beat's schedule only when a refresh URL is set.
         every_s=lambda settings: settings.fx.refresh_interval_s if settings.fx.refresh_url else None,
+        exclusive=True,
+        soft_limit_s=300.0,
+    ),
+    Job(
+        DETECT_RECURRING,
+        detect_recurring,
+        every_s=lambda settings: settings.recurring.interval_s,
+        exclusive=True,
+    ),
+    # Sent by POST /imports/{id}/commit with the context, import and actor ids; never scheduled.
+    Job(COMMIT_IMPORT, commit_statement_import, soft_limit_s=COMMIT_SOFT_LIMIT_S),
+    Job(
+        INDEX_SEARCH,
+        index_search,
+        # In beat's schedule only when OpenSearch is the search backend.
+        every_s=lambda settings: settings.opensearch_index_interval_s if settings.opensearch_url else None,
         exclusive=True,
         soft_limit_s=300.0,
     ),
@@ -251,18 +375,18 @@ def lock_name(job: Job) -> str:
     return LOCK_PREFIX + job.name
 
 
-def _task_body(job: Job, resources: JobResources, log_context: dict[str, Any]) -> Callable[[], JobResult]:
-    def body() -> JobResult:
+def _task_body(job: Job, resources: JobResources, log_context: dict[str, Any]) -> Callable[..., JobResult]:
+    def body(**arguments: Any) -> JobResult:
         # Pool threads do not inherit the process's log context (service, pid): give it to them.
         structlog.contextvars.bind_contextvars(**log_context, job=job.name)
         if not job.exclusive:
-            return job.run(resources)
+            return job.run(resources, **arguments)
         lock = resources.redis.lock(lock_name(job), timeout=job.hard_limit_s, blocking=False)
         if not lock.acquire():
             log.info("worker.job_busy", job=job.name)
             return {"status": "busy"}
         try:
-            return job.run(resources)
+            return job.run(resources, **arguments)
         finally:
             # The lock may have expired under a run slower than its limit; nothing to release then.
             with contextlib.suppress(LockError):

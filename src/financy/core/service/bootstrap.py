@@ -1,8 +1,9 @@
 """``bootstrap()``: the message bus with every handler given its dependencies, built once per process.
 
 Handlers name the dependencies they take as keyword parameters after ``(command, uow)``; the
-ones known here are ``defaults`` (conventions of a context made on first contact). Production
-passes an engine (PostgreSQL units of work); unit tests pass a fake unit-of-work factory.
+ones known here are ``defaults`` (conventions of a context made on first contact) and
+``objects`` (the core's object store, or ``None``). Production passes an engine (PostgreSQL
+units of work); unit tests pass a fake unit-of-work factory.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from financy.core.service.unit_of_work import AbstractUnitOfWork
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from financy.runtime.objects import ObjectStore
+
 
 def _inject(handler: Callable[..., Any], dependencies: Mapping[str, Any]) -> Callable[..., Any]:
     """Return ``handler`` with the dependencies it names bound (checked once, here)."""
@@ -34,8 +37,12 @@ def bootstrap(
     engine: Engine | None = None,
     uow_factory: Callable[[], AbstractUnitOfWork] | None = None,
     defaults: ContextDefaults | None = None,
+    objects: ObjectStore | None = None,
 ) -> MessageBus:
     """Return a message bus over ``uow_factory`` (or PostgreSQL units of work on ``engine``).
+
+    ``objects`` is the core's object store, for handlers that read a file a chat sent (a bank
+    statement); without it such a file is answered as not readable here.
 
     Raises:
         ValueError: neither ``engine`` nor ``uow_factory`` is given.
@@ -47,6 +54,7 @@ def bootstrap(
 
         uow_factory = sql_unit_of_work_factory(engine)
     dependencies: dict[str, Any] = {"defaults": defaults or ContextDefaults()}
+    dependencies["objects"] = objects
     command_handlers: dict[Any, CommandHandler] = {
         command: _inject(handler, dependencies) for command, handler in handlers.command_handlers().items()
     }

@@ -45,7 +45,8 @@ from financy.core.domain.budgets import (
 )
 from financy.core.domain.commands import ChatMessage
 from financy.core.domain.events import Event
-from financy.core.domain.model import LedgerContext
+from financy.core.domain.model import LedgerContext, Transaction
+from financy.core.service.cards import CREDIT
 from financy.core.service.unit_of_work import AbstractUnitOfWork
 from financy.inference.taxonomy import CATEGORY_GROUPS
 from financy.runtime.ids import uuid7
@@ -297,7 +298,8 @@ def check_alerts(
     """Return the alerts of budgets that the expenses ``transaction_ids`` (still recorded in the
     context) made reach a threshold for the first time in their month, claiming each (see the
     module); the highest threshold per budget and month. A split expense touches the budgets of
-    its lines' categories (spent counts each line's base amount there) and of its own."""
+    its lines' categories (spent counts each line's base amount there) and of its own; a card
+    purchase with postings touches the months its instalments are due in."""
     budgets = uow.budgets.of_context(context.id)
     if not budgets:
         return []
@@ -307,7 +309,8 @@ def check_alerts(
         if tx is not None and tx.kind == "expense":
             # A split expense counts in its lines' categories (and its own, when unsplit).
             lines = {line.category for line in uow.edits.splits(tx.id)}
-            touched.setdefault(month_start(tx.occurred_on), set()).update({tx.category} | lines)
+            for month in _months_of(uow, tx, split=bool(lines)):
+                touched.setdefault(month, set()).update({tx.category} | lines)
     alerts = []
     locked = False
     for month, categories in sorted(touched.items()):
@@ -324,6 +327,16 @@ def check_alerts(
             if new:
                 alerts.append(BudgetAlertV1.model_validate({"threshold": max(new), "status": wire(status)}))
     return alerts
+
+
+def _months_of(uow: AbstractUnitOfWork, tx: Transaction, *, split: bool) -> list[dt.date]:
+    """The months an expense counts in: an unsplit card purchase with postings in the months its
+    instalments are due in (``BudgetsRepository.spent`` counts it there), any other in its own."""
+    if tx.payment_method == CREDIT and not split:
+        months = uow.cards.bill_months(tx.id)
+        if months:
+            return list(dict.fromkeys(months))
+    return [month_start(tx.occurred_on)]
 
 
 def send_alerts(

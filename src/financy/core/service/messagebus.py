@@ -13,12 +13,15 @@ from typing import Any
 
 from financy.core.domain.commands import Command
 from financy.core.domain.events import Event
-from financy.core.service.unit_of_work import AbstractUnitOfWork
+from financy.core.service.unit_of_work import AbstractUnitOfWork, ConcurrentClaimError
 from financy.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
 CommandHandler = Callable[[Any, AbstractUnitOfWork], Any]
+#: How many times a batch is run when another transaction keeps claiming one of its captures
+#: between the unit of work's look-up and its write (each run then finds it taken).
+CLAIM_ATTEMPTS = 3
 EventHandler = Callable[[Event], None]
 
 
@@ -74,20 +77,32 @@ class MessageBus:
     ) -> BatchResult:
         """Run ``commands`` in order in ONE unit of work and commit once (a batch of captures).
 
-        ``before_commit(uow)`` runs after the last handler, inside the same transaction. If any
-        handler raises, nothing is committed and the exception propagates.
+        The unit of work is told the commands first (:meth:`AbstractUnitOfWork.expect`: it may
+        read ahead for them). ``before_commit(uow)`` runs after the last handler, inside the same
+        transaction. If any handler raises, nothing is committed and the exception propagates.
+        A :class:`ConcurrentClaimError` (a capture claimed by another transaction meanwhile)
+        runs the whole batch again in a new unit of work, up to :data:`CLAIM_ATTEMPTS` times.
 
         Raises:
             UnhandledCommandError: a command has no handler (nothing is committed).
+            ConcurrentClaimError: still racing after :data:`CLAIM_ATTEMPTS` runs.
         """
-        with self.uow_factory() as uow:
-            results = [self._dispatch(command, uow) for command in commands]
-            if before_commit is not None:
-                before_commit(uow)
-            uow.commit()
-            events = uow.collect_new_events()
-            outbox_ids = list(uow.outbox_ids)
-            outbox_messages = list(uow.outbox_messages)
+        for attempt in range(1, CLAIM_ATTEMPTS + 1):
+            try:
+                with self.uow_factory() as uow:
+                    uow.expect(commands)
+                    results = [self._dispatch(command, uow) for command in commands]
+                    if before_commit is not None:
+                        before_commit(uow)
+                    uow.commit()
+                    events = uow.collect_new_events()
+                    outbox_ids = list(uow.outbox_ids)
+                    outbox_messages = list(uow.outbox_messages)
+                break
+            except ConcurrentClaimError as exc:
+                if attempt == CLAIM_ATTEMPTS:
+                    raise
+                log.warning("bus.claim_raced_running_again", attempt=attempt, error=str(exc))
         for event in events:
             self._handle_event(event)
         return BatchResult(results, outbox_ids, outbox_messages)

@@ -6,6 +6,12 @@ file, so a reader never sees a manifest for a file that is not complete. Each ar
 row in ``model_artifacts``; edges are told on their control streams and load it only if its
 sha256 matches.
 
+Edges on other machines do not share that disk: :func:`publish` uploads the artifact to the
+object store under ``models/categories/{version}.onnx`` and then rewrites
+``models/categories/manifest.json`` (``{"name", "version", "sha256", "size_bytes", "key",
+"created_at"}``); the control message carries the ``object_key`` they download. The ONNX file is
+all a loader needs (its labels are in the model's metadata), so no card is uploaded.
+
 Corrections from every context on this core train the one model (a single box is one household);
 the per-context merchant memory is what makes a correction apply at once, in its own context only.
 """
@@ -24,10 +30,20 @@ from sqlalchemy import Engine, func, insert, select
 
 from financy.core.adapters import orm
 from financy.core.contracts.v1 import PAYLOAD_FIELD, ModelUpdatedV1, control_stream
+from financy.runtime.objects import ObjectStore, ObjectStoreError
 
 MODEL_NAME = "categories"
 #: A user's correction weighs this many shipped examples (it is about their own merchants).
 CORRECTION_WEIGHT = 3
+#: Where the object store keeps the category models and the manifest naming the current one.
+OBJECT_PREFIX = f"models/{MODEL_NAME}/"
+MANIFEST_KEY = f"{OBJECT_PREFIX}manifest.json"
+ONNX_CONTENT_TYPE = "application/octet-stream"
+
+
+def model_key(version: str) -> str:
+    """Return the object key of the category model ``version`` (``models/categories/{version}.onnx``)."""
+    return f"{OBJECT_PREFIX}{version}.onnx"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +73,7 @@ def current_model(directory: Path) -> PublishedModel | None:
         version=data["version"],
         sha256=data["sha256"],
         path=directory / data["file"],
-        n_examples=int(data["n_examples"]),
+        n_examples=int(data.get("n_examples", 0)),
     )
 
 
@@ -139,16 +155,75 @@ def retrain_categories(engine: Engine, directory: Path, *, now: dt.datetime | No
     return model
 
 
-def announce(client: redis.Redis, engine: Engine, model: PublishedModel) -> list[str]:
-    """Tell every edge that has a chat here about ``model``; return the edge ids told."""
+def publish(store: ObjectStore, model: PublishedModel, *, now: dt.datetime | None = None) -> str:
+    """Upload ``model``'s file to ``store`` and make it the manifest's current model; return its key.
+
+    The artifact goes first (``models/categories/{version}.onnx``, write-once: publishing the same
+    version again is a no-op), then ``models/categories/manifest.json`` is replaced, so the
+    manifest never names an object that is not complete. The store is write-once, so the
+    manifest is deleted and written again: a reader in between finds no manifest and looks again
+    later (edges also learn of the model from the control message).
+
+    Raises:
+        ObjectStoreError: the store refused or is away (``unavailable``), or another file is
+            stored under this version's key (``conflict``).
+        OSError: the artifact file cannot be read.
+    """
+    data = model.path.read_bytes()
+    key = model_key(model.version)
+    stored = store.put(key, data, ONNX_CONTENT_TYPE)
+    if stored.sha256 != model.sha256:
+        raise ObjectStoreError(
+            "conflict", f"{key}: stored sha256 {stored.sha256} is not {model.sha256}", key=key
+        )
+    manifest = json.dumps(
+        {
+            "name": model.name,
+            "version": model.version,
+            "sha256": model.sha256,
+            "size_bytes": stored.size,
+            "key": key,
+            "created_at": (now or dt.datetime.now(dt.UTC)).isoformat(),
+        },
+        indent=2,
+    ).encode()
+    store.delete(MANIFEST_KEY)
+    store.put(MANIFEST_KEY, manifest, "application/json")
+    return key
+
+
+def edges_to_tell(engine: Engine) -> list[str]:
+    """Return the edge ids to announce models to, sorted: enrolled, unrevoked edges and chat-bound ones."""
+    edges = orm.edges
     with engine.connect() as conn:
-        edges = conn.execute(select(orm.chat_bindings.c.edge_id).distinct()).scalars().all()
+        bound = conn.execute(select(orm.chat_bindings.c.edge_id).distinct()).scalars().all()
+        enrolled = (
+            conn.execute(
+                select(edges.c.id).where(edges.c.enrolled_at.is_not(None), edges.c.revoked_at.is_(None))
+            )
+            .scalars()
+            .all()
+        )
+        revoked = set(conn.execute(select(edges.c.id).where(edges.c.revoked_at.is_not(None))).scalars().all())
+    return sorted({*bound, *enrolled} - revoked)
+
+
+def announce(
+    client: redis.Redis, engine: Engine, model: PublishedModel, *, object_key: str | None = None
+) -> list[str]:
+    """Tell every edge (see :func:`edges_to_tell`) about ``model``; return the edge ids told.
+
+    ``object_key`` is the key :func:`publish` returned (``None``: the model is only on this disk).
+    Raises ``redis.RedisError`` when Redis is away.
+    """
+    edges = edges_to_tell(engine)
     message = ModelUpdatedV1(
         name=model.name,
         version=model.version,
         sha256=model.sha256,
         location=str(model.path),
         created_at=dt.datetime.now(dt.UTC),
+        object_key=object_key,
     )
     pipe = client.pipeline(transaction=False)
     for edge_id in edges:
@@ -156,4 +231,4 @@ def announce(client: redis.Redis, engine: Engine, model: PublishedModel) -> list
             control_stream(edge_id), {PAYLOAD_FIELD: message.model_dump_json()}, maxlen=1000, approximate=True
         )
     pipe.execute()
-    return list(edges)
+    return edges

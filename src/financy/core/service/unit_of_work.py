@@ -22,10 +22,14 @@ from typing import Any, Self
 from uuid import UUID
 
 from financy.core.domain.budgets import Budget, Spent
-from financy.core.domain.commands import ChatMessage
+from financy.core.domain.commands import ChatMessage, Command
 from financy.core.domain.editing import SplitLine, Subcategory
 from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction
+from financy.core.service.cards_port import CardsRepository
+from financy.core.service.cost_sharing_port import CostSharingRepository
+from financy.core.service.recurring_port import RecurringRepository
+from financy.core.service.statements_port import StatementsRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,40 @@ class CaptureRef:
 
 
 @dataclass(frozen=True, slots=True)
+class CaptureClaim:
+    """A capture to keep unless its idempotency key is taken (what :meth:`CapturesRepository.claim`
+    takes, as one value): kept in ``context_id`` by ``author_id`` (``None``: no person)."""
+
+    message: ChatMessage
+    context_id: uuid.UUID
+    author_id: uuid.UUID | None
+    language: str
+    status: str
+    problem: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AmountsQuery:
+    """One :meth:`TransactionsRepository.recent_amounts` question, as a value (a dict key)."""
+
+    context_id: uuid.UUID
+    kind: str
+    currency: str
+    merchant: str | None = None
+    category: str | None = None
+    limit: int = 50
+
+
+class ConcurrentClaimError(Exception):
+    """A capture of the unit of work was claimed by another transaction after this one looked.
+
+    Raised by a unit of work that writes its claims at once (the SQL one, on a batch): nothing
+    was committed and the whole unit of work may simply run again, when the capture is found
+    taken and answered as a duplicate.
+    """
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryLine:
     """Recorded transactions of one kind, category (``None``: uncategorised) and currency: their sum
     and how many."""
@@ -161,6 +199,11 @@ class ContextsRepository(abc.ABC):
     @abc.abstractmethod
     def known_sender(self, platform: str, chat_id: str, platform_user_id: str) -> SenderScope | None:
         """Return the sender and the chat's context when both exist (one look-up on the hot path)."""
+
+    @abc.abstractmethod
+    def known_senders(self, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], SenderScope]:
+        """Return :meth:`known_sender` of each ``(platform, chat_id, platform_user_id)`` in
+        ``keys`` at once; a key whose sender or chat is not known is absent."""
 
     @abc.abstractmethod
     def user_of_identity(self, platform: str, platform_user_id: str) -> uuid.UUID | None:
@@ -308,6 +351,15 @@ class CapturesRepository(abc.ABC):
         (``author_id`` ``None``: no person sent it)."""
 
     @abc.abstractmethod
+    def claim_many(self, claims: Sequence[CaptureClaim]) -> set[str]:
+        """Insert each capture of ``claims`` unless its idempotency key is taken (one statement);
+        return the idempotency keys inserted. Keys must be distinct."""
+
+    @abc.abstractmethod
+    def taken(self, idempotency_keys: Sequence[str]) -> set[str]:
+        """Return which of ``idempotency_keys`` belong to a capture already kept."""
+
+    @abc.abstractmethod
     def pending_confirmation(
         self, context_id: uuid.UUID, author_id: uuid.UUID, problem: str, since: dt.datetime
     ) -> PendingCapture | None:
@@ -443,6 +495,10 @@ class TransactionsRepository(abc.ABC):
         (the same name, ignoring case) or, without one, in ``category``. Neither: ``[]``."""
 
     @abc.abstractmethod
+    def recent_amounts_many(self, queries: Sequence[AmountsQuery]) -> dict[AmountsQuery, list[Decimal]]:
+        """Return :meth:`recent_amounts` of each of ``queries`` at once (every query is a key)."""
+
+    @abc.abstractmethod
     def fees_of(self, context_id: uuid.UUID, transaction_id: uuid.UUID) -> list[Transaction]:
         """Return (and lock) the still-recorded fee lines (``fee_of``) of a transaction of the context."""
 
@@ -464,6 +520,11 @@ class CategoriesRepository(abc.ABC):
     @abc.abstractmethod
     def remembered(self, context_id: uuid.UUID, merchant_keys: Sequence[str]) -> dict[str, str]:
         """Return ``{merchant_key: category}`` the context remembers for ``merchant_keys``."""
+
+    @abc.abstractmethod
+    def remembered_many(self, wanted: Mapping[uuid.UUID, Sequence[str]]) -> dict[uuid.UUID, dict[str, str]]:
+        """Return :meth:`remembered` of several contexts at once (``{context_id: merchant_keys}``);
+        every context asked about is a key."""
 
     @abc.abstractmethod
     def remember(
@@ -554,6 +615,10 @@ class BudgetsRepository(abc.ABC):
     @abc.abstractmethod
     def of_context(self, context_id: uuid.UUID) -> list[Budget]:
         """Return the context's budgets (ledger first, then groups, then categories, by target)."""
+
+    @abc.abstractmethod
+    def of_contexts(self, context_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Budget]]:
+        """Return :meth:`of_context` of several contexts at once; every context asked about is a key."""
 
     @abc.abstractmethod
     def get(self, context_id: uuid.UUID, budget_id: uuid.UUID) -> Budget | None:
@@ -824,6 +889,10 @@ class AbstractUnitOfWork(abc.ABC):
     budgets: BudgetsRepository
     members: MembersRepository
     accounts: AccountsRepository
+    statements: StatementsRepository
+    recurring: RecurringRepository
+    cards: CardsRepository
+    cost_sharing: CostSharingRepository
 
     def __init__(self) -> None:
         self.events: list[Event] = []
@@ -840,6 +909,15 @@ class AbstractUnitOfWork(abc.ABC):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.rollback()
+
+    def expect(self, commands: Sequence[Command]) -> None:
+        """Say that ``commands`` are about to be handled here, in order (a batch of captures).
+
+        A unit of work may read ahead for them and defer its writes until a statement needs
+        them or :meth:`commit` (the SQL one does, so a batch costs a few round trips instead of
+        a few per capture); handlers see the same results either way. The default does nothing.
+        """
+        del commands  # nothing to read ahead in a unit of work without round trips
 
     def record(self, event: Event) -> None:
         """Add ``event`` to the audit log in this unit of work; handlers of it run after commit."""

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from financy.core.domain.events import Event
 from financy.core.domain.model import Transaction
+from financy.core.service.cards import CREDIT, refresh_postings
 from financy.core.service.unit_of_work import AbstractUnitOfWork
 
 ECB = "ecb"
@@ -103,14 +104,22 @@ def with_rate(
     )
 
 
-def value_transaction(uow: AbstractUnitOfWork, tx: Transaction, base_currency: str) -> Transaction:
+#: ECB rates already read in one operation: (currency, base currency, day) -> :func:`ecb_rate`.
+RateCache = dict[tuple[str, str, dt.date], tuple[dt.date, Decimal] | None]
+
+
+def value_transaction(
+    uow: AbstractUnitOfWork, tx: Transaction, base_currency: str, rates: RateCache | None = None
+) -> Transaction:
     """Return ``tx`` with its base fields set for a ledger whose base currency is ``base_currency``.
 
     Same currency: ``identity`` (rate 1, ``fx_date`` = ``occurred_on``). A rate the user set
     (``fx_source`` ``override``, in this base currency) is kept and ``base_amount`` recomputed
     from the amount: clear ``fx_source`` first to revalue after changing the currency. Otherwise
     the ECB rate of ``occurred_on`` or the latest business day before it (:func:`ecb_rate`);
-    none known: every base field ``None``. Reads ``uow.fx_rates``; writes nothing.
+    none known: every base field ``None``. Reads ``uow.fx_rates``; writes nothing. ``rates``:
+    a cache the caller keeps for one unit of work (a statement import values thousands of
+    lines of a few currencies and days), filled here.
     """
     currency = tx.money.currency
     if currency == base_currency:
@@ -124,7 +133,13 @@ def value_transaction(uow: AbstractUnitOfWork, tx: Transaction, base_currency: s
         )
     if tx.fx_source == OVERRIDE and tx.fx_rate is not None and tx.base_currency == base_currency:
         return with_rate(tx, base_currency, tx.fx_rate, day=tx.fx_date or tx.occurred_on, source=OVERRIDE)
-    found = ecb_rate(uow, currency, base_currency, tx.occurred_on)
+    if rates is None:
+        found = ecb_rate(uow, currency, base_currency, tx.occurred_on)
+    else:
+        key = (currency, base_currency, tx.occurred_on)
+        if key not in rates:
+            rates[key] = ecb_rate(uow, currency, base_currency, tx.occurred_on)
+        found = rates[key]
     if found is None:
         return _unvalued(tx)
     day, rate = found
@@ -148,6 +163,8 @@ def revalue_unvalued(uow: AbstractUnitOfWork, *, limit: int = 1000) -> int:
         if valued.base_amount is None:
             continue
         uow.transactions.amend(valued)
+        if valued.payment_method == CREDIT:
+            refresh_postings(uow, valued)  # the postings get their share of the value found
         fields = valued.fields()
         uow.record(
             Event(

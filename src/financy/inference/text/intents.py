@@ -94,6 +94,23 @@ _COMMANDS: Final[dict[str, str]] = {
     "join": "join",
     "pessoal": "personal",
     "personal": "personal",
+    # the ledger's subscriptions and recurring payments
+    "assinaturas": "subscriptions",
+    "assinatura": "subscriptions",
+    "recorrentes": "subscriptions",
+    "subscriptions": "subscriptions",
+    "subscription": "subscriptions",
+    "recurring": "subscriptions",
+    # credit cards: set one up ("/cartao Nubank fecha 5 vence 12"), and its bills ("/fatura")
+    "cartao": "card",
+    "cartoes": "card",
+    "card": "card",
+    "cards": "card",
+    "fatura": "card_bill",
+    "faturas": "card_bill",
+    "bill": "card_bill",
+    "cardbill": "card_bill",
+    "card_bill": "card_bill",
 }
 # Commands that read the rest of the message as a transaction when there is one ("/paguei 50
 # mercado"), and mean their own intent when alone ("/paguei": I paid).
@@ -168,6 +185,21 @@ _COMMAND_LANGUAGE: Final[dict[str, str]] = {
     "join": "en",
     "pessoal": "pt",
     "personal": "en",
+    "assinaturas": "pt",
+    "assinatura": "pt",
+    "recorrentes": "pt",
+    "subscriptions": "en",
+    "subscription": "en",
+    "recurring": "en",
+    "cartao": "pt",
+    "cartoes": "pt",
+    "card": "en",
+    "cards": "en",
+    "fatura": "pt",
+    "faturas": "pt",
+    "bill": "en",
+    "cardbill": "en",
+    "card_bill": "en",
 }
 
 

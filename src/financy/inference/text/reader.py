@@ -100,6 +100,15 @@ from typing import Final
 from financy.inference.text import lexicon as lx
 from financy.inference.text import nlp
 from financy.inference.text.asks import BudgetSpec, budget_of, has_budget_cue, read_ask
+from financy.inference.text.cards import CardSpec, read_card
+from financy.inference.text.cost_split import (
+    CostSplitSpec,
+    SettlementSpec,
+    find_split,
+    read_settlement,
+    sharing_command,
+    who_owes_phrase,
+)
 from financy.inference.text.dates import (
     DateFindings,
     DateMention,
@@ -157,6 +166,7 @@ from financy.inference.text.normalize import (
     tokenize,
 )
 from financy.inference.text.queries import QuerySpec, category_of, read_query
+from financy.inference.text.subscriptions import subscriptions_request
 
 __all__ = [
     "MAX_CHARS",
@@ -293,6 +303,12 @@ class Reading:
     invite_role: str | None = None
     #: Not part of what was read (two readings saying the same are equal): how the language was known.
     language_sure: bool = field(default=False, compare=False)
+    #: The card of a "card" command ("/cartao Nubank fecha 5 vence 12"); None for any other intent.
+    card: CardSpec | None = None
+    #: Who shares the cost of a "split" ("paguei 120 do jantar, divide com a Ana"; see ``cost_split``).
+    cost_split: CostSplitSpec | None = None
+    #: What a "settle" says ("/acertar Ana 60": the sender paid Ana 60).
+    settlement: SettlementSpec | None = None
 
 
 def read_message(
@@ -378,6 +394,9 @@ def _read_message(
         language_hint,
     )
 
+    shared = _cost_sharing_request(prepared, default_currency)
+    if shared is not None:
+        return shared
     command = command_intent(fold)
     if command is not None and command != "record":
         # A bare "/help" or "/desfazer" is in the language of its word, whatever the chat's hint.
@@ -424,6 +443,9 @@ def _read_message(
     times = find_times(fold, prepared.lower, language)
     for said in times:  # "às 20h30", "meio-dia": never an amount
         mark_span(tokens, starts, said.start, said.end, Role.NOT_MONEY)
+    split = find_split(prepared, tokens)  # "divide com a Ana": neither an amount nor a merchant
+    for start, end in split.spans if split is not None else ():
+        mark_span(tokens, starts, start, end, Role.CHATTER)
     if has_scientific(fold):
         return _nothing(language, "ambiguous_amount")
     found = nlp.analyse(fold, language)
@@ -451,6 +473,8 @@ def _read_message(
         return _nothing(language, "ambiguous_amount")
     mentions = merge_repeats(tokens, mentions)
     mentions = [m for m in mentions if m.amount > 0]
+    if not mentions and split is not None:  # "divide com a Ana": the last transaction is split
+        return Reading(language, "split", (), PHRASE_CONFIDENCE, None, cost_split=split.spec)
     if not mentions:
         if _is_budget(
             fold, tokens
@@ -486,11 +510,30 @@ def _read_message(
             confidence = min(confidence, LOW_CONFIDENCE)  # "1,234" in pt, "0,125": ask before trusting
         items.append(item)
         confidences.append(confidence)
+    if split is not None:
+        return Reading(language, "split", tuple(items), min(confidences), None, cost_split=split.spec)
     if _is_budget(fold, tokens) and all(item.kind == "expense" for item in items):
         stated = [(item.amount, item.currency, item.category) for item in items]
         budget = budget_of(fold, stated, language)
         return Reading(language, "budget", (), PHRASE_CONFIDENCE, None, budget=budget)
     return Reading(language, "record", tuple(items), min(confidences), None)
+
+
+def _cost_sharing_request(prepared: Text, default_currency: str | None) -> Reading | None:
+    """A cost-sharing command ("/saldo", "/acertar Ana 60") or a whole message asking who owes whom
+    ("quem deve quem?"), in the language of its words; None for any other message."""
+    fold = prepared.fold
+    command = sharing_command(fold)
+    if command is not None:
+        intent, language, at = command
+        if intent == "who_owes":
+            return Reading(language, "who_owes", (), 1.0, None)
+        said = read_settlement(prepared.clean[at:], language, default_currency)
+        return Reading(language, "settle", (), 1.0, None, settlement=said)
+    asking = who_owes_phrase(fold)
+    if asking is not None:
+        return Reading(asking, "who_owes", (), PHRASE_CONFIDENCE, None)
+    return None
 
 
 def _with_due_and_time(
@@ -628,6 +671,10 @@ def _command(
     if command == "link_confirm":
         # The button under "link this chat to account X?"; without a code the core says so.
         return Reading(language, "link", (), 1.0, None, link_code=rest, link_confirmed=True)
+    if command == "card_bill":  # "/fatura": the card's bills, as "quanto tá a fatura?" asks
+        return Reading(language, "query", (), 1.0, None, query=QuerySpec(ask="card_bill"))
+    if command == "card":  # "/cartao Nubank fecha 5 vence 12"; alone: the ledger's cards
+        return Reading(language, "card", (), 1.0, None, card=read_card(rest) if rest else None)
     return Reading(language, command, (), 1.0, None)
 
 
@@ -645,6 +692,9 @@ def _conversation(prepared: Text, tokens: Sequence[Token], today: dt.date, langu
         return Reading(
             ledgers.language, "contexts", (), PHRASE_CONFIDENCE, None, context_choice=ledgers.choice
         )
+    subscriptions = subscriptions_request(fold)
+    if subscriptions is not None:  # "quais minhas assinaturas?", "my subscriptions"
+        return Reading(subscriptions, "subscriptions", (), PHRASE_CONFIDENCE, None)
     phrase = phrase_intent(fold)
     if phrase in ("claim_payer", "summary"):
         return Reading(request_language(fold), phrase, (), PHRASE_CONFIDENCE, None)

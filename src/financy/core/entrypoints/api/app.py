@@ -18,15 +18,23 @@ from financy.core.entrypoints.api import (
     auth,
     budgets,
     captures,
+    cards,
     contexts,
+    cost_sharing,
+    cost_sharing_schemas,
+    edges,
     editing,
     editing_schemas,
+    exports,
     fx,
     health,
+    imports,
     links,
     members,
+    recurring,
     reports,
     schemas,
+    search,
     transactions,
     web,
 )
@@ -36,6 +44,7 @@ from financy.core.entrypoints.api.security import authenticate
 from financy.core.settings import CoreSettings
 from financy.runtime.logging import get_logger
 from financy.runtime.objects import object_store_from_settings
+from financy.runtime.server import serve
 
 __all__ = ["MAX_BODY_BYTES", "ApiApp", "ApiContext", "create_app", "run_api"]
 
@@ -120,6 +129,12 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
         **schemas.component_schemas(),
         **editing_schemas.component_schemas(),
         **account_schemas.component_schemas(),
+        **edges.component_schemas(),
+        **recurring.component_schemas(),
+        **cards.component_schemas(),
+        **imports.component_schemas(),
+        **cost_sharing_schemas.component_schemas(),
+        **search.component_schemas(),
     }
     app.ext.openapi.raw({"components": {"schemas": components}})  # type: ignore[no-untyped-call]
     for module in (
@@ -134,6 +149,13 @@ def create_app(settings: CoreSettings, *, engine: Engine | None = None, redis: R
         captures,
         budgets,
         reports,
+        exports,
+        edges,
+        recurring,
+        cards,
+        imports,
+        cost_sharing,
+        search,
         web,
     ):
         app.blueprint(module.blueprint())
@@ -167,13 +189,7 @@ def run_api(settings: CoreSettings) -> int:
     app = create_app(settings, engine=engine, redis=client)
     log.info("api.starting", host=settings.host, port=settings.port)
     try:
-        app.run(
-            host=settings.host,
-            port=settings.port,
-            single_process=True,
-            access_log=False,
-            motd=False,
-        )
+        serve(app, host=settings.host, port=settings.port)
     finally:
         client.close()
         engine.dispose()

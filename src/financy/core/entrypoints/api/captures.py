@@ -58,7 +58,13 @@ async def list_captures(request: ApiRequest, context_id: uuid.UUID) -> HTTPRespo
     tag="ledger",
     secured=schemas.SECURED,
     parameter=schemas.path_parameters(context_id="context UUID", capture_id="capture UUID"),
-    response=[schemas.binary("the file"), *schemas.CONTEXT_ERRORS, schemas.error(404, "no original")],
+    response=[
+        schemas.binary("the file"),
+        schemas.presigned_redirect(),
+        *schemas.CONTEXT_ERRORS,
+        schemas.error(404, "no original"),
+        schemas.error(409, "the original is held at its edge (data-residency mode)"),
+    ],
 )
 async def get_capture_original(
     request: ApiRequest, context_id: uuid.UUID, capture_id: uuid.UUID

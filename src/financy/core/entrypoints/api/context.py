@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from types import SimpleNamespace
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from redis import Redis
 from sanic import Request, Sanic
 from sanic.config import Config
@@ -95,6 +95,8 @@ class Metrics:
     logins: Counter
     #: Lockouts started, by scope: user_ip (one username from one IP) or ip (one IP).
     lockouts: Counter
+    #: Entries in each dead-letter stream (``XLEN``), read at each scrape of ``/metrics``.
+    dead_letters: Gauge
 
     @classmethod
     def create(cls) -> Metrics:
@@ -125,6 +127,12 @@ class Metrics:
                 "financy_login_lockouts",
                 "Login lockouts started, by scope (user_ip: a username from one IP; ip: one IP).",
                 ("scope",),
+                registry=registry,
+            ),
+            dead_letters=Gauge(
+                "financy_dead_letters",
+                "Entries waiting in a dead-letter stream (financy core dlq list), by stream.",
+                ("stream",),
                 registry=registry,
             ),
         )

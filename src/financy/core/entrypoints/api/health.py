@@ -67,7 +67,23 @@ async def readyz(request: ApiRequest) -> HTTPResponse:
 
 @openapi.definition(summary="Prometheus metrics (text exposition format)", tag="ops")
 async def metrics(request: ApiRequest) -> HTTPResponse:
-    """Return this app's metrics in the Prometheus text format."""
+    """Return this app's metrics in the Prometheus text format.
+
+    ``financy_dead_letters{stream}`` is read from Redis (XLEN of the dead-letter streams) at each
+    scrape; if Redis does not answer, the last values stay and the failure is logged.
+    """
+    from financy.core.entrypoints.dlq import dead_stream_lengths
+
+    gauge = request.app.ctx.metrics.dead_letters
+    try:
+        lengths = await asyncio.wait_for(
+            asyncio.to_thread(dead_stream_lengths, request.app.ctx.redis), READY_TIMEOUT_S
+        )
+    except Exception as exc:  # a scrape must still answer
+        log.warning("api.dead_letters_unreadable", error=repr(exc))
+    else:
+        for stream, length in lengths.items():
+            gauge.labels(stream).set(length)
     return raw(generate_latest(request.app.ctx.metrics.registry), content_type=CONTENT_TYPE_LATEST)
 
 

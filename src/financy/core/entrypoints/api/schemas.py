@@ -578,6 +578,11 @@ def binary(description: str) -> Response:
     )
 
 
+def presigned_redirect() -> Response:
+    """Return the 307 of an original in S3 mode: ``Location`` is a short-lived presigned URL."""
+    return Response({}, status=307, description="S3 mode: Location is a presigned URL valid for 5 minutes")
+
+
 def error(status: int, description: str) -> Response:
     """Return an error response (the one :class:`ErrorOut` shape)."""
     return Response({"application/json": ref(ErrorOut)}, status=status, description=description)

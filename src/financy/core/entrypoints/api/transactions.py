@@ -101,7 +101,13 @@ async def get_transaction(
     tag="ledger",
     secured=schemas.SECURED,
     parameter=_ONE,
-    response=[schemas.binary("the file"), *schemas.CONTEXT_ERRORS, schemas.error(404, "no original")],
+    response=[
+        schemas.binary("the file"),
+        schemas.presigned_redirect(),
+        *schemas.CONTEXT_ERRORS,
+        schemas.error(404, "no original"),
+        schemas.error(409, "the original is held at its edge (data-residency mode)"),
+    ],
 )
 async def get_original(request: ApiRequest, context_id: uuid.UUID, transaction_id: uuid.UUID) -> HTTPResponse:
     """Return the original's bytes; 404 when the transaction came from a text or the file is gone."""

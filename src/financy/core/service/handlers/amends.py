@@ -13,7 +13,7 @@ in the chat's ledger. Then:
 * no original in this chat's ledger: the edit is recorded like any message.
 
 Dates ("ontem") are read from the day the original message came, as they were when it was
-recorded. Only a capture whose intent is ``record`` becomes an amendment (:func:`amend_command`);
+recorded. Only a capture whose intent is ``record`` (or ``split``) becomes an amendment (:func:`amend_command`);
 any other edit is handled as a new message. Recording rights are needed, and only the original
 message's author amends it: an edit naming someone else's message (as a forged edit could)
 changes nothing, is kept needing review with problem ``forbidden:amend`` and answered
@@ -32,6 +32,7 @@ from financy.core.domain.commands import AmendCapture, ChatCommand, ChatMessage,
 from financy.core.domain.errors import UnknownCurrencyError
 from financy.core.domain.events import Event
 from financy.core.domain.model import CaptureStatus, Transaction, TransactionStatus
+from financy.core.service.cards import refresh_postings
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, shown
 from financy.core.service.handlers.ledger import (
     CONFIRM_BELOW,
@@ -167,6 +168,8 @@ def _apply(cmd: AmendCapture, scope: ChatScope, outcome: Outcome, uow: AbstractU
     if len(outcome.previous) == len(outcome.planned):
         for old, new in zip(outcome.previous, outcome.planned, strict=True):
             uow.transactions.amend(new)
+            # A card purchase: its bills follow (one that just became one is billed on the default card).
+            refresh_postings(uow, new, may_add=new.payment_method != old.payment_method, actor=user_id)
             before, after = _changes(old, new)
             uow.record(
                 Event(
@@ -209,7 +212,11 @@ def amend_command(capture: CaptureV1, message: ChatMessage) -> ChatCommand | Non
     """Return the :class:`AmendCapture` an edited message asks for: an edit (``amends`` set) that
     reads as transactions; ``None`` for anything else (handled as a new message)."""
     understanding = capture.understanding
-    if capture.amends is None or understanding is None or understanding.intent is not Intent.RECORD:
+    if capture.amends is None or understanding is None:
+        return None
+    # An edited split ("paguei 150 do jantar, divide com a Ana") amends what it recorded too: the
+    # cost's parts follow the new amount (``service.cost_sharing``); who shares it stays.
+    if understanding.intent not in (Intent.RECORD, Intent.SPLIT):
         return None
     if not understanding.transactions:
         return None

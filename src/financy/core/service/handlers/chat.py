@@ -34,11 +34,16 @@ from financy.core.contracts.v1 import (
     BudgetAlertV1,
     BudgetRequest,
     BudgetStatusV1,
+    CardBillV1,
+    CardV1,
     ContextChoice,
+    CostSharingV1,
     QueryAnswer,
     RecordedTransaction,
+    RecurringSeriesV1,
     ReplyKind,
     ReplyV1,
+    StatementImportV1,
     SummaryV1,
     UsualAmounts,
     replies_stream,
@@ -93,6 +98,15 @@ class Outcome:
     invite_code: str | None = None
     invite_role: Role | None = None
     invite_expires_at: dt.datetime | None = None
+    #: The recurring series a subscriptions list shows.
+    recurring: list[RecurringSeriesV1] = field(default_factory=list)
+    #: The cards a card set-up shows, and the bills a card bill question shows (:class:`ReplyV1`).
+    cards: list[CardV1] = field(default_factory=list)
+    card_bills: list[CardBillV1] = field(default_factory=list)
+    #: The statement import a file sent to the bot started, or a "sim" committed.
+    statement_import: StatementImportV1 | None = None
+    #: Who owes whom in the ledger (a cost split, "quem deve quem?", a settlement).
+    cost_sharing: CostSharingV1 | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,10 +604,15 @@ def _reply(
         invite_code=outcome.invite_code,
         invite_role=outcome.invite_role.value if outcome.invite_role else None,
         invite_expires_at=outcome.invite_expires_at,
+        recurring=tuple(outcome.recurring),
+        cards=tuple(outcome.cards),
+        card_bills=tuple(outcome.card_bills),
+        cost_sharing=outcome.cost_sharing,
         heard=_heard(message, outcome.problem),
         created_at=dt.datetime.now(dt.UTC),
         contexts=contexts or tuple(outcome.contexts),
         silent=silent,
+        statement_import=outcome.statement_import,
     )
 
 

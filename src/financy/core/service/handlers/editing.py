@@ -63,6 +63,7 @@ from financy.core.domain.model import (
     normalize_currency,
 )
 from financy.core.service.budgeting import alert_ledger
+from financy.core.service.cards import refresh_postings
 from financy.core.service.registry import Registration
 from financy.core.service.unit_of_work import AbstractUnitOfWork
 from financy.core.service.valuation import value_transaction
@@ -310,6 +311,8 @@ def edit_transaction(cmd: EditTransaction, uow: AbstractUnitOfWork) -> uuid.UUID
     if not changed:
         return old.id
     uow.edits.save(new)
+    # A card purchase: its bills follow (one that just became one is billed on the default card).
+    refresh_postings(uow, new, may_add=new.payment_method != old.payment_method, actor=cmd.actor_id)
     if splits and new.base_amount != old.base_amount:
         uow.edits.set_splits(
             context.id, new.id, split_base_amounts(splits, new.money.amount, new.base_amount)

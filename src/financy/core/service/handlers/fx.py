@@ -21,6 +21,7 @@ from financy.core.domain.commands import OverrideFxRate, SetCardIof
 from financy.core.domain.errors import InvalidFxRateError, NotAMemberError
 from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Transaction
+from financy.core.service.cards import CREDIT, refresh_postings
 from financy.core.service.iof import refreshed_fee
 from financy.core.service.registry import Registration
 from financy.core.service.unit_of_work import AbstractUnitOfWork
@@ -70,6 +71,8 @@ def override_fx_rate(cmd: OverrideFxRate, uow: AbstractUnitOfWork) -> Transactio
     if valued.base_amount is not None and abs(valued.base_amount) >= MAX_BASE_AMOUNT:
         raise InvalidFxRateError(f"at the rate {rate} the amount in {context.base_currency} is too large")
     uow.transactions.amend(valued)
+    if valued.payment_method == CREDIT:
+        refresh_postings(uow, valued)  # the postings' base amounts follow the new rate
     uow.record(
         Event(
             "transaction.fx_overridden",
@@ -85,6 +88,8 @@ def override_fx_rate(cmd: OverrideFxRate, uow: AbstractUnitOfWork) -> Transactio
         new = refreshed_fee(context, valued, fee)
         if new.money != fee.money:
             uow.transactions.amend(new)
+            if new.payment_method == CREDIT:
+                refresh_postings(uow, new)
             uow.record(
                 Event(
                     "transaction.amended",

@@ -48,7 +48,9 @@ from financy.core.domain.model import (
     normalize_currency,
 )
 from financy.core.domain.unusual import HISTORY_LIMIT, is_unusual, usual_range
+from financy.core.service.cards import post_card_purchases
 from financy.core.service.handlers.chat import ChatScope, Outcome, handle_chat, local_date, shown
+from financy.core.service.handlers.chat_imports import STATEMENT_PREVIEW, confirm_statement
 from financy.core.service.handlers.users import ContextDefaults
 from financy.core.service.intake import entries_of
 from financy.core.service.iof import iof_line
@@ -186,7 +188,8 @@ def add_transactions(
     user_id: uuid.UUID | None,
     capture_id: uuid.UUID,
 ) -> None:
-    """Insert ``transactions`` with their receipt lines, one ``transaction.recorded`` event each."""
+    """Insert ``transactions`` with their receipt lines, one ``transaction.recorded`` event each;
+    card purchases get their postings (:func:`~financy.core.service.cards.post_card_purchases`)."""
     uow.transactions.add(transactions)
     for tx in transactions:
         after = tx.fields() | {
@@ -211,6 +214,8 @@ def add_transactions(
                 capture_id=capture_id,
             )
         )
+    # A card purchase in a ledger with a default card: its instalments in their bills.
+    post_card_purchases(uow, transactions, user_id, capture_id)
 
 
 def _shown_all(
@@ -376,6 +381,11 @@ def _apply_confirm(cmd: ConfirmPending, scope: ChatScope, outcome: Outcome, uow:
         if (p := uow.captures.pending_confirmation(scope.context.id, scope.user_id, problem, since))
     ]
     pending = max(found, key=lambda p: p.received_at) if found else None
+    # A statement file's import waiting for "sim" (handlers.chat_imports), if it is the newest.
+    statement = uow.captures.pending_confirmation(scope.context.id, scope.user_id, STATEMENT_PREVIEW, since)
+    if statement is not None and (pending is None or statement.received_at >= pending.received_at):
+        confirm_statement(scope, outcome, statement.id, uow)
+        return
     if pending is None or not pending.understanding:
         return
     understood = Understanding.model_validate(pending.understanding)

@@ -14,9 +14,11 @@ only, with the period resolved in the context's own time zone (weeks start on Mo
 * "budget": what is left this month of the budget of the category or group asked about, or of
   every budget when none is named ("como está meu orçamento?"): :attr:`ReplyKind.BUDGET_STATUS`
   with ``budgets`` (none: ``problem`` "no_budget");
-* "bills", "card_bill", "chart": the ledger keeps no bills, card bills or charts yet, so the
-  answer is :attr:`ReplyKind.NOT_YET` (``problem`` the ask) listing what can be asked; the
-  capture is kept as a command, not for review.
+* "bills", "chart": the ledger keeps no bills or charts yet, so the answer is
+  :attr:`ReplyKind.NOT_YET` (``problem`` the ask) listing what can be asked; the capture is kept
+  as a command, not for review;
+* "card_bill" ("/fatura", "quanto tá a fatura do cartão?") becomes :class:`AskCardBill`, answered
+  by ``handlers/cards.py`` with the card's bills.
 
 Sums are of base amounts, in the ledger's base currency; transactions in another currency with no
 known FX rate are never added to them: the answer lists them apart (``unvalued``).
@@ -43,6 +45,7 @@ from financy.core.contracts.v1 import (
     UnvaluedTotal,
 )
 from financy.core.domain.authorization import Action
+from financy.core.domain.card_commands import AskCardBill
 from financy.core.domain.commands import AskLedger, AskUser, ChatCommand, ChatMessage, LedgerQuestion
 from financy.core.domain.model import CATEGORY_BY_SLUG, period_bounds
 from financy.core.service import budgeting
@@ -59,7 +62,7 @@ RECENT: Final = 5
 #: How many categories a "top_categories" lists.
 TOP: Final = 5
 #: Asks about what the ledger does not keep yet: answered "not yet".
-NOT_YET: Final = frozenset({"bills", "card_bill", "chart"})
+NOT_YET: Final = frozenset({"bills", "chart"})
 
 
 def _decide(cmd: AskLedger, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
@@ -248,6 +251,8 @@ def ask_ledger(cmd: AskLedger, uow: AbstractUnitOfWork, defaults: ContextDefault
 def _ask_command(message: ChatMessage, understanding: Understanding) -> ChatCommand:
     if understanding.query is None:
         return AskUser(message, understanding.problem or "query", needs_review=False)
+    if understanding.query.ask == "card_bill":
+        return AskCardBill(message)  # the card's bills: handlers/cards.py
     return AskLedger(message, question_of(understanding.query))
 
 
