@@ -9,9 +9,12 @@ DATA_DIR ?= var
 PORT ?= 8080
 EDGE_PORT ?= 8081
 # Test folders that exist (git keeps no empty folder, and pytest fails on a missing path).
-TEST_DIRS := $(wildcard tests/unit tests/integration tests/e2e)
+TEST_DIRS := $(wildcard tests/unit tests/integration tests/e2e tests/deploy)
+# The deployment validators (make validate-deploy) have a venv of their own: their pins never meet ours.
+DEPLOY_VENV ?= .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed-$(shell cat scripts/deploy-tools.txt scripts/fetch_kustomize.py 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: up test lint typecheck imports unit integration e2e bench eval install system-deps clean
+.PHONY: up test lint typecheck imports unit integration e2e bench eval install system-deps clean validate-deploy
 
 # A venv made while ensurepip was missing (no python3-venv) has python but no pip: it is made again.
 $(STAMP): pyproject.toml scripts/system-packages.txt scripts/install-system-deps.sh
@@ -26,6 +29,17 @@ $(STAMP): pyproject.toml scripts/system-packages.txt scripts/install-system-deps
 
 install: $(STAMP)
 
+$(DEPLOY_STAMP): scripts/deploy-tools.txt scripts/install-deploy-tools.sh scripts/fetch_kustomize.py
+	PYTHON=$(PYTHON) bash scripts/install-deploy-tools.sh $(DEPLOY_VENV)
+	rm -f $(DEPLOY_VENV)/.installed-*
+	touch $(DEPLOY_STAMP)
+
+## make validate-deploy: the images, compose files, Kubernetes manifests and Ansible playbooks checked
+## offline (hadolint, checkov, docker-compose config, kustomize + kubernetes-validate, ansible-lint)
+## and the Ansible box and edge roles run for real on this machine (tests/deploy). Part of make test.
+validate-deploy: $(STAMP) $(DEPLOY_STAMP)
+	$(PY) -m pytest -q tests/deploy
+
 system-deps:
 	bash scripts/install-system-deps.sh
 
@@ -33,8 +47,9 @@ system-deps:
 up: $(STAMP)
 	$(VENV)/bin/financy up --data-dir $(DATA_DIR) --port $(PORT) --edge-port $(EDGE_PORT)
 
-## make test: install, then lint, type-check, check the dependency rule, and run every test.
-test: $(STAMP) lint typecheck imports
+## make test: install, then lint, type-check, check the dependency rule, and run every test
+## (the deployment checks of make validate-deploy among them).
+test: $(STAMP) $(DEPLOY_STAMP) lint typecheck imports
 	$(PY) -m pytest -q $(TEST_DIRS)
 
 lint: $(STAMP)
@@ -61,7 +76,12 @@ e2e: $(STAMP)
 ## (seconds per receipt vs the raw OCR engines), media jobs with 1 and 2 edge workers, and the
 ## Telegram webhook (acknowledgement and reply latency beside the raw dev chat), and the reports at
 ## 1M transactions on the machine's PostgreSQL (report routes, list pages, the chat's month total,
-## beside raw SQL; FINANCY_BENCH_DATABASE_URL picks another server).
+## beside raw SQL; FINANCY_BENCH_DATABASE_URL picks another server), and the fleet's delivery
+## (edge outbox -> stream -> ingest commit -> reply, 1/2/4 ingest processes, beside redis-benchmark
+## XADD and a raw batched psycopg insert), and the statement import (a 100,000-row CSV and OFX into
+## a ledger of 1M transactions with dedupe and capture matching, beside a raw COPY of the same rows),
+## and transaction search at 1M transactions in one ledger
+## (API, service and raw SQL of the same searches: typos, accents, receipt lines, transcripts, filters).
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.parse
 	$(PY) -m tests.benchmarks
@@ -70,6 +90,9 @@ bench: $(STAMP)
 	$(PY) -m tests.benchmarks.media_jobs
 	$(PY) -m tests.benchmarks.webhooks
 	$(PY) -m tests.benchmarks.bench_reports
+	$(PY) -m tests.benchmarks.fleet
+	$(PY) -m tests.benchmarks.import_bench
+	$(PY) -m tests.benchmarks.search_bench
 
 ## make eval: dev and test side by side (splits in tests/eval/splits.py; the test split is frozen
 ## third-party material): message understanding, word error rate and amounts on speech, receipt
@@ -80,4 +103,4 @@ eval: $(STAMP)
 	$(PY) -m tests.eval.receipts
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) .mypy_cache .ruff_cache
