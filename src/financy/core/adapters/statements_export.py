@@ -37,6 +37,7 @@ from typing import Any
 
 from babel.numbers import get_currency_precision
 
+from financy.core.adapters.statements._common import formula_safe
 from financy.core.domain.model import CATEGORY_BY_SLUG
 
 #: The CSV header, in column order. ``amount`` is signed (negative: money out) in ``currency``;
@@ -174,7 +175,9 @@ def write_csv(rows: Iterable[ExportRow], *, locale: str) -> bytes:
 
     ``locale`` (a BCP 47 tag such as ``pt-BR``) chooses only the language of ``category_name``;
     dates, amounts and the header are the same in every locale so any reader takes them. Text
-    fields are written as recorded (quoted when they hold ``,``, ``"`` or line ends).
+    fields are written as recorded (quoted when they hold ``,``, ``"`` or line ends), except
+    that one starting like a spreadsheet formula (``=``, ``+``, ``-``, ``@``) gets a ``'`` in
+    front (:func:`formula_safe`); ``financy import`` takes that ``'`` off again.
     """
     language = _language(locale)
     out = io.StringIO(newline="")
@@ -192,8 +195,8 @@ def write_csv(rows: Iterable[ExportRow], *, locale: str) -> bytes:
                 row.occurred_on.isoformat(),
                 decimal_text(row.signed_amount, row.currency),
                 row.currency,
-                row.merchant or "",
-                row.description or "",
+                formula_safe(row.merchant or ""),
+                formula_safe(row.description or ""),
                 row.category or "",
                 base,
                 row.base_currency or "" if base else "",
@@ -201,11 +204,11 @@ def write_csv(rows: Iterable[ExportRow], *, locale: str) -> bytes:
                 row.payment_method or "",
                 row.source_channel,
                 str(row.id),
-                row.external_id or "",
-                category.name(language) if category else "",
-                row.subcategory or "",
-                row.author or "",
-                row.paid_by or "",
+                formula_safe(row.external_id or ""),
+                formula_safe(category.name(language)) if category else "",
+                formula_safe(row.subcategory or ""),
+                formula_safe(row.author or ""),
+                formula_safe(row.paid_by or ""),
             )
         )
     return out.getvalue().encode("utf-8")

@@ -337,3 +337,30 @@ def currency_digits(code: str | None) -> int | None:
 def clip(text: str, limit: int = 200) -> str:
     """A record's text for a :class:`LineProblem` (at most ``limit`` characters)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: A cell a spreadsheet runs as a formula starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+#: carriage return (OWASP, "CSV Injection"); ``'`` before them is the escape that
+#: :func:`formula_safe` adds, so any run of apostrophes in front counts too.
+_FORMULA_LEAD = re.compile(r"^'*[=+\-@\t\r]")
+_ESCAPED_FORMULA_LEAD = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def formula_safe(text: str) -> str:
+    """Return a CSV text cell a spreadsheet shows as text, never runs (OWASP "CSV Injection").
+
+    ``"=HYPERLINK(...)"`` becomes ``"'=HYPERLINK(...)"``, ``"+55 11 5555"`` ``"'+55 11 5555"``
+    and ``"'=x"`` ``"''=x"`` (so :func:`formula_unescape` gives back exactly what was written);
+    any other text is returned as it is. For text columns only: a signed amount such as
+    ``-45.90`` must not pass through here.
+    """
+    return f"'{text}" if _FORMULA_LEAD.match(text) else text
+
+
+def formula_unescape(text: str) -> str:
+    """Undo :func:`formula_safe`: drop one ``'`` in front of a formula-looking text.
+
+    ``"'=SUM(A1)"`` -> ``"=SUM(A1)"``, ``"''=x"`` -> ``"'=x"``; ``"'quoted'"`` and every other
+    text is returned as it is.
+    """
+    return text[1:] if _ESCAPED_FORMULA_LEAD.match(text) else text

@@ -30,6 +30,7 @@ from financy.core.adapters.statements._common import (
     decide_date_order,
     decide_decimal,
     decode_text,
+    formula_unescape,
     parse_date,
     split_amount,
     to_decimal,
@@ -496,7 +497,7 @@ def parse_csv(data: bytes, options: CsvOptions | None = None) -> ParsedStatement
                 )
             )
             continue
-        payee = _cell(row, payee_col) or None
+        payee = formula_unescape(_cell(row, payee_col)) or None
         if payee and skip_payees and normalize_header(payee) in skip_payees:
             skipped += 1
             continue
@@ -548,7 +549,7 @@ def parse_csv(data: bytes, options: CsvOptions | None = None) -> ParsedStatement
             amount = -amount
         currency = (_cell(row, currency_col).upper() or None) if currency_col is not None else None
         currency = currency or line_currency or file_currency
-        memo_parts = [_cell(row, c) for c in memo_cols if c != payee_col and _cell(row, c)]
+        memo_parts = [formula_unescape(_cell(row, c)) for c in memo_cols if c != payee_col and _cell(row, c)]
         occurred = value_date or booked
         assert occurred is not None
         lines.append(
@@ -559,7 +560,7 @@ def parse_csv(data: bytes, options: CsvOptions | None = None) -> ParsedStatement
                 currency=currency,
                 payee=payee,
                 memo="; ".join(memo_parts) or None,
-                external_id=_cell(row, _first(roles, "id")) or None,
+                external_id=formula_unescape(_cell(row, _first(roles, "id"))) or None,
                 category=_cell(row, _first(roles, "category")) or None,
                 check_number=_cell(row, _first(roles, "check_number")) or None,
                 booked_on=booked if value_date is not None and booked != value_date else None,
