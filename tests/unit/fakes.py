@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from financy.core.domain.errors import UsernameTakenError
 from financy.core.domain.events import Event
 from financy.core.domain.model import LedgerContext, Role, Transaction, TransactionStatus
 from financy.core.service.cards_port import BillLine, CardsRepository, PostingRow
+from financy.core.service.search import SearchBackend, SearchHit, SearchPage, SearchQuery
 from financy.core.service.unit_of_work import (
     AbstractUnitOfWork,
     AccountsRepository,
@@ -1091,6 +1093,58 @@ class FakeMembers(MembersRepository):
         self._replace(invitation_id, revoked_at=at)
 
 
+class FakeSearch(SearchBackend):
+    """Every word of the text, case- and accent-insensitive, inside the merchant or description of
+    a recorded transaction of the context; newest first. (The real ranking, typos and receipt
+    lines are the PostgreSQL backend's, tested in tests/integration/test_search.py.)"""
+
+    name = "fake"
+
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    def search(self, context_id: uuid.UUID, query: SearchQuery) -> SearchPage:
+        def fold(text: str) -> str:
+            return "".join(
+                c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+            )
+
+        words = fold(query.text).split()
+        found = [
+            tx
+            for tx in self.s.transactions
+            if tx.context_id == context_id
+            and tx.status is TransactionStatus.RECORDED
+            and all(w in fold(f"{tx.merchant or ''} {tx.description or ''}") for w in words)
+        ]
+        found.sort(key=lambda tx: (tx.occurred_on, str(tx.id)), reverse=True)
+        hits = tuple(
+            SearchHit(
+                transaction_id=tx.id,
+                score=1.0,
+                matched=("merchant",),
+                occurred_on=tx.occurred_on,
+                kind=tx.kind,
+                amount=tx.money.amount,
+                currency=tx.money.currency,
+                merchant=tx.merchant,
+                description=tx.description,
+                category=tx.category,
+                payment_method=tx.payment_method,
+                installments=tx.installments,
+                status=tx.status,
+                source_channel=tx.source_channel,
+                author_id=tx.author_id,
+                paid_by=tx.paid_by,
+                created_at=self.s.created_at.get(tx.id, dt.datetime.now(dt.UTC)),
+                base_amount=tx.base_amount,
+                base_currency=tx.base_currency,
+            )
+            for tx in found[: query.limit]
+        )
+        return SearchPage(hits=hits, next_cursor="more" if len(found) > query.limit else None)
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """A unit of work over a shared :class:`Store`: changes are made on a copy and swapped in on commit."""
 
@@ -1115,6 +1169,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.accounts = FakeAccounts(self.work)
         self.statements = FakeStatements(self.work)
         self.cards = FakeCards(self.work)
+        self.search = FakeSearch(self.work)
         self._outbox: list[tuple[str, str]] = []
         self.committed = False
         self.events, self._new_events, self.outbox_ids = [], [], []

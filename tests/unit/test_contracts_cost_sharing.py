@@ -126,10 +126,12 @@ def test_a_reply_carries_who_owes_whom() -> None:
 
 
 def test_the_new_kinds_and_intents_come_last() -> None:
-    assert list(Intent)[-3:] == [Intent.SPLIT, Intent.WHO_OWES, Intent.SETTLE]
-    assert list(ReplyKind)[-4:] == [
+    # the chat's search came after them
+    assert list(Intent)[-4:] == [Intent.SPLIT, Intent.WHO_OWES, Intent.SETTLE, Intent.SEARCH]
+    assert list(ReplyKind)[-5:] == [
         ReplyKind.COST_SPLIT,
         ReplyKind.COST_SPLIT_QUESTION,
         ReplyKind.WHO_OWES,
         ReplyKind.SETTLED,
+        ReplyKind.SEARCH_RESULTS,
     ]

@@ -405,12 +405,12 @@ def test_an_amended_transaction_and_a_message_to_resend() -> None:
 
 def test_help_names_the_chat_commands() -> None:
     assert render_reply(_reply(ReplyKind.HELP)).endswith(
-        "/desfazer apaga o último lançamento. /resumo mostra o mês, /categoria as categorias e "
-        "/contexto seus livros de contas."
+        "/desfazer apaga o último lançamento. /resumo mostra o mês, /categoria as categorias, "
+        "/contexto seus livros de contas e /buscar farmácia procura lançamentos."
     )
     assert render_reply(_reply(ReplyKind.HELP, "en")).endswith(
-        "/undo removes the last entry. /summary shows the month, /category the categories and "
-        "/context your ledgers."
+        "/undo removes the last entry. /summary shows the month, /category the categories, "
+        "/context your ledgers and /search pharmacy finds entries."
     )
 
 

@@ -87,6 +87,8 @@ SPECS = (
     Spec(TEXT, "data/subscription_request_words.tsv", ("list", "language", "words", SOURCE),
          ("list", "language", "words"),
          (("list", frozenset({"cue", "filler"})), ("language", frozenset(LANGUAGES))), ("words",)),
+    Spec(TEXT, "data/search_words.tsv", ("command", "language", SOURCE), ("command",),
+         (("language", frozenset(LANGUAGES)),), ("command",)),
     Spec(CLASSIFY, "data/vocabularies.tsv", ("language", "category", "field", "term", SOURCE),
          ("language", "category", "field", "term"),
          (("language", frozenset(LANGUAGES)), ("category", _slugs()),

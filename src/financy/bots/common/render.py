@@ -22,6 +22,7 @@ from financy.bots.common.render_cost_sharing import KINDS as COST_SHARING_KINDS
 from financy.bots.common.render_cost_sharing import render_cost_sharing
 from financy.bots.common.render_imports import IMPORT_KINDS, statement_import_text
 from financy.bots.common.render_recurring import render_recurring
+from financy.bots.common.render_search import render_search
 from financy.bots.common.reply import Button, ButtonAction, Reply
 from financy.core.contracts.categories import CATEGORY_DISPLAY
 from financy.core.contracts.categories import LANGUAGES as CATEGORY_LANGUAGES
@@ -103,7 +104,8 @@ _STRINGS: dict[str, dict[str, str]] = {
             "Exemplos: “gastei 45,90 no mercado ontem” · “uber 23 e almoço 35” · “recebi 3000 de salário” · "
             "“20 dólares no jantar” · “orçamento de 800 para mercado”. /desfazer apaga o último "
             "lançamento. /resumo mostra o mês, "
-            "/categoria as categorias e /contexto seus livros de contas."
+            "/categoria as categorias, /contexto seus livros de contas e /buscar farmácia procura "
+            "lançamentos."
         ),
         "q.no_amount": "Não encontrei um valor nessa mensagem. Quanto foi? (ex.: “mercado 45,90”)",
         "q.ambiguous_amount": "Entendi mais de um valor possível. Qual foi o valor exato?",
@@ -444,8 +446,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "help": (
             "Examples: “paid $12 for lunch yesterday” · “groceries 45.90” · “got paid 3000 salary” · "
             "“budget 500 for groceries”. "
-            "/undo removes the last entry. /summary shows the month, /category the categories and "
-            "/context your ledgers."
+            "/undo removes the last entry. /summary shows the month, /category the categories, "
+            "/context your ledgers and /search pharmacy finds entries."
         ),
         "q.no_amount": "I couldn't find an amount in that message. How much was it? (e.g. “groceries 45.90”)",
         "q.ambiguous_amount": "I see more than one possible amount. What was the exact amount?",
@@ -1367,6 +1369,8 @@ def _render_chat_reply(reply: ReplyV1, s: dict[str, str]) -> str | None:
         return statement_import_text(reply)
     if kind in COST_SHARING_KINDS:
         return render_cost_sharing(reply)
+    if kind is ReplyKind.SEARCH_RESULTS:
+        return render_search(reply, _line)
     return None
 
 

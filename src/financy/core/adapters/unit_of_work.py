@@ -36,6 +36,7 @@ from financy.core.adapters.repositories import (
     SqlLinks,
     SqlUsers,
 )
+from financy.core.adapters.search.postgres import ConnectionSearch
 from financy.core.adapters.statements_repository import SqlStatements
 from financy.core.domain.commands import Command
 from financy.core.domain.events import Event
@@ -88,6 +89,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.recurring = SqlRecurring(conn)
         self.cards = SqlCards(conn)
         self.cost_sharing = SqlCostSharing(conn)
+        self.search = ConnectionSearch(raw)
         self.events, self._new_events, self.outbox_ids = [], [], []
         self.outbox_messages = []
         return self

@@ -143,6 +143,9 @@ class Intent(StrEnum):
     WHO_OWES = "who_owes"
     #: "/acertar Ana 60", "/settle Ana 60": the sender paid Ana 60 to settle up (``settlement``).
     SETTLE = "settle"
+    #: "/buscar farmácia", "/search pharmacy": the ledger's transactions that match
+    #: ``search_text`` (:attr:`ReplyKind.SEARCH_RESULTS`).
+    SEARCH = "search"
 
 
 class TransactionKind(StrEnum):
@@ -367,6 +370,9 @@ class Understanding(_Wire):
     cost_split: CostSplitRequest | None = None
     #: The settlement of :attr:`Intent.SETTLE`, as far as the message says it.
     settlement: SettlementRequest | None = None
+    #: The words of :attr:`Intent.SEARCH` ("/buscar farmácia" -> "farmácia"), as typed; ``None``:
+    #: nothing after the command.
+    search_text: str | None = Field(default=None, max_length=200)
 
 
 class Sender(_Wire):
@@ -642,6 +648,10 @@ class ReplyKind(StrEnum):
     WHO_OWES = "who_owes"
     #: a settlement was recorded: ``cost_sharing.settlement``, with the balances after
     SETTLED = "settled"
+    #: "/buscar farmácia": ``transactions`` are the best matches of ``search_text`` (empty:
+    #: nothing found), ``search_more`` says there are more than those; ``problem`` "search_empty"
+    #: (nothing to look for was said) or "search_invalid" (too long, too many words)
+    SEARCH_RESULTS = "search_results"
 
 
 class BalanceRow(_Wire):
@@ -930,6 +940,10 @@ class ReplyV1(_Wire):
     #: Who owes whom in the ledger (:attr:`ReplyKind.COST_SPLIT`, :attr:`ReplyKind.WHO_OWES`,
     #: :attr:`ReplyKind.SETTLED`).
     cost_sharing: CostSharingV1 | None = None
+    #: What a :attr:`ReplyKind.SEARCH_RESULTS` looked for, as the sender typed it, and whether
+    #: more transactions match than ``transactions`` shows.
+    search_text: str | None = Field(default=None, max_length=200)
+    search_more: bool = False
 
 
 class ModelUpdatedV1(_Wire):

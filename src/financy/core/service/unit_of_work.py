@@ -29,6 +29,7 @@ from financy.core.domain.model import LedgerContext, Role, Transaction
 from financy.core.service.cards_port import CardsRepository
 from financy.core.service.cost_sharing_port import CostSharingRepository
 from financy.core.service.recurring_port import RecurringRepository
+from financy.core.service.search import SearchBackend
 from financy.core.service.statements_port import StatementsRepository
 
 
@@ -893,6 +894,8 @@ class AbstractUnitOfWork(abc.ABC):
     recurring: RecurringRepository
     cards: CardsRepository
     cost_sharing: CostSharingRepository
+    #: The ledger search, on this unit of work's own transaction (the chat's "/buscar").
+    search: SearchBackend
 
     def __init__(self) -> None:
         self.events: list[Event] = []

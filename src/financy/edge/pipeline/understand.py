@@ -129,6 +129,7 @@ def to_understanding(reading: Reading) -> Understanding:
         card=card,
         cost_split=_cost_split(reading),
         settlement=_settlement(reading),
+        search_text=reading.search_text[:200] if reading.search_text else None,
     )
 
 

@@ -166,6 +166,7 @@ from financy.inference.text.normalize import (
     tokenize,
 )
 from financy.inference.text.queries import QuerySpec, category_of, read_query
+from financy.inference.text.search import search_command
 from financy.inference.text.subscriptions import subscriptions_request
 
 __all__ = [
@@ -309,6 +310,9 @@ class Reading:
     cost_split: CostSplitSpec | None = None
     #: What a "settle" says ("/acertar Ana 60": the sender paid Ana 60).
     settlement: SettlementSpec | None = None
+    #: What a "search" looks for ("/buscar farmácia" -> "farmácia", as typed); None for any
+    #: other intent, and for a bare "/buscar".
+    search_text: str | None = None
 
 
 def read_message(
@@ -397,6 +401,9 @@ def _read_message(
     shared = _cost_sharing_request(prepared, default_currency)
     if shared is not None:
         return shared
+    search = search_command(fold, prepared.clean)
+    if search is not None:  # "/buscar farmácia": the ledger's transactions that match
+        return Reading(search.language, "search", (), 1.0, None, search_text=search.text)
     command = command_intent(fold)
     if command is not None and command != "record":
         # A bare "/help" or "/desfazer" is in the language of its word, whatever the chat's hint.

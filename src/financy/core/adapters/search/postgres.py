@@ -411,6 +411,21 @@ class PostgresSearch(SearchBackend):
             return search_on(conn, context_id, query, rank_cap=self.rank_cap)
 
 
+class ConnectionSearch(SearchBackend):
+    """:class:`PostgresSearch` on an open connection (a unit of work's): the search sees that
+    transaction's own writes and opens no other connection."""
+
+    name = "postgres"
+
+    def __init__(self, conn: Connection, *, rank_cap: int = RANK_CAP) -> None:
+        self.conn = conn
+        self.rank_cap = rank_cap
+
+    def search(self, context_id: uuid.UUID, query: SearchQuery) -> SearchPage:
+        """See :meth:`PostgresSearch.search`."""
+        return search_on(self.conn, context_id, query, rank_cap=self.rank_cap)
+
+
 def closest_only(read: ReadTerm) -> ReadTerm:
     """Return ``read`` without its corrections more than :data:`NEWEST_MARGIN` less similar than
     its closest one (newest-first pages have no score to put "padaria" 0.5 before "papelaria"

@@ -20,6 +20,7 @@ from financy.core.service.handlers import (
     cards,
     categories,
     chat_imports,
+    chat_search,
     contexts,
     conversation,
     cost_sharing,
@@ -62,6 +63,7 @@ MODULES: tuple[ModuleType, ...] = (
     cards,
     chat_imports,
     cost_sharing,
+    chat_search,
 )
 
 

@@ -107,6 +107,9 @@ class Outcome:
     statement_import: StatementImportV1 | None = None
     #: Who owes whom in the ledger (a cost split, "quem deve quem?", a settlement).
     cost_sharing: CostSharingV1 | None = None
+    #: What a chat search looked for, and whether more transactions match than it shows.
+    search_text: str | None = None
+    search_more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -613,6 +616,8 @@ def _reply(
         contexts=contexts or tuple(outcome.contexts),
         silent=silent,
         statement_import=outcome.statement_import,
+        search_text=outcome.search_text,
+        search_more=outcome.search_more,
     )
 
 
