@@ -5,8 +5,6 @@ search has them (tests/integration/test_search.py tests the search itself)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -14,35 +12,10 @@ from sqlalchemy import Engine, func, select
 
 from financy.bots.common.render import render
 from financy.core.adapters import orm
-from financy.core.contracts.v1 import CaptureV1, ReplyKind, ReplyV1, Sender, idempotency_key
-from financy.core.service.bootstrap import bootstrap
-from financy.core.service.handlers import command_for
-from financy.edge.pipeline.understand import understand_text
-from tests.support.api import Member, new_user
+from financy.core.contracts.v1 import ReplyKind
+from tests.support.api import Member, new_user, say
 
 pytestmark = pytest.mark.integration
-
-
-def say(engine: Engine, member: Member, text: str) -> ReplyV1:
-    """Send ``text`` from ``member``'s dev chat: read by the edge's reader, handled by the core."""
-    mid = uuid.uuid4().hex
-    now = dt.datetime.now(dt.UTC)
-    capture = CaptureV1(
-        capture_id=uuid.uuid4(),
-        idempotency_key=idempotency_key("devchat", member.devchat_id, mid),
-        edge_id="edge-api",
-        platform="devchat",
-        chat_id=member.devchat_id,
-        message_id=mid,
-        sender=Sender(platform_user_id=member.devchat_id),
-        received_at=now,
-        media_type="text",
-        text=text,
-        understanding=understand_text(text, today=now.date(), language_hint="pt", currency="BRL"),
-    )
-    reply = bootstrap(engine=engine).handle(command_for(capture))
-    assert reply is not None
-    return reply
 
 
 def kept(engine: Engine, member: Member) -> int:

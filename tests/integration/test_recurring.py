@@ -21,7 +21,7 @@ from financy.core.entrypoints.api import ApiApp
 from financy.core.entrypoints.tasks import JobResources, detect_recurring
 from financy.core.service.bootstrap import bootstrap
 from financy.core.settings import CoreSettings
-from tests.support.api import Member, bearer, chat, new_user, spend, token_for
+from tests.support.api import Member, bearer, chat, new_user, say, spend, token_for
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +108,8 @@ def test_the_chat_lists_the_subscriptions_detecting_them_on_demand(engine: Engin
         "• REGISTRO.BR: R$ 40,00 por ano · próxima 02/12 (a confirmar)\n"
         "• feira: R$ 59,00 por semana · próxima 05/12 (a confirmar)\n"
         "• Netflix: R$ 44,90 por mês · próxima 05/12 · subiu de 39,90 para 44,90 (a confirmar)\n"
-        "• Smart Fit: R$ 99,90 por mês · próxima 10/12 (a confirmar)"
+        "• Smart Fit: R$ 99,90 por mês · próxima 10/12 (a confirmar)\n"
+        "Para confirmar: /assinatura confirmar REGISTRO.BR · para tirar da lista: /assinatura ignorar REGISTRO.BR"
     )
     assert series_rows(engine, member) == [
         ("feira", "feira", "weekly", D("59.0000"), "detected", day("2026-12-05"), None, None),
@@ -220,6 +221,89 @@ async def test_a_viewer_may_list_but_not_confirm(app: ApiApp, engine: Engine) ->
     status, body = await call(app, "post", f"{base}/{listed['items'][0]['id']}/confirm", token)
     assert (status, body["error"]["code"]) == (403, "forbidden")
     assert {r[4] for r in series_rows(engine, owner)} == {"detected"}
+
+
+def test_the_chat_confirms_and_dismisses_by_name_or_number(engine: Engine) -> None:
+    """GIVEN the detected series WHEN the owner types "/assinatura confirmar netflix" and
+    "/assinaturas ignorar 2" THEN those series change, with their events, and the list shows it;
+    an unknown or ambiguous name changes nothing and says so."""
+    member = new_user(engine)
+    record_ledger(engine, member)
+    say(engine, member, "quais minhas assinaturas?")
+
+    confirmed = say(engine, member, "/assinatura confirmar netflix")
+    assert (confirmed.kind, confirmed.problem) == (ReplyKind.SUBSCRIPTIONS, "subscription_confirmed")
+    assert [(s.merchant, s.status) for s in confirmed.recurring] == [("Netflix", "confirmed")]
+    assert render_reply(confirmed) == (
+        "✅ Netflix confirmada: R$ 44,90 por mês · próxima 05/12. Aviso antes de renovar."
+    )
+    # the list now shows Netflix first (confirmed), then by next date: 2 is REGISTRO.BR
+    dismissed = say(engine, member, "/assinaturas ignorar 2")
+    assert (dismissed.problem, [s.merchant for s in dismissed.recurring]) == (
+        "subscription_dismissed",
+        ["REGISTRO.BR"],
+    )
+    assert render_reply(dismissed).startswith("🗑️ REGISTRO.BR saiu da lista de assinaturas")
+
+    unknown = say(engine, member, "/assinatura confirmar spotify")
+    assert (unknown.problem, unknown.asked_about) == ("subscription_unknown", "spotify")
+    assert render_reply(unknown) == "🔁 Não achei a assinatura “spotify”. /assinaturas mostra a lista."
+    assert say(engine, member, "/assinatura ignorar 9").problem == "subscription_unknown"
+    assert {(r[0], r[4]) for r in series_rows(engine, member)} == {
+        ("feira", "detected"),
+        ("netflix", "confirmed"),
+        ("registro", "dismissed"),
+        ("smartfit", "detected"),
+    }
+    listed = say(engine, member, "/assinaturas")
+    assert [s.merchant for s in listed.recurring] == ["Netflix", "feira", "Smart Fit"]
+    with engine.connect() as conn:
+        names = conn.execute(
+            text("SELECT name FROM events WHERE entity = 'recurring_series' AND context_id = :c ORDER BY id"),
+            {"c": member.context_id},
+        ).scalars()
+        assert list(names) == ["recurring.confirmed", "recurring.dismissed"]
+
+
+def test_a_name_that_matches_several_series_is_asked_about_and_a_viewer_may_not_decide(
+    engine: Engine,
+) -> None:
+    owner, viewer = new_user(engine), new_user(engine)
+    for amount, on in (("30.00", "2026-09-01"), ("30.00", "2026-10-01"), ("30.00", "2026-11-01")):
+        chat(engine, owner, spend(amount, day(on), "subscriptions", "Google One"))
+        chat(
+            engine, owner, spend("9.90", day(on) + dt.timedelta(days=3), "subscriptions", "Google Play Pass")
+        )
+    ambiguous = say(engine, owner, "/assinatura confirmar google")
+    assert ambiguous.problem == "subscription_ambiguous"
+    assert sorted(s.merchant for s in ambiguous.recurring) == ["Google One", "Google Play Pass"]
+    assert render_reply(ambiguous).startswith(
+        "🔁 Mais de uma assinatura combina com “google”; escreva o nome inteiro:\n• "
+    )
+    assert {r[4] for r in series_rows(engine, owner)} == {"detected"}
+    exact = say(engine, owner, "/assinatura confirmar Google One")
+    assert [s.merchant for s in exact.recurring] == ["Google One"]
+
+    say(engine, viewer, "/ajuda")  # the viewer's chat is bound to their own ledger, then moved
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO members (context_id, user_id, role) VALUES (:c, :u, 'viewer')"),
+            {"c": owner.context_id, "u": viewer.user_id},
+        )
+        conn.execute(
+            text("UPDATE chat_bindings SET context_id = :c WHERE platform = 'devchat' AND chat_id = :chat"),
+            {"c": owner.context_id, "chat": viewer.devchat_id},
+        )
+    refused = say(engine, viewer, "/assinatura ignorar Google One")
+    assert (refused.kind, refused.problem) == (ReplyKind.FORBIDDEN, "forbidden:edit")
+    assert [s.merchant for s in say(engine, viewer, "/assinaturas").recurring] == [
+        "Google One",
+        "Google Play Pass",
+    ]
+    assert {(r[1], r[4]) for r in series_rows(engine, owner)} == {
+        ("Google One", "confirmed"),
+        ("Google Play Pass", "detected"),
+    }
 
 
 def reminders(engine: Engine, member: Member, kind: str = "subscription_reminder") -> list[ReplyV1]:

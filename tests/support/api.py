@@ -1,7 +1,8 @@
 """Users, chat messages and tokens for tests of the core API (real ingest, real login).
 
 ``new_user`` makes a login user linked to a dev chat identity, with a personal context;
-``chat`` sends a message from that identity through the production ingest handler.
+``chat`` sends a message from that identity through the production ingest handler, and ``say``
+sends a text read by the edge's production reader the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from financy.core.contracts.v1 import (
 from financy.core.domain.commands import CreateUser
 from financy.core.entrypoints.api import ApiApp
 from financy.core.service.bootstrap import bootstrap
+from financy.edge.pipeline.understand import understand_text
 from tests.support.ledger import ingest
 
 #: The key the API test apps sign tokens with.
@@ -84,9 +86,36 @@ def chat(
         chat_id=member.devchat_id,
         message_id=mid,
         sender=Sender(platform_user_id=member.devchat_id),
-        received_at=dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC),
+        received_at=RECEIVED_AT,
         text="message",
         understanding=Understanding(language="pt", intent=intent, transactions=transactions, confidence=0.9),
+    )
+    reply = ingest(engine, capture)
+    assert reply is not None
+    return reply
+
+
+#: When :func:`chat` and :func:`say` messages are received (the recurring tests' "today").
+RECEIVED_AT = dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC)
+
+
+def say(engine: Engine, member: Member, text: str, *, language: str = "pt", currency: str = "BRL") -> ReplyV1:
+    """Send ``text`` from ``member``'s dev chat as the edge would: read by the production reader
+    (``language`` the chat's, ``currency`` the ledger's), then handled by the real ingest handler."""
+    mid = uuid.uuid4().hex
+    capture = CaptureV1(
+        capture_id=uuid.uuid4(),
+        idempotency_key=idempotency_key("devchat", member.devchat_id, mid),
+        edge_id="edge-api",
+        platform="devchat",
+        chat_id=member.devchat_id,
+        message_id=mid,
+        sender=Sender(platform_user_id=member.devchat_id),
+        received_at=RECEIVED_AT,
+        text=text,
+        understanding=understand_text(
+            text, today=RECEIVED_AT.date(), language_hint=language, currency=currency
+        ),
     )
     reply = ingest(engine, capture)
     assert reply is not None

@@ -126,7 +126,8 @@ def test_the_list_in_portuguese() -> None:
         "• Smart Fit: R$ 99,90 por mês · próxima 10/12 (a confirmar)\n"
         "• feira: R$ 1.234,50 por semana · próxima 05/12 · baixou de 1.300,00 para 1.234,50\n"
         "• ACME Ltda: +R$ 5.000,00 por mês · próxima 05/12\n"
-        "• registro.br: R$ 40,00 por ano · próxima 05/12"
+        "• registro.br: R$ 40,00 por ano · próxima 05/12\n"
+        "Para confirmar: /assinatura confirmar Smart Fit · para tirar da lista: /assinatura ignorar Smart Fit"
     )
     assert rendered.buttons == ()
 
@@ -138,7 +139,8 @@ def test_the_list_in_english() -> None:
         "• Smart Fit: R$99.90 a month · next 12/10 (unconfirmed)\n"
         "• feira: R$1,234.50 a week · next 12/05 · went down from 1,300.00 to 1,234.50\n"
         "• ACME Ltda: +R$5,000.00 a month · next 12/05\n"
-        "• registro.br: R$40.00 a year · next 12/05"
+        "• registro.br: R$40.00 a year · next 12/05\n"
+        "To confirm: /subscription confirm Smart Fit · to take it off the list: /subscription dismiss Smart Fit"
     )
 
 
@@ -193,3 +195,65 @@ def test_beat_sends_the_detection_daily_or_on_the_configured_interval() -> None:
     assert create_app(hourly).conf.beat_schedule[DETECT_RECURRING]["schedule"] == 3600.0
     assert hourly.recurring.remind_days_before == 1
     assert CoreSettings.model_validate(values).recurring.remind_days_before == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "series"),
+    [
+        ("/assinatura confirmar Netflix", "confirm", "Netflix"),
+        ("/assinaturas ignorar 2", "dismiss", "2"),
+        ("/assinatura dispensar Smart Fit.", "dismiss", "Smart Fit"),
+        ("/subscriptions confirm  Google One ", "confirm", "Google One"),
+        ("/subscription dismiss “gym”", "dismiss", "gym"),
+    ],
+)
+def test_a_subscriptions_command_may_decide_about_one_series(text: str, action: str, series: str) -> None:
+    reading = read_message(text, today=TODAY, language_hint="pt")
+    assert reading.intent == "subscriptions"
+    understanding = to_understanding(reading)
+    assert understanding.subscription_decision is not None
+    assert (understanding.subscription_decision.action, understanding.subscription_decision.series) == (
+        action,
+        series,
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["/assinaturas", "/assinaturas netflix", "/assinatura confirmar", "/subscriptions all"]
+)
+def test_without_an_action_and_a_series_the_command_lists(text: str) -> None:
+    reading = read_message(text, today=TODAY, language_hint="pt")
+    assert (reading.intent, to_understanding(reading).subscription_decision) == ("subscriptions", None)
+
+
+def test_the_answers_to_a_decision() -> None:
+    netflix = _series()
+    confirmed = chat_reply(
+        "telegram", "1", "2", ReplyKind.SUBSCRIPTIONS, recurring=(netflix,), problem="subscription_confirmed"
+    )
+    assert (
+        render(confirmed).text
+        == "✅ Netflix confirmada: R$ 44,90 por mês · próxima 05/12. Aviso antes de renovar."
+    )
+    dismissed = chat_reply(
+        "telegram",
+        "1",
+        "2",
+        ReplyKind.SUBSCRIPTIONS,
+        language="en",
+        recurring=(netflix,),
+        problem="subscription_dismissed",
+    )
+    assert render(dismissed).text == (
+        "🗑️ Netflix is off the subscriptions list; it comes back only if its amount or cadence changes a lot."
+    )
+    unknown = chat_reply(
+        "telegram",
+        "1",
+        "2",
+        ReplyKind.SUBSCRIPTIONS,
+        language="en",
+        problem="subscription_unknown",
+        asked_about="x",
+    )
+    assert render(unknown).text == "🔁 I couldn't find the subscription “x”. /subscriptions shows the list."

@@ -37,6 +37,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "reminder.bare": "⏰ Lembrete: uma assinatura renova em breve.",
         "price_change": "💸 {merchant} {change} (desde {day}).",
         "price_change.bare": "💸 O preço de uma assinatura mudou.",
+        "how": "Para confirmar: /assinatura confirmar {merchant} · para tirar da lista: /assinatura ignorar {merchant}",
+        "confirmed": "✅ {merchant} confirmada: {amount} {cadence} · próxima {day}. Aviso antes de renovar.",
+        "dismissed": "🗑️ {merchant} saiu da lista de assinaturas; volta só se o valor ou a frequência mudarem muito.",
+        "unknown": "🔁 Não achei a assinatura “{name}”. /assinaturas mostra a lista.",
+        "ambiguous": "🔁 Mais de uma assinatura combina com “{name}”; escreva o nome inteiro:",
     },
     "en": {
         "list.head": "🔁 Your subscriptions and recurring payments:",
@@ -56,6 +61,17 @@ _STRINGS: dict[str, dict[str, str]] = {
         "reminder.bare": "⏰ Reminder: a subscription renews soon.",
         "price_change": "💸 {merchant} {change} (since {day}).",
         "price_change.bare": "💸 A subscription's price changed.",
+        "how": (
+            "To confirm: /subscription confirm {merchant} · to take it off the list: "
+            "/subscription dismiss {merchant}"
+        ),
+        "confirmed": "✅ {merchant} confirmed: {amount} {cadence} · next {day}. I'll remind you before it renews.",
+        "dismissed": (
+            "🗑️ {merchant} is off the subscriptions list; it comes back only if its amount or cadence "
+            "changes a lot."
+        ),
+        "unknown": "🔁 I couldn't find the subscription “{name}”. /subscriptions shows the list.",
+        "ambiguous": "🔁 More than one subscription matches “{name}”; write the whole name:",
     },
 }
 
@@ -130,20 +146,46 @@ def _price_notice(series: RecurringSeriesV1, language: str, s: dict[str, str]) -
     )
 
 
+def _decision(reply: ReplyV1, language: str, s: dict[str, str]) -> str:
+    """The answer to "/assinatura confirmar Netflix" and "/assinatura ignorar Netflix"."""
+    name = _merchant(reply.asked_about or "")
+    first = reply.recurring[0] if reply.recurring else None
+    if reply.problem == "subscription_ambiguous":
+        return "\n".join(
+            [s["ambiguous"].format(name=name), *(_line(series, language, s) for series in reply.recurring)]
+        )
+    if first is None or reply.problem == "subscription_unknown":
+        return s["unknown"].format(name=name)
+    if reply.problem == "subscription_dismissed":
+        return s["dismissed"].format(merchant=_merchant(first.merchant))
+    return s["confirmed"].format(
+        merchant=_merchant(first.merchant),
+        amount=_amount(first, language),
+        cadence=s[f"cadence.{first.cadence}"],
+        day=_day(first.next_due, language),
+    )
+
+
 def render_recurring(reply: ReplyV1) -> str | None:
     """The text of a subscriptions list, a renewal reminder or a price change, or None for any
     other kind."""
     language = reply.language if reply.language in _STRINGS else "en"
     s = _STRINGS[language]
     if reply.kind is ReplyKind.SUBSCRIPTIONS:
+        if reply.problem is not None:
+            return _decision(reply, language, s)
         if not reply.recurring:
             return s["list.none"]
-        return "\n".join([s["list.head"], *(_line(series, language, s) for series in reply.recurring)])
+        lines = [s["list.head"], *(_line(series, language, s) for series in reply.recurring)]
+        unconfirmed = next((series for series in reply.recurring if series.status == "detected"), None)
+        if unconfirmed is not None:
+            lines.append(s["how"].format(merchant=_merchant(unconfirmed.merchant)))
+        return "\n".join(lines)
     if reply.kind is ReplyKind.SUBSCRIPTION_REMINDER:
         if not reply.recurring:
             return s["reminder.bare"]
         return "\n".join(_reminder(series, language, s) for series in reply.recurring)
     if reply.kind is ReplyKind.SUBSCRIPTION_PRICE_CHANGE:
-        lines = [_price_notice(series, language, s) for series in reply.recurring]
-        return "\n".join(line for line in lines if line) or s["price_change.bare"]
+        notices = [_price_notice(series, language, s) for series in reply.recurring]
+        return "\n".join(line for line in notices if line) or s["price_change.bare"]
     return None

@@ -282,6 +282,15 @@ class CardRequest(_Wire):
     make_default: bool = False
 
 
+class SubscriptionDecisionRequest(_Wire):
+    """A decision about one of the ledger's recurring series ("/assinatura confirmar Netflix"):
+    ``action`` confirm or dismiss; ``series`` its merchant as typed, or its number in the
+    subscriptions list ("2")."""
+
+    action: Literal["confirm", "dismiss"]
+    series: str = Field(min_length=1, max_length=100)
+
+
 class CardV1(_Wire):
     """A credit card of a ledger: its bill closes on ``closing_day`` and is due on ``due_day``
     (a day a month lacks is its last); ``is_default``: "no cartão" purchases are billed on it."""
@@ -373,6 +382,8 @@ class Understanding(_Wire):
     #: The words of :attr:`Intent.SEARCH` ("/buscar farmácia" -> "farmácia"), as typed; ``None``:
     #: nothing after the command.
     search_text: str | None = Field(default=None, max_length=200)
+    #: With :attr:`Intent.SUBSCRIPTIONS`: confirm or dismiss one series instead of listing them.
+    subscription_decision: SubscriptionDecisionRequest | None = None
 
 
 class Sender(_Wire):
@@ -611,7 +622,10 @@ class ReplyKind(StrEnum):
     INVITATION_INVALID = "invitation_invalid"
     #: the chat's ledger is archived: nothing was recorded (``contexts[0]`` names it)
     CONTEXT_ARCHIVED = "context_archived"
-    #: the ledger's recurring payments and subscriptions: ``recurring`` (empty: none found yet)
+    #: the ledger's recurring payments and subscriptions: ``recurring`` (empty: none found yet);
+    #: after a decision (``problem``): "subscription_confirmed" / "subscription_dismissed" with
+    #: ``recurring[0]`` the series, "subscription_unknown" (``asked_about`` what was typed) or
+    #: "subscription_ambiguous" (``recurring`` the series that match)
     SUBSCRIPTIONS = "subscriptions"
     #: a confirmed subscription renews in a few days: ``recurring[0]`` (sent to the ledger's chats)
     SUBSCRIPTION_REMINDER = "subscription_reminder"

@@ -2,7 +2,8 @@
 
 The API's carry ``actor_id``, the user the route acts for; the handler checks the actor's role in
 the context in the same unit of work (:attr:`~financy.core.domain.authorization.Action.READ` to
-list, :attr:`...EDIT` to confirm or dismiss). The chat's is :class:`ListSubscriptions`.
+list, :attr:`...EDIT` to confirm or dismiss). The chat's are :class:`ListSubscriptions` and
+:class:`DecideSubscription`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ from financy.core.domain.commands import ChatCommand, Command
 @dataclass(frozen=True, slots=True)
 class ListSubscriptions(ChatCommand):
     """ "quais minhas assinaturas?", "/assinaturas": the chat ledger's recurring payments."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecideSubscription(ChatCommand):
+    """ "/assinatura confirmar Netflix", "/assinaturas ignorar 2": confirm (``action`` "confirm")
+    or dismiss ("dismiss") the chat ledger's series named ``series`` (its merchant, or its
+    number in the chat's list)."""
+
+    action: str
+    series: str
 
 
 @dataclass(frozen=True, slots=True)

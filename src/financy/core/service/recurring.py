@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import unicodedata
 import uuid
 from decimal import Decimal
 from typing import Final
@@ -152,11 +153,41 @@ def wire(series: StoredSeries, next_due: dt.date | None = None) -> RecurringSeri
     )
 
 
-def listed(series: list[StoredSeries]) -> list[RecurringSeriesV1]:
-    """The series a chat lists: all but the dismissed, confirmed first, then by next date."""
+def listed_series(series: list[StoredSeries]) -> list[StoredSeries]:
+    """The series a chat lists, in its order: all but the dismissed, confirmed first, then by
+    next date (at most :data:`MAX_LISTED`; "/assinatura confirmar 2" counts in this order)."""
     shown = [s for s in series if s.status != "dismissed"]
     shown.sort(key=lambda s: (s.status != "confirmed", s.next_due, s.merchant.casefold()))
-    return [wire(s) for s in shown[:MAX_LISTED]]
+    return shown[:MAX_LISTED]
+
+
+def listed(series: list[StoredSeries]) -> list[RecurringSeriesV1]:
+    """The series a chat lists (:func:`listed_series`), as the contract carries them."""
+    return [wire(s) for s in listed_series(series)]
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def named(series: list[StoredSeries], reference: str) -> list[StoredSeries]:
+    """The series ``reference`` names: "2" the second of the chat's list (:func:`listed_series`);
+    a text the series whose merchant is it (case and accents aside), else those whose merchant
+    contains it (a dismissed one too: it may be confirmed again). Empty: none; several: the
+    reference is ambiguous."""
+    ref = reference.strip()
+    if ref.isdigit():
+        shown = listed_series(series)
+        index = int(ref) - 1
+        return [shown[index]] if 0 <= index < len(shown) else []
+    wanted = _folded(ref)
+    if not wanted:
+        return []
+    exact = [s for s in series if _folded(s.merchant) == wanted]
+    if exact:
+        return exact
+    return [s for s in series if wanted in _folded(s.merchant)]
 
 
 def decide(

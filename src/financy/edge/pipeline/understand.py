@@ -20,6 +20,7 @@ from financy.core.contracts.v1 import (
     LedgerQuery,
     ProposedTransaction,
     SettlementRequest,
+    SubscriptionDecisionRequest,
     TransactionKind,
     Understanding,
 )
@@ -130,6 +131,7 @@ def to_understanding(reading: Reading) -> Understanding:
         cost_split=_cost_split(reading),
         settlement=_settlement(reading),
         search_text=reading.search_text[:200] if reading.search_text else None,
+        subscription_decision=_subscription_decision(reading),
     )
 
 
@@ -141,6 +143,16 @@ def _cost_split(reading: Reading) -> CostSplitRequest | None:
     names = tuple(name[:100] for name in said.names[:20])
     ways = said.ways if said.ways is not None and 2 <= said.ways <= 100 else None
     return CostSplitRequest(names=names, ways=ways, everyone=said.everyone)
+
+
+def _subscription_decision(reading: Reading) -> SubscriptionDecisionRequest | None:
+    """The decision of a "subscriptions" reading on the wire (``None``: list them)."""
+    said = reading.subscription_decision
+    if said is None or said.action not in ("confirm", "dismiss") or not said.series:
+        return None
+    return SubscriptionDecisionRequest(
+        action="confirm" if said.action == "confirm" else "dismiss", series=said.series[:100]
+    )
 
 
 def _settlement(reading: Reading) -> SettlementRequest | None:

@@ -167,7 +167,11 @@ from financy.inference.text.normalize import (
 )
 from financy.inference.text.queries import QuerySpec, category_of, read_query
 from financy.inference.text.search import search_command
-from financy.inference.text.subscriptions import subscriptions_request
+from financy.inference.text.subscriptions import (
+    SubscriptionDecision,
+    subscription_decision,
+    subscriptions_request,
+)
 
 __all__ = [
     "MAX_CHARS",
@@ -313,6 +317,9 @@ class Reading:
     #: What a "search" looks for ("/buscar farmácia" -> "farmácia", as typed); None for any
     #: other intent, and for a bare "/buscar".
     search_text: str | None = None
+    #: A "subscriptions" command that decides about one series ("/assinatura confirmar Netflix");
+    #: None to list them, and for any other intent.
+    subscription_decision: SubscriptionDecision | None = None
 
 
 def read_message(
@@ -680,6 +687,10 @@ def _command(
         return Reading(language, "link", (), 1.0, None, link_code=rest, link_confirmed=True)
     if command == "card_bill":  # "/fatura": the card's bills, as "quanto tá a fatura?" asks
         return Reading(language, "query", (), 1.0, None, query=QuerySpec(ask="card_bill"))
+    if command == "subscriptions" and argument is not None and rest is not None:
+        # "/assinatura confirmar Netflix", "/subscriptions dismiss 2"; anything else lists them
+        decision = subscription_decision(prepared.fold[argument[0] : argument[1]], rest)
+        return Reading(language, "subscriptions", (), 1.0, None, subscription_decision=decision)
     if command == "card":  # "/cartao Nubank fecha 5 vence 12"; alone: the ledger's cards
         return Reading(language, "card", (), 1.0, None, card=read_card(rest) if rest else None)
     return Reading(language, command, (), 1.0, None)

@@ -4,6 +4,12 @@
   any member may ask; the reply, :attr:`ReplyKind.SUBSCRIPTIONS`, lists the ledger's series but
   the dismissed ones (``ReplyV1.recurring``: merchant, amount, cadence, next date, price change).
   When the ledger has no stored series yet, they are detected first, in the same unit of work.
+* "/assinatura confirmar Netflix", "/assinaturas ignorar 2" (:attr:`Intent.SUBSCRIPTIONS` with
+  ``subscription_decision``): editors and above confirm or dismiss one series, named by its
+  merchant or its number in the list; the reply is the same kind with ``problem``
+  "subscription_confirmed" / "subscription_dismissed" (``recurring[0]``: the series now),
+  "subscription_unknown" (``asked_about``: what was typed) or "subscription_ambiguous"
+  (``recurring``: the series that match; nothing is decided).
 * The API lists every series (any status, detected first if none was stored), and confirms or
   dismisses one (:attr:`Action.EDIT`; a ``recurring.confirmed`` / ``recurring.dismissed`` event).
 * :class:`RefreshRecurring` (the daily job, per context): detect again, then send the price
@@ -15,12 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from financy.core.contracts.v1 import Intent, RecurringSeriesV1, ReplyKind, ReplyV1
+from financy.core.contracts.v1 import Intent, RecurringSeriesV1, ReplyKind, ReplyV1, Understanding
 from financy.core.domain.authorization import Action, authorize
+from financy.core.domain.commands import ChatMessage
 from financy.core.domain.errors import NotAMemberError
 from financy.core.domain.model import LedgerContext
 from financy.core.domain.recurring_commands import (
     ConfirmSeries,
+    DecideSubscription,
     DismissSeries,
     ListRecurring,
     ListSubscriptions,
@@ -48,6 +56,53 @@ def list_subscriptions(
 ) -> ReplyV1 | None:
     """Answer the chat ledger's recurring payments (any member may ask); ``None`` for a duplicate."""
     return handle_chat(cmd, uow, defaults, action=Action.READ, decide=_decide_list, apply=_apply_list)
+
+
+def _decide_decision(cmd: DecideSubscription, scope: ChatScope, uow: AbstractUnitOfWork) -> Outcome:
+    today = local_date(cmd.message.received_at, scope.context.time_zone)
+    found = recurring.named(recurring.ensure(uow, scope.context, today), cmd.series)
+    if not found:
+        return Outcome(ReplyKind.SUBSCRIPTIONS, problem="subscription_unknown", asked_about=cmd.series[:200])
+    if len(found) > 1:
+        outcome = Outcome(
+            ReplyKind.SUBSCRIPTIONS, problem="subscription_ambiguous", asked_about=cmd.series[:200]
+        )
+        outcome.recurring = [recurring.wire(s) for s in found[: recurring.MAX_LISTED]]
+        return outcome
+    status = "confirmed" if cmd.action == "confirm" else "dismissed"
+    outcome = Outcome(ReplyKind.SUBSCRIPTIONS, problem=f"subscription_{status}")
+    outcome.recurring = [recurring.wire(found[0])]
+    return outcome
+
+
+def _apply_decision(
+    cmd: DecideSubscription, scope: ChatScope, outcome: Outcome, uow: AbstractUnitOfWork
+) -> None:
+    if outcome.problem not in ("subscription_confirmed", "subscription_dismissed"):
+        return
+    status = "confirmed" if outcome.problem == "subscription_confirmed" else "dismissed"
+    series_id = outcome.recurring[0].series_id
+    outcome.recurring = [
+        recurring.wire(recurring.decide(uow, scope.context, series_id, status, scope.author_id))
+    ]
+
+
+def decide_subscription(
+    cmd: DecideSubscription, uow: AbstractUnitOfWork, defaults: ContextDefaults
+) -> ReplyV1 | None:
+    """Confirm or dismiss one of the chat ledger's series (editors and above); ``None`` for a
+    duplicate delivery."""
+    return handle_chat(cmd, uow, defaults, action=Action.EDIT, decide=_decide_decision, apply=_apply_decision)
+
+
+def subscriptions_command(
+    message: ChatMessage, understanding: Understanding
+) -> ListSubscriptions | DecideSubscription:
+    """The chat's subscriptions command: a decision when the message makes one, else the list."""
+    said = understanding.subscription_decision
+    if said is None:
+        return ListSubscriptions(message)
+    return DecideSubscription(message, said.action, said.series)
 
 
 def _member_context(
@@ -121,8 +176,9 @@ REGISTRATIONS = (
     Registration(
         ListSubscriptions,
         list_subscriptions,
-        {Intent.SUBSCRIPTIONS: lambda message, _: ListSubscriptions(message)},
+        {Intent.SUBSCRIPTIONS: subscriptions_command},
     ),
+    Registration(DecideSubscription, decide_subscription),
     Registration(ListRecurring, list_recurring),
     Registration(ConfirmSeries, confirm_series),
     Registration(DismissSeries, dismiss_series),
