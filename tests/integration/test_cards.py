@@ -380,6 +380,27 @@ async def test_an_edited_card_purchase_moves_its_instalments_and_a_foreign_one_g
     ]
 
 
+async def test_a_card_purchase_added_through_the_api_is_billed_too(app: ApiApp, engine: Engine) -> None:
+    member = new_user(engine)
+    token = await token_for(app, member)
+    base = f"/api/v1/contexts/{member.context_id}/transactions"
+    body = {"kind": "expense", "amount": "150.00", "currency": "BRL", "occurred_on": "2026-11-29",
+            "merchant": "farmácia", "category": "health", "payment_method": "credit"}  # fmt: skip
+    status, before = await call(app, "post", base, token, body)
+    assert status == 201, before
+    assert postings_of(engine, uuid.UUID(before["id"])) == []  # no card yet: nothing to bill
+    set_card(engine, member, "Nubank", 5, 12)
+    status, created = await call(app, "post", base, token, body)
+    assert status == 201, created
+    assert postings_of(engine, uuid.UUID(created["id"])) == [
+        (1, Decimal("150.0000"), Decimal("150.0000"), D(2026, 12, 1)),
+    ]
+    status, pix = await call(app, "post", base, token, {**body, "payment_method": "pix"})
+    assert postings_of(engine, uuid.UUID(pix["id"])) == []
+    december = fatura(engine, member).card_bills[0]
+    assert [(x.merchant, x.amount) for x in december.lines] == [("farmácia", Decimal("150.00"))]
+
+
 async def test_a_card_purchase_alerts_the_budget_of_the_month_its_bill_is_due(
     app: ApiApp, engine: Engine
 ) -> None:

@@ -63,7 +63,7 @@ from financy.core.domain.model import (
     normalize_currency,
 )
 from financy.core.service.budgeting import alert_ledger
-from financy.core.service.cards import refresh_postings
+from financy.core.service.cards import post_card_purchases, refresh_postings
 from financy.core.service.registry import Registration
 from financy.core.service.unit_of_work import AbstractUnitOfWork
 from financy.core.service.valuation import value_transaction
@@ -185,6 +185,7 @@ def _event(name: str, actor_id: uuid.UUID, tx: Transaction, **parts: Any) -> Eve
 
 def create_transaction(cmd: CreateTransaction, uow: AbstractUnitOfWork) -> uuid.UUID:
     """Record ``cmd``'s transaction (source channel ``api``, author the actor); return its id.
+    A credit expense (``payment_method`` "credit") gets its posting in the default card's bill.
 
     Raises:
         NotAMemberError, ForbiddenError: the actor may not record in the context.
@@ -216,6 +217,7 @@ def create_transaction(cmd: CreateTransaction, uow: AbstractUnitOfWork) -> uuid.
     tx = value_transaction(uow, tx, context.base_currency)
     uow.transactions.add([tx])
     uow.record(_event("transaction.created", cmd.actor_id, tx, after=audited(tx)))
+    post_card_purchases(uow, [tx], cmd.actor_id, None)  # "credit": billed on the default card
     alert_ledger(uow, context, [tx.id])
     return tx.id
 
