@@ -73,35 +73,12 @@ def spend(
     )
 
 
-def chat(
-    engine: Engine, member: Member, *transactions: ProposedTransaction, intent: Intent = Intent.RECORD
-) -> ReplyV1:
-    """Send one dev chat message from ``member``'s identity through the real ingest handler."""
-    mid = uuid.uuid4().hex
-    capture = CaptureV1(
-        capture_id=uuid.uuid4(),
-        idempotency_key=idempotency_key("devchat", member.devchat_id, mid),
-        edge_id="edge-api",
-        platform="devchat",
-        chat_id=member.devchat_id,
-        message_id=mid,
-        sender=Sender(platform_user_id=member.devchat_id),
-        received_at=RECEIVED_AT,
-        text="message",
-        understanding=Understanding(language="pt", intent=intent, transactions=transactions, confidence=0.9),
-    )
-    reply = ingest(engine, capture)
-    assert reply is not None
-    return reply
-
-
 #: When :func:`chat` and :func:`say` messages are received (the recurring tests' "today").
 RECEIVED_AT = dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC)
 
 
-def say(engine: Engine, member: Member, text: str, *, language: str = "pt", currency: str = "BRL") -> ReplyV1:
-    """Send ``text`` from ``member``'s dev chat as the edge would: read by the production reader
-    (``language`` the chat's, ``currency`` the ledger's), then handled by the real ingest handler."""
+def _send(engine: Engine, member: Member, text: str, understanding: Understanding) -> ReplyV1:
+    """Send ``text``, read as ``understanding``, from ``member``'s dev chat through the real ingest handler."""
     mid = uuid.uuid4().hex
     capture = CaptureV1(
         capture_id=uuid.uuid4(),
@@ -113,13 +90,26 @@ def say(engine: Engine, member: Member, text: str, *, language: str = "pt", curr
         sender=Sender(platform_user_id=member.devchat_id),
         received_at=RECEIVED_AT,
         text=text,
-        understanding=understand_text(
-            text, today=RECEIVED_AT.date(), language_hint=language, currency=currency
-        ),
+        understanding=understanding,
     )
     reply = ingest(engine, capture)
     assert reply is not None
     return reply
+
+
+def chat(
+    engine: Engine, member: Member, *transactions: ProposedTransaction, intent: Intent = Intent.RECORD
+) -> ReplyV1:
+    """Send one dev chat message from ``member``'s identity through the real ingest handler."""
+    said = Understanding(language="pt", intent=intent, transactions=transactions, confidence=0.9)
+    return _send(engine, member, "message", said)
+
+
+def say(engine: Engine, member: Member, text: str, *, language: str = "pt", currency: str = "BRL") -> ReplyV1:
+    """Send ``text`` from ``member``'s dev chat as the edge would: read by the production reader
+    (``language`` the chat's, ``currency`` the ledger's), then handled by the real ingest handler."""
+    read = understand_text(text, today=RECEIVED_AT.date(), language_hint=language, currency=currency)
+    return _send(engine, member, text, read)
 
 
 async def token_for(app: ApiApp, member: Member) -> str:
