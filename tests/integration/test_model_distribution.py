@@ -82,6 +82,18 @@ def enrolled(engine: Engine, edge_id: str) -> Iterator[str]:
             conn.execute(delete(orm.edges).where(orm.edges.c.id == edge_id))
 
 
+def _acknowledged(sync: redis.Redis, edge_id: str) -> bool:
+    """Whether the edge's control group has read every entry of its stream and acknowledged them all
+    (the model can be in place before its control message is: the edge pulls the published one at start)."""
+    stream, group = control_stream(edge_id), f"edge-{edge_id}-control"
+    groups = [g for g in sync.xinfo_groups(stream) if g["name"].decode() == group]
+    if not groups:
+        return False
+    last = sync.xrevrange(stream, count=1)
+    read_all = not last or groups[0]["last-delivered-id"] == last[0][0]
+    return bool(read_all and groups[0]["pending"] == 0)
+
+
 async def _consume_until(consumer: ControlConsumer, done: object, timeout_s: float = 20) -> None:
     task = asyncio.create_task(consumer.run())
     try:
@@ -149,7 +161,9 @@ async def test_an_edge_downloads_verifies_and_swaps_the_published_model(
     consumer = ControlConsumer(
         client, edge_id=enrolled, categorizer=categorizer, consumer="c1", store=store, models_dir=edge_models
     )
-    await _consume_until(consumer, lambda: categorizer.version == trained.version)
+    await _consume_until(
+        consumer, lambda: categorizer.version == trained.version and _acknowledged(sync, enrolled)
+    )
     downloaded = edge_models / f"categories-{trained.version}.onnx"
     assert hashlib.sha256(downloaded.read_bytes()).hexdigest() == trained.sha256
     assert json.loads((edge_models / "current.json").read_text())["file"] == downloaded.name
@@ -170,7 +184,7 @@ async def test_an_edge_downloads_verifies_and_swaps_the_published_model(
     worker = EdgeCategorizer(edge_models)  # an edge worker process: it reads current.json
     assert worker.categorize("conta de luz") is not None
     assert worker.version == trained.version
-    await _consume_until(consumer, lambda: categorizer.version == newer)
+    await _consume_until(consumer, lambda: categorizer.version == newer and _acknowledged(sync, enrolled))
     assert categorizer.model is not old
     assert old.predict("conta de luz", 1)[0][0] == "utilities"
     worker._next_look = 0.0  # its next look at current.json is due (every MANIFEST_RETRY_S)
