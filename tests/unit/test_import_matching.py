@@ -156,3 +156,66 @@ def test_one_capture_two_different_lines_could_be_is_asked_about_for_both() -> N
 
 def test_a_zero_amount_is_invalid() -> None:
     assert outcomes([line(1, "0.00")]) == ["invalid"]
+
+
+def plan_of(lines: list[StatementLine], captures: Sequence[CaptureCandidate]) -> list[tuple[str, str]]:
+    return [
+        (d.outcome.value, d.reason)
+        for d in plan_import(lines, account="", currency="BRL", known=[], captures=captures)
+    ]
+
+
+def test_a_whole_amount_told_in_the_chat_meets_its_line_when_the_payee_says_so() -> None:
+    told = capture("-45", D - dt.timedelta(days=1), "mercado")
+    plan = plan_import(
+        [line(1, "-45.90", "MERCADO EXTRA 123")], account="", currency="BRL", known=[], captures=[told]
+    )
+    assert (plan[0].outcome, plan[0].reason, plan[0].transaction_id) == (
+        LineOutcome.MERGE,
+        "capture_rounded",
+        told.transaction_id,
+    )
+    # rounded up too ("46" for 45,90), and a cent-less line is matched exactly, not here
+    assert plan_of([line(1, "-45.90", "MERCADO DIA")], [capture("-46", D)]) == [("merge", "capture_rounded")]
+    assert plan_of([line(1, "-45.00", "MERCADO DIA")], [capture("-45", D)]) == [("merge", "capture")]
+
+
+def test_a_rounded_amount_without_the_payee_or_out_of_reach_is_asked_or_added() -> None:
+    # no word of the payee in the chat's merchant: asked, not guessed
+    told = capture("-45", D, "padaria")
+    plan = plan_import(
+        [line(1, "-45.90", "SUPERMERCADO EXTRA")], account="", currency="BRL", known=[], captures=[told]
+    )
+    assert (plan[0].outcome, plan[0].reason, plan[0].candidates) == (
+        LineOutcome.AMBIGUOUS,
+        "captures_rounded",
+        (told.transaction_id,),
+    )
+    # a unit or more away, cents in the chat's amount, the other direction, outside the window: new
+    assert plan_of([line(1, "-45.90", "MERCADO")], [capture("-44", D)]) == [("add", "new")]
+    assert plan_of([line(1, "-45.90", "MERCADO")], [capture("-45.50", D)]) == [("add", "new")]
+    assert plan_of([line(1, "-45.90", "MERCADO")], [capture("45", D)]) == [("add", "new")]
+    assert plan_of([line(1, "-45.90", "MERCADO")], [capture("-45", D - dt.timedelta(days=6))]) == [
+        ("add", "new")
+    ]
+    # a cent line never meets a zero
+    assert plan_of([line(1, "-0.40", "MERCADO")], [capture("-1", D)]) == [("merge", "capture_rounded")]
+
+
+def test_an_exact_match_wins_and_a_rounded_capture_two_lines_want_is_asked_for_both() -> None:
+    exact, rounded = capture("-45.90", D, "mercado"), capture("-45", D, "mercado")
+    plan = plan_import(
+        [line(1, "-45.90", "MERCADO A"), line(2, "-45.30", "MERCADO B")],
+        account="",
+        currency="BRL",
+        known=[],
+        captures=[exact, rounded],
+    )
+    assert [(d.outcome.value, d.transaction_id) for d in plan] == [
+        ("merge", exact.transaction_id),
+        ("merge", rounded.transaction_id),
+    ]
+    both = plan_of([line(1, "-45.90", "MERCADO A"), line(2, "-45.30", "MERCADO B")], [rounded])
+    assert both == [("ambiguous", "captures_rounded"), ("ambiguous", "captures_rounded")]
+    for order in itertools.permutations([line(1, "-45.90", "MERCADO A"), line(2, "-45.30", "MERCADO B")]):
+        assert sorted(plan_of(list(order), [rounded])) == sorted(both)

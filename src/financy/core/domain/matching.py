@@ -20,6 +20,13 @@ imports twice; these keep both right):
    candidate: ``merge``. Interchangeable lines (the same key) facing exactly as many candidates
    are paired in date order. Anything else with more than one candidate is ``ambiguous``: the
    user is asked; nothing is guessed.
+4. **A rounded amount said in the chat.** People tell the bot "gastei 45 no mercado" for a
+   45,90 purchase. A line with no capture at its exact amount meets the captures of a whole
+   amount less than one unit away (45 or 46 for 45,90; same currency, direction and date
+   window), not claimed by another line's exact match. One such capture whose merchant shares a
+   word with the payee, claimed by no other line: ``merge`` (reason ``capture_rounded``; the
+   transaction takes the bank's amount, and an undo gives back the chat's). Any other case with
+   candidates: ``ambiguous`` (``captures_rounded``): asked, never guessed.
 """
 
 from __future__ import annotations
@@ -28,9 +35,9 @@ import datetime as dt
 import functools
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from financy.core.domain.model import merchant_key
@@ -207,6 +214,7 @@ def _match_captures(
             options[i] = sorted(named or near, key=lambda c: (c.occurred_on, c.transaction_id))
         else:
             options[i] = []
+    rounded = _rounded_options(lines, indexes, currency, captures, options, words_of)
     # Interchangeable lines (one key) facing the same candidates are paired off in order.
     groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for i in indexes:
@@ -220,7 +228,9 @@ def _match_captures(
         paired = len(cands) == len(members) and all(claimed[c.transaction_id] == 1 for c in cands)
         for n, i in enumerate(members):
             line, cur = lines[i], lines[i].currency or currency
-            if not cands:
+            if not cands and i in rounded:
+                decisions[i] = rounded[i]
+            elif not cands:
                 decisions[i] = LineDecision(line, cur, LineOutcome.ADD, "new")
             elif paired:
                 reason = "capture" if len(cands) == 1 else "captures_paired"
@@ -233,3 +243,60 @@ def _match_captures(
                     "captures",
                     candidates=tuple(c.transaction_id for c in cands),
                 )
+
+
+def _rounded_options(
+    lines: Sequence[StatementLine],
+    indexes: Sequence[int],
+    currency: str,
+    captures: Sequence[CaptureCandidate],
+    exact: dict[int, list[CaptureCandidate]],
+    words_of: Callable[[str], set[str]],
+) -> dict[int, LineDecision]:
+    """Rule 4 (see the module) for the lines at ``indexes`` that have no exact candidate in
+    ``exact``: their decision (merge or ambiguous), by line index; lines without a rounded
+    candidate are left out."""
+    taken = {c.transaction_id for found in exact.values() for c in found}
+    whole: dict[tuple[str, Decimal], list[CaptureCandidate]] = defaultdict(list)
+    for c in captures:
+        if (
+            c.amount.is_finite()
+            and c.amount == c.amount.to_integral_value()
+            and c.transaction_id not in taken
+        ):
+            whole[(c.currency, c.amount)].append(c)
+    if not whole:
+        return {}
+    found: dict[int, tuple[list[CaptureCandidate], list[CaptureCandidate]]] = {}
+    for i in indexes:
+        line = lines[i]
+        amount = line.amount
+        if exact.get(i) or not amount.is_finite() or amount == amount.to_integral_value():
+            continue
+        cur = line.currency or currency
+        near = [
+            c
+            for key in {amount.to_integral_value(ROUND_FLOOR), amount.to_integral_value(ROUND_CEILING)}
+            if key != 0
+            for c in whole.get((cur, key), ())
+            if -MERGE_DAYS_BEFORE <= (c.occurred_on - line.occurred_on).days <= MERGE_DAYS_AFTER
+        ]
+        if near:
+            payee = words_of(payee_key(line))
+            named = [c for c in near if c.merchant_key and words_of(c.merchant_key) & payee]
+            order = sorted(near, key=lambda c: (c.occurred_on, c.transaction_id))
+            found[i] = (order, sorted(named, key=lambda c: (c.occurred_on, c.transaction_id)))
+    wanted: Counter[uuid.UUID] = Counter(c.transaction_id for near, _ in found.values() for c in near)
+    decisions: dict[int, LineDecision] = {}
+    for i, (near, named) in found.items():
+        line, cur = lines[i], lines[i].currency or currency
+        if len(named) == 1 and wanted[named[0].transaction_id] == 1:
+            decisions[i] = LineDecision(
+                line, cur, LineOutcome.MERGE, "capture_rounded", named[0].transaction_id
+            )
+        else:
+            choices = tuple(c.transaction_id for c in (named or near))
+            decisions[i] = LineDecision(
+                line, cur, LineOutcome.AMBIGUOUS, "captures_rounded", candidates=choices
+            )
+    return decisions

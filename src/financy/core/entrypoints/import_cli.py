@@ -107,6 +107,8 @@ REASONS = {
     "capture": "the statement line of a chat entry",
     "captures_paired": "the statement line of a chat entry (identical entries paired)",
     "captures": "could be one of several chat entries: answer with --answer",
+    "capture_rounded": "the statement line of a chat entry told as a whole amount (45 for 45.90)",
+    "captures_rounded": "could be a chat entry told as a whole amount: answer with --answer",
     "answered": "joined to the chat entry you chose",
     "answered_new": "added, as you answered",
     "zero_amount": "amount is zero",
